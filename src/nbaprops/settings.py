@@ -1,0 +1,201 @@
+"""One typed settings object, read once at the entry point and passed down.
+
+Values come, highest priority first, from: keyword arguments, ``NBAPROPS_*`` environment
+variables, a secrets file (``NBAPROPS_SECRETS_FILE``: ``KEY=value`` lines, must be mode 0600),
+and the defaults below. The defaults describe the embedded deployment: a DuckDB file and a lake
+folder under ``data_dir``, every source pointed at its real public host.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from nbaprops.errors import ConfigError
+
+ENV_PREFIX = "NBAPROPS_"
+
+
+class Settings(BaseSettings):
+    """Every knob of the platform. Unknown ``NBAPROPS_*`` variables are rejected, not ignored."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, validate_default=True
+    )
+
+    # --- where things live -------------------------------------------------------------------
+    data_dir: Path = Field(Path("data"), description="Root folder for the warehouse file and the lake.")
+    warehouse_backend: Literal["duckdb", "bigquery"] = Field(
+        "duckdb", description="Warehouse implementation: an embedded DuckDB file, or BigQuery."
+    )
+    warehouse_path: Path | None = Field(
+        None, description="DuckDB file; default <data_dir>/warehouse.duckdb. ':memory:' for tests."
+    )
+    lake_url: str | None = Field(
+        None, description="fsspec URL of the raw-payload lake; default <data_dir>/lake (gs://… in prod)."
+    )
+    secrets_file: Path | None = Field(
+        None, description="Optional KEY=value file holding secrets; refused unless its mode is 0600."
+    )
+
+    # --- sources -----------------------------------------------------------------------------
+    nbacom_stats_base_url: str = Field("https://stats.nba.com", description="stats.nba.com API host.")
+    nbacom_cdn_base_url: str = Field("https://cdn.nba.com", description="NBA.com CDN (schedule, PBP).")
+    nbacom_injury_base_url: str = Field(
+        "https://ak-static.cms.nba.com", description="Host of the official injury-report PDFs."
+    )
+    bdl_base_url: str = Field("https://api.balldontlie.io", description="Ball Don't Lie API host.")
+    bdl_api_key: SecretStr | None = Field(None, description="Ball Don't Lie key (Authorization header).")
+    odds_base_url: str = Field("https://api.the-odds-api.com", description="The Odds API host.")
+    odds_api_key: SecretStr | None = Field(None, description="The Odds API key (apiKey query parameter).")
+    odds_credit_budget: int = Field(
+        500, ge=0, description="Most Odds API credits one run may spend; calls beyond it are refused."
+    )
+    odds_bookmakers: str = Field(
+        "draftkings,fanduel,betmgm", description="Books to request, in priority order for line choice."
+    )
+    espn_base_url: str = Field("https://site.api.espn.com", description="ESPN site API host.")
+
+    # --- HTTP bounds -------------------------------------------------------------------------
+    http_connect_timeout_s: float = Field(5.0, gt=0, description="TCP/TLS connect timeout per attempt.")
+    http_read_timeout_s: float = Field(20.0, gt=0, description="Longest wait for the next byte.")
+    http_write_timeout_s: float = Field(10.0, gt=0, description="Longest wait to send the request.")
+    http_pool_timeout_s: float = Field(5.0, gt=0, description="Longest wait for a pooled connection.")
+    http_deadline_s: float = Field(
+        30.0, gt=0, description="Overall limit for one attempt, however slowly the server trickles."
+    )
+    http_max_attempts: int = Field(4, ge=1, le=10, description="Attempts per call, first one included.")
+    http_backoff_base_s: float = Field(0.5, gt=0, description="First backoff ceiling (full jitter).")
+    http_backoff_cap_s: float = Field(20.0, gt=0, description="Largest single backoff wait.")
+    http_retry_budget_s: float = Field(
+        90.0, gt=0, description="Total time one call may spend across all its attempts and waits."
+    )
+    breaker_failure_threshold: int = Field(5, ge=1, description="Consecutive failures that open a breaker.")
+    breaker_cooldown_s: float = Field(60.0, gt=0, description="Open time before a breaker half-opens.")
+    nbacom_min_spacing_s: float = Field(0.6, ge=0, description="Minimum gap between calls to NBA.com hosts.")
+    default_min_spacing_s: float = Field(0.0, ge=0, description="Minimum gap between calls to other hosts.")
+
+    # --- warehouse bounds --------------------------------------------------------------------
+    query_timeout_s: float = Field(120.0, gt=0, description="Longest a single warehouse statement may run.")
+
+    # --- sandbox -----------------------------------------------------------------------------
+    sandbox_seed: int = Field(2025, description="Seed of the simulated league; same seed, same season.")
+    sandbox_season: str = Field("2025-26", description="Season the sandbox simulates.")
+
+    # --- logging -----------------------------------------------------------------------------
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Event level.")
+    log_json: bool = Field(False, description="Emit JSON log lines instead of console-formatted ones.")
+
+    @field_validator(
+        "nbacom_stats_base_url", "nbacom_cdn_base_url", "nbacom_injury_base_url",
+        "bdl_base_url", "odds_base_url", "espn_base_url",
+    )
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("sandbox_season")
+    @classmethod
+    def _season(cls, value: str) -> str:
+        from nbaprops.dates import season_start_of
+
+        season_start_of(value)
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, SecretsFileSource(settings_cls))
+
+    @cached_property
+    def resolved_warehouse_path(self) -> str:
+        """The DuckDB database path (or ``:memory:``)."""
+        if self.warehouse_path is not None:
+            return str(self.warehouse_path)
+        return str(self.data_dir / "warehouse.duckdb")
+
+    @cached_property
+    def resolved_lake_url(self) -> str:
+        """The lake's fsspec URL (a plain path means the local file system)."""
+        return self.lake_url or str(self.data_dir / "lake")
+
+    def secret_values(self) -> list[str]:
+        """Every secret's plain value, for redaction filters. Never log this list."""
+        values = [s.get_secret_value() for s in (self.bdl_api_key, self.odds_api_key) if s is not None]
+        return [v for v in values if v]
+
+
+class SecretsFileSource(PydanticBaseSettingsSource):
+    """Reads ``KEY=value`` lines from the file named by ``NBAPROPS_SECRETS_FILE``.
+
+    The file must be a regular file readable by its owner only (mode 0600 or stricter);
+    anything looser is a ``ConfigError``, because a world-readable key is already leaked.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self._values = self._read(os.environ.get(f"{ENV_PREFIX}SECRETS_FILE"))
+
+    @staticmethod
+    def _read(path_text: str | None) -> dict[str, str]:
+        if not path_text:
+            return {}
+        path = Path(path_text)
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            raise ConfigError(f"secrets file not found: {path}") from None
+        if not stat.S_ISREG(mode) or mode & 0o077:
+            raise ConfigError(f"secrets file {path} must be a regular file with mode 0600")
+        values: dict[str, str] = {}
+        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            key, sep, value = line.partition("=")
+            if not sep:
+                raise ConfigError(f"secrets file {path}, line {number}: expected KEY=value")
+            key = key.strip().upper().removeprefix(ENV_PREFIX).lower()
+            values[key] = value.strip().strip('"').strip("'")
+        return values
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, turning validation failures into one readable ``ConfigError`` line.
+
+    An ``NBAPROPS_*`` environment variable that names no setting is an error too: a typo such as
+    ``NBAPROPS_ODDS_APIKEY`` would otherwise leave the real setting silently at its default.
+    """
+    known = {f"{ENV_PREFIX}{name}".upper() for name in Settings.model_fields}
+    unknown = sorted(k for k in os.environ if k.upper().startswith(ENV_PREFIX) and k.upper() not in known)
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{ENV_PREFIX}{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None

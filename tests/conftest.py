@@ -1,0 +1,28 @@
+"""Shared test fixtures: paths to the real captures and a fresh settings object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_FIXTURES = ROOT.parent / "shared" / "fixtures" / "real"
+
+
+@pytest.fixture(scope="session")
+def real_fixtures() -> Path:
+    """The folder of real API captures (../shared/fixtures/real); its absence is a failure, not a skip."""
+    assert REAL_FIXTURES.is_dir(), f"real fixtures missing at {REAL_FIXTURES}"
+    return REAL_FIXTURES
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's NBAPROPS_* variables; each gets its own data folder."""
+    import os
+
+    for key in list(os.environ):
+        if key.upper().startswith("NBAPROPS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("NBAPROPS_DATA_DIR", str(tmp_path / "data"))
