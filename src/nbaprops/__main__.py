@@ -1,0 +1,5 @@
+"""``python -m nbaprops`` runs the CLI."""
+
+from nbaprops.cli import main
+
+main()

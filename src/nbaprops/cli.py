@@ -1,0 +1,94 @@
+"""The ``nbaprops`` command line.
+
+Each command is thin: parse options, load the settings once, call into the package, print.
+User errors (bad settings, a malformed date, a port in use) end with one line on stderr and a
+non-zero exit code; tracebacks are for bugs. Heavy libraries are imported inside the commands so
+that ``nbaprops --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nbaprops.errors import NbaPropsError
+
+app = typer.Typer(
+    name="nbaprops",
+    help="NBA player-points props: scrape, warehouse, predict, grade, publish.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+raw_app = typer.Typer(help="Phase 2: parse raw payloads into normalized rows.", no_args_is_help=True)
+app.add_typer(raw_app, name="raw")
+
+
+def _register_sandbox() -> None:
+    from nbaprops.sandbox.cli import app as sandbox_app
+
+    app.add_typer(sandbox_app, name="sandbox", help="The offline sandbox league (simulated season over HTTP).")
+
+
+@raw_app.command("parse")
+def raw_parse(
+    kind: Annotated[str, typer.Argument(help="Payload kind, e.g. nbac_player_boxscore (see --help for all).")],
+    file: Annotated[Path, typer.Argument(help="Payload file (gzip accepted).", exists=True, dir_okay=False)],
+) -> None:
+    """Parse one payload file and print its normalized rows as JSON lines.
+
+    Known kinds: bdl_box_scores, bdl_injuries, espn_scoreboard_api, nbac_gamebook_pdf,
+    nbac_injury_report, nbac_play_by_play, nbac_player_boxscore, nbac_player_list,
+    nbac_schedule_api, nbac_scoreboard_v2, oddsa_events_his, oddsa_game_lines_his,
+    oddsa_player_props (and any other module in nbaprops.raw.parsers).
+    """
+    from nbaprops.raw.registry import maybe_gunzip, parser_for
+
+    spec = parser_for(kind)
+    rows = spec.parse(maybe_gunzip(file.read_bytes()))
+    out = sys.stdout
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False, sort_keys=True, default=str))
+        out.write("\n")
+
+
+@app.command("demo")
+def demo(
+    date: Annotated[
+        str | None, typer.Option("--date", help="Game date to fetch (YYYY-MM-DD); default: the sandbox's demo date.")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Where the lake and warehouse go (default: the settings').")
+    ] = None,
+) -> None:
+    """The main job on the sandbox league: serve it on loopback, fetch one game day from every source."""
+    from nbaprops.pipeline.demo import run_demo
+    from nbaprops.settings import load_settings
+
+    overrides = {"data_dir": data_dir} if data_dir else {}
+    settings = load_settings(**overrides)
+    run_demo(settings, date)
+
+
+@app.command("version")
+def version() -> None:
+    """Print the installed nbaprops version."""
+    from importlib.metadata import version as pkg_version
+
+    typer.echo(pkg_version("nbaprops"))
+
+
+_register_sandbox()
+
+
+def main() -> None:
+    """Console entry point: run the app, turning our own errors into one line and exit code 2."""
+    try:
+        app()
+    except NbaPropsError as exc:
+        typer.echo(f"nbaprops: error: {exc}", err=True)
+        raise SystemExit(2) from None
