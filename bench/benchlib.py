@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def git_sha() -> str:
     """The checked-out commit (short), or "unknown" outside a git work tree."""
     try:
-        out = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH is intended
             cwd=ROOT, capture_output=True, text=True, timeout=10, check=True,
         )

@@ -1,0 +1,371 @@
+"""The lake: raw payloads stored exactly as received, addressed by content hash.
+
+Layout under the lake root (a local folder, ``memory://`` in tests, ``gs://…`` in production)::
+
+    {source}/{endpoint}/{game_date or 'undated'}/{YYYYMMDDTHHMMSSZ}_{sha256[:16]}.{ext}
+    {source}/{endpoint}/{game_date or 'undated'}/_manifest.jsonl
+
+A payload file is written first, atomically (temporary name in the same folder, then a rename),
+and its manifest line is appended last. Readers trust the manifest only, so a crash between the
+two leaves an orphan file that the next ``put`` of the same bytes adopts, never a half object.
+Identical bytes under the same source/endpoint/date are stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path, PurePosixPath
+from typing import IO, TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import structlog
+from fsspec.core import url_to_fs
+
+from nbaprops.errors import ConfigError, PayloadError
+
+if TYPE_CHECKING:
+    from nbaprops.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+MANIFEST_NAME = "_manifest.jsonl"
+UNDATED = "undated"
+_CHUNK = 1 << 20
+_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+_OBJECT_NAME = re.compile(r"^(?P<ts>\d{8}T\d{6}Z)_(?P<sha>[0-9a-f]{16})\.(?P<ext>[a-z0-9.]+)$")
+_GZIP_MAGIC = b"\x1f\x8b"
+_ObjectList = list["LakeObject"]  # the name ``list`` is shadowed inside the lake classes
+_EXTENSIONS = {
+    "application/json": "json",
+    "text/json": "json",
+    "application/pdf": "pdf",
+    "text/html": "html",
+    "text/csv": "csv",
+    "text/plain": "txt",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "application/gzip": "gz",
+    "application/x-gzip": "gz",
+}
+# Query parameters whose values are credentials; their values never reach the manifest.
+_SECRET_PARAMS = re.compile(r"(api[_-]?key|key|token|secret|password|passwd|auth|signature|sig)$", re.I)
+
+
+@dataclass(frozen=True)
+class LakeObject:
+    """One stored payload, as its manifest line describes it. ``path`` is relative to the lake root."""
+
+    path: str
+    source: str
+    endpoint: str
+    game_date: date | None
+    fetched_at: datetime
+    sha256: str
+    size: int
+    content_type: str
+    meta: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+class Lake(Protocol):
+    """Where raw payloads live. Implementations: ``FsspecLake`` (local folder, memory, GCS)."""
+
+    def put(
+        self,
+        source: str,
+        endpoint: str,
+        game_date: date | None,
+        payload: bytes,
+        *,
+        fetched_at: datetime,
+        content_type: str,
+        meta: Mapping[str, str] | None = None,
+    ) -> LakeObject:
+        """Store ``payload`` (once per content hash) and return its object."""
+        ...
+
+    def get(self, path: str) -> bytes:
+        """Return the exact stored bytes, verified against the hash in the name."""
+        ...
+
+    def list(
+        self, source: str | None = None, endpoint: str | None = None, game_date: date | None = None
+    ) -> _ObjectList:
+        """Objects recorded in the manifests, oldest fetch first."""
+        ...
+
+
+class FsspecLake:
+    """A ``Lake`` on any fsspec file system; the local file system gets fsync'd atomic renames."""
+
+    def __init__(self, fs: Any, root: str) -> None:
+        self._fs = fs
+        self._root = root.rstrip("/")
+        self._local = "file" in _protocols(fs)
+        self._lock = threading.Lock()
+
+    @property
+    def root(self) -> str:
+        """The root folder (or bucket prefix) of the lake."""
+        return self._root
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def put(
+        self,
+        source: str,
+        endpoint: str,
+        game_date: date | None,
+        payload: bytes,
+        *,
+        fetched_at: datetime,
+        content_type: str,
+        meta: Mapping[str, str] | None = None,
+    ) -> LakeObject:
+        """Store ``payload`` under source/endpoint/date and return its ``LakeObject``.
+
+        Bytes already stored in the same folder are not written again: the existing object is
+        returned. ``fetched_at`` must carry a time zone; it is stored in UTC.
+        """
+        _check_segment("source", source)
+        _check_segment("endpoint", endpoint)
+        if fetched_at.tzinfo is None or fetched_at.utcoffset() is None:
+            raise ValueError("fetched_at must be timezone-aware")
+        fetched_utc = fetched_at.astimezone(UTC)
+        digest = hashlib.sha256(payload).hexdigest()
+        folder = _folder(source, endpoint, game_date)
+        clean_meta = {str(k): _scrub(str(v)) for k, v in (meta or {}).items()}
+        with self._lock:
+            for existing in self._read_manifest(folder):
+                if existing.sha256 == digest:
+                    return existing
+            orphan = self._find_orphan(folder, digest)
+            name = orphan or (
+                f"{fetched_utc:%Y%m%dT%H%M%SZ}_{digest[:16]}.{_extension(content_type, payload)}"
+            )
+            obj = LakeObject(
+                path=f"{folder}/{name}",
+                source=source,
+                endpoint=endpoint,
+                game_date=game_date,
+                fetched_at=fetched_utc,
+                sha256=digest,
+                size=len(payload),
+                content_type=content_type,
+                meta=clean_meta,
+            )
+            if orphan is None:
+                self._write_atomic(obj.path, payload)
+            else:
+                log.warning("lake.orphan_adopted", path=obj.path)
+            self._append_manifest(folder, obj)
+        log.debug("lake.put", path=obj.path, size=obj.size)
+        return obj
+
+    def _write_atomic(self, rel_path: str, payload: bytes) -> None:
+        final = self._abs(rel_path)
+        if not self._local:
+            # Object stores (GCS, memory) make a single-object upload atomic: all or nothing.
+            self._fs.pipe_file(final, payload)
+            return
+        folder = Path(final).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".tmp-{uuid.uuid4().hex}"
+        try:
+            with tmp.open("wb") as handle:
+                self._write_payload(handle, payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            tmp.replace(final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(folder)
+
+    def _write_payload(self, handle: IO[bytes], payload: bytes) -> None:
+        """Write the payload in chunks (the one place a failing disk would interrupt a write)."""
+        view = memoryview(payload)
+        for start in range(0, len(view), _CHUNK):
+            handle.write(view[start : start + _CHUNK])
+
+    def _append_manifest(self, folder: str, obj: LakeObject) -> None:
+        line = (json.dumps(_to_record(obj), sort_keys=True, separators=(",", ":")) + "\n").encode()
+        manifest = self._abs(f"{folder}/{MANIFEST_NAME}")
+        if not self._local:
+            # Objects are immutable: rewrite the whole manifest in one atomic upload.
+            old = self._fs.cat_file(manifest) if self._fs.exists(manifest) else b""
+            if old and not old.endswith(b"\n"):
+                old += b"\n"
+            self._fs.pipe_file(manifest, old + line)
+            return
+        fd = os.open(manifest, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            # A torn last line from an earlier crash must not swallow this one: start afresh.
+            if os.fstat(fd).st_size > 0 and not _ends_with_newline(manifest):
+                line = b"\n" + line
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _find_orphan(self, folder: str, digest: str) -> str | None:
+        """A payload file written before a crash that kept its manifest line from being written."""
+        pattern = self._abs(f"{folder}/*_{digest[:16]}.*")
+        for candidate in sorted(self._fs.glob(pattern)):
+            name = str(candidate).rsplit("/", 1)[-1]
+            if not _OBJECT_NAME.match(name):
+                continue
+            if hashlib.sha256(self._fs.cat_file(candidate)).hexdigest() == digest:
+                return name
+        return None
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def get(self, path: str) -> bytes:
+        """Return the stored bytes of ``path``; a hash that no longer matches raises PayloadError."""
+        parts = PurePosixPath(path).parts
+        if PurePosixPath(path).is_absolute() or ".." in parts or len(parts) != 4:
+            raise PayloadError(f"not a lake object path: {path!r}")
+        match = _OBJECT_NAME.match(parts[-1])
+        if match is None:
+            raise PayloadError(f"not a lake object name: {parts[-1]!r}")
+        try:
+            data: bytes = self._fs.cat_file(self._abs(path))
+        except FileNotFoundError:
+            raise PayloadError(f"no lake object at {path}") from None
+        actual = hashlib.sha256(data).hexdigest()
+        if actual[:16] != match["sha"]:
+            raise PayloadError(f"lake object {path} is corrupt: content hash {actual[:16]} != name")
+        return data
+
+    def list(
+        self, source: str | None = None, endpoint: str | None = None, game_date: date | None = None
+    ) -> _ObjectList:
+        """Objects recorded in the manifests matching the filters, oldest fetch first."""
+        for name, value in (("source", source), ("endpoint", endpoint)):
+            if value is not None:
+                _check_segment(name, value)
+        day = game_date.isoformat() if game_date is not None else "*"
+        pattern = self._abs(f"{source or '*'}/{endpoint or '*'}/{day}/{MANIFEST_NAME}")
+        objects: _ObjectList = []
+        for manifest in sorted(self._fs.glob(pattern)):
+            folder = str(manifest)[len(self._root) :].strip("/").rsplit("/", 1)[0]
+            objects.extend(self._read_manifest(folder))
+        return sorted(objects, key=lambda o: (o.fetched_at, o.path))
+
+    def _read_manifest(self, folder: str) -> _ObjectList:
+        manifest = self._abs(f"{folder}/{MANIFEST_NAME}")
+        try:
+            raw: bytes = self._fs.cat_file(manifest)
+        except FileNotFoundError:
+            return []
+        objects: _ObjectList = []
+        for number, line in enumerate(raw.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                objects.append(_from_record(json.loads(line)))
+            except (ValueError, KeyError, TypeError):
+                # A crash mid-append leaves a torn line; earlier lines are intact and still count.
+                log.warning("lake.manifest_torn_line", manifest=f"{folder}/{MANIFEST_NAME}", line=number)
+        return objects
+
+    def _abs(self, rel_path: str) -> str:
+        return f"{self._root}/{rel_path}"
+
+
+def open_lake(settings: Settings) -> Lake:
+    """The lake named by ``settings.resolved_lake_url`` (a plain path is the local file system)."""
+    url = settings.resolved_lake_url
+    try:
+        fs, root = url_to_fs(url)
+    except ImportError as exc:
+        raise ConfigError(f"lake file system not installed (install the [gcp] extra): {exc}") from None
+    if "file" in _protocols(fs):
+        local_root = Path(root).resolve()
+        local_root.mkdir(parents=True, exist_ok=True)
+        root = local_root.as_posix()
+    return FsspecLake(fs, root)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _protocols(fs: Any) -> tuple[str, ...]:
+    protocol = fs.protocol
+    return (protocol,) if isinstance(protocol, str) else tuple(protocol)
+
+
+def _check_segment(name: str, value: str) -> None:
+    if not _SEGMENT.match(value):
+        raise ValueError(f"lake {name} must be letters, digits, '_' or '-': {value!r}")
+
+
+def _folder(source: str, endpoint: str, game_date: date | None) -> str:
+    return f"{source}/{endpoint}/{game_date.isoformat() if game_date else UNDATED}"
+
+
+def _extension(content_type: str, payload: bytes) -> str:
+    ext = _EXTENSIONS.get(content_type.split(";", 1)[0].strip().lower(), "bin")
+    if payload.startswith(_GZIP_MAGIC) and ext != "gz":
+        ext += ".gz"
+    return ext
+
+
+def _scrub(value: str) -> str:
+    """Blank the values of credential-like query parameters in a URL-shaped meta value."""
+    if "?" not in value or not value.startswith(("http://", "https://")):
+        return value
+    parts = urlsplit(value)
+    query = [(k, "REDACTED" if _SECRET_PARAMS.search(k) else v) for k, v in parse_qsl(parts.query, True)]
+    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
+
+
+def _ends_with_newline(path: str) -> bool:
+    with Path(path).open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _to_record(obj: LakeObject) -> dict[str, Any]:
+    return {
+        "path": obj.path,
+        "source": obj.source,
+        "endpoint": obj.endpoint,
+        "game_date": obj.game_date.isoformat() if obj.game_date else None,
+        "fetched_at": obj.fetched_at.isoformat(),
+        "sha256": obj.sha256,
+        "size": obj.size,
+        "content_type": obj.content_type,
+        "meta": dict(obj.meta),
+    }
+
+
+def _from_record(record: dict[str, Any]) -> LakeObject:
+    game_date = record["game_date"]
+    return LakeObject(
+        path=str(record["path"]),
+        source=str(record["source"]),
+        endpoint=str(record["endpoint"]),
+        game_date=date.fromisoformat(game_date) if game_date else None,
+        fetched_at=datetime.fromisoformat(record["fetched_at"]),
+        sha256=str(record["sha256"]),
+        size=int(record["size"]),
+        content_type=str(record["content_type"]),
+        meta={str(k): str(v) for k, v in dict(record.get("meta") or {}).items()},
+    )

@@ -1,0 +1,159 @@
+"""Secret lookup and redaction.
+
+Secrets reach the platform through a ``SecretSource`` (the settings today: environment variables
+or a 0600 secrets file; Google Secret Manager later). They must never reach a log line, an
+exception message or a file, so everything that may carry a URL, a header or free text passes
+through the functions here first:
+
+* ``redact(text, secrets)`` replaces every known secret value (plain and URL-encoded) and every
+  sensitive query parameter or credential header written inside the text;
+* ``redact_url(url)`` blanks sensitive query parameters (``apiKey=…``) and URL passwords;
+* ``redact_headers(headers)`` blanks credential headers (``Authorization``, ``X-Api-Key``);
+* ``redaction_processor(secrets)`` is a structlog processor that scrubs every string in an event,
+  exception tracebacks included.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote, quote_plus
+
+import structlog
+
+if TYPE_CHECKING:
+    from nbaprops.settings import Settings
+
+
+MASK = "***"
+
+SENSITIVE_QUERY_PARAMS = frozenset(
+    {"apikey", "api_key", "api-key", "key", "token", "access_token", "client_secret", "password"}
+)
+"""Query parameter names (compared lower-cased) whose values are always masked."""
+
+SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
+"""Header names (compared lower-cased) whose values are always masked."""
+
+# Log fields named like a credential are masked whole; plain "key" is exempt because events use it
+# for natural keys (a game id, a table key), which are not secrets.
+_SENSITIVE_FIELDS = (SENSITIVE_HEADERS | SENSITIVE_QUERY_PARAMS) - {"key"}
+
+_PARAM_NAMES = "|".join(re.escape(name) for name in sorted(SENSITIVE_QUERY_PARAMS, key=len, reverse=True))
+# Only a name that follows "?" or "&" is a query parameter; a bare "key=" in prose is left alone.
+_QUERY_PARAM = re.compile(rf"(?i)([?&](?:{_PARAM_NAMES})=)[^&#\s\"'<>]*")
+# Credential headers written into text, e.g. the repr of a header dict: {'Authorization': 'Bearer x'}.
+_HEADER_IN_TEXT = re.compile(
+    r"(?i)\b(authorization|x-api-key)(['\"]?\s*[:=]\s*['\"]?)(?:(?:bearer|basic|token)\s+)?[^\s'\",}]+"
+)
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@")
+
+Processor = Callable[[Any, str, MutableMapping[str, Any]], MutableMapping[str, Any]]
+
+
+class SecretSource(Protocol):
+    """Where secret values come from. Implementations: ``EnvSecretSource`` (Secret Manager later)."""
+
+    def get(self, name: str) -> str | None:
+        """The secret called ``name`` (a settings field name such as ``odds_api_key``), if set."""
+        ...
+
+    def values(self) -> list[str]:
+        """Every non-empty secret value this source knows, for redaction filters."""
+        ...
+
+
+class EnvSecretSource:
+    """Secrets read from the settings, i.e. ``NBAPROPS_*`` variables or the 0600 secrets file."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def get(self, name: str) -> str | None:
+        """The plain value of the ``SecretStr`` setting ``name``; ``None`` when unset or not a secret."""
+        value = getattr(self._settings, name, None)
+        if value is None or not hasattr(value, "get_secret_value"):
+            return None
+        plain = value.get_secret_value()
+        return plain if isinstance(plain, str) and plain else None
+
+    def values(self) -> list[str]:
+        """Every secret value the settings hold."""
+        return self._settings.secret_values()
+
+
+def _variants(secrets: Iterable[str]) -> list[str]:
+    """Each secret plus its URL-encoded spellings, longest first so overlapping secrets mask fully."""
+    found: set[str] = set()
+    for secret in secrets:
+        if not secret:
+            continue
+        found.update({secret, quote(secret, safe=""), quote_plus(secret)})
+    return sorted(found, key=len, reverse=True)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value, sensitive query parameter and credential header masked."""
+    for variant in _variants(secrets):
+        text = text.replace(variant, MASK)
+    text = _QUERY_PARAM.sub(rf"\g<1>{MASK}", text)
+    text = _HEADER_IN_TEXT.sub(rf"\g<1>\g<2>{MASK}", text)
+    return _URL_PASSWORD.sub(rf"\g<1>{MASK}@", text)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with sensitive query parameter values and any userinfo password replaced by ``***``."""
+    return _URL_PASSWORD.sub(rf"\g<1>{MASK}@", _QUERY_PARAM.sub(rf"\g<1>{MASK}", url))
+
+
+def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A plain copy of ``headers`` with credential headers' values replaced by ``***``."""
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    return {name: MASK if name.lower() in SENSITIVE_HEADERS else value for name, value in items}
+
+
+def _sensitive_field(name: object) -> bool:
+    return isinstance(name, str) and name.lower() in _SENSITIVE_FIELDS
+
+
+def _scrub(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, bytes):
+        return redact(value.decode("utf-8", "replace"), secrets)
+    if isinstance(value, BaseException):
+        return f"{type(value).__name__}: {redact(str(value), secrets)}"
+    if isinstance(value, Mapping):
+        return {
+            key: MASK if _sensitive_field(key) else _scrub(item, secrets)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_scrub(item, secrets) for item in value]
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    # Anything else is rendered later through repr/str; render it now so the text can be scrubbed.
+    return redact(repr(value), secrets)
+
+
+def redaction_processor(secrets: Iterable[str]) -> Processor:
+    """A structlog processor masking secrets in every value of an event, tracebacks included.
+
+    An ``exc_info`` entry is rendered to a plain traceback string first (never a rich traceback
+    with local variables, which could show a URL holding a key) and then scrubbed like the rest.
+    """
+    known = [s for s in secrets if s]
+
+    def processor(
+        logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        if event_dict.get("exc_info"):
+            event_dict = structlog.processors.format_exc_info(logger, method_name, event_dict)
+        else:
+            event_dict.pop("exc_info", None)
+        for key, value in list(event_dict.items()):
+            event_dict[key] = MASK if _sensitive_field(key) else _scrub(value, known)
+        return event_dict
+
+    return processor

@@ -1,0 +1,122 @@
+"""What every source module shares: endpoint declarations and the fetch-and-store step.
+
+An ``Endpoint`` is data: which base URL setting it hangs off, its path, the parser kind of its
+payload, how it authenticates. ``Fetcher.fetch`` is the one way a payload enters the platform:
+GET through ``HttpClient`` (bounded, retried, redacted), then the exact bytes into the lake, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import structlog
+
+from nbaprops.dates import now_utc
+from nbaprops.errors import ConfigError, QualityGateError
+
+if TYPE_CHECKING:
+    from nbaprops.http import HttpClient, Response
+    from nbaprops.lake import Lake, LakeObject
+    from nbaprops.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+Auth = Literal["none", "bdl_header", "odds_query"]
+BaseSetting = Literal[
+    "nbacom_stats_base_url", "nbacom_cdn_base_url", "nbacom_injury_base_url",
+    "bdl_base_url", "odds_base_url", "espn_base_url",
+]
+
+# stats.nba.com answers only requests that look like they come from its own site.
+NBA_STATS_HEADERS = {
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+    "Referer": "https://www.nba.com/",
+    "Origin": "https://www.nba.com",
+    "Accept": "application/json, text/plain, */*",
+    "x-nba-stats-origin": "stats",
+    "x-nba-stats-token": "true",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One source endpoint: where it lives, what it returns, how it authenticates."""
+
+    source: str  # lake folder of the source: nbacom, bdl, oddsapi, espn
+    name: str  # lake folder of the endpoint
+    kind: str  # parser kind of its payloads (nbaprops.raw.parsers)
+    base_setting: BaseSetting
+    path: str  # may hold {placeholders} filled from path_args
+    content_type: str = "application/json"
+    auth: Auth = "none"
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def url(self, settings: Settings, **path_args: str) -> str:
+        """The full URL (without query) for these settings."""
+        base: str = getattr(settings, self.base_setting)
+        return base + self.path.format(**path_args)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A stored payload and the answer it came from."""
+
+    endpoint: Endpoint
+    obj: LakeObject
+    response: Response
+
+
+class Fetcher:
+    """GET an endpoint through the bounded client and keep the exact bytes in the lake."""
+
+    def __init__(self, settings: Settings, http: HttpClient, lake: Lake) -> None:
+        self.settings = settings
+        self.http = http
+        self.lake = lake
+
+    def _auth(self, endpoint: Endpoint, params: dict[str, Any], headers: dict[str, str]) -> None:
+        if endpoint.auth == "bdl_header":
+            if self.settings.bdl_api_key is None:
+                raise ConfigError("NBAPROPS_BDL_API_KEY is not set (Ball Don't Lie needs a key)")
+            headers["Authorization"] = self.settings.bdl_api_key.get_secret_value()
+        elif endpoint.auth == "odds_query":
+            if self.settings.odds_api_key is None:
+                raise ConfigError("NBAPROPS_ODDS_API_KEY is not set (The Odds API needs a key)")
+            params["apiKey"] = self.settings.odds_api_key.get_secret_value()
+
+    def fetch(
+        self,
+        endpoint: Endpoint,
+        *,
+        game_date: date | None,
+        params: Mapping[str, Any] | None = None,
+        path_args: Mapping[str, str] | None = None,
+        fetched_at: datetime | None = None,
+    ) -> Fetched:
+        """Fetch once (with the client's retries) and store the bytes; returns the lake object.
+
+        An empty body on a 2xx answer is a ``QualityGateError``: a source that says nothing is
+        never recorded as a success.
+        """
+        query: dict[str, Any] = dict(params or {})
+        headers: dict[str, str] = dict(endpoint.headers)
+        self._auth(endpoint, query, headers)
+        url = endpoint.url(self.settings, **dict(path_args or {}))
+        response = self.http.get(url, params=query, headers=headers, source=endpoint.source)
+        if not response.content.strip():
+            raise QualityGateError(f"{endpoint.source}/{endpoint.name}: empty body from {response.url_redacted}")
+        obj = self.lake.put(
+            endpoint.source,
+            endpoint.name,
+            game_date,
+            response.content,
+            fetched_at=fetched_at or now_utc(),
+            content_type=endpoint.content_type,
+            meta={"url": response.url_redacted, "kind": endpoint.kind, "status": str(response.status)},
+        )
+        log.info("scrape.stored", source=endpoint.source, endpoint=endpoint.name, path=obj.path,
+                 bytes=obj.size, attempts=response.attempts)
+        return Fetched(endpoint, obj, response)

@@ -1,0 +1,284 @@
+"""The DuckDB warehouse: one connection, every statement bounded by a timeout.
+
+DuckDB has no statement timeout setting, so a watchdog ``threading.Timer`` calls
+``connection.interrupt()`` when a statement outlives ``query_timeout_s``; the connection stays
+usable afterwards. Only one process may open a DuckDB file for writing: the lock error another
+process gets is translated into the transient ``WarehouseBusy``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import duckdb
+import structlog
+
+from nbaprops.errors import WarehouseBusy, WarehouseError
+from nbaprops.warehouse.protocol import Capabilities, Params
+from nbaprops.warehouse.schema import table_spec
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+_MERGE_MIN_VERSION = (1, 4)
+_MAX_ERROR_CHARS = 500
+_names = itertools.count()
+
+
+class _Watchdog:
+    """Interrupts the connection if the guarded statement is still running at the deadline."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, timeout_s: float) -> None:
+        self._con = con
+        self._guard = threading.Lock()
+        self._active = False
+        self.fired = False
+        self._timer = threading.Timer(timeout_s, self._fire)
+        self._timer.daemon = True
+
+    def _fire(self) -> None:
+        # The lock closes the race where the statement finishes just as the timer fires:
+        # an interrupt must never land on the next, innocent statement.
+        with self._guard:
+            if self._active:
+                self.fired = True
+                self._con.interrupt()
+
+    def __enter__(self) -> _Watchdog:
+        self._active = True
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._guard:
+            self._active = False
+        self._timer.cancel()
+
+
+class DuckDBWarehouse:
+    """``Warehouse`` over one DuckDB connection (a file path, or ``:memory:``)."""
+
+    def __init__(
+        self,
+        path_or_memory: str,
+        *,
+        query_timeout_s: float,
+        read_only: bool = False,
+        use_merge: bool | None = None,
+    ) -> None:
+        if query_timeout_s <= 0:
+            raise ValueError("query_timeout_s must be positive")
+        self._path = path_or_memory
+        self._timeout = query_timeout_s
+        in_memory = path_or_memory == ":memory:"
+        try:
+            self._con = duckdb.connect(path_or_memory, read_only=read_only and not in_memory)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WarehouseBusy(
+                    f"warehouse file {path_or_memory} is locked by another process; DuckDB allows one "
+                    "writer per file, so retry later or send writes through the owning process"
+                ) from None
+            raise WarehouseError(f"cannot open warehouse {path_or_memory}: {_short(exc)}") from None
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot open warehouse {path_or_memory}: {_short(exc)}") from None
+        # Timestamps come back in UTC whatever the machine's zone.
+        self._con.execute("SET TimeZone = 'UTC'").fetchall()
+        version = tuple(int(p) for p in duckdb.__version__.split(".")[:2])
+        merge = version >= _MERGE_MIN_VERSION if use_merge is None else use_merge
+        self._capabilities = Capabilities(
+            dialect="duckdb", merge=merge, transactions=True, interruptible=True
+        )
+        self._lock = threading.RLock()
+        self._tx_depth = 0
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """DuckDB: transactions, interruptible statements, MERGE from 1.4."""
+        return self._capabilities
+
+    @property
+    def path(self) -> str:
+        """The database file (or ``:memory:``)."""
+        return self._path
+
+    # --- statements ---------------------------------------------------------------------------
+
+    def _timed(self, work: Callable[[], T]) -> T:
+        """Run ``work`` under the connection lock and the query timeout, translating errors."""
+        with self._lock:
+            watchdog = _Watchdog(self._con, self._timeout)
+            try:
+                with watchdog:
+                    return work()
+            except duckdb.InterruptException:
+                if watchdog.fired:
+                    raise WarehouseError(f"query timed out after {self._timeout:g} s") from None
+                raise WarehouseError("query was interrupted") from None
+            except duckdb.Error as exc:
+                raise WarehouseError(f"{type(exc).__name__}: {_short(exc)}") from None
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        """Run one statement with bound parameters."""
+        # DuckDB 2 refuses further work while a result is unread, so drain it here.
+        self._timed(lambda: self._con.execute(sql, params).fetchall())
+
+    def query_arrow(self, sql: str, params: Params = None) -> pa.Table:
+        """Run one query; the result is materialised as Arrow inside the timeout."""
+
+        def work() -> pa.Table:
+            relation = self._con.sql(sql, params=params)
+            if relation is None:
+                raise WarehouseError("statement returned no result set")
+            return relation.to_arrow_table()
+
+        return self._timed(work)
+
+    def query_rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        """Run one query and fetch every row as a tuple."""
+        return self._timed(lambda: self._con.execute(sql, params).fetchall())
+
+    # --- Arrow loads --------------------------------------------------------------------------
+
+    @contextmanager
+    def _registered(self, arrow_table: pa.Table) -> Iterator[str]:
+        name = f"_nbaprops_src_{next(_names)}"
+        self._con.register(name, arrow_table)
+        try:
+            yield name
+        finally:
+            self._con.unregister(name)
+
+    def _columns(self, table_name: str, arrow_table: pa.Table) -> list[str]:
+        spec = table_spec(table_name)
+        unknown = [c for c in arrow_table.column_names if c not in spec.column_names]
+        if unknown:
+            raise WarehouseError(f"table {table_name} has no column(s) {unknown}")
+        return list(arrow_table.column_names)
+
+    def insert_arrow(self, table_name: str, arrow_table: pa.Table) -> int:
+        """Append the Arrow rows in one ``INSERT … SELECT`` (columns matched by name)."""
+        columns = _quoted(self._columns(table_name, arrow_table))
+        with self._lock, self._registered(arrow_table) as src:
+            sql = f"INSERT INTO {table_name} ({columns}) SELECT {columns} FROM {src}"  # noqa: S608 - identifiers are allow-listed
+            row = self._timed(lambda: self._con.execute(sql).fetchall())
+        return _count(row)
+
+    def merge_arrow(
+        self, table_name: str, arrow_table: pa.Table, key_columns: Sequence[str] | None = None
+    ) -> int:
+        """Upsert by natural key in one ``MERGE`` (delete + insert in a transaction without MERGE).
+
+        A batch that repeats a key is refused: which duplicate wins would be arbitrary.
+        """
+        names = self._columns(table_name, arrow_table)
+        keys = list(key_columns) if key_columns is not None else list(table_spec(table_name).key)
+        if not keys or any(k not in names for k in keys):
+            raise WarehouseError(f"merge into {table_name}: key {keys} must be columns of the batch")
+        key_list = _quoted(keys)
+        on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in keys)
+        with self._lock, self._registered(arrow_table) as src:
+            dup_sql = f"SELECT count(*) FROM (SELECT {key_list} FROM {src} GROUP BY ALL HAVING count(*) > 1)"  # noqa: S608
+            dup = self._timed(lambda: self._con.execute(dup_sql).fetchall())
+            if _count(dup):
+                raise WarehouseError(f"merge into {table_name}: {_count(dup)} key(s) repeat within the batch")
+            if self._capabilities.merge:
+                updates = ", ".join(f'"{c}" = s."{c}"' for c in names if c not in keys)
+                matched = f"WHEN MATCHED THEN UPDATE SET {updates} " if updates else ""
+                values = ", ".join(f"s.{_q(c)}" for c in names)
+                sql = (
+                    f"MERGE INTO {table_name} AS t USING {src} AS s ON ({on}) {matched}"  # noqa: S608
+                    f"WHEN NOT MATCHED THEN INSERT ({_quoted(names)}) VALUES ({values})"
+                )
+                row = self._timed(lambda: self._con.execute(sql).fetchall())
+                return _count(row)
+            with self.transaction():
+                delete = f"DELETE FROM {table_name} AS t USING {src} AS s WHERE {on}"  # noqa: S608
+                self._timed(lambda: self._con.execute(delete).fetchall())
+                insert = f"INSERT INTO {table_name} ({_quoted(names)}) SELECT {_quoted(names)} FROM {src}"  # noqa: S608
+                row = self._timed(lambda: self._con.execute(insert).fetchall())
+            return _count(row)
+
+    # --- transactions and metadata -------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Commit on normal exit, roll back on exception; a nested block joins the outer one."""
+        with self._lock:
+            if self._tx_depth:
+                self._tx_depth += 1
+                try:
+                    yield
+                finally:
+                    self._tx_depth -= 1
+                return
+            self.execute("BEGIN TRANSACTION")
+            self._tx_depth = 1
+            try:
+                yield
+            except BaseException:
+                self._rollback()
+                raise
+            else:
+                try:
+                    self.execute("COMMIT")
+                except WarehouseError:
+                    self._rollback()
+                    raise
+            finally:
+                self._tx_depth = 0
+
+    def _rollback(self) -> None:
+        try:
+            self._con.execute("ROLLBACK").fetchall()
+        except duckdb.Error as exc:
+            # DuckDB may already have aborted the transaction; the caller's error is the one to raise.
+            log.warning("warehouse.rollback_failed", error=_short(exc))
+
+    def table_exists(self, table_name: str) -> bool:
+        """Whether ``table_name`` exists (looked up with a bound parameter)."""
+        rows = self.query_rows(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table_name]
+        )
+        return bool(rows[0][0])
+
+    def row_count(self, table_name: str) -> int:
+        """Row count of a known table."""
+        table_spec(table_name)
+        return int(self.query_rows(f"SELECT count(*) FROM {table_name}")[0][0])  # noqa: S608
+
+    def close(self) -> None:
+        """Close the connection, releasing the file lock."""
+        with self._lock:
+            self._con.close()
+
+    def __enter__(self) -> DuckDBWarehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _q(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _quoted(identifiers: Sequence[str]) -> str:
+    return ", ".join(_q(i) for i in identifiers)
+
+
+def _count(rows: list[tuple[Any, ...]]) -> int:
+    """The single number a count-returning statement (INSERT, MERGE, count(*)) gives back."""
+    return int(rows[0][0]) if rows and rows[0] and rows[0][0] is not None else 0
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:_MAX_ERROR_CHARS]

@@ -1,0 +1,153 @@
+"""The run ledger: one ``run_ledger`` row per step execution, so no step succeeds silently.
+
+Usage::
+
+    with ledger.step("ingest", game_date=day) as run:
+        run.rows_in = len(payloads)
+        run.rows_out = load(...)
+        run.require_rows()          # zero rows where rows were due -> QualityGateError, recorded
+
+The row is written as ``running`` on entry and finished as ``success``, ``skipped`` or
+``failed`` (with the error text) on exit. Open steps outside warehouse transactions: a rolled-back
+transaction would take the ledger row with it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+import structlog
+
+from nbaprops.errors import QualityGateError, WarehouseError
+from nbaprops.warehouse.protocol import Warehouse
+
+log = structlog.get_logger(__name__)
+
+Status = Literal["running", "success", "failed", "skipped"]
+_MAX_ERROR_CHARS = 2000
+
+
+@dataclass
+class StepRun:
+    """The live record of one step; the step body sets ``rows_in``/``rows_out``/``details``."""
+
+    run_id: str
+    step: str
+    game_date: date | None
+    started_at: datetime
+    rows_in: int | None = None
+    rows_out: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    skipped_reason: str | None = None
+
+    def require_rows(self) -> None:
+        """Fail the step (QualityGateError) if it wrote no rows where rows were due."""
+        if not self.rows_out:
+            raise QualityGateError(
+                f"step {self.step} for {self.game_date or 'no date'} wrote 0 rows where rows were expected"
+            )
+
+    def skip(self, reason: str) -> None:
+        """Record the step as ``skipped`` (e.g. no games that day) instead of ``success``."""
+        self.skipped_reason = reason
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One ``run_ledger`` row as read back."""
+
+    run_id: str
+    step: str
+    game_date: date | None
+    started_at: datetime
+    finished_at: datetime | None
+    status: Status
+    rows_in: int | None
+    rows_out: int | None
+    error: str | None
+    details: dict[str, Any]
+
+
+class RunLedger:
+    """Records step executions in ``run_ledger`` (the table must exist: see ``create_schema``)."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self._warehouse = warehouse
+
+    @contextmanager
+    def step(
+        self, step: str, *, game_date: date | None = None, details: Mapping[str, Any] | None = None
+    ) -> Iterator[StepRun]:
+        """Record one execution of ``step``; any exception is recorded as ``failed`` and re-raised."""
+        run = StepRun(
+            run_id=uuid.uuid4().hex,
+            step=step,
+            game_date=game_date,
+            started_at=datetime.now(UTC),
+            details=dict(details or {}),
+        )
+        self._warehouse.execute(
+            "INSERT INTO run_ledger (run_id, step, game_date, started_at, status, details) "
+            "VALUES (?, ?, ?, ?, 'running', ?)",
+            [run.run_id, step, game_date, run.started_at, json.dumps(run.details, default=str)],
+        )
+        log.info("step.started", step=step, game_date=game_date, run_id=run.run_id)
+        try:
+            yield run
+        except BaseException as exc:
+            error = f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_CHARS]
+            try:
+                self._finish(run, "failed", error)
+            except WarehouseError as ledger_exc:
+                # The step's own error matters more; keep it, and say the ledger could not record it.
+                log.exception("step.ledger_write_failed", step=step, run_id=run.run_id, error=str(ledger_exc))
+            log.exception("step.failed", step=step, game_date=game_date, run_id=run.run_id, error=error)
+            raise
+        status: Status = "skipped" if run.skipped_reason is not None else "success"
+        self._finish(run, status, run.skipped_reason)
+        log.info("step.finished", step=step, status=status, rows_in=run.rows_in, rows_out=run.rows_out)
+
+    def _finish(self, run: StepRun, status: Status, error: str | None) -> None:
+        self._warehouse.execute(
+            "UPDATE run_ledger SET finished_at = ?, status = ?, rows_in = ?, rows_out = ?, error = ?, "
+            "details = ? WHERE run_id = ?",
+            [
+                datetime.now(UTC),
+                status,
+                run.rows_in,
+                run.rows_out,
+                error,
+                json.dumps(run.details, default=str),
+                run.run_id,
+            ],
+        )
+
+    def recent(self, step: str | None = None, limit: int = 50) -> list[LedgerEntry]:
+        """The latest ``limit`` executions, newest first, optionally of one step only."""
+        rows = self._warehouse.query_rows(
+            "SELECT run_id, step, game_date, started_at, finished_at, status, rows_in, rows_out, "
+            "error, details FROM run_ledger WHERE (? IS NULL OR step = ?) "
+            "ORDER BY started_at DESC, run_id LIMIT ?",
+            [step, step, int(limit)],
+        )
+        return [
+            LedgerEntry(
+                run_id=r[0],
+                step=r[1],
+                game_date=r[2],
+                started_at=r[3],
+                finished_at=r[4],
+                status=r[5],
+                rows_in=r[6],
+                rows_out=r[7],
+                error=r[8],
+                details=json.loads(r[9]) if r[9] else {},
+            )
+            for r in rows
+        ]

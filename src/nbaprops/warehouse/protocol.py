@@ -1,0 +1,80 @@
+"""The narrow warehouse protocol that business code talks to.
+
+One implementation per backend (``duckdb.py`` now, ``bigquery.py`` later), chosen once from the
+settings by ``open_warehouse``. Differences between backends are capability flags, never
+``if backend == …`` in callers. Values always travel as bound parameters; table names must be
+known to ``schema.TABLES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+Params = Sequence[Any] | Mapping[str, Any] | None
+"""Bound parameters: positional (``?``) or named (``$name``)."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do, so callers branch on abilities rather than on backend names."""
+
+    dialect: Literal["duckdb", "bigquery"]
+    merge: bool
+    """``MERGE INTO`` is available (else upserts fall back to delete + insert in a transaction)."""
+    transactions: bool
+    """Multi-statement ``BEGIN``/``COMMIT``/``ROLLBACK`` is available."""
+    interruptible: bool
+    """A running statement can be cancelled when it passes the query timeout."""
+
+
+class Warehouse(Protocol):
+    """A SQL warehouse reached through bound parameters and Arrow tables."""
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """The backend's abilities."""
+        ...
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        """Run one statement, discarding any result."""
+        ...
+
+    def query_arrow(self, sql: str, params: Params = None) -> pa.Table:
+        """Run one query and return its result as an Arrow table."""
+        ...
+
+    def query_rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        """Run one query and return its rows as tuples."""
+        ...
+
+    def insert_arrow(self, table_name: str, arrow_table: pa.Table) -> int:
+        """Append every row of ``arrow_table`` (columns matched by name); return the count."""
+        ...
+
+    def merge_arrow(
+        self, table_name: str, arrow_table: pa.Table, key_columns: Sequence[str] | None = None
+    ) -> int:
+        """Upsert ``arrow_table`` by natural key (default: the table's key); return rows touched."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group statements: commit on normal exit, roll back on any exception."""
+        ...
+
+    def table_exists(self, table_name: str) -> bool:
+        """Whether the table exists in the warehouse."""
+        ...
+
+    def row_count(self, table_name: str) -> int:
+        """Number of rows in a known table."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection (and, for a file, its lock)."""
+        ...

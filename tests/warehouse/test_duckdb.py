@@ -1,0 +1,183 @@
+"""The DuckDB warehouse: schema, Arrow in and out, MERGE, timeouts, binding, locks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from nbaprops.errors import ConfigError, WarehouseError
+from nbaprops.settings import load_settings
+from nbaprops.warehouse import TABLES, create_schema, open_warehouse
+from nbaprops.warehouse.duckdb import DuckDBWarehouse
+
+NOW = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def wh() -> Iterator[DuckDBWarehouse]:
+    warehouse = DuckDBWarehouse(":memory:", query_timeout_s=30)
+    create_schema(warehouse)
+    yield warehouse
+    warehouse.close()
+
+
+def _quarantine(shas: list[str], errors: list[str]) -> pa.Table:
+    return pa.table(
+        {
+            "quarantined_at": pa.array([NOW] * len(shas), pa.timestamp("us", tz="UTC")),
+            "kind": ["nbac_schedule_api"] * len(shas),
+            "error_type": ["SchemaDrift"] * len(shas),
+            "error": errors,
+            "first_bytes": pa.array([b"\x00{" for _ in shas], pa.binary()),
+            "payload_sha256": shas,
+        }
+    )
+
+
+def test_create_schema_is_idempotent(wh: DuckDBWarehouse) -> None:
+    wh.insert_arrow("quarantine", _quarantine(["a"], ["e"]))
+    create_schema(wh)
+    create_schema(wh)
+    assert all(wh.table_exists(name) for name in TABLES)
+    assert wh.row_count("quarantine") == 1
+
+
+def test_insert_and_query_arrow_round_trip(wh: DuckDBWarehouse) -> None:
+    batch = _quarantine(["s1", "s2", "s3"], ["bad", "worse", "worst"])
+    assert wh.insert_arrow("quarantine", batch) == 3
+    back = wh.query_arrow(
+        "SELECT quarantined_at, kind, error_type, error, first_bytes, payload_sha256 "
+        "FROM quarantine ORDER BY payload_sha256"
+    )
+    assert back.to_pylist() == batch.to_pylist()
+    assert wh.query_rows("SELECT error FROM quarantine WHERE payload_sha256 = ?", ["s2"]) == [("worse",)]
+
+
+@pytest.mark.parametrize("use_merge", [True, False], ids=["merge", "delete-insert"])
+def test_merge_twice_keeps_row_count_and_updates_values(use_merge: bool) -> None:
+    wh = DuckDBWarehouse(":memory:", query_timeout_s=30, use_merge=use_merge)
+    create_schema(wh)
+    wh.merge_arrow("quarantine", _quarantine(["s1", "s2"], ["old", "old"]))
+    wh.merge_arrow("quarantine", _quarantine(["s1", "s2"], ["old", "old"]))
+    assert wh.row_count("quarantine") == 2
+    wh.merge_arrow("quarantine", _quarantine(["s2", "s3"], ["new", "new"]))
+    rows = wh.query_rows("SELECT payload_sha256, error FROM quarantine ORDER BY 1")
+    assert rows == [("s1", "old"), ("s2", "new"), ("s3", "new")]
+    wh.close()
+
+
+def test_merge_refuses_a_batch_that_repeats_a_key(wh: DuckDBWarehouse) -> None:
+    with pytest.raises(WarehouseError, match="repeat"):
+        wh.merge_arrow("quarantine", _quarantine(["s1", "s1"], ["a", "b"]))
+    assert wh.row_count("quarantine") == 0
+
+
+def test_query_past_timeout_raises_and_connection_still_works() -> None:
+    wh = DuckDBWarehouse(":memory:", query_timeout_s=0.2)
+    with pytest.raises(WarehouseError, match=r"timed out after 0\.2 s"):
+        wh.query_rows("SELECT sum(a.range * b.range) FROM range(100000000) a, range(100000000) b")
+    assert wh.query_rows("SELECT 41 + 1") == [(42,)]
+    wh.close()
+
+
+def test_values_are_bound_not_spliced(wh: DuckDBWarehouse) -> None:
+    hostile = "x'); DROP TABLE quarantine; --"
+    wh.execute(
+        "INSERT INTO quarantine (quarantined_at, kind, error_type, error, payload_sha256) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [NOW, "k", "E", hostile, "s"],
+    )
+    assert wh.table_exists("quarantine")
+    assert wh.query_rows("SELECT error FROM quarantine") == [(hostile,)]
+
+
+def test_unknown_table_and_column_names_are_rejected(wh: DuckDBWarehouse) -> None:
+    with pytest.raises(WarehouseError, match="allow-list"):
+        wh.row_count("quarantine; DROP TABLE run_ledger")
+    with pytest.raises(WarehouseError, match="allow-list"):
+        wh.insert_arrow("users", pa.table({"a": [1]}))
+    with pytest.raises(WarehouseError, match="no column"):
+        wh.insert_arrow("quarantine", pa.table({'kind"; DROP TABLE run_ledger; --': ["x"]}))
+    assert wh.table_exists("run_ledger")
+
+
+class _StepFailedError(Exception):
+    pass
+
+
+def _load_then_fail(wh: DuckDBWarehouse) -> None:
+    with wh.transaction():
+        wh.insert_arrow("quarantine", _quarantine(["s1", "s2"], ["a", "b"]))
+        with wh.transaction():  # nested blocks join the outer transaction
+            wh.insert_arrow("quarantine", _quarantine(["s3"], ["c"]))
+        raise _StepFailedError
+
+
+def test_transaction_rolls_back_on_exception(wh: DuckDBWarehouse) -> None:
+    with pytest.raises(_StepFailedError):
+        _load_then_fail(wh)
+    assert wh.row_count("quarantine") == 0
+    with wh.transaction():
+        wh.insert_arrow("quarantine", _quarantine(["s1"], ["a"]))
+    assert wh.row_count("quarantine") == 1
+
+
+def test_sql_errors_become_warehouse_errors(wh: DuckDBWarehouse) -> None:
+    with pytest.raises(WarehouseError, match="CatalogException"):
+        wh.query_rows("SELECT * FROM no_such_table")
+
+
+_SECOND_WRITER = """
+import sys
+from nbaprops.errors import WarehouseBusy
+from nbaprops.warehouse.duckdb import DuckDBWarehouse
+try:
+    DuckDBWarehouse(sys.argv[1], query_timeout_s=5)
+except WarehouseBusy as exc:
+    print("busy:", exc)
+    sys.exit(3)
+sys.exit(0)
+"""
+
+
+def _second_writer(path: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, "-c", _SECOND_WRITER, path], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_second_process_writer_gets_warehouse_busy(tmp_path: Path) -> None:
+    path = str(tmp_path / "wh.duckdb")
+    with DuckDBWarehouse(path, query_timeout_s=5) as wh:
+        create_schema(wh)
+        done = _second_writer(path)
+        assert done.returncode == 3, done.stderr
+        assert "locked by another process" in done.stdout
+    after = _second_writer(path)
+    assert after.returncode == 0, after.stdout + after.stderr
+
+
+def test_read_only_warehouse_refuses_writes(tmp_path: Path) -> None:
+    path = str(tmp_path / "wh.duckdb")
+    DuckDBWarehouse(path, query_timeout_s=5).close()
+    reader = DuckDBWarehouse(path, query_timeout_s=5, read_only=True)
+    with pytest.raises(WarehouseError):
+        reader.execute("CREATE TABLE run_ledger (x INTEGER)")
+    reader.close()
+
+
+def test_open_warehouse_follows_settings(tmp_path: Path) -> None:
+    wh = open_warehouse(load_settings(data_dir=tmp_path / "d"))
+    create_schema(wh)
+    assert (tmp_path / "d" / "warehouse.duckdb").exists()
+    assert wh.capabilities.dialect == "duckdb"
+    wh.close()
+    with pytest.raises(ConfigError, match=r"\[gcp\]"):
+        open_warehouse(load_settings(warehouse_backend="bigquery"))
+

@@ -1,0 +1,82 @@
+"""The run ledger records every step's outcome; zero rows where rows were due is a failure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from nbaprops.errors import PayloadError, QualityGateError
+from nbaprops.warehouse import RunLedger, create_schema
+from nbaprops.warehouse.duckdb import DuckDBWarehouse
+
+DAY = date(2025, 1, 15)
+
+
+@pytest.fixture
+def ledger() -> Iterator[RunLedger]:
+    wh = DuckDBWarehouse(":memory:", query_timeout_s=30)
+    create_schema(wh)
+    yield RunLedger(wh)
+    wh.close()
+
+
+def test_successful_step_records_rows_and_times(ledger: RunLedger) -> None:
+    with ledger.step("ingest", game_date=DAY, details={"source": "sandbox"}) as run:
+        assert ledger.recent()[0].status == "running"
+        run.rows_in = 3
+        run.rows_out = 450
+        run.require_rows()
+    [entry] = ledger.recent()
+    assert entry.status == "success"
+    assert (entry.step, entry.game_date, entry.rows_in, entry.rows_out) == ("ingest", DAY, 3, 450)
+    assert entry.finished_at is not None
+    assert entry.finished_at >= entry.started_at
+    assert entry.started_at.tzinfo is not None
+    assert entry.error is None
+    assert entry.details == {"source": "sandbox"}
+
+
+def test_failing_step_is_recorded_with_its_error_and_reraised(ledger: RunLedger) -> None:
+    with pytest.raises(PayloadError, match="truncated"), ledger.step("parse", game_date=DAY):
+        raise PayloadError("truncated JSON at byte 812")
+    [entry] = ledger.recent()
+    assert entry.status == "failed"
+    assert entry.error == "PayloadError: truncated JSON at byte 812"
+    assert entry.finished_at is not None
+
+
+def _load_nothing(ledger: RunLedger) -> None:
+    with ledger.step("raw_load", game_date=DAY) as run:
+        run.rows_out = 0
+        run.require_rows()
+
+
+def test_require_rows_fails_a_step_that_wrote_nothing(ledger: RunLedger) -> None:
+    with pytest.raises(QualityGateError, match="0 rows"):
+        _load_nothing(ledger)
+    [entry] = ledger.recent()
+    assert entry.status == "failed"
+    assert entry.rows_out == 0
+    assert entry.error is not None
+    assert entry.error.startswith("QualityGateError")
+
+
+def test_skipped_step_is_recorded_as_skipped(ledger: RunLedger) -> None:
+    with ledger.step("predict", game_date=DAY) as run:
+        run.skip("no games on this date")
+    [entry] = ledger.recent()
+    assert (entry.status, entry.error) == ("skipped", "no games on this date")
+
+
+def test_recent_filters_by_step_and_limits_newest_first(ledger: RunLedger) -> None:
+    for n in range(3):
+        with ledger.step("ingest", game_date=date(2025, 1, 10 + n)) as run:
+            run.rows_out = n + 1
+    with ledger.step("grade"):
+        pass
+    assert [e.step for e in ledger.recent(step="grade")] == ["grade"]
+    latest_two = ledger.recent(step="ingest", limit=2)
+    assert [e.game_date for e in latest_two] == [date(2025, 1, 12), date(2025, 1, 11)]
+    assert len(ledger.recent()) == 4
