@@ -29,7 +29,9 @@ def _git_sha() -> str:
     try:
         done = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607  # git from PATH, fixed arguments
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -49,11 +51,22 @@ def _requests(season: Season, day_index: int) -> list[tuple[str, dict[str, str],
         ("/v1/games", {"dates[]": today.isoformat(), "per_page": "100"}, bdl),
         ("/v1/player_injuries", {"per_page": "100"}, bdl),
         (events, key, {}),
-        (f"{events}/{game.odds_event_id}/odds",
-         key | {"regions": "us", "markets": "player_points,spreads,totals"}, {}),
+        (
+            f"{events}/{game.odds_event_id}/odds",
+            key | {"regions": "us", "markets": "player_points,spreads,totals"},
+            {},
+        ),
         ("/stats/scoreboardv2", {"GameDate": yesterday.strftime("%m/%d/%Y"), "LeagueID": "00"}, {}),
-        ("/stats/leaguegamelog", {"PlayerOrTeam": "P", "DateFrom": yesterday.strftime("%m/%d/%Y"),
-                                  "DateTo": yesterday.strftime("%m/%d/%Y"), "Season": season.label}, {}),
+        (
+            "/stats/leaguegamelog",
+            {
+                "PlayerOrTeam": "P",
+                "DateFrom": yesterday.strftime("%m/%d/%Y"),
+                "DateTo": yesterday.strftime("%m/%d/%Y"),
+                "Season": season.label,
+            },
+            {},
+        ),
         ("/apis/site/v2/sports/basketball/nba/scoreboard", {"dates": yesterday.strftime("%Y%m%d")}, {}),
     ]
 
@@ -63,8 +76,14 @@ def run(season: Season, seconds: float, threads: int) -> dict[str, Any]:
     day_index = min(60, len(season.games_by_date) - 1)
     today = sorted(season.games_by_date)[day_index]
     clock = SandboxClock(et_datetime(today, 15))
-    app = create_app(season, clock=clock, faults=FaultPlan(), bdl_key=SANDBOX_BDL_KEY,
-                     odds_key=SANDBOX_ODDS_KEY, odds_quota=10**9)
+    app = create_app(
+        season,
+        clock=clock,
+        faults=FaultPlan(),
+        bdl_key=SANDBOX_BDL_KEY,
+        odds_key=SANDBOX_ODDS_KEY,
+        odds_quota=10**9,
+    )
     plan = _requests(season, day_index)
     counts = [0] * threads
     errors: list[str] = []

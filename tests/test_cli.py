@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
-import click
 import typer.main
 from typer.testing import CliRunner
 
@@ -15,9 +15,10 @@ from nbaprops.raw.registry import parsers
 runner = CliRunner()
 
 
-def _walk(command: click.Command, path: str = "nbaprops") -> list[tuple[str, click.Command]]:
+def _walk(command: Any, path: str = "nbaprops") -> list[tuple[str, Any]]:
+    # typer ships its own copy of click, so groups are recognised by shape, not by class.
     found = [(path, command)]
-    if isinstance(command, click.Group):
+    if hasattr(command, "commands"):
         for name, sub in command.commands.items():
             found += _walk(sub, f"{path} {name}")
     return found
@@ -30,16 +31,21 @@ def test_every_command_and_option_has_help() -> None:
         if not (command.help or command.short_help):
             missing.append(path)
         for param in command.params:
-            if isinstance(param, click.Option) and not param.help:
+            if param.param_type_name == "option" and not param.help:
                 missing.append(f"{path} {param.opts[0]}")
-            if isinstance(param, click.Argument) and not getattr(param, "help", None):
+            if param.param_type_name == "argument" and not getattr(param, "help", None):
                 missing.append(f"{path} <{param.name}>")
     assert missing == []
 
 
 def test_expected_commands_exist() -> None:
     paths = {path for path, _ in _walk(typer.main.get_command(app))}
-    assert {"nbaprops demo", "nbaprops raw parse", "nbaprops sandbox serve", "nbaprops sandbox truth"} <= paths
+    assert {
+        "nbaprops demo",
+        "nbaprops raw parse",
+        "nbaprops sandbox serve",
+        "nbaprops sandbox truth",
+    } <= paths
 
 
 def test_raw_parse_help_lists_every_registered_kind() -> None:

@@ -3,8 +3,10 @@ from nbaprops import errors
 
 def test_every_error_is_transient_or_permanent() -> None:
     classes = [
-        obj for obj in vars(errors).values()
-        if isinstance(obj, type) and issubclass(obj, errors.NbaPropsError)
+        obj
+        for obj in vars(errors).values()
+        if isinstance(obj, type)
+        and issubclass(obj, errors.NbaPropsError)
         and obj not in (errors.NbaPropsError, errors.TransientError, errors.PermanentError)
     ]
     assert len(classes) >= 12

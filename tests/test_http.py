@@ -104,9 +104,7 @@ def make_settings(**overrides: Any) -> Settings:
     return Settings(**base)
 
 
-def make_client(
-    script: Script, clock: FakeClock, *, rng: Any = None, **overrides: Any
-) -> HttpClient:
+def make_client(script: Script, clock: FakeClock, *, rng: Any = None, **overrides: Any) -> HttpClient:
     return HttpClient.from_settings(
         make_settings(**overrides),
         clock=clock,
@@ -301,6 +299,7 @@ def test_half_open_lets_only_one_trial_through(clock: FakeClock) -> None:
     assert "half_open" in str(nested[0])
     assert len(script.requests) == 2
 
+
 def test_breaker_is_per_host(clock: FakeClock) -> None:
     script = Script(httpx.Response(500), httpx.Response(200))
     client = make_client(script, clock, breaker_failure_threshold=1, http_max_attempts=1)
@@ -367,8 +366,9 @@ def test_throttle_treats_the_configured_nbacom_base_url_as_nbacom(clock: FakeClo
 
 def test_connect_error_is_translated_and_retried(clock: FakeClock) -> None:
     request_url = f"{ODDS_URL}?apiKey={KEY}"
-    script = Script(httpx.ConnectError(f"[Errno 111] Connection refused while fetching {request_url}"),
-                    repeat_last=True)
+    script = Script(
+        httpx.ConnectError(f"[Errno 111] Connection refused while fetching {request_url}"), repeat_last=True
+    )
     client = make_client(script, clock, http_max_attempts=2)
     with client, pytest.raises(SourceUnavailable) as caught:
         odds_get(client)
@@ -388,6 +388,7 @@ def test_real_connection_refused_is_source_unavailable(clock: FakeClock) -> None
         client.get(f"http://127.0.0.1:{port}/v4/x", params={"apiKey": KEY}, source="oddsapi")
     assert "connect error" in str(caught.value)
     assert_no_secret(caught.value)
+
 
 def test_read_timeout_is_translated_as_blocked_or_hung(clock: FakeClock) -> None:
     script = Script(httpx.ReadTimeout("timed out"), httpx.Response(200))
@@ -523,4 +524,3 @@ def test_real_server_trickle_and_hang_are_cut_at_the_deadline(misbehaving_server
     assert "blocked/hung" in str(trickled.value)
     assert "blocked/hung" in str(hung.value)
     assert_no_secret(trickled.value, hung.value)
-

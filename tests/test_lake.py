@@ -70,8 +70,12 @@ def test_same_bytes_are_stored_once(lake: FsspecLake) -> None:
     assert len([p for p in folder.iterdir() if p.name != MANIFEST_NAME]) == 1
     assert len((folder / MANIFEST_NAME).read_text().splitlines()) == 1
     other_day = lake.put(
-        "nbac_schedule_api", "schedule", DAY + timedelta(days=1), b'{"same": true}',
-        fetched_at=FETCHED, content_type="application/json",
+        "nbac_schedule_api",
+        "schedule",
+        DAY + timedelta(days=1),
+        b'{"same": true}',
+        fetched_at=FETCHED,
+        content_type="application/json",
     )
     assert other_day.path != first.path
 
@@ -103,10 +107,23 @@ def test_interrupted_write_leaves_no_file_and_no_manifest_line(tmp_path: Path) -
 
 def test_manifest_lists_objects_with_filters(lake: FsspecLake) -> None:
     a = _put(lake, b"1")
-    b = lake.put("oddsa_player_props", "event_odds", DAY, b"2", fetched_at=FETCHED + timedelta(minutes=1),
-                 content_type="application/json", meta={"event_id": "abc"})
-    c = lake.put("oddsa_player_props", "event_odds", DAY + timedelta(days=1), b"3",
-                 fetched_at=FETCHED + timedelta(minutes=2), content_type="application/json")
+    b = lake.put(
+        "oddsa_player_props",
+        "event_odds",
+        DAY,
+        b"2",
+        fetched_at=FETCHED + timedelta(minutes=1),
+        content_type="application/json",
+        meta={"event_id": "abc"},
+    )
+    c = lake.put(
+        "oddsa_player_props",
+        "event_odds",
+        DAY + timedelta(days=1),
+        b"3",
+        fetched_at=FETCHED + timedelta(minutes=2),
+        content_type="application/json",
+    )
     assert lake.list() == [a, b, c]
     assert lake.list(source="oddsa_player_props") == [b, c]
     assert lake.list(game_date=DAY) == [a, b]
@@ -147,7 +164,12 @@ def test_names_carry_no_query_string_and_meta_hides_keys(lake: FsspecLake) -> No
     with pytest.raises(ValueError, match="letters, digits"):
         lake.put("oddsa", "odds?apiKey=s3cret", DAY, b"{}", fetched_at=FETCHED, content_type="text/json")
     obj = lake.put(
-        "oddsa", "odds", DAY, b"{}", fetched_at=FETCHED, content_type="application/json; charset=utf-8",
+        "oddsa",
+        "odds",
+        DAY,
+        b"{}",
+        fetched_at=FETCHED,
+        content_type="application/json; charset=utf-8",
         meta={"url": "https://api.the-odds-api.com/v4/odds?apiKey=s3cret&regions=us"},
     )
     assert "?" not in obj.path

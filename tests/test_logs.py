@@ -23,8 +23,9 @@ def fail(error: Exception) -> None:
 @pytest.fixture(autouse=True)
 def _restore_logging() -> Iterator[None]:
     """Each test starts and ends with structlog's defaults and the http loggers untouched."""
-    saved = {name: (logging.getLogger(name).level, list(logging.getLogger(name).filters))
-             for name in NOISY_LOGGERS}
+    saved = {
+        name: (logging.getLogger(name).level, list(logging.getLogger(name).filters)) for name in NOISY_LOGGERS
+    }
     structlog.reset_defaults()
     yield
     structlog.reset_defaults()

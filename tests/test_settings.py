@@ -28,7 +28,7 @@ def test_environment_overrides_and_secrets_are_secretstr(monkeypatch: pytest.Mon
 
 def test_unknown_setting_is_rejected_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NBAPROPS_ODDS_APIKEY", "typo")
-    with pytest.raises(ConfigError, match="unknown setting.*NBAPROPS_ODDS_APIKEY"):
+    with pytest.raises(ConfigError, match=r"unknown setting.*NBAPROPS_ODDS_APIKEY"):
         load_settings()
 
 

@@ -31,12 +31,16 @@ app.add_typer(raw_app, name="raw")
 def _register_sandbox() -> None:
     from nbaprops.sandbox.cli import app as sandbox_app
 
-    app.add_typer(sandbox_app, name="sandbox", help="The offline sandbox league (simulated season over HTTP).")
+    app.add_typer(
+        sandbox_app, name="sandbox", help="The offline sandbox league (simulated season over HTTP)."
+    )
 
 
 @raw_app.command("parse")
 def raw_parse(
-    kind: Annotated[str, typer.Argument(help="Payload kind, e.g. nbac_player_boxscore (see --help for all).")],
+    kind: Annotated[
+        str, typer.Argument(help="Payload kind, e.g. nbac_player_boxscore (see --help for all).")
+    ],
     file: Annotated[Path, typer.Argument(help="Payload file (gzip accepted).", exists=True, dir_okay=False)],
 ) -> None:
     """Parse one payload file and print its normalized rows as JSON lines.
@@ -59,10 +63,12 @@ def raw_parse(
 @app.command("demo")
 def demo(
     date: Annotated[
-        str | None, typer.Option("--date", help="Game date to fetch (YYYY-MM-DD); default: the sandbox's demo date.")
+        str | None,
+        typer.Option("--date", help="Game date to fetch (YYYY-MM-DD); default: the sandbox's demo date."),
     ] = None,
     data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="Where the lake and warehouse go (default: the settings').")
+        Path | None,
+        typer.Option("--data-dir", help="Where the lake and warehouse go (default: the settings')."),
     ] = None,
 ) -> None:
     """The main job on the sandbox league: serve it on loopback, fetch one game day from every source."""

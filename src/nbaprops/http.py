@@ -193,8 +193,11 @@ class HttpClient:
         self._lock = threading.Lock()
         self._breakers: dict[str, _Breaker] = {}
         self._next_slot: dict[str, float] = {}
-        bases = (settings.nbacom_stats_base_url, settings.nbacom_cdn_base_url,
-                 settings.nbacom_injury_base_url)
+        bases = (
+            settings.nbacom_stats_base_url,
+            settings.nbacom_cdn_base_url,
+            settings.nbacom_injury_base_url,
+        )
         self._nbacom_hosts = NBACOM_HOSTS | {httpx.URL(base).host for base in bases}
         quiet_http_loggers(self._secrets)
 
@@ -274,8 +277,14 @@ class HttpClient:
                 breaker_state = self._exit_breaker(host, outcome)
             elapsed_ms = round((self._clock.monotonic() - attempt_started) * 1000, 1)
             status = outcome.status if isinstance(outcome, _Failure) else outcome[0]
-            fields = {"source": source, "host": host, "url_redacted": url_redacted, "status": status,
-                      "attempt": attempt, "elapsed_ms": elapsed_ms}
+            fields = {
+                "source": source,
+                "host": host,
+                "url_redacted": url_redacted,
+                "status": status,
+                "attempt": attempt,
+                "elapsed_ms": elapsed_ms,
+            }
             if not isinstance(outcome, _Failure):
                 _log.info("http.request", **fields)
                 # With expected="json" a broken body fails the call; the parse is kept for .json().
@@ -287,8 +296,14 @@ class HttpClient:
                 # An attempt that just opened the breaker ends the call: the next would fail fast.
                 raise outcome.error
             wait = self._next_wait(outcome, attempt, budget_end, source, url_redacted)
-            _log.info("http.retry", source=source, host=host, attempt=attempt,
-                      reason=outcome.reason, wait_s=round(wait, 3))
+            _log.info(
+                "http.retry",
+                source=source,
+                host=host,
+                attempt=attempt,
+                reason=outcome.reason,
+                wait_s=round(wait, 3),
+            )
             self._clock.sleep(wait)
 
     def _next_wait(
@@ -328,7 +343,8 @@ class HttpClient:
         where = f"{source}: GET {url_redacted}"
         hung = _Failure(
             SourceUnavailable(f"{where} blocked/hung: no complete answer within {deadline_s:g}s"),
-            reason="deadline", transient=True,
+            reason="deadline",
+            transient=True,
         )
         if deadline_s <= 0:
             return hung
@@ -389,8 +405,9 @@ class HttpClient:
                 error: NbaPropsError = RateLimited(f"{where}: HTTP 429 rate limited", retry_after=retry_after)
             else:
                 error = SourceUnavailable(f"{where}: HTTP {status}", status_code=status)
-            return _Failure(error, reason=f"HTTP {status}", transient=True, status=status,
-                            retry_after=retry_after)
+            return _Failure(
+                error, reason=f"HTTP {status}", transient=True, status=status, retry_after=retry_after
+            )
         if status in (401, 403):
             error = AuthError(f"{where}: HTTP {status}: credentials missing or rejected", status_code=status)
         else:
@@ -415,8 +432,9 @@ class HttpClient:
             if breaker.admit(now):
                 return
             state, wait = breaker.state, max(breaker.cooldown_s - (now - breaker.opened_at), 0.0)
-        raise CircuitOpen(f"{source}: GET {url_redacted}: circuit for {host} is {state}; "
-                          f"next trial in {wait:.1f}s")
+        raise CircuitOpen(
+            f"{source}: GET {url_redacted}: circuit for {host} is {state}; next trial in {wait:.1f}s"
+        )
 
     def _exit_breaker(self, host: str, outcome: _Outcome | _Failure | None) -> str:
         """Record the attempt with the host's breaker and return its new state."""

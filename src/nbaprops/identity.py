@@ -14,8 +14,22 @@ from dataclasses import dataclass
 
 # Letters that NFKD does not decompose into an ASCII base plus a combining mark.
 _SPECIAL_LETTERS = str.maketrans(
-    {"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "AE",
-     "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "ð": "d"}
+    {
+        "đ": "d",
+        "Đ": "D",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ı": "i",
+        "þ": "th",
+        "ð": "d",
+    }
 )
 _NON_ALNUM = re.compile(r"[^a-z0-9]")
 _SUFFIXES = ("jr", "sr", "ii", "iii", "iv", "v")

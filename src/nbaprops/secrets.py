@@ -125,10 +125,7 @@ def _scrub(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, BaseException):
         return f"{type(value).__name__}: {redact(str(value), secrets)}"
     if isinstance(value, Mapping):
-        return {
-            key: MASK if _sensitive_field(key) else _scrub(item, secrets)
-            for key, item in value.items()
-        }
+        return {key: MASK if _sensitive_field(key) else _scrub(item, secrets) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_scrub(item, secrets) for item in value]
     if isinstance(value, int | float | bool) or value is None:

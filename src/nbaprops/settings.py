@@ -94,8 +94,12 @@ class Settings(BaseSettings):
     log_json: bool = Field(False, description="Emit JSON log lines instead of console-formatted ones.")
 
     @field_validator(
-        "nbacom_stats_base_url", "nbacom_cdn_base_url", "nbacom_injury_base_url",
-        "bdl_base_url", "odds_base_url", "espn_base_url",
+        "nbacom_stats_base_url",
+        "nbacom_cdn_base_url",
+        "nbacom_injury_base_url",
+        "bdl_base_url",
+        "odds_base_url",
+        "espn_base_url",
     )
     @classmethod
     def _http_url(cls, value: str) -> str:

@@ -36,8 +36,20 @@ def test_fact1_three_pages_and_sixteen_matchups(rows: Rows) -> None:
         matchups.setdefault(r["game_date"], set()).add(r["matchup"])
     assert matchups["2024-01-04"] == {"MIL@SAS", "DEN@GSW"}
     assert matchups["2024-01-05"] == {
-        "ATL@IND", "UTA@BOS", "NYK@PHI", "OKC@BKN", "WAS@CLE", "CHA@CHI", "LAC@NOP", "MIN@HOU",
-        "POR@DAL", "MIA@PHX", "ORL@DEN", "DET@GSW", "MEM@LAL", "TOR@SAC",
+        "ATL@IND",
+        "UTA@BOS",
+        "NYK@PHI",
+        "OKC@BKN",
+        "WAS@CLE",
+        "CHA@CHI",
+        "LAC@NOP",
+        "MIN@HOU",
+        "POR@DAL",
+        "MIA@PHX",
+        "ORL@DEN",
+        "DET@GSW",
+        "MEM@LAL",
+        "TOR@SAC",
     }
 
 
@@ -60,7 +72,10 @@ def test_fact3_not_yet_submitted_team_rows(rows: Rows) -> None:
     assert ("UTA@BOS", "BOS") in next_day
     denver = next(r for r in pending if r["team"] == "DEN")
     assert (denver["matchup"], denver["page"], denver["is_home"], denver["game_time_et"]) == (
-        "ORL@DEN", 3, True, "09:00",
+        "ORL@DEN",
+        3,
+        True,
+        "09:00",
     )
 
 
@@ -94,7 +109,10 @@ def test_fact6_season_names_and_times(rows: Rows) -> None:
     assert players["Cancar, Vlatko"]["matchup"] == "DEN@GSW"
     first = rows[0]
     assert (first["matchup"], first["team"], first["game_time_et"], first["tip_utc"]) == (
-        "MIL@SAS", "MIL", "07:30", "2024-01-05T00:30:00Z",
+        "MIL@SAS",
+        "MIL",
+        "07:30",
+        "2024-01-05T00:30:00Z",
     )
     assert first["game_date"] == "2024-01-04"  # the ET date, although the tip is the next UTC day
     json.dumps(rows)
@@ -113,10 +131,24 @@ def test_a_pdf_without_the_report_header_is_rejected(real_fixtures: Path) -> Non
         parse(other_pdf)
 
 
-HEADINGS = [(23, "Game Date"), (120, "Game Time"), (200, "Matchup"), (264, "Team"), (425, "Player Name"),
-            (586, "Current Status"), (666, "Reason")]
-ROW = [(24, "01/04/2024"), (121, "07:30 (ET)"), (201, "MIL@SAS"), (265, "Milwaukee Bucks"),
-       (426, "Lillard, Damian"), (587, "Out"), (667, "Rest")]
+HEADINGS = [
+    (23, "Game Date"),
+    (120, "Game Time"),
+    (200, "Matchup"),
+    (264, "Team"),
+    (425, "Player Name"),
+    (586, "Current Status"),
+    (666, "Reason"),
+]
+ROW = [
+    (24, "01/04/2024"),
+    (121, "07:30 (ET)"),
+    (201, "MIL@SAS"),
+    (265, "Milwaukee Bucks"),
+    (426, "Lillard, Damian"),
+    (587, "Out"),
+    (667, "Rest"),
+]
 
 
 def _pdf(*lines: list[tuple[int, str]], footer: str = "Page 1 of 1") -> bytes:
@@ -172,10 +204,21 @@ def test_sandbox_reports_round_trip_through_the_parser() -> None:
         for entry in report.entries:
             game = season.game_by_id[entry.game_id]
             name = season.player_by_id[entry.player_id].injury_report_name
-            expected.add((f"{game.away}@{game.home}", game.game_date.isoformat(), entry.team, name,
-                          entry.status, entry.reason))
-        got = {(r["matchup"], r["game_date"], r["team"], r["player_name_source"], r["status"], r["reason"])
-               for r in rows if r["player_name_source"]}
+            expected.add(
+                (
+                    f"{game.away}@{game.home}",
+                    game.game_date.isoformat(),
+                    entry.team,
+                    name,
+                    entry.status,
+                    entry.reason,
+                )
+            )
+        got = {
+            (r["matchup"], r["game_date"], r["team"], r["player_name_source"], r["status"], r["reason"])
+            for r in rows
+            if r["player_name_source"]
+        }
         assert got == expected
         assert sum(r["status"] == "NOT YET SUBMITTED" for r in rows) == len(report.not_submitted)
         published = report.published_utc.isoformat().replace("+00:00", "Z")

@@ -66,9 +66,20 @@ def test_fact3_points_from_made_shots_per_player_and_team(rows: Rows) -> None:
 
 def test_fact4_action_type_counts(summary: dict[str, Any], rows: Rows) -> None:
     assert summary["actions_by_type"] == {
-        "2pt": 106, "rebound": 93, "substitution": 80, "3pt": 72, "freethrow": 38, "foul": 33,
-        "turnover": 28, "steal": 18, "timeout": 15, "period": 10, "block": 5, "violation": 4,
-        "jumpball": 3, "game": 1,
+        "2pt": 106,
+        "rebound": 93,
+        "substitution": 80,
+        "3pt": 72,
+        "freethrow": 38,
+        "foul": 33,
+        "turnover": 28,
+        "steal": 18,
+        "timeout": 15,
+        "period": 10,
+        "block": 5,
+        "violation": 4,
+        "jumpball": 3,
+        "game": 1,
     }
     assert len(rows) == 106 + 72 + 38
 
@@ -81,12 +92,19 @@ def test_rows_follow_order_number_not_action_number(rows: Rows) -> None:
 
 def test_zones_follow_the_documented_rule(rows: Rows) -> None:
     zones = Counter((r["action_type"], r["zone"]) for r in rows)
-    assert zones == {("3pt", "three"): 72, ("freethrow", "free_throw"): 38, ("2pt", "paint"): 80,
-                     ("2pt", "mid_range"): 26}
+    assert zones == {
+        ("3pt", "three"): 72,
+        ("freethrow", "free_throw"): 38,
+        ("2pt", "paint"): 80,
+        ("2pt", "mid_range"): 26,
+    }
     assert all(r["zone"] == "paint" for r in rows if r["area"] == "Restricted Area")
     first = rows[0]
     assert (first["player_name"], first["area"], first["zone"], first["made"]) == (
-        "J. Brunson", "Mid-Range", "mid_range", False,
+        "J. Brunson",
+        "Mid-Range",
+        "mid_range",
+        False,
     )
     assert first["clock_seconds"] == 701.0  # PT11M41.00S
     ot = [r for r in rows if r["period"] == 5]
@@ -142,7 +160,9 @@ def test_renamed_key_wrong_type_and_inconsistent_scores_are_drift(raw: bytes) ->
         next(a for a in actions if a["actionType"] == "3pt")["clock"] = "11:41"
 
     for change, needle in [
-        (rename, "orderNumber"), (wrong_type, "period"), (extra_made_shot, "add up to .* but the last score"),
+        (rename, "orderNumber"),
+        (wrong_type, "period"),
+        (extra_made_shot, "add up to .* but the last score"),
         (bad_clock, "clock"),
     ]:
         with pytest.raises(SchemaDrift, match=needle):

@@ -41,8 +41,14 @@ def test_fact1_157_rows_of_8_games_on_one_date(rows: Rows) -> None:
 
 def test_fact2_rows_per_game(rows: Rows) -> None:
     assert Counter(r["game_id"] for r in rows) == {
-        "0022400971": 22, "0022400969": 21, "0022400972": 20, "0022400973": 20,
-        "0022400974": 19, "0022400970": 19, "0022400975": 18, "0022400968": 18,
+        "0022400971": 22,
+        "0022400969": 21,
+        "0022400972": 20,
+        "0022400973": 20,
+        "0022400974": 19,
+        "0022400970": 19,
+        "0022400975": 18,
+        "0022400968": 18,
     }
 
 
@@ -52,10 +58,22 @@ def test_fact3_team_points_equal_final_scores_and_home_side_from_matchup(rows: R
     for r in rows:
         points[r["team"], r["is_home"]] += r["pts"]
     assert points == {
-        ("BOS", False): 115, ("BKN", True): 113, ("OKC", False): 113, ("DET", True): 107,
-        ("CHI", False): 114, ("HOU", True): 117, ("MIA", False): 91, ("MEM", True): 125,
-        ("IND", False): 119, ("MIL", True): 126, ("NOP", False): 115, ("SAS", True): 119,
-        ("NYK", False): 94, ("GSW", True): 97, ("WAS", False): 126, ("DEN", True): 123,
+        ("BOS", False): 115,
+        ("BKN", True): 113,
+        ("OKC", False): 113,
+        ("DET", True): 107,
+        ("CHI", False): 114,
+        ("HOU", True): 117,
+        ("MIA", False): 91,
+        ("MEM", True): 125,
+        ("IND", False): 119,
+        ("MIL", True): 126,
+        ("NOP", False): 115,
+        ("SAS", True): 119,
+        ("NYK", False): 94,
+        ("GSW", True): 97,
+        ("WAS", False): 126,
+        ("DEN", True): 123,
     }
     wizards = next(r for r in rows if r["team"] == "WAS")
     assert (wizards["opponent"], wizards["matchup"]) == ("DEN", "WAS @ DEN")
@@ -127,11 +145,15 @@ def test_wrong_type_negative_points_and_absurd_minutes_are_drift(raw: bytes) -> 
     def set_cell(header: str, value: object) -> Any:
         def change(rs: dict[str, Any]) -> None:
             rs["rowSet"][3][rs["headers"].index(header)] = value
+
         return change
 
     for header, value, needle in [
-        ("PTS", "28", "PTS"), ("PTS", -2, "minimum"), ("MIN", 71, "more than 70"),
-        ("MATCHUP", "GSW v NYK", "MATCHUP"), ("PTS", 99, "does not match its makes"),
+        ("PTS", "28", "PTS"),
+        ("PTS", -2, "minimum"),
+        ("MIN", 71, "more than 70"),
+        ("MATCHUP", "GSW v NYK", "MATCHUP"),
+        ("PTS", 99, "does not match its makes"),
     ]:
         with pytest.raises(SchemaDrift, match=needle):
             parse(_mutated(raw, set_cell(header, value)))

@@ -44,7 +44,14 @@ def test_fact2_players_per_team(rows: Rows) -> None:
 
 def test_fact3_positions(rows: Rows) -> None:
     assert Counter(r["position"] for r in rows) == {
-        "G": 239, "F": 184, "C": 60, "G-F": 42, "F-C": 30, "C-F": 20, "F-G": 11, None: 8,
+        "G": 239,
+        "F": 184,
+        "C": 60,
+        "G-F": 42,
+        "F-C": 30,
+        "C-F": 20,
+        "F-G": 11,
+        None: 8,
     }
 
 
@@ -97,7 +104,10 @@ def test_renamed_header_wrong_type_and_foreign_team_are_drift(raw: bytes) -> Non
         rs["rowSet"] = []
 
     for change, needle in [
-        (rename, "PERSON_ID"), (text_id, "PERSON_ID"), (foreign_team, "15020"), (no_rows, "empty"),
+        (rename, "PERSON_ID"),
+        (text_id, "PERSON_ID"),
+        (foreign_team, "15020"),
+        (no_rows, "empty"),
     ]:
         with pytest.raises(SchemaDrift, match=needle):
             parse(mutate(change))

@@ -43,7 +43,8 @@ def test_fact1_whole_season_of_final_games(rows: Rows, document: dict[str, Any])
     assert schedule["seasonYear"] == "2024-25"
     assert len(schedule["gameDates"]) == 231
     assert (schedule["gameDates"][0]["gameDate"], schedule["gameDates"][-1]["gameDate"]) == (
-        "10/04/2024 00:00:00", "06/22/2025 00:00:00",
+        "10/04/2024 00:00:00",
+        "06/22/2025 00:00:00",
     )
     assert len(rows) == 1400
     assert len({r["game_id"] for r in rows}) == 1400
@@ -55,7 +56,12 @@ def test_fact1_whole_season_of_final_games(rows: Rows, document: dict[str, Any])
 
 def test_fact2_season_types_from_the_game_id_prefix(rows: Rows) -> None:
     assert Counter(r["season_type"] for r in rows) == {
-        "preseason": 73, "regular": 1230, "all_star": 6, "playoffs": 84, "play_in": 6, "cup_final": 1,
+        "preseason": 73,
+        "regular": 1230,
+        "all_star": 6,
+        "playoffs": 84,
+        "play_in": 6,
+        "cup_final": 1,
     }
 
 
@@ -102,10 +108,16 @@ def test_fact7_named_games_and_leaders(by_id: dict[str, dict[str, Any]]) -> None
     assert (ot["points_leader_name"], ot["points_leader_points"]) == ("Jalen Brunson", 38)
     den = by_id["0022400975"]
     assert (den["game_date"], den["away_team"], den["away_score"], den["home_team"], den["home_score"]) == (
-        "2025-03-15", "WAS", 126, "DEN", 123,
+        "2025-03-15",
+        "WAS",
+        126,
+        "DEN",
+        123,
     )
     assert (den["points_leader_name"], den["points_leader_lookup"], den["points_leader_points"]) == (
-        "Nikola Jokic", "nikolajokic", 40,
+        "Nikola Jokic",
+        "nikolajokic",
+        40,
     )
 
 
@@ -167,7 +179,10 @@ def test_renamed_key_wrong_type_and_mismatched_tricode_are_drift(document: dict[
         game["gameId"] = "0092400001"
 
     for change, needle in [
-        (rename, "gameDateTimeUTC"), (wrong_type, "score"), (mismatch, "XXX"), (bad_prefix, "known prefix"),
+        (rename, "gameDateTimeUTC"),
+        (wrong_type, "score"),
+        (mismatch, "XXX"),
+        (bad_prefix, "known prefix"),
     ]:
         with pytest.raises(SchemaDrift, match=needle):
             parse(_mutate(document, change))

@@ -121,7 +121,8 @@ def test_renamed_header_wrong_type_and_missing_side_are_drift(raw: bytes) -> Non
         rs["rowSet"].pop()
 
     for name, change, needle in [
-        ("LineScore", rename, "PTS_QTR1"), ("LineScore", text_points, "PTS"),
+        ("LineScore", rename, "PTS_QTR1"),
+        ("LineScore", text_points, "PTS"),
         ("LineScore", drop_row, "no LineScore row"),
     ]:
         with pytest.raises(SchemaDrift, match=needle):

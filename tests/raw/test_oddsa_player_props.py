@@ -125,7 +125,9 @@ def test_an_absurd_line_is_schema_drift(raw: bytes) -> None:
         oddsa_player_props.parse(raw.replace(b'"point": 23.5', b'"point": -23.5'))
 
 
-def test_combined_market_response_splits_between_props_and_game_lines(real_fixtures: Path, raw: bytes) -> None:
+def test_combined_market_response_splits_between_props_and_game_lines(
+    real_fixtures: Path, raw: bytes
+) -> None:
     """One event-odds call asks for player_points,spreads,totals: each parser takes its own markets."""
     from nbaprops.raw.parsers import oddsa_game_lines_his
 

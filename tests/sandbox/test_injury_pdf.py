@@ -40,9 +40,11 @@ def test_report_pdf_has_title_columns_rows_and_footer() -> None:
     assert lines[3] == "Philadelphia 76ers NOT YET SUBMITTED"
     assert "07:30 (ET) LAL@BOS Los Angeles Lakers" not in pages[0]  # time printed once per time group
     # a long reason wraps around its row, as "McDermott, Doug" does in the real report
-    assert lines[4:7] == ["Injury/Illness - Right Forearm;",
-                          "LAL@BOS Los Angeles Lakers Butler III3, Jimmy Questionable",
-                          "Contusion and Bone Bruise"]
+    assert lines[4:7] == [
+        "Injury/Illness - Right Forearm;",
+        "LAL@BOS Los Angeles Lakers Butler III3, Jimmy Questionable",
+        "Contusion and Bone Bruise",
+    ]
     assert "Boston Celtics Jokic2, Nikola Out Injury/Illness - Left Ankle; Sprain" in pages[0]
     assert "10:30 (ET) BOS@NYK New York Knicks NOT YET SUBMITTED" in pages[0]
     assert lines[-1] == "Page 1 of 1"
@@ -63,8 +65,12 @@ def test_rows_round_trip_to_the_report_entries() -> None:
 
 
 def test_long_reports_continue_groups_across_pages() -> None:
-    entries = tuple(InjuryEntry("0022400562", "BOS", p.player_id, "Out", "G League - Two-Way")
-                    for p in SEASON.players) * 3
+    entries = (
+        tuple(
+            InjuryEntry("0022400562", "BOS", p.player_id, "Out", "G League - Two-Way") for p in SEASON.players
+        )
+        * 3
+    )
     big = replace(REPORT, entries=entries, published_utc=et_datetime(REPORT.game_dates[0], 13, 30))
     pages = _pages(injury_pdf.report_pdf(SEASON, big))
     assert len(pages) == 3
@@ -74,10 +80,14 @@ def test_long_reports_continue_groups_across_pages() -> None:
 
 
 def test_filename_uses_eastern_time_with_minutes() -> None:
-    assert injury_pdf.report_filename(datetime(2025, 12, 23, 22, 30, tzinfo=UTC)) == \
-        "Injury-Report_2025-12-23_05_30PM.pdf"
-    assert injury_pdf.report_filename(datetime(2025, 1, 15, 16, 0, tzinfo=UTC)) == \
-        "Injury-Report_2025-01-15_11_00AM.pdf"
+    assert (
+        injury_pdf.report_filename(datetime(2025, 12, 23, 22, 30, tzinfo=UTC))
+        == "Injury-Report_2025-12-23_05_30PM.pdf"
+    )
+    assert (
+        injury_pdf.report_filename(datetime(2025, 1, 15, 16, 0, tzinfo=UTC))
+        == "Injury-Report_2025-01-15_11_00AM.pdf"
+    )
 
 
 def test_only_published_reports_are_listed_and_rendering_is_cached() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from nbaprops.identity import ascii_fold, player_lookup
-from nbaprops.sandbox.names import make_names
+from nbaprops.sandbox.names import PlayerName, make_names
 
 
-def _names(count: int = 480, seed: int = 3) -> list:
+def _names(count: int = 480, seed: int = 3) -> list[PlayerName]:
     return make_names(np.random.default_rng(seed), count)
 
 

@@ -19,20 +19,103 @@ TEAMS = ("NYK", "PHI", "BOS", "LAL")
 
 
 def _player(pid: int, first: str, last: str, tricode: str) -> SimPlayer:
-    return SimPlayer(pid, pid + 9, first, last, first, last, f"{first} {last}", tricode, "G", "1", "6-4", 200,
-                     None, "USA", 2018, 1, 5, 2018, 30.0, 0.2, 8, 4, 6, 4, 0.6, 0.4, 0.36, 0.8, 5, 4)
+    return SimPlayer(
+        pid,
+        pid + 9,
+        first,
+        last,
+        first,
+        last,
+        f"{first} {last}",
+        tricode,
+        "G",
+        "1",
+        "6-4",
+        200,
+        None,
+        "USA",
+        2018,
+        1,
+        5,
+        2018,
+        30.0,
+        0.2,
+        8,
+        4,
+        6,
+        4,
+        0.6,
+        0.4,
+        0.36,
+        0.8,
+        5,
+        4,
+    )
 
 
-def _line(game: str, pid: int, teams: tuple[str, str], home: bool, n: int, *,
-          played: bool = True) -> PlayerGame:
+def _line(
+    game: str, pid: int, teams: tuple[str, str], home: bool, n: int, *, played: bool = True
+) -> PlayerGame:
     tricode, opp = teams
     # n scales a fixed stat line so each player gets a distinct, hand-checkable total
     if not played:
         dnp = "Injury/Illness - Left Ankle; Sprain"
-        return PlayerGame(game, pid, tricode, opp, home, "inactive", dnp, False,
-                          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0)
-    return PlayerGame(game, pid, tricode, opp, home, "played", None, n == 3, 60 * (10 + 5 * n), n + 2,
-                      2 * n + 3, n, 2 * n + 1, n, 2 * n, n + 1, n + 2, 1, 3, n, 1, 0, 1, 2, n - 2, 10.0 + n)
+        return PlayerGame(
+            game,
+            pid,
+            tricode,
+            opp,
+            home,
+            "inactive",
+            dnp,
+            False,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0.0,
+        )
+    return PlayerGame(
+        game,
+        pid,
+        tricode,
+        opp,
+        home,
+        "played",
+        None,
+        n == 3,
+        60 * (10 + 5 * n),
+        n + 2,
+        2 * n + 3,
+        n,
+        2 * n + 1,
+        n,
+        2 * n,
+        n + 1,
+        n + 2,
+        1,
+        3,
+        n,
+        1,
+        0,
+        1,
+        2,
+        n - 2,
+        10.0 + n,
+    )
 
 
 def make_season() -> Season:
@@ -44,31 +127,66 @@ def make_season() -> Season:
     roster: dict[str, list[SimPlayer]] = defaultdict(list)
     for p in players:
         roster[p.team].append(p)
-    fixtures = [("0022400561", DAY1, 19, "PHI", "NYK", True), ("0022400562", DAY1, 19, "BOS", "LAL", False),
-                ("0022400563", DAY1, 22, "NYK", "BOS", False), ("0022400564", DAY2, 19, "LAL", "PHI", False)]
+    fixtures = [
+        ("0022400561", DAY1, 19, "PHI", "NYK", True),
+        ("0022400562", DAY1, 19, "BOS", "LAL", False),
+        ("0022400563", DAY1, 22, "NYK", "BOS", False),
+        ("0022400564", DAY2, 19, "LAL", "PHI", False),
+    ]
     games, box = [], []
     for n, (gid, day, hour, home, away, overtime) in enumerate(fixtures):
         scores = {}
         for tricode, opp, is_home in ((home, away, True), (away, home, False)):
-            lines = [_line(gid, p.player_id, (tricode, opp), is_home, k + 1 + (n + is_home) % 2,
-                           played=k != 0 or n != 1)
-                     for k, p in enumerate(roster[tricode])]
+            lines = [
+                _line(
+                    gid,
+                    p.player_id,
+                    (tricode, opp),
+                    is_home,
+                    k + 1 + (n + is_home) % 2,
+                    played=k != 0 or n != 1,
+                )
+                for k, p in enumerate(roster[tricode])
+            ]
             box += lines
             scores[tricode] = sum(x.pts for x in lines)
+
         def split(total: int, ot: bool) -> tuple[int, ...]:
             parts = 5 if ot else 4
             base = [total // parts] * parts
             base[0] += total - sum(base)
             return tuple(base)
+
         tip = et_datetime(day, hour, 30)
-        games.append(SimGame(gid, 100 + n, 401_000 + n, f"{n:032x}", day, tip, home, away,
-                             split(scores[home], overtime), split(scores[away], overtime)))
-    report = InjuryReport(et_datetime(DAY1, 12, 30), (DAY1,),
-                          (InjuryEntry("0022400562", "BOS", 1_630_020, "Out",
-                                       "Injury/Illness - Left Ankle; Sprain"),
-                           InjuryEntry("0022400562", "LAL", 1_630_031, "Questionable",
-                                       "Injury/Illness - Right Forearm; Contusion and Bone Bruise")),
-                          (("0022400561", "PHI"), ("0022400561", "NYK"), ("0022400563", "NYK")))
+        games.append(
+            SimGame(
+                gid,
+                100 + n,
+                401_000 + n,
+                f"{n:032x}",
+                day,
+                tip,
+                home,
+                away,
+                split(scores[home], overtime),
+                split(scores[away], overtime),
+            )
+        )
+    report = InjuryReport(
+        et_datetime(DAY1, 12, 30),
+        (DAY1,),
+        (
+            InjuryEntry("0022400562", "BOS", 1_630_020, "Out", "Injury/Illness - Left Ankle; Sprain"),
+            InjuryEntry(
+                "0022400562",
+                "LAL",
+                1_630_031,
+                "Questionable",
+                "Injury/Illness - Right Forearm; Contusion and Bone Bruise",
+            ),
+        ),
+        (("0022400561", "PHI"), ("0022400561", "NYK"), ("0022400563", "NYK")),
+    )
     return Season("2024-25", 7, tuple(players), tuple(games), tuple(box), (report,), (), ())
 
 
@@ -83,8 +201,10 @@ def _load(path: Path) -> Any:
 
 def _as_records(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Result sets as lists of header->value dicts, so the shape check compares column by column."""
-    return {rs["name"]: [dict(zip(rs["headers"], row, strict=True)) for row in rs["rowSet"]]
-            for rs in doc["resultSets"]}
+    return {
+        rs["name"]: [dict(zip(rs["headers"], row, strict=True)) for row in rs["rowSet"]]
+        for rs in doc["resultSets"]
+    }
 
 
 def assert_result_sets_match(real: dict[str, Any], ours: dict[str, Any]) -> None:
@@ -106,8 +226,11 @@ def test_schedule_has_the_real_shape(real_fixtures: Path) -> None:
 
 
 def test_schedule_hides_results_until_the_game_is_final() -> None:
-    games = {g["gameId"]: g for d in r.schedule_payload(SEASON, MID_DAY1)["leagueSchedule"]["gameDates"]
-             for g in d["games"]}
+    games = {
+        g["gameId"]: g
+        for d in r.schedule_payload(SEASON, MID_DAY1)["leagueSchedule"]["gameDates"]
+        for g in d["games"]
+    }
     final, pending = games["0022400561"], games["0022400563"]
     assert (final["gameStatus"], final["gameStatusText"]) == (3, "Final/OT")
     assert final["homeTeam"]["score"] == SEASON.game_by_id["0022400561"].home_score > 0
@@ -120,8 +243,11 @@ def test_schedule_hides_results_until_the_game_is_final() -> None:
 
 def test_leaguegamelog_matches_the_real_capture_and_drops_dnp_players(real_fixtures: Path) -> None:
     real = _load(real_fixtures / "nbac_player_boxscore" / "raw_2ad17718.json")
-    ours = r.leaguegamelog_payload(SEASON, AFTER_ALL, {"PlayerOrTeam": "P", "DateFrom": "01/15/2025",
-                                                        "DateTo": "2025-01-15", "Season": "2024-25"})
+    ours = r.leaguegamelog_payload(
+        SEASON,
+        AFTER_ALL,
+        {"PlayerOrTeam": "P", "DateFrom": "01/15/2025", "DateTo": "2025-01-15", "Season": "2024-25"},
+    )
     assert_result_sets_match(real, ours)
     rows = _as_records(ours)["LeagueGameLog"]
     assert {row["GAME_ID"] for row in rows} == {"0022400561", "0022400562", "0022400563"}
@@ -134,8 +260,9 @@ def test_leaguegamelog_matches_the_real_capture_and_drops_dnp_players(real_fixtu
 
 
 def test_leaguegamelog_shows_only_games_final_at_now_and_sorts() -> None:
-    rows = _as_records(r.leaguegamelog_payload(SEASON, MID_DAY1, {"PlayerOrTeam": "T", "Sorter": "PTS",
-                                                                   "Direction": "ASC"}))["LeagueGameLog"]
+    rows = _as_records(
+        r.leaguegamelog_payload(SEASON, MID_DAY1, {"PlayerOrTeam": "T", "Sorter": "PTS", "Direction": "ASC"})
+    )["LeagueGameLog"]
     assert {x["GAME_ID"] for x in rows} == {"0022400561", "0022400562"}
     assert [x["PTS"] for x in rows] == sorted(x["PTS"] for x in rows)
     assert {x["MIN"] for x in rows if x["GAME_ID"] == "0022400561"} == {265}
@@ -149,16 +276,20 @@ def test_scoreboard_v2_matches_the_real_capture(real_fixtures: Path) -> None:
     assert_result_sets_match(real, ours)
     lines = _as_records(ours)["LineScore"]
     for row in lines:
-        assert sum(row[f"PTS_QTR{i}"] for i in range(1, 5)) + sum(row[f"PTS_OT{i}"] for i in range(1, 11)) \
+        assert (
+            sum(row[f"PTS_QTR{i}"] for i in range(1, 5)) + sum(row[f"PTS_OT{i}"] for i in range(1, 11))
             == row["PTS"]
+        )
     assert sum(row["PTS_OT1"] > 0 for row in lines) == 2
 
 
 def test_scoreboard_v2_standings_count_only_earlier_final_games() -> None:
     day2 = _as_records(r.scoreboard_v2_payload(SEASON, AFTER_ALL, DAY2))
     east = {row["TEAM"]: (row["W"], row["L"]) for row in day2["EastConfStandingsByDay"]}
-    assert sum(w + loss for w, loss in east.values()) + sum(
-        row["G"] for row in day2["WestConfStandingsByDay"]) == 6  # three games on DAY1, two teams each
+    assert (
+        sum(w + loss for w, loss in east.values()) + sum(row["G"] for row in day2["WestConfStandingsByDay"])
+        == 6
+    )  # three games on DAY1, two teams each
     early = _as_records(r.scoreboard_v2_payload(SEASON, MID_DAY1, DAY1))
     assert all(row["G"] == 0 for row in early["EastConfStandingsByDay"])
     pending = next(x for x in early["GameHeader"] if x["GAME_ID"] == "0022400563")
@@ -207,10 +338,15 @@ def test_playbyplay_reproduces_the_box_score_and_line_score() -> None:
             assert scored.get(line.player_id, 0) == line.pts
             shots = [a for a in actions if a["personId"] == line.player_id and a["isFieldGoal"] == 1]
             assert len(shots) == line.fga
-        ends = [(a["scoreHome"], a["scoreAway"]) for a in actions if a["subType"] == "end" and
-                a["actionType"] == "period"]
-        assert ends == [(str(sum(game.home_periods[:i])), str(sum(game.away_periods[:i])))
-                        for i in range(1, game.periods + 1)]
+        ends = [
+            (a["scoreHome"], a["scoreAway"])
+            for a in actions
+            if a["subType"] == "end" and a["actionType"] == "period"
+        ]
+        assert ends == [
+            (str(sum(game.home_periods[:i])), str(sum(game.away_periods[:i])))
+            for i in range(1, game.periods + 1)
+        ]
         assert actions[-1]["description"] == "Game End"
 
 
@@ -238,8 +374,9 @@ def test_playbyplay_places_each_shot_in_its_zone() -> None:
 def test_playbyplay_is_none_before_the_game_is_final_and_deterministic() -> None:
     assert r.playbyplay_payload(SEASON, MID_DAY1, "0022400563") is None
     assert r.playbyplay_payload(SEASON, AFTER_ALL, "0099999999") is None
-    assert r.playbyplay_payload(SEASON, MID_DAY1, "0022400561") == r.playbyplay_payload(SEASON, AFTER_ALL,
-                                                                                          "0022400561")
+    assert r.playbyplay_payload(SEASON, MID_DAY1, "0022400561") == r.playbyplay_payload(
+        SEASON, AFTER_ALL, "0022400561"
+    )
 
 
 def test_final_boundary_is_two_and_a_half_hours_after_tip() -> None:

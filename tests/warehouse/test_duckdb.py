@@ -180,4 +180,3 @@ def test_open_warehouse_follows_settings(tmp_path: Path) -> None:
     wh.close()
     with pytest.raises(ConfigError, match=r"\[gcp\]"):
         open_warehouse(load_settings(warehouse_backend="bigquery"))
-

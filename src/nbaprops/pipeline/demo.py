@@ -39,7 +39,9 @@ class StoredPayload:
     error: str = ""
 
 
-def _plan(fetcher: Fetcher, settings: Settings, season: Season, day: date) -> list[tuple[str, date | None, Callable[[], list[Fetched]]]]:
+def _plan(
+    fetcher: Fetcher, settings: Settings, season: Season, day: date
+) -> list[tuple[str, date | None, Callable[[], list[Fetched]]]]:
     """Every endpoint, for the demo day (pre-tip data) or the day before (finished games)."""
     from nbaprops.sources import balldontlie, espn, injury_report, nbacom
     from nbaprops.sources.oddsapi import OddsScraper
@@ -50,7 +52,9 @@ def _plan(fetcher: Fetcher, settings: Settings, season: Season, day: date) -> li
     finished = [g.game_id for g in season.games_by_date.get(yesterday, [])][:2]
     upcoming = season.games_by_date.get(day, [])
     before_yesterday_tips = et_datetime(yesterday, 12, 0)
-    past_event = season.games_by_date[yesterday][0].odds_event_id if yesterday in season.games_by_date else None
+    past_event = (
+        season.games_by_date[yesterday][0].odds_event_id if yesterday in season.games_by_date else None
+    )
 
     def events_and_odds() -> list[Fetched]:
         listed = odds.events(day)
@@ -117,7 +121,9 @@ def fetch_day(settings: Settings, season: Season, day: date) -> list[StoredPaylo
                     report.append(StoredPayload(step, step_date, "-", 0, 0, "failed", str(exc)))
                     continue
                 report += [
-                    StoredPayload(step, step_date, f.obj.path, f.obj.size, c or 0, "ok" if c is not None else "stored")
+                    StoredPayload(
+                        step, step_date, f.obj.path, f.obj.size, c or 0, "ok" if c is not None else "stored"
+                    )
                     for f, c in zip(fetched, counts, strict=True)
                 ]
     finally:
@@ -134,8 +140,14 @@ def print_report(report: list[StoredPayload], lake_url: str, day: date) -> None:
     for column in ("step", "date", "lake path", "bytes", "rows", "status"):
         table.add_column(column, justify="right" if column in ("bytes", "rows") else "left")
     for item in report:
-        table.add_row(item.step, str(item.game_date or ""), item.path, f"{item.size:,}", str(item.rows),
-                      item.status if not item.error else f"{item.status}: {item.error}")
+        table.add_row(
+            item.step,
+            str(item.game_date or ""),
+            item.path,
+            f"{item.size:,}",
+            str(item.rows),
+            item.status if not item.error else f"{item.status}: {item.error}",
+        )
     Console(file=sys.stdout, width=200).print(table)
 
 
@@ -156,6 +168,8 @@ def run_demo(settings: Settings, date_text: str | None) -> list[StoredPayload]:
     print_report(report, settings.resolved_lake_url, day)
     failed = [r for r in report if r.status == "failed"]
     if failed:
-        raise QualityGateError(f"{len(failed)} of {len(report)} demo steps failed: " +
-                               "; ".join(f"{r.step}: {r.error}" for r in failed))
+        raise QualityGateError(
+            f"{len(failed)} of {len(report)} demo steps failed: "
+            + "; ".join(f"{r.step}: {r.error}" for r in failed)
+        )
     return report

@@ -23,8 +23,12 @@ if TYPE_CHECKING:
     from nbaprops.settings import Settings
 
 BASE_URL_SETTINGS = (
-    "nbacom_stats_base_url", "nbacom_cdn_base_url", "nbacom_injury_base_url",
-    "bdl_base_url", "odds_base_url", "espn_base_url",
+    "nbacom_stats_base_url",
+    "nbacom_cdn_base_url",
+    "nbacom_injury_base_url",
+    "bdl_base_url",
+    "odds_base_url",
+    "espn_base_url",
 )
 DEMO_MIN_GAMES = 8
 
@@ -42,7 +46,7 @@ class SandboxSession:
 def default_demo_date(season: Season) -> date:
     """A busy mid-season day: the first date past 60% of the season with at least 8 games."""
     dates = sorted(season.games_by_date)
-    for day in dates[int(len(dates) * 0.6):]:
+    for day in dates[int(len(dates) * 0.6) :]:
         if len(season.games_by_date[day]) >= DEMO_MIN_GAMES:
             return day
     return dates[len(dates) // 2]
@@ -54,14 +58,18 @@ def pointed_settings(settings: Settings, base_url: str, *, bdl_key: str, odds_ke
     The NBA.com spacing is dropped: the 0.6 s protects stats.nba.com, not a loopback server.
     """
     update: dict[str, Any] = dict.fromkeys(BASE_URL_SETTINGS, base_url)
-    update |= {"bdl_api_key": SecretStr(bdl_key), "odds_api_key": SecretStr(odds_key),
-               "nbacom_min_spacing_s": 0.0}
+    update |= {
+        "bdl_api_key": SecretStr(bdl_key),
+        "odds_api_key": SecretStr(odds_key),
+        "nbacom_min_spacing_s": 0.0,
+    }
     return settings.model_copy(update=update)
 
 
 @contextmanager
-def sandbox_session(settings: Settings, *, now: datetime | None = None, day: date | None = None,
-                    faults: str = "") -> Iterator[SandboxSession]:
+def sandbox_session(
+    settings: Settings, *, now: datetime | None = None, day: date | None = None, faults: str = ""
+) -> Iterator[SandboxSession]:
     """Generate the season from the settings' seed, serve it on a free loopback port, yield, stop.
 
     The clock starts at ``now``, or at 11:00 ET on ``day`` (default: ``default_demo_date``).
@@ -76,9 +84,16 @@ def sandbox_session(settings: Settings, *, now: datetime | None = None, day: dat
         raise ConfigError(f"{day} is outside the sandbox season {season.first_date}..{season.last_date}")
     start = now or et_datetime(day or default_demo_date(season), 11, 0)
     clock = SandboxClock(start)
-    app = create_app(season, clock=clock, faults=FaultPlan.parse(faults, seed=settings.sandbox_seed),
-                     bdl_key=SANDBOX_BDL_KEY, odds_key=SANDBOX_ODDS_KEY, odds_quota=20_000)
+    app = create_app(
+        season,
+        clock=clock,
+        faults=FaultPlan.parse(faults, seed=settings.sandbox_seed),
+        bdl_key=SANDBOX_BDL_KEY,
+        odds_key=SANDBOX_ODDS_KEY,
+        odds_quota=20_000,
+    )
     with serve_in_thread(app) as server:
-        pointed = pointed_settings(settings, server.base_url, bdl_key=SANDBOX_BDL_KEY,
-                                   odds_key=SANDBOX_ODDS_KEY)
+        pointed = pointed_settings(
+            settings, server.base_url, bdl_key=SANDBOX_BDL_KEY, odds_key=SANDBOX_ODDS_KEY
+        )
         yield SandboxSession(season, clock, pointed, server.base_url)

@@ -22,8 +22,15 @@ FAULT_KINDS = ("rate_limit", "server_error", "hang", "truncate", "malformed", "e
 _LIST_KEYS = frozenset({"data", "rowSet", "gameDates", "games", "events", "actions", "bookmakers", "players"})
 # Fields a parser reads, renamed the way an upstream schema change might rename them.
 _RENAMES = {
-    "pts": "points", "PTS": "POINTS", "min": "minutes", "point": "line", "commence_time": "start_time",
-    "gameDate": "game_date", "status": "state", "home_team": "home", "id": "identifier",
+    "pts": "points",
+    "PTS": "POINTS",
+    "min": "minutes",
+    "point": "line",
+    "commence_time": "start_time",
+    "gameDate": "game_date",
+    "status": "state",
+    "home_team": "home",
+    "id": "identifier",
 }
 
 

@@ -48,6 +48,7 @@ _KNOCKS = (
     "Left Quad; Contusion",
 )
 TWO_WAY = "G League - Two-Way"
+_OUT: tuple[InjuryStatus | None, ...] = ("Out", "Out", "Out", "Out")
 ASSIGNMENT = "G League - On Assignment"
 
 
@@ -72,9 +73,13 @@ def _injury(rng: np.random.Generator, parts: tuple[str, ...]) -> str:
 def _knock(rng: np.random.Generator) -> Listing:
     reason = _injury(rng, _KNOCKS)
     first: InjuryStatus
-    first, plays_p = [("Questionable", 0.55), ("Probable", 0.95), ("Doubtful", 0.12)][
-        int(rng.choice(3, p=[0.62, 0.28, 0.10]))
+    plays_p: float
+    choices: list[tuple[InjuryStatus, float]] = [
+        ("Questionable", 0.55),
+        ("Probable", 0.95),
+        ("Doubtful", 0.12),
     ]
+    first, plays_p = choices[int(rng.choice(3, p=[0.62, 0.28, 0.10]))]
     plays = bool(rng.random() < plays_p)
     stages: list[InjuryStatus | None] = [first] * STAGES
     if plays:
@@ -108,7 +113,7 @@ def plan_team(
                 if rng.random() < 0.18:
                     on_assignment = not on_assignment
                 if on_assignment:
-                    out[g][p] = Listing(False, TWO_WAY, ("Out",) * STAGES)
+                    out[g][p] = Listing(False, TWO_WAY, _OUT)
                     g += 1
                     continue
             u = rng.random()
@@ -118,7 +123,7 @@ def plan_team(
                 )
                 reason = _injury(rng, _BODY)
                 for k in range(g, min(games, g + length)):
-                    out[k][p] = Listing(False, reason, ("Out",) * STAGES)
+                    out[k][p] = Listing(False, reason, _OUT)
                 g += length
                 if g < games and out[g][p] is None:
                     # First game back: questionable in the morning, cleared later.
@@ -131,21 +136,21 @@ def plan_team(
             elif u < 0.046 + 0.002:
                 length = int(rng.integers(1, 4))
                 for k in range(g, min(games, g + length)):
-                    out[k][p] = Listing(False, "Personal Reasons", ("Out",) * STAGES)
+                    out[k][p] = Listing(False, "Personal Reasons", _OUT)
                 g += length
                 continue
             elif u < 0.048 + 0.0008:
-                out[g][p] = Listing(False, "League Suspension", ("Out",) * STAGES)
+                out[g][p] = Listing(False, "League Suspension", _OUT)
             elif u < 0.0488 + 0.0008:
                 length = int(rng.integers(1, 6))
                 for k in range(g, min(games, g + length)):
-                    out[k][p] = Listing(False, "Not With Team", ("Out",) * STAGES)
+                    out[k][p] = Listing(False, "Not With Team", _OUT)
                 g += length
                 continue
             elif minutes_means[p] < 8 and not two_way[p] and u < 0.0496 + 0.02:
                 length = int(rng.integers(2, 6))
                 for k in range(g, min(games, g + length)):
-                    out[k][p] = Listing(False, ASSIGNMENT, ("Out",) * STAGES)
+                    out[k][p] = Listing(False, ASSIGNMENT, _OUT)
                 g += length
                 continue
             elif second_nights[g] and minutes_means[p] >= 30 and rng.random() < 0.12:

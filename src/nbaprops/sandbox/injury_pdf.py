@@ -63,9 +63,17 @@ def report_rows(season: Season, report: InjuryReport) -> list[Row]:
                 key = (game.game_id, tricode)
                 lines = [("", "", NOT_SUBMITTED)] if key in missing else sorted(by_team.get(key, []))
                 for i, (name, status, reason) in enumerate(lines):
-                    rows.append((game_date if game_date != last_date else "",
-                                 game_time if (game_date, game_time) != (last_date, last_time) else "",
-                                 matchup, team(tricode).full_name if i == 0 else "", name, status, reason))
+                    rows.append(
+                        (
+                            game_date if game_date != last_date else "",
+                            game_time if (game_date, game_time) != (last_date, last_time) else "",
+                            matchup,
+                            team(tricode).full_name if i == 0 else "",
+                            name,
+                            status,
+                            reason,
+                        )
+                    )
                     last_date, last_time, matchup = game_date, game_time, ""
     return rows
 
@@ -85,7 +93,7 @@ def _wrap(text: str) -> list[str]:
 def _pages(rows: list[Row]) -> Iterator[list[Row]]:
     per_page = int((_LAST_ROW - _FIRST_ROW) // _ROW_HEIGHT) + 1
     for start in range(0, max(len(rows), 1), per_page):
-        yield rows[start:start + per_page]
+        yield rows[start : start + per_page]
 
 
 def _render(season: Season, report: InjuryReport) -> bytes:

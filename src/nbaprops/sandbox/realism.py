@@ -45,9 +45,7 @@ def realism_report(season: Season) -> dict[str, float]:
     for g in season.games:
         team_dates[g.home].append(g.game_date)
         team_dates[g.away].append(g.game_date)
-    b2b = [
-        sum(1 for a, b in itertools.pairwise(ds) if (b - a).days == 1) for ds in team_dates.values()
-    ]
+    b2b = [sum(1 for a, b in itertools.pairwise(ds) if (b - a).days == 1) for ds in team_dates.values()]
     actual = {(r.game_id, r.player_id): r for r in played}
     errors: list[float] = []
     overs = 0

@@ -194,7 +194,8 @@ def games_payload(season: Season, now: datetime, query: Query) -> dict[str, Any]
     start, end = _first(query, "start_date"), _first(query, "end_date")
     this_season = season_start_of(season.label)
     games = [
-        g for g in season.games
+        g
+        for g in season.games
         if (not dates or g.game_date in dates)
         and (not seasons or this_season in seasons)
         and (not team_ids or {team(g.home).bdl_id, team(g.away).bdl_id} & team_ids)
@@ -269,7 +270,8 @@ def injuries_payload(season: Season, now: datetime, query: Query) -> dict[str, A
     """``/v1/player_injuries``: the league's current injury list at ``now``, cursor-paged."""
     team_ids = _ints(query, "team_ids[]")
     items = [
-        (entry, day) for entry, day in _current_injuries(season, now)
+        (entry, day)
+        for entry, day in _current_injuries(season, now)
         if not team_ids or team(entry.team).bdl_id in team_ids
     ]
     return _page(
@@ -285,4 +287,3 @@ def active_players_payload(season: Season, query: Query) -> dict[str, Any]:
     team_ids = _ints(query, "team_ids[]")
     players = [p for p in season.players if not team_ids or team(p.team).bdl_id in team_ids]
     return _page(players, lambda p: p.bdl_id, query, lambda p: player_object(p, with_team="team"))
-

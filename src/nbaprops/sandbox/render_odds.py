@@ -107,9 +107,12 @@ def all_snapshot_times(season: Season) -> list[datetime]:
 
 def _listed(season: Season, moment: datetime, start: datetime | None, end: datetime | None) -> list[SimGame]:
     return [
-        g for g in season.games
-        if g.tip_utc + GAME_LENGTH > moment and g.tip_utc <= moment + LISTING_HORIZON
-        and (start is None or g.tip_utc >= start) and (end is None or g.tip_utc <= end)
+        g
+        for g in season.games
+        if g.tip_utc + GAME_LENGTH > moment
+        and g.tip_utc <= moment + LISTING_HORIZON
+        and (start is None or g.tip_utc >= start)
+        and (end is None or g.tip_utc <= end)
     ]
 
 
@@ -124,8 +127,12 @@ def _wrap(times: Sequence[datetime], index: int | None, now: datetime, data: Any
     """The historical envelope; neighbours after ``now`` do not exist yet."""
     if index is None:
         following = times[0] if times and times[0] <= now else None
-        return {"timestamp": None, "previous_timestamp": None,
-                "next_timestamp": iso(following) if following else None, "data": data}
+        return {
+            "timestamp": None,
+            "previous_timestamp": None,
+            "next_timestamp": iso(following) if following else None,
+            "data": data,
+        }
     nxt = times[index + 1] if index + 1 < len(times) and times[index + 1] <= now else None
     return {
         "timestamp": iso(times[index]),
@@ -202,10 +209,18 @@ def event_odds(
             for prop in sorted(props[book], key=lambda p: season.player_by_id[p.player_id].book_name):
                 name = season.player_by_id[prop.player_id].book_name
                 outcomes += [
-                    {"name": "Over", "description": name, "price": _price(prop.over_price, q.decimal),
-                     "point": prop.point},
-                    {"name": "Under", "description": name, "price": _price(prop.under_price, q.decimal),
-                     "point": prop.point},
+                    {
+                        "name": "Over",
+                        "description": name,
+                        "price": _price(prop.over_price, q.decimal),
+                        "point": prop.point,
+                    },
+                    {
+                        "name": "Under",
+                        "description": name,
+                        "price": _price(prop.under_price, q.decimal),
+                        "point": prop.point,
+                    },
                 ]
             markets["player_points"] = outcomes
         if not markets:
@@ -216,7 +231,8 @@ def event_odds(
             entry["last_update"] = updated
         entry["markets"] = [
             {"key": key, "last_update": updated, "outcomes": markets[key]}
-            for key in MARKETS if key in markets
+            for key in MARKETS
+            if key in markets
         ]
         returned |= markets.keys()
         bookmakers.append(entry)

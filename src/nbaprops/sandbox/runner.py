@@ -42,7 +42,11 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def _server(app: Any) -> Any:
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=1,
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=1,
     )
     return uvicorn.Server(config)
 
@@ -63,7 +67,9 @@ class RunningServer:
         self.port: int = self._sock.getsockname()[1]
         self._server = _server(app)
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, name=f"sandbox-{self.port}",
+            target=self._server.run,
+            kwargs={"sockets": [self._sock]},
+            name=f"sandbox-{self.port}",
             daemon=True,
         )
 

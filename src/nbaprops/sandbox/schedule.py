@@ -77,9 +77,9 @@ def _matchups(rng: np.random.Generator) -> list[tuple[str, str]]:
                 # Each team meets two opponents of the other division four times and three once more:
                 # the pairs (i, i) and (i, i+1) form one 10-cycle; walking it orients one home, one away.
                 cycle = [(left[i], right[i], right[(i + 1) % 5]) for i in range(5)]
-                for a, b, c in cycle:
-                    games.append((a, b))  # a hosts its "i" partner an extra time
-                    games.append((c, a))  # and visits its "i+1" partner
+                for host, guest, other in cycle:
+                    games.append((host, guest))  # a hosts its "i" partner an extra time
+                    games.append((other, host))  # and visits its "i+1" partner
                 # The remaining three opponents from the other division get two extra games each.
                 for i in range(5):
                     for j in range(5):
@@ -142,9 +142,7 @@ def _fill_dates(
                 played.append(day)
                 per_team_left[team] -= 1
     if remaining:
-        raise ValueError(
-            f"{len(remaining)} games left unscheduled: {sorted(per_team_left.items(), key=lambda kv: -kv[1])[:8]} b2b {sorted(b2b.values())}"
-        )
+        raise ValueError(f"{len(remaining)} games left unscheduled")
     return out
 
 

@@ -116,8 +116,14 @@ class _Sandbox:
     """Everything one app instance holds: the season, clock, faults, keys, quota and caches."""
 
     def __init__(
-        self, season: Season, clock: SandboxClock, faults: FaultPlan, *,
-        bdl_key: str, odds_key: str, quota: int,
+        self,
+        season: Season,
+        clock: SandboxClock,
+        faults: FaultPlan,
+        *,
+        bdl_key: str,
+        odds_key: str,
+        quota: int,
     ) -> None:
         self.season, self.clock, self.faults = season, clock, faults
         self.bdl_key, self.odds_key = bdl_key, odds_key
@@ -232,8 +238,9 @@ def _odds(sb: _Sandbox, kind: str) -> Renderer:
             payload = render_odds.historical_events_payload(sb.season, now, at, sb.grid)
             return _json(payload, cost=1 if payload["data"] else 0)
         game = sb.game_by_event.get(request.path_params["event_id"])
-        missing = _odds_error(404, "EVENT_NOT_FOUND", "Event not found. The event may have expired or the "
-                              "event id is invalid.")
+        missing = _odds_error(
+            404, "EVENT_NOT_FOUND", "Event not found. The event may have expired or the event id is invalid."
+        )
         if game is None:
             return missing
         q = render_odds.OddsQuery.parse(params)
@@ -283,8 +290,12 @@ def _endpoint(sb: _Sandbox, source: str, renderer: Renderer) -> Callable[[Reques
             return Response(failed.body, failed.status, extra, failed.media_type)
         fault = sb.faults.next_fault(request.url.path)
         if fault == "rate_limit":
-            return Response(b'{"message":"Too many requests"}', 429, extra | {"Retry-After": str(
-                sb.faults.retry_after_s)}, JSON)
+            return Response(
+                b'{"message":"Too many requests"}',
+                429,
+                extra | {"Retry-After": str(sb.faults.retry_after_s)},
+                JSON,
+            )
         if fault == "server_error":
             return Response(b"<html><body><h1>502 Bad Gateway</h1></body></html>", 502, extra, "text/html")
         if fault == "hang":
@@ -347,10 +358,19 @@ def _admin_routes(sb: _Sandbox) -> list[Route]:
         return Response(json.dumps({"now": render_odds.iso(sb.clock.now())}), media_type=JSON)
 
     async def health(_: Request) -> Response:
-        return Response(json.dumps({
-            "status": "ok", "season": sb.season.label, "seed": sb.season.seed, "games": len(sb.season.games),
-            "now": render_odds.iso(sb.clock.now()), "odds_credits_remaining": sb.remaining(),
-        }), media_type=JSON)
+        return Response(
+            json.dumps(
+                {
+                    "status": "ok",
+                    "season": sb.season.label,
+                    "seed": sb.season.seed,
+                    "games": len(sb.season.games),
+                    "now": render_odds.iso(sb.clock.now()),
+                    "odds_credits_remaining": sb.remaining(),
+                }
+            ),
+            media_type=JSON,
+        )
 
     async def clock(request: Request) -> Response:
         if request.method == "POST":

@@ -18,7 +18,7 @@ from nbaprops.dates import season_start_of
 from nbaprops.identity import TEAMS
 from nbaprops.sandbox.books import TeamView, rotation_weights
 from nbaprops.sandbox.injuries import Listing, plan_team
-from nbaprops.sandbox.model import PlayerGame, Season, SimGame, SimPlayer
+from nbaprops.sandbox.model import PlayerGame, PlayStatus, Season, SimGame, SimPlayer
 from nbaprops.sandbox.names import make_names
 from nbaprops.sandbox.schedule import make_schedule
 
@@ -37,7 +37,7 @@ _PROFILE = {  # share of a player's field-goal attempts by zone, by primary posi
 }
 _POSITIONS = ("G", "G", "G-F", "F-G", "F", "F", "F-C", "C-F", "C", "G", "F", "C")
 _MINUTES = (34, 33, 32, 31, 30, 24, 21, 18, 15, 11, 8, 6, 5, 4, 3, 2, 2)
-_PTS36 = (22, 19, 17, 16, 15, 16, 15, 14, 13, 12, 12, 11, 11, 10, 10, 10, 10)
+_PTS36 = (20.5, 18.5, 17, 16, 15, 16, 15, 14, 13, 12, 12, 11, 11, 10, 10, 10, 10)
 _COUNTRIES = (
     "Serbia",
     "Slovenia",
@@ -71,7 +71,7 @@ _COLLEGES = (
     "Houston",
     "Purdue",
 )
-HOME_EDGE = 0.016  # shooting multiplier either way: about +2.7 points of home margin
+HOME_EDGE = 0.014  # shooting multiplier either way: about +2.7 points of home margin
 B2B_COST = 0.015  # second night of a back-to-back: about -1.7 team points
 
 
@@ -96,7 +96,7 @@ def _players(rng: np.random.Generator, start_year: int) -> tuple[list[SimPlayer]
     for team, size in zip(TEAMS, sizes, strict=True):
         three = float(rng.normal(1.0, 0.06))
         traits[team.tricode] = _TeamTraits(
-            pace=float(np.clip(rng.normal(99.5, 2.0), 95.5, 104.0)),
+            pace=float(np.clip(rng.normal(99.5, 1.6), 95.5, 104.0)),
             offence=float(rng.normal(1.0, 0.012)),
             defence=(float(rng.normal(1, 0.02)), float(rng.normal(1, 0.025)), float(rng.normal(1, 0.02))),
             style=(2.0 - three, 1.0, three),
@@ -163,6 +163,7 @@ def _team_view(
     traits: _TeamTraits,
     opp: _TeamTraits,
     poss: float,
+    *,
     is_home: bool,
     second_night: bool,
 ) -> TeamView:
@@ -193,7 +194,7 @@ def _seconds(minutes: NDArray[np.float64], total: int) -> NDArray[np.int64]:
     secs = np.floor(raw).astype(np.int64)
     order = np.argsort(secs - raw)
     secs[order[: total - int(secs.sum())]] += 1
-    return secs
+    return np.asarray(secs, dtype=np.int64)
 
 
 def _box_stats(
@@ -202,6 +203,7 @@ def _box_stats(
     play: NDArray[np.bool_],
     minutes: NDArray[np.float64],
     attempts: NDArray[np.int64],
+    *,
     hot: float,
 ) -> NDArray[np.int64]:
     """Attempts and makes per zone for the players who play: columns att0, made0, … att3, made3."""
@@ -282,7 +284,7 @@ def _rotation(
     """Who plays: every available player in the top eight by minutes; deeper bench only sometimes."""
     import numpy as np
 
-    avail = np.array([lst is None or lst.plays for lst in listings])
+    avail = np.array([1.0 if lst is None or lst.plays else 0.0 for lst in listings])
     chance = rotation_weights(np.array([p.minutes_mean for p in roster]), avail)
     return rng.random(len(roster)) < chance
 
@@ -297,7 +299,7 @@ def _overtime(rng: np.random.Generator, side: _Side, poss: float) -> tuple[int, 
         if side.play[i]:
             extra[i] = secs
     attempts = rng.poisson(side.view.attempts * poss / 100 * 5 / 48 * 100 / poss)
-    stats = _box_stats(rng, side.view, extra > 0, extra.astype(np.float64), attempts, 6.0)
+    stats = _box_stats(rng, side.view, extra > 0, extra.astype(np.float64), attempts, hot=6.0)
     side.stats += stats
     side.seconds += extra
     return int(_points(stats).sum()), extra
@@ -313,10 +315,10 @@ def _play_side(rng: np.random.Generator, side: _Side, poss_ratio: float, hot: fl
     attempts = np.rint(side.view.attempts * poss_ratio * rng.normal(1, [0.03, 0.05, 0.03, 0.08])).astype(
         np.int64
     )
-    side.stats = _box_stats(rng, side.view, side.play, minutes, np.maximum(attempts, 0), hot)
+    side.stats = _box_stats(rng, side.view, side.play, minutes, np.maximum(attempts, 0), hot=hot)
 
 
-HOT = 20.0  # shape of the game-to-game usage factor; smaller means streakier scorers
+HOT = 30.0  # shape of the game-to-game usage factor; smaller means streakier scorers
 
 
 def generate_season(seed: int = 2025, label: str = "2025-26") -> Season:
@@ -380,7 +382,14 @@ def generate_season(seed: int = 2025, label: str = "2025-26") -> Season:
         for team, opp, is_home in ((slot.home, slot.away, True), (slot.away, slot.home, False)):
             roster = rosters[team]
             lst = listings[(gi, team)]
-            view = _team_view(roster, traits[team], traits[opp], pace, is_home, second_night[(gi, team)])
+            view = _team_view(
+                roster,
+                traits[team],
+                traits[opp],
+                pace,
+                is_home=is_home,
+                second_night=second_night[(gi, team)],
+            )
             play = _rotation(r_game, roster, lst)
             expected, exp_minutes = view.expected(play.astype(np.float64))
             sides.append(
@@ -401,7 +410,7 @@ def generate_season(seed: int = 2025, label: str = "2025-26") -> Season:
             _play_side(r_game, side, poss_ratio, HOT)
         score = [int(_points(s.stats).sum()) for s in sides]
         gap = score[0] - score[1]
-        if 0 < abs(gap) <= 2 and r_game.random() < 0.3:
+        if 0 < abs(gap) <= 2 and r_game.random() < 0.4:
             # A late equaliser: the trailing side's go-to player makes the free throws that force OT.
             trailing = sides[1 if gap > 0 else 0]
             star = int(np.argmax(np.where(trailing.play, trailing.expected, -1.0)))
@@ -424,15 +433,17 @@ def generate_season(seed: int = 2025, label: str = "2025-26") -> Season:
             )
             opp = sides[1 - k].team
             for i, p in enumerate(side.roster):
-                lst = side.listings[i]
+                listing = side.listings[i]
                 played = bool(side.play[i])
-                status = (
-                    "played" if played else ("inactive" if lst is not None and not lst.plays else "dnp_coach")
+                status: PlayStatus = (
+                    "played"
+                    if played
+                    else ("inactive" if listing is not None and not listing.plays else "dnp_coach")
                 )
                 reason = (
                     None
                     if played
-                    else (lst.reason if status == "inactive" and lst else "DNP - Coach's Decision")
+                    else (listing.reason if status == "inactive" and listing else "DNP - Coach's Decision")
                 )
                 st = side.stats[i]
                 o = other[i]

@@ -15,11 +15,15 @@ from nbaprops.sources.base import Endpoint, Fetched, Fetcher
 
 TEAMS = Endpoint("bdl", "teams", "bdl_teams", "bdl_base_url", "/v1/teams", auth="bdl_header")
 GAMES = Endpoint("bdl", "games", "bdl_games", "bdl_base_url", "/v1/games", auth="bdl_header")
-BOX_SCORES = Endpoint("bdl", "box_scores", "bdl_box_scores", "bdl_base_url", "/v1/box_scores", auth="bdl_header")
-INJURIES = Endpoint("bdl", "player_injuries", "bdl_injuries", "bdl_base_url", "/v1/player_injuries",
-                    auth="bdl_header")
-ACTIVE_PLAYERS = Endpoint("bdl", "players_active", "bdl_players", "bdl_base_url", "/v1/players/active",
-                          auth="bdl_header")
+BOX_SCORES = Endpoint(
+    "bdl", "box_scores", "bdl_box_scores", "bdl_base_url", "/v1/box_scores", auth="bdl_header"
+)
+INJURIES = Endpoint(
+    "bdl", "player_injuries", "bdl_injuries", "bdl_base_url", "/v1/player_injuries", auth="bdl_header"
+)
+ACTIVE_PLAYERS = Endpoint(
+    "bdl", "players_active", "bdl_players", "bdl_base_url", "/v1/players/active", auth="bdl_header"
+)
 ENDPOINTS = (TEAMS, GAMES, BOX_SCORES, INJURIES, ACTIVE_PLAYERS)
 PER_PAGE = 100
 MAX_PAGES = 200  # a bound, not an expectation: the whole league's active players is ~6 pages
@@ -34,8 +38,9 @@ def _next_cursor(fetched: Fetched) -> Any:
     return meta.get("next_cursor") if isinstance(meta, dict) else None
 
 
-def fetch_pages(fetcher: Fetcher, endpoint: Endpoint, *, game_date: date | None,
-                params: dict[str, Any] | None = None) -> list[Fetched]:
+def fetch_pages(
+    fetcher: Fetcher, endpoint: Endpoint, *, game_date: date | None, params: dict[str, Any] | None = None
+) -> list[Fetched]:
     """Walk a cursor-paginated list to its end, storing every page."""
     pages: list[Fetched] = []
     query: dict[str, Any] = {"per_page": PER_PAGE, **(params or {})}

@@ -26,13 +26,19 @@ log = structlog.get_logger(__name__)
 
 Auth = Literal["none", "bdl_header", "odds_query"]
 BaseSetting = Literal[
-    "nbacom_stats_base_url", "nbacom_cdn_base_url", "nbacom_injury_base_url",
-    "bdl_base_url", "odds_base_url", "espn_base_url",
+    "nbacom_stats_base_url",
+    "nbacom_cdn_base_url",
+    "nbacom_injury_base_url",
+    "bdl_base_url",
+    "odds_base_url",
+    "espn_base_url",
 ]
 
 # stats.nba.com answers only requests that look like they come from its own site.
 NBA_STATS_HEADERS = {
-    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+    "User-Agent": (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+    ),
     "Referer": "https://www.nba.com/",
     "Origin": "https://www.nba.com",
     "Accept": "application/json, text/plain, */*",
@@ -107,7 +113,9 @@ class Fetcher:
         url = endpoint.url(self.settings, **dict(path_args or {}))
         response = self.http.get(url, params=query, headers=headers, source=endpoint.source)
         if not response.content.strip():
-            raise QualityGateError(f"{endpoint.source}/{endpoint.name}: empty body from {response.url_redacted}")
+            raise QualityGateError(
+                f"{endpoint.source}/{endpoint.name}: empty body from {response.url_redacted}"
+            )
         obj = self.lake.put(
             endpoint.source,
             endpoint.name,
@@ -117,6 +125,12 @@ class Fetcher:
             content_type=endpoint.content_type,
             meta={"url": response.url_redacted, "kind": endpoint.kind, "status": str(response.status)},
         )
-        log.info("scrape.stored", source=endpoint.source, endpoint=endpoint.name, path=obj.path,
-                 bytes=obj.size, attempts=response.attempts)
+        log.info(
+            "scrape.stored",
+            source=endpoint.source,
+            endpoint=endpoint.name,
+            path=obj.path,
+            bytes=obj.size,
+            attempts=response.attempts,
+        )
         return Fetched(endpoint, obj, response)

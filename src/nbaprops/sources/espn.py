@@ -10,8 +10,13 @@ from datetime import date
 
 from nbaprops.sources.base import Endpoint, Fetched, Fetcher
 
-SCOREBOARD = Endpoint("espn", "scoreboard", "espn_scoreboard_api", "espn_base_url",
-                      "/apis/site/v2/sports/basketball/nba/scoreboard")
+SCOREBOARD = Endpoint(
+    "espn",
+    "scoreboard",
+    "espn_scoreboard_api",
+    "espn_base_url",
+    "/apis/site/v2/sports/basketball/nba/scoreboard",
+)
 ENDPOINTS = (SCOREBOARD,)
 
 

@@ -19,8 +19,14 @@ from nbaprops.sources.base import Endpoint, Fetched, Fetcher
 if TYPE_CHECKING:
     from datetime import date
 
-REPORT = Endpoint("nbacom", "injury_report", "nbac_injury_report", "nbacom_injury_base_url",
-                  "/referee/injury/{filename}", content_type="application/pdf")
+REPORT = Endpoint(
+    "nbacom",
+    "injury_report",
+    "nbac_injury_report",
+    "nbacom_injury_base_url",
+    "/referee/injury/{filename}",
+    content_type="application/pdf",
+)
 ENDPOINTS = (REPORT,)
 PROBE_STEP = timedelta(minutes=15)
 MAX_PROBES = 64  # 16 hours of quarter-hours: a whole game day back from the evening
@@ -42,7 +48,7 @@ def candidate_times(day: date, now: datetime) -> list[datetime]:
     start = min(now.astimezone(EASTERN), end_of_day)
     start = start.replace(minute=start.minute - start.minute % 15, second=0, microsecond=0)
     first = datetime(day.year, day.month, day.day, tzinfo=EASTERN)
-    times = []
+    times: list[datetime] = []
     moment = start
     while moment >= first and len(times) < MAX_PROBES:
         times.append(moment)
@@ -63,4 +69,6 @@ def fetch_latest_report(fetcher: Fetcher, day: date, now: datetime) -> Fetched:
         except SourceError as exc:
             if exc.status_code not in (403, 404):
                 raise
-    raise ReportNotFound(f"no injury report for {day} at any of {len(probes)} candidate times up to {now:%H:%M}Z")
+    raise ReportNotFound(
+        f"no injury report for {day} at any of {len(probes)} candidate times up to {now:%H:%M}Z"
+    )

@@ -16,24 +16,57 @@ from nbaprops.sources.base import NBA_STATS_HEADERS, Endpoint, Fetched, Fetcher
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-SCHEDULE = Endpoint("nbacom", "schedule", "nbac_schedule_api", "nbacom_cdn_base_url",
-                    "/static/json/staticData/scheduleLeagueV2.json")
-GAMELOG = Endpoint("nbacom", "leaguegamelog", "nbac_player_boxscore", "nbacom_stats_base_url",
-                   "/stats/leaguegamelog", headers=NBA_STATS_HEADERS)
-SCOREBOARD = Endpoint("nbacom", "scoreboardv2", "nbac_scoreboard_v2", "nbacom_stats_base_url",
-                      "/stats/scoreboardv2", headers=NBA_STATS_HEADERS)
-PLAYER_INDEX = Endpoint("nbacom", "playerindex", "nbac_player_list", "nbacom_stats_base_url",
-                        "/stats/playerindex", headers=NBA_STATS_HEADERS)
-PLAY_BY_PLAY = Endpoint("nbacom", "playbyplay", "nbac_play_by_play", "nbacom_cdn_base_url",
-                        "/static/json/liveData/playbyplay/playbyplay_{game_id}.json")
+SCHEDULE = Endpoint(
+    "nbacom",
+    "schedule",
+    "nbac_schedule_api",
+    "nbacom_cdn_base_url",
+    "/static/json/staticData/scheduleLeagueV2.json",
+)
+GAMELOG = Endpoint(
+    "nbacom",
+    "leaguegamelog",
+    "nbac_player_boxscore",
+    "nbacom_stats_base_url",
+    "/stats/leaguegamelog",
+    headers=NBA_STATS_HEADERS,
+)
+SCOREBOARD = Endpoint(
+    "nbacom",
+    "scoreboardv2",
+    "nbac_scoreboard_v2",
+    "nbacom_stats_base_url",
+    "/stats/scoreboardv2",
+    headers=NBA_STATS_HEADERS,
+)
+PLAYER_INDEX = Endpoint(
+    "nbacom",
+    "playerindex",
+    "nbac_player_list",
+    "nbacom_stats_base_url",
+    "/stats/playerindex",
+    headers=NBA_STATS_HEADERS,
+)
+PLAY_BY_PLAY = Endpoint(
+    "nbacom",
+    "playbyplay",
+    "nbac_play_by_play",
+    "nbacom_cdn_base_url",
+    "/static/json/liveData/playbyplay/playbyplay_{game_id}.json",
+)
 ENDPOINTS = (SCHEDULE, GAMELOG, SCOREBOARD, PLAYER_INDEX, PLAY_BY_PLAY)
 
 
 def gamelog_params(season: str, day_from: date | None = None, day_to: date | None = None) -> dict[str, str]:
     """``leaguegamelog`` player rows for a date span, or the whole season when no dates are given."""
     params = {
-        "Counter": "1000", "Direction": "DESC", "LeagueID": "00", "PlayerOrTeam": "P",
-        "Season": season, "SeasonType": "Regular Season", "Sorter": "DATE",
+        "Counter": "1000",
+        "Direction": "DESC",
+        "LeagueID": "00",
+        "PlayerOrTeam": "P",
+        "Season": season,
+        "SeasonType": "Regular Season",
+        "Sorter": "DATE",
     }
     if day_from is not None:
         params["DateFrom"] = day_from.strftime("%m/%d/%Y")
@@ -60,8 +93,13 @@ def fetch_scoreboard(fetcher: Fetcher, day: date) -> Fetched:
 
 def fetch_player_index(fetcher: Fetcher, season: str) -> Fetched:
     """Every rostered player of a season."""
-    params = {"Historical": "0", "LeagueID": "00", "Season": season, "SeasonType": "Regular Season",
-              "TeamID": "0"}
+    params = {
+        "Historical": "0",
+        "LeagueID": "00",
+        "Season": season,
+        "SeasonType": "Regular Season",
+        "TeamID": "0",
+    }
     return fetcher.fetch(PLAYER_INDEX, game_date=None, params=params)
 
 

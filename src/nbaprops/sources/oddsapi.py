@@ -27,12 +27,30 @@ log = structlog.get_logger(__name__)
 
 SPORT = "/sports/basketball_nba/events"
 EVENTS = Endpoint("oddsapi", "events", "oddsa_events_his", "odds_base_url", f"/v4{SPORT}", auth="odds_query")
-EVENT_ODDS = Endpoint("oddsapi", "event_odds", "oddsa_player_props", "odds_base_url",
-                      f"/v4{SPORT}/{{event_id}}/odds", auth="odds_query")
-HISTORICAL_EVENTS = Endpoint("oddsapi", "historical_events", "oddsa_events_his", "odds_base_url",
-                             f"/v4/historical{SPORT}", auth="odds_query")
-HISTORICAL_EVENT_ODDS = Endpoint("oddsapi", "historical_event_odds", "oddsa_player_props", "odds_base_url",
-                                 f"/v4/historical{SPORT}/{{event_id}}/odds", auth="odds_query")
+EVENT_ODDS = Endpoint(
+    "oddsapi",
+    "event_odds",
+    "oddsa_player_props",
+    "odds_base_url",
+    f"/v4{SPORT}/{{event_id}}/odds",
+    auth="odds_query",
+)
+HISTORICAL_EVENTS = Endpoint(
+    "oddsapi",
+    "historical_events",
+    "oddsa_events_his",
+    "odds_base_url",
+    f"/v4/historical{SPORT}",
+    auth="odds_query",
+)
+HISTORICAL_EVENT_ODDS = Endpoint(
+    "oddsapi",
+    "historical_event_odds",
+    "oddsa_player_props",
+    "odds_base_url",
+    f"/v4/historical{SPORT}/{{event_id}}/odds",
+    auth="odds_query",
+)
 ENDPOINTS = (EVENTS, EVENT_ODDS, HISTORICAL_EVENTS, HISTORICAL_EVENT_ODDS)
 MARKETS = "player_points,spreads,totals"
 REGIONS = "us"
@@ -74,8 +92,13 @@ class CreditMeter:
         with self._lock:
             if "x-requests-remaining" in headers:
                 self.remaining = int(float(headers["x-requests-remaining"]))
-            log.info("odds.credits", last=headers.get("x-requests-last"), remaining=self.remaining,
-                     run_spent=self.spent, run_budget=self.budget)
+            log.info(
+                "odds.credits",
+                last=headers.get("x-requests-last"),
+                remaining=self.remaining,
+                run_spent=self.spent,
+                run_budget=self.budget,
+            )
 
 
 class OddsScraper:
@@ -86,8 +109,14 @@ class OddsScraper:
         self.meter = CreditMeter(settings.odds_credit_budget)
         self.bookmakers = settings.odds_bookmakers
 
-    def _fetch(self, endpoint: Endpoint, *, game_date: date | None, params: dict[str, Any],
-               path_args: dict[str, str] | None = None) -> Fetched:
+    def _fetch(
+        self,
+        endpoint: Endpoint,
+        *,
+        game_date: date | None,
+        params: dict[str, Any],
+        path_args: dict[str, str] | None = None,
+    ) -> Fetched:
         self.meter.reserve(call_cost(endpoint, params.get("markets", MARKETS)), endpoint.name)
         fetched = self.fetcher.fetch(endpoint, game_date=game_date, params=params, path_args=path_args)
         self.meter.observe(fetched.response.headers)
@@ -102,8 +131,9 @@ class OddsScraper:
 
     def event_odds(self, day: date, event_id: str) -> Fetched:
         """Current player-points, spread and total lines of one event (American prices)."""
-        return self._fetch(EVENT_ODDS, game_date=day, path_args={"event_id": event_id},
-                           params=self._odds_params())
+        return self._fetch(
+            EVENT_ODDS, game_date=day, path_args={"event_id": event_id}, params=self._odds_params()
+        )
 
     def historical_events(self, day: date, at: datetime) -> Fetched:
         """The events snapshot at or before ``at``."""
@@ -111,12 +141,21 @@ class OddsScraper:
 
     def historical_event_odds(self, day: date, event_id: str, at: datetime) -> Fetched:
         """One event's lines as they stood at the snapshot at or before ``at``."""
-        return self._fetch(HISTORICAL_EVENT_ODDS, game_date=day, path_args={"event_id": event_id},
-                           params={**self._odds_params(), "date": _iso(at)})
+        return self._fetch(
+            HISTORICAL_EVENT_ODDS,
+            game_date=day,
+            path_args={"event_id": event_id},
+            params={**self._odds_params(), "date": _iso(at)},
+        )
 
     def _odds_params(self) -> dict[str, str]:
-        return {"regions": REGIONS, "markets": MARKETS, "oddsFormat": "american",
-                "bookmakers": self.bookmakers, "dateFormat": "iso"}
+        return {
+            "regions": REGIONS,
+            "markets": MARKETS,
+            "oddsFormat": "american",
+            "bookmakers": self.bookmakers,
+            "dateFormat": "iso",
+        }
 
 
 def _iso(moment: datetime) -> str:

@@ -40,8 +40,17 @@ from nbaprops.raw.stats_envelope import (
 KIND = "nbac_play_by_play"
 DESCRIPTION = "NBA.com liveData play-by-play: shot attempts and free throws with zone, result and clock"
 ACTION_KEYS = (
-    "actionNumber", "orderNumber", "clock", "period", "periodType", "actionType", "subType",
-    "personId", "scoreHome", "scoreAway", "description",
+    "actionNumber",
+    "orderNumber",
+    "clock",
+    "period",
+    "periodType",
+    "actionType",
+    "subType",
+    "personId",
+    "scoreHome",
+    "scoreAway",
+    "description",
 )
 SHOT_POINTS = {"2pt": 2, "3pt": 3, "freethrow": 1}
 PAINT_AREAS = {"Restricted Area", "In The Paint (Non-RA)"}

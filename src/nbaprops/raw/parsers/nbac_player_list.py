@@ -29,10 +29,30 @@ KIND = "nbac_player_list"
 DESCRIPTION = "NBA.com playerindex: every rostered player with team, position and draft data"
 RESULT_SET = "PlayerIndex"
 EXPECTED_HEADERS = (
-    "PERSON_ID", "PLAYER_LAST_NAME", "PLAYER_FIRST_NAME", "PLAYER_SLUG", "TEAM_ID", "TEAM_SLUG",
-    "TEAM_CITY", "TEAM_NAME", "TEAM_ABBREVIATION", "JERSEY_NUMBER", "POSITION", "HEIGHT", "WEIGHT",
-    "COLLEGE", "COUNTRY", "DRAFT_YEAR", "DRAFT_ROUND", "DRAFT_NUMBER", "ROSTER_STATUS", "FROM_YEAR",
-    "TO_YEAR", "PTS", "REB", "AST",
+    "PERSON_ID",
+    "PLAYER_LAST_NAME",
+    "PLAYER_FIRST_NAME",
+    "PLAYER_SLUG",
+    "TEAM_ID",
+    "TEAM_SLUG",
+    "TEAM_CITY",
+    "TEAM_NAME",
+    "TEAM_ABBREVIATION",
+    "JERSEY_NUMBER",
+    "POSITION",
+    "HEIGHT",
+    "WEIGHT",
+    "COLLEGE",
+    "COUNTRY",
+    "DRAFT_YEAR",
+    "DRAFT_ROUND",
+    "DRAFT_NUMBER",
+    "ROSTER_STATUS",
+    "FROM_YEAR",
+    "TO_YEAR",
+    "PTS",
+    "REB",
+    "AST",
 )
 _SUFFIX_COMMA = re.compile(r",\s*(Jr\.?|Sr\.?|II|III|IV|V)$")
 

@@ -31,8 +31,19 @@ KIND = "nbac_schedule_api"
 DESCRIPTION = "NBA.com league schedule v2: every game of a season with status, tip time and score"
 SCHEDULE_KEYS = ("seasonYear", "gameDates")
 GAME_KEYS = (
-    "gameId", "gameCode", "gameStatus", "gameStatusText", "gameDateTimeUTC", "homeTeam", "awayTeam",
-    "pointsLeaders", "gameLabel", "gameSubLabel", "gameSubtype", "seriesText", "isNeutral",
+    "gameId",
+    "gameCode",
+    "gameStatus",
+    "gameStatusText",
+    "gameDateTimeUTC",
+    "homeTeam",
+    "awayTeam",
+    "pointsLeaders",
+    "gameLabel",
+    "gameSubLabel",
+    "gameSubtype",
+    "seriesText",
+    "isNeutral",
 )
 TEAM_KEYS = ("teamId", "teamTricode", "score")
 LEADER_KEYS = ("personId", "firstName", "lastName", "points")

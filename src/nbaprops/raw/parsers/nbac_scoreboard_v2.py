@@ -20,16 +20,35 @@ from nbaprops.raw.stats_envelope import decode_json, opt_float, opt_int, opt_str
 KIND = "nbac_scoreboard_v2"
 DESCRIPTION = "NBA.com scoreboardV2: games of a date with status and quarter-by-quarter line scores"
 GAME_HEADER = (
-    "GAME_DATE_EST", "GAME_SEQUENCE", "GAME_ID", "GAME_STATUS_ID", "GAME_STATUS_TEXT", "GAMECODE",
-    "HOME_TEAM_ID", "VISITOR_TEAM_ID", "SEASON", "LIVE_PERIOD", "NATL_TV_BROADCASTER_ABBREVIATION",
+    "GAME_DATE_EST",
+    "GAME_SEQUENCE",
+    "GAME_ID",
+    "GAME_STATUS_ID",
+    "GAME_STATUS_TEXT",
+    "GAMECODE",
+    "HOME_TEAM_ID",
+    "VISITOR_TEAM_ID",
+    "SEASON",
+    "LIVE_PERIOD",
+    "NATL_TV_BROADCASTER_ABBREVIATION",
     "ARENA_NAME",
 )
 QUARTERS = ("PTS_QTR1", "PTS_QTR2", "PTS_QTR3", "PTS_QTR4")
 OVERTIMES = tuple(f"PTS_OT{n}" for n in range(1, 11))
 LINE_SCORE = ("GAME_ID", "TEAM_ID", "TEAM_ABBREVIATION", *QUARTERS, *OVERTIMES, "PTS")
 TEAM_LEADERS = (
-    "GAME_ID", "TEAM_ID", "TEAM_ABBREVIATION", "PTS_PLAYER_ID", "PTS_PLAYER_NAME", "PTS",
-    "REB_PLAYER_ID", "REB_PLAYER_NAME", "REB", "AST_PLAYER_ID", "AST_PLAYER_NAME", "AST",
+    "GAME_ID",
+    "TEAM_ID",
+    "TEAM_ABBREVIATION",
+    "PTS_PLAYER_ID",
+    "PTS_PLAYER_NAME",
+    "PTS",
+    "REB_PLAYER_ID",
+    "REB_PLAYER_NAME",
+    "REB",
+    "AST_PLAYER_ID",
+    "AST_PLAYER_NAME",
+    "AST",
 )
 STANDINGS = ("TEAM_ID", "SEASON_ID", "STANDINGSDATE", "CONFERENCE", "TEAM", "G", "W", "L", "W_PCT")
 STANDINGS_SETS = ("EastConfStandingsByDay", "WestConfStandingsByDay")
@@ -139,20 +158,22 @@ def standings(payload: bytes) -> list[dict[str, object]]:
     table: list[dict[str, object]] = []
     for name in STANDINGS_SETS:
         for rank, raw in enumerate(rows(document, name, STANDINGS, KIND), start=1):
-            table.append({
-                "source": "nbacom",
-                "kind": KIND,
-                "conference": req_str(raw, "CONFERENCE", KIND),
-                "rank": rank,
-                "team_id": req_int(raw, "TEAM_ID", KIND),
-                "team_name": req_str(raw, "TEAM", KIND),
-                "season_id": req_str(raw, "SEASON_ID", KIND),
-                "standings_date": req_str(raw, "STANDINGSDATE", KIND)[:10],
-                "games": req_int(raw, "G", KIND),
-                "wins": req_int(raw, "W", KIND),
-                "losses": req_int(raw, "L", KIND),
-                "win_pct": opt_float(raw, "W_PCT", KIND),
-            })
+            table.append(
+                {
+                    "source": "nbacom",
+                    "kind": KIND,
+                    "conference": req_str(raw, "CONFERENCE", KIND),
+                    "rank": rank,
+                    "team_id": req_int(raw, "TEAM_ID", KIND),
+                    "team_name": req_str(raw, "TEAM", KIND),
+                    "season_id": req_str(raw, "SEASON_ID", KIND),
+                    "standings_date": req_str(raw, "STANDINGSDATE", KIND)[:10],
+                    "games": req_int(raw, "G", KIND),
+                    "wins": req_int(raw, "W", KIND),
+                    "losses": req_int(raw, "L", KIND),
+                    "win_pct": opt_float(raw, "W_PCT", KIND),
+                }
+            )
     return table
 
 
