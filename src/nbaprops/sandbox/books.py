@@ -34,6 +34,7 @@ _VIG = 0.045
 # Averaging over who might come off the bench leaves the model's expectation ~1% low for rotation
 # players; books calibrate against results, so they carry that back.
 CALIBRATION = 0.012
+MEDIAN_SHIFT = 0.3
 # How likely the market thinks a listed player is to play, by his latest status.
 _CHANCE: dict[str | None, float] = {"Out": 0.0, "Doubtful": 0.0, "Questionable": 0.55}
 
@@ -167,7 +168,8 @@ def make_lines(
                         book_err[key] = float(rng.normal(0, 0.35))
                     guess = est * (1 + book_bias[book]) + market_err[pid] + book_err[key]
                     guess += walk[book] * (0.15 + 0.05 * est**0.5) + float(rng.normal(0, 0.45))
-                    guess = max(guess, 1.0)
+                    # Points are right-skewed: a line at the median, below the mean, splits the action.
+                    guess = max(guess - MEDIAN_SHIFT, 1.0)
                     point = float(np.floor(guess)) + 0.5
                     over, under = _price_pair(rng, 0.065 * (guess - point))
                     props.append(PropLine(market.game_id, pid, book, when, point, over, under))

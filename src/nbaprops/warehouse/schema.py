@@ -1,76 +1,23 @@
-"""Every warehouse table: its columns, its natural key, and the DDL for each dialect.
+"""Every warehouse table, collected from the modules that declare them.
 
 ``TABLES`` is also the allow-list of identifiers: a table name that is not a key here never
-reaches SQL text. A later feature adds a table by adding one ``TableSpec`` entry.
+reaches SQL text. A phase adds tables by declaring ``TableSpec``s in its own module and listing
+them here.
 
-Column types use BigQuery's names (the production engine); ``ddl("duckdb")`` maps them.
+Column types use BigQuery's names (the production engine); ``TableSpec.ddl("duckdb")`` maps them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from nbaprops.errors import WarehouseError
+from nbaprops.warehouse.spec import Column, Dialect, TableSpec
 
 if TYPE_CHECKING:
     from nbaprops.warehouse.protocol import Warehouse
 
-Dialect = Literal["duckdb", "bigquery"]
-
-_DUCKDB_TYPES = {
-    "STRING": "VARCHAR",
-    "INT64": "BIGINT",
-    "FLOAT64": "DOUBLE",
-    "BOOL": "BOOLEAN",
-    "DATE": "DATE",
-    "TIMESTAMP": "TIMESTAMPTZ",
-    "JSON": "JSON",
-    "BYTES": "BLOB",
-}
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column: name, BigQuery type name, and whether NULL is refused."""
-
-    name: str
-    type: str
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """A table's definition and its natural key (the MERGE key; unique by contract)."""
-
-    name: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]
-    description: str
-
-    def __post_init__(self) -> None:
-        names = [c.name for c in self.columns]
-        unknown = [k for k in self.key if k not in names]
-        if unknown or len(set(names)) != len(names):
-            raise ValueError(f"table {self.name}: bad key {unknown} or duplicate columns")
-        bad = [c.type for c in self.columns if c.type not in _DUCKDB_TYPES]
-        if bad:
-            raise ValueError(f"table {self.name}: unknown column types {bad}")
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        """Column names in declaration order."""
-        return tuple(c.name for c in self.columns)
-
-    def ddl(self, dialect: Dialect = "duckdb") -> str:
-        """``CREATE TABLE IF NOT EXISTS`` text for the dialect."""
-        lines = []
-        for column in self.columns:
-            type_name = _DUCKDB_TYPES[column.type] if dialect == "duckdb" else column.type
-            lines.append(f"  {column.name} {type_name}{' NOT NULL' if column.required else ''}")
-        body = ",\n".join(lines)
-        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n{body}\n)"
-
+__all__ = ["TABLES", "Column", "Dialect", "TableSpec", "create_schema", "table_spec"]
 
 RUN_LEDGER = TableSpec(
     name="run_ledger",
@@ -105,7 +52,34 @@ QUARANTINE = TableSpec(
     ),
 )
 
-TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (RUN_LEDGER, QUARANTINE)}
+ALERTS = TableSpec(
+    name="alerts",
+    description="Every alert raised by the pipeline (also sent to the configured channels).",
+    key=("alert_id",),
+    columns=(
+        Column("alert_id", "STRING", required=True),
+        Column("raised_at", "TIMESTAMP", required=True),
+        Column("kind", "STRING", required=True),  # e.g. source_fallback, unresolved_names, quarantine
+        Column("severity", "STRING", required=True),  # info | warning | error
+        Column("message", "STRING", required=True),
+        Column("context", "JSON"),
+    ),
+)
+
+
+def _collect() -> dict[str, TableSpec]:
+    from nbaprops.raw.tables import RAW_TABLES
+
+    specs = (RUN_LEDGER, QUARANTINE, ALERTS, *RAW_TABLES)
+    tables: dict[str, TableSpec] = {}
+    for spec in specs:
+        if spec.name in tables:
+            raise ValueError(f"table {spec.name} is declared twice")
+        tables[spec.name] = spec
+    return tables
+
+
+TABLES: dict[str, TableSpec] = _collect()
 
 
 def table_spec(table_name: str) -> TableSpec:
