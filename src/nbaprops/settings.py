@@ -62,6 +62,13 @@ class Settings(BaseSettings):
         "draftkings,fanduel,betmgm", description="Books to request, in priority order for line choice."
     )
     espn_base_url: str = Field("https://site.api.espn.com", description="ESPN site API host.")
+    box_score_sources: str = Field(
+        "nbacom,bdl", description="Sources of player box scores, most preferred first (fallback order)."
+    )
+    injury_sources: str = Field(
+        "nbacom,bdl", description="Sources of injury status (the official PDF, then Ball Don't Lie)."
+    )
+    schedule_sources: str = Field("nbacom,bdl,espn", description="Sources of the schedule, in fallback order.")
 
     # --- HTTP bounds -------------------------------------------------------------------------
     http_connect_timeout_s: float = Field(5.0, gt=0, description="TCP/TLS connect timeout per attempt.")
@@ -106,6 +113,21 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("box_score_sources", "injury_sources", "schedule_sources")
+    @classmethod
+    def _source_order(cls, value: str) -> str:
+        names = [v.strip() for v in value.split(",") if v.strip()]
+        unknown = sorted(set(names) - {"nbacom", "bdl", "espn"})
+        if not names or unknown or len(set(names)) != len(names):
+            raise ValueError("must be a comma-separated order of distinct sources among nbacom, bdl, espn")
+        return ",".join(names)
+
+    def source_order(self, fact: Literal["box_scores", "injuries", "schedule"]) -> list[str]:
+        """The configured fallback order of sources for one fact."""
+        value: str = getattr(self, {"box_scores": "box_score_sources", "injuries": "injury_sources",
+                                    "schedule": "schedule_sources"}[fact])
+        return value.split(",")
 
     @field_validator("sandbox_season")
     @classmethod

@@ -184,3 +184,38 @@ def test_truth_file_has_one_row_per_roster_player_game(season: Season, tmp_path:
     text = path.read_text(encoding="utf-8").splitlines()
     assert text[0] == "game_id,game_date,player_id,player_name,team,expected_pts,status"
     assert len(text) == rows + 1
+
+
+def test_books_post_no_line_for_a_player_listed_out_before_the_snapshot(season: Season) -> None:
+    tips = {g.game_id: g.tip_utc for g in season.games}
+    reports_by_date = defaultdict(list)
+    for rep in season.injury_reports:
+        reports_by_date[rep.game_dates[0]].append(rep)
+    checked = 0
+    for g in season.games[::5]:
+        for line in season.props_by_game[g.game_id]:
+            seen = [r for r in reports_by_date[g.game_date] if line.snapshot_utc >= r.published_utc]
+            seen = [r for r in seen if r.published_utc < tips[g.game_id]]
+            if not seen:
+                continue
+            status = {e.player_id: e.status for e in seen[-1].entries if e.game_id == g.game_id}
+            assert status.get(line.player_id) not in ("Out", "Doubtful")
+            checked += 1
+    assert checked > 1000
+
+
+def test_statuses_evolve_through_the_day(season: Season) -> None:
+    first: dict[tuple[str, int], str] = {}
+    changed = Counter[tuple[str, str]]()
+    for rep in season.injury_reports:
+        for e in rep.entries:
+            key = (e.game_id, e.player_id)
+            if key in first and first[key] != e.status:
+                changed[(first[key], e.status)] += 1
+                first[key] = e.status
+            first.setdefault(key, e.status)
+    assert changed[("Questionable", "Out")] > 50
+    assert changed[("Questionable", "Available")] + changed[("Questionable", "Probable")] > 50
+    reasons = {e.reason for rep in season.injury_reports for e in rep.entries}
+    assert {"G League - Two-Way", "Rest", "Personal Reasons"} <= reasons
+    assert any(r.startswith("Injury/Illness - ") and "; " in r for r in reasons)

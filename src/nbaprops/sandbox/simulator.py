@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 _ZONE_BASE = (36.0, 15.0, 37.0)
 _FTA_BASE = 22.0
 _ZONE_VALUE = (2, 2, 3)
-HOME_EDGE = 0.014  # shooting multiplier either way: about +2.7 points of home margin
+HOME_EDGE = 0.014  # shooting multiplier either way: about +3 points of home margin
 B2B_COST = 0.015  # second night of a back-to-back: about -1.7 team points
 
 

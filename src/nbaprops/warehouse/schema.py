@@ -68,9 +68,11 @@ ALERTS = TableSpec(
 
 
 def _collect() -> dict[str, TableSpec]:
+    from nbaprops.raw.identity_tables import IDENTITY_TABLES
     from nbaprops.raw.tables import RAW_TABLES
+    from nbaprops.sources.tables import SOURCE_TABLES
 
-    specs = (RUN_LEDGER, QUARANTINE, ALERTS, *RAW_TABLES)
+    specs = (RUN_LEDGER, QUARANTINE, ALERTS, *RAW_TABLES, *IDENTITY_TABLES, *SOURCE_TABLES)
     tables: dict[str, TableSpec] = {}
     for spec in specs:
         if spec.name in tables:
