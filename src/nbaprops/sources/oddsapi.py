@@ -81,11 +81,29 @@ class CreditMeter:
         with self._lock:
             if self.spent + cost > self.budget:
                 raise BudgetExceeded(
-                    f"odds api: {what} costs {cost} credits; {self.spent} of the run's {self.budget} spent"
+                    f"odds api: refusing {what}: it costs {cost} credits and {self.spent} of the run's "
+                    f"budget of {self.budget} are spent; no request was sent"
                 )
             if self.remaining is not None and cost > self.remaining:
-                raise BudgetExceeded(f"odds api: {what} costs {cost} credits; only {self.remaining} left")
+                raise BudgetExceeded(
+                    f"odds api: refusing {what}: it costs {cost} credits and the account has "
+                    f"{self.remaining} left; no request was sent"
+                )
             self.spent += cost
+
+    def check(self, cost: int, what: str) -> None:
+        """Refuse (``BudgetExceeded``) a planned batch of calls before any of them is sent."""
+        with self._lock:
+            if self.spent + cost > self.budget:
+                raise BudgetExceeded(
+                    f"odds api: refusing {what}: it would cost {cost} credits and the run's budget is "
+                    f"{self.budget} ({self.spent} already spent); no request was sent"
+                )
+            if self.remaining is not None and cost > self.remaining:
+                raise BudgetExceeded(
+                    f"odds api: refusing {what}: it would cost {cost} credits and the account has "
+                    f"{self.remaining} left; no request was sent"
+                )
 
     def observe(self, headers: dict[str, str]) -> None:
         """Record what the server says remains (``x-requests-remaining``) and what the call cost."""
@@ -108,6 +126,12 @@ class OddsScraper:
         self.fetcher = fetcher
         self.meter = CreditMeter(settings.odds_credit_budget)
         self.bookmakers = settings.odds_bookmakers
+
+    def check_batch(self, endpoint: Endpoint, calls: int) -> int:
+        """Refuse ``calls`` calls of ``endpoint`` up front when together they would pass the budget."""
+        cost = call_cost(endpoint) * calls
+        self.meter.check(cost, f"{calls} {endpoint.name} call(s)")
+        return cost
 
     def _fetch(
         self,

@@ -1,0 +1,217 @@
+"""How each source serves each fact of a game date: fetch, store, count rows, check them against the schedule.
+
+A *fact* is what the pipeline needs whichever source provides it: the ``schedule`` of a date, its
+player ``box_scores``, the ``injuries`` known before tip. Each (fact, source) pair is one collector:
+it fetches through the ``Fetcher`` (so the exact bytes are in the lake before anything is judged),
+parses with the payload's own parser, and applies the empty-but-200 rule: zero rows on a date the
+schedule says has (finished) games is a ``QualityGateError``, never a success.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from nbaprops.errors import QualityGateError, SchemaDrift
+from nbaprops.sources import balldontlie, espn, injury_report, nbacom
+
+if TYPE_CHECKING:
+    from nbaprops.sources.base import Fetched, Fetcher
+
+Fact = Literal["schedule", "box_scores", "injuries"]
+FACTS: tuple[Fact, ...] = ("schedule", "box_scores", "injuries")
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledGame:
+    """One game of the date as the schedule source describes it."""
+
+    home: str
+    away: str
+    tip_utc: datetime | None
+    final: bool
+    game_id: str | None = None  # NBA.com's id, when the schedule came from NBA.com
+
+
+@dataclass(frozen=True)
+class DaySchedule:
+    """The games of one ET game date and the source that said so."""
+
+    day: date
+    source: str
+    games: tuple[ScheduledGame, ...]
+
+    @property
+    def finished(self) -> int:
+        """Games already final (box scores are due for these)."""
+        return sum(1 for g in self.games if g.final)
+
+    def upcoming(self, now: datetime) -> list[ScheduledGame]:
+        """Games not yet tipped at ``now``."""
+        return [g for g in self.games if g.tip_utc is None or g.tip_utc > now]
+
+
+@dataclass
+class Collected:
+    """What one collector stored and found."""
+
+    fetched: list[Fetched]
+    rows: int
+    schedule: DaySchedule | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FactInput:
+    """Everything a collector needs: where to fetch, which date, what time it is, what is scheduled."""
+
+    fetcher: Fetcher
+    day: date
+    now: datetime
+    schedule: DaySchedule | None
+
+
+Collector = Callable[[FactInput], Collected]
+
+
+def parsed_rows(fetched: Fetched) -> list[dict[str, Any]]:
+    """The payload's rows by its own parser (typed errors on damaged bytes)."""
+    from nbaprops.raw.registry import maybe_gunzip, parser_for
+
+    return parser_for(fetched.endpoint.kind).parse(maybe_gunzip(fetched.response.content))
+
+
+def require_rows(what: str, rows: int, day: date, due: int | None, schedule: DaySchedule | None) -> None:
+    """The empty-but-200 rule: rows were due (``due`` games per ``schedule``) and none came."""
+    if rows:
+        return
+    if due is None:
+        raise QualityGateError(f"{what}: 0 rows for {day} and no schedule is known to say whether that is right")
+    if due > 0:
+        said = schedule.source if schedule is not None else "the schedule"
+        raise QualityGateError(f"{what}: answered 200 with 0 rows for {day}, a date {said} says has {due} game(s)")
+
+
+def _tip(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+# --- schedule ------------------------------------------------------------------------------------
+
+
+def schedule_nbacom(given: FactInput) -> Collected:
+    """The season schedule document, reduced to the date's games."""
+    fetched = nbacom.fetch_schedule(given.fetcher)
+    rows = parsed_rows(fetched)
+    if not rows:
+        raise QualityGateError("nbacom/schedule: the season schedule holds no games at all")
+    games = tuple(
+        ScheduledGame(r["home_team"], r["away_team"], _tip(r.get("tip_utc")), r.get("status") == 3, r["game_id"])
+        for r in rows
+        if r.get("game_date") == given.day.isoformat() and r.get("season_type") != "preseason"
+    )
+    schedule = DaySchedule(given.day, "nbacom", games)
+    return Collected([fetched], len(games), schedule, {"season_games": len(rows)})
+
+
+def schedule_bdl(given: FactInput) -> Collected:
+    """Ball Don't Lie's games of the date (all pages)."""
+    pages = balldontlie.fetch_games(given.fetcher, given.day)
+    games: list[ScheduledGame] = []
+    for page in pages:
+        try:
+            data = json.loads(page.response.content)["data"]
+            for g in data:
+                if g["date"][:10] != given.day.isoformat():
+                    continue
+                games.append(
+                    ScheduledGame(
+                        g["home_team"]["abbreviation"],
+                        g["visitor_team"]["abbreviation"],
+                        _tip(g.get("datetime")),
+                        g.get("status") == "Final",
+                    )
+                )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SchemaDrift(f"bdl/games: unexpected payload shape ({type(exc).__name__}: {exc})") from None
+    schedule = DaySchedule(given.day, "bdl", tuple(games))
+    return Collected(pages, len(games), schedule)
+
+
+def schedule_espn(given: FactInput) -> Collected:
+    """ESPN's scoreboard of the date (event times are UTC; the parser gives the ET game date)."""
+    fetched = espn.fetch_scoreboard(given.fetcher, given.day)
+    games = tuple(
+        ScheduledGame(r["home_team"], r["away_team"], _tip(r.get("tip_utc")), bool(r.get("completed")))
+        for r in parsed_rows(fetched)
+        if r.get("game_date") == given.day.isoformat()
+    )
+    return Collected([fetched], len(games), DaySchedule(given.day, "espn", games))
+
+
+# --- box scores ----------------------------------------------------------------------------------
+
+
+def _due(given: FactInput) -> int | None:
+    return given.schedule.finished if given.schedule is not None else None
+
+
+def box_scores_nbacom(given: FactInput) -> Collected:
+    """``leaguegamelog`` player rows of the date (players who did not play are absent)."""
+    fetched = nbacom.fetch_gamelog(given.fetcher, given.day)
+    rows = len(parsed_rows(fetched))
+    require_rows("nbacom/leaguegamelog", rows, given.day, _due(given), given.schedule)
+    return Collected([fetched], rows)
+
+
+def box_scores_bdl(given: FactInput) -> Collected:
+    """Ball Don't Lie box scores of the date (players who did not play are present with 0 minutes)."""
+    fetched = balldontlie.fetch_box_scores(given.fetcher, given.day)
+    rows = len(parsed_rows(fetched))
+    require_rows("bdl/box_scores", rows, given.day, _due(given), given.schedule)
+    return Collected([fetched], rows)
+
+
+# --- injuries ------------------------------------------------------------------------------------
+
+
+def _games_due(given: FactInput) -> int | None:
+    return len(given.schedule.games) if given.schedule is not None else None
+
+
+def injuries_nbacom(given: FactInput) -> Collected:
+    """The newest official injury report PDF of the date published by ``now``."""
+    fetched = injury_report.fetch_latest_report(given.fetcher, given.day, given.now)
+    rows = len(parsed_rows(fetched))
+    require_rows("nbacom/injury_report", rows, given.day, _games_due(given), given.schedule)
+    return Collected([fetched], rows, details={"report": fetched.response.url_redacted.rsplit("/", 1)[-1]})
+
+
+def injuries_bdl(given: FactInput) -> Collected:
+    """Ball Don't Lie's league-wide injury notes as of now (every page)."""
+    pages = balldontlie.fetch_injuries(given.fetcher, given.day)
+    rows = sum(len(parsed_rows(p)) for p in pages)
+    require_rows("bdl/player_injuries", rows, given.day, _games_due(given), given.schedule)
+    return Collected(pages, rows)
+
+
+COLLECTORS: dict[Fact, dict[str, Collector]] = {
+    "schedule": {"nbacom": schedule_nbacom, "bdl": schedule_bdl, "espn": schedule_espn},
+    "box_scores": {"nbacom": box_scores_nbacom, "bdl": box_scores_bdl},
+    "injuries": {"nbacom": injuries_nbacom, "bdl": injuries_bdl},
+}
+# The lake endpoint each collector stores under, for ledger step names.
+ENDPOINT_NAMES: dict[tuple[Fact, str], str] = {
+    ("schedule", "nbacom"): "nbacom.schedule",
+    ("schedule", "bdl"): "bdl.games",
+    ("schedule", "espn"): "espn.scoreboard",
+    ("box_scores", "nbacom"): "nbacom.leaguegamelog",
+    ("box_scores", "bdl"): "bdl.box_scores",
+    ("injuries", "nbacom"): "nbacom.injury_report",
+    ("injuries", "bdl"): "bdl.player_injuries",
+}
