@@ -18,6 +18,7 @@ Below ``min_samples`` pairs the fit is not trusted: the identity calibrator is r
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -103,8 +104,8 @@ class Calibrator:
 
 def _valid_knots(x: tuple[float, ...], y: tuple[float, ...]) -> bool:
     pairs_ok = len(x) == len(y) > 0
-    x_increasing = all(a < b for a, b in zip(x, x[1:], strict=False))
-    y_monotone = all(a <= b for a, b in zip(y, y[1:], strict=False))
+    x_increasing = all(a < b for a, b in itertools.pairwise(x))
+    y_monotone = all(a <= b for a, b in itertools.pairwise(y))
     return pairs_ok and x_increasing and y_monotone
 
 

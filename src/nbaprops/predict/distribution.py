@@ -96,7 +96,8 @@ def points_pmf(mean: ArrayLike, sd: ArrayLike, max_points: int) -> NDArray[np.fl
     # A zero mean is all mass on 0 points; the recurrence would produce log(0) steps there.
     point_mass = np.zeros_like(pmf)
     point_mass[:, 0] = 1.0
-    return np.where(positive[:, None], pmf, point_mass)
+    out: NDArray[np.float64] = np.where(positive[:, None], pmf, point_mass)
+    return out
 
 
 def _grid_size(mean: NDArray[np.float64], sd: NDArray[np.float64], line: NDArray[np.float64]) -> int:
@@ -168,4 +169,5 @@ def points_quantiles(mean: ArrayLike, sd: ArrayLike, levels: ArrayLike) -> NDArr
     cdf = np.cumsum(pmf, axis=1)
     # A tiny tolerance keeps CDF rounding (0.4999999…) from pushing a quantile one point up.
     reached = cdf[:, :, None] >= qs[None, None, :] - 1e-12
-    return np.argmax(reached, axis=1).astype(np.float64)
+    out: NDArray[np.float64] = np.argmax(reached, axis=1).astype(np.float64)
+    return out

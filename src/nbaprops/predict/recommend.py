@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 OVER = "OVER"
 UNDER = "UNDER"
-PASS = "PASS"
+PASS = "PASS"  # noqa: S105 (a recommendation, not a password)
 NO_LINE = "NO_LINE"
 
 
@@ -202,8 +202,12 @@ def recommend(
         p_cmp = np.where(probability >= t.min_probability, " >= ", " < ")
         ev_cmp = np.where(ev >= t.min_ev, " >= ", " < ")
     measured = _join(
-        _fmt("p=%.2f", probability), p_cmp, f"{t.min_probability:.2f} and EV=",
-        _fmt("%+.2f", ev), ev_cmp, f"{t.min_ev:.2f}",
+        _fmt("p=%.2f", probability),
+        p_cmp,
+        f"{t.min_probability:.2f} and EV=",
+        _fmt("%+.2f", ev),
+        ev_cmp,
+        f"{t.min_ev:.2f}",
     )
     side_name = np.where(describe_over, OVER, UNDER)
     below = _join("edge below threshold: ", side_name, " ", measured)

@@ -135,22 +135,43 @@ def default_aliases() -> Aliases:
     return load_aliases()
 
 
-def _split(name: str) -> tuple[str, str]:
-    """("first-name key", "last-name key without suffix") of a "First Last" name."""
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """Keys of a "First Last" name: first name, last name with and without its suffix."""
+
+    first: str
+    last: str
+    last_core: str
+
+
+def _parts(name: str) -> _Parts:
     words = [w for w in _WORDS.split(ascii_fold(name).strip()) if w]
     if len(words) < 2:
-        return "", ""
+        return _Parts("", "", "")
+    rest = " ".join(words[1:])
     # lookup_without_suffix only strips past two words; a placeholder first word lets it treat
     # the last name alone ("Dowtin Jr." -> "dowtin").
-    last = lookup_without_suffix("x " + " ".join(words[1:]))[1:]
-    return player_lookup(words[0]), last
+    core = lookup_without_suffix("x " + rest)[1:]
+    return _Parts(player_lookup(words[0]), player_lookup(rest), core)
+
+
+def _suffix_last(name: str) -> str:
+    """Move a leading suffix to the end: "Jr., Igor Milicic" -> "Igor Milicic Jr.".
+
+    Turning the injury PDF's "Milicic, Jr., Igor" around at its first comma leaves the suffix in
+    front; that order is never a real first name.
+    """
+    head, sep, tail = name.partition(",")
+    # lookup_without_suffix drops ``head`` from a three-word name exactly when it is a suffix.
+    if sep and tail.strip() and lookup_without_suffix(f"x y {head}") == "xy":
+        return f"{tail.strip()} {head.strip()}"
+    return name
 
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
     player_id: int
-    first: str
-    last: str
+    parts: _Parts
     teams: frozenset[str]
 
 
@@ -172,10 +193,10 @@ class PlayerIndex:
             self.teams[player.player_id] = self.teams.get(player.player_id, frozenset()) | player.teams
             self.exact[player_lookup(player.display_name)].add(player.player_id)
             self.no_suffix[lookup_without_suffix(player.display_name)].add(player.player_id)
-            first, last = _split(player.display_name)
-            if last:
-                self.by_last[last].append(_Entry(player.player_id, first, last, player.teams))
-                self.by_given[given.get(first, first) + last].add(player.player_id)
+            parts = _parts(player.display_name)
+            if parts.last_core:
+                self.by_last[parts.last_core].append(_Entry(player.player_id, parts, player.teams))
+                self.by_given[given.get(parts.first, parts.first) + parts.last_core].add(player.player_id)
 
     def narrow(self, candidates: set[int], teams: frozenset[str]) -> set[int]:
         """The candidates seen on one of ``teams`` (all of them when no team is known)."""
@@ -183,18 +204,22 @@ class PlayerIndex:
             return candidates
         return {pid for pid in candidates if self.teams.get(pid, frozenset()) & teams}
 
-    def on_teams(self, first: str, last: str, teams: frozenset[str]) -> set[int]:
-        """Players of ``teams`` with this last name whose first name fits ``first``.
+    def on_teams(self, parts: _Parts, teams: frozenset[str]) -> set[int]:
+        """Players of ``teams`` with this last name whose first name fits.
 
         An initial ("J." of "J. Brunson") fits any first name with that initial; a full first name
         fits only a shortening ("Alex" of "Alexandre") or a documented nickname ("Bas" of
-        "Sebastian"): "Chaney Johnson" must never become his teammate "Cameron Johnson".
+        "Sebastian"): "Chaney Johnson" must never become his teammate "Cameron Johnson". A last
+        name spelled with its suffix prefers the player who has that suffix ("D. Ross Jr." over
+        his teammate "D. Ross").
         """
-        found: set[int] = set()
-        for entry in self.by_last.get(last, ()):
-            if entry.teams & teams and entry.first and self._fits(first, entry.first):
-                found.add(entry.player_id)
-        return found
+        found = [
+            entry
+            for entry in self.by_last.get(parts.last_core, ())
+            if entry.teams & teams and entry.parts.first and self._fits(parts.first, entry.parts.first)
+        ]
+        same_spelling = {e.player_id for e in found if e.parts.last == parts.last}
+        return same_spelling or {e.player_id for e in found}
 
     def _fits(self, first: str, registered: str) -> bool:
         if len(first) == 1:
@@ -237,19 +262,21 @@ def resolve_one(
         decided = _decide(name, set(index.exact.get(player_lookup(canonical), ())), "alias", index)
         if decided is not None:
             return decided
-    first, last = _split(name.name)
+    spelled = _suffix_last(name.name)
+    parts = _parts(spelled)
+    nickname_key = aliases.given.get(parts.first, parts.first) + parts.last_core
     steps: tuple[tuple[Method, set[int]], ...] = (
-        ("exact_lookup", set(index.exact.get(player_lookup(name.name), ()))),
-        ("lookup_without_suffix", set(index.no_suffix.get(lookup_without_suffix(name.name), ()))),
-        ("alias", set(index.by_given.get(aliases.given.get(first, first) + last, ())) if last else set()),
+        ("exact_lookup", set(index.exact.get(player_lookup(spelled), ()))),
+        ("lookup_without_suffix", set(index.no_suffix.get(lookup_without_suffix(spelled), ()))),
+        ("alias", set(index.by_given.get(nickname_key, ())) if parts.last_core else set()),
     )
     for method, found in steps:
         decided = _decide(name, found, method, index)
         if decided is not None:
             return decided
     teams = name.context_teams
-    if first and last and teams:
-        found = index.on_teams(first, last, teams)
+    if parts.first and parts.last_core and teams:
+        found = index.on_teams(parts, teams)
         if len(found) == 1:
             return Match(name, next(iter(found)), "team_context")
         if found:

@@ -77,6 +77,11 @@ class FactInput:
 Collector = Callable[[FactInput], Collected]
 
 
+def nothing() -> Collected:
+    """The action of a skipped step: it never runs."""
+    return Collected([], 0)
+
+
 def parsed_rows(fetched: Fetched) -> list[dict[str, Any]]:
     """The payload's rows by its own parser (typed errors on damaged bytes)."""
     from nbaprops.raw.registry import maybe_gunzip, parser_for
@@ -89,10 +94,14 @@ def require_rows(what: str, rows: int, day: date, due: int | None, schedule: Day
     if rows:
         return
     if due is None:
-        raise QualityGateError(f"{what}: 0 rows for {day} and no schedule is known to say whether that is right")
+        raise QualityGateError(
+            f"{what}: 0 rows for {day}, and no schedule is known to say whether that is right"
+        )
     if due > 0:
         said = schedule.source if schedule is not None else "the schedule"
-        raise QualityGateError(f"{what}: answered 200 with 0 rows for {day}, a date {said} says has {due} game(s)")
+        raise QualityGateError(
+            f"{what}: answered 200 with 0 rows for {day}, a date {said} says has {due} game(s)"
+        )
 
 
 def _tip(text: Any) -> datetime | None:
@@ -111,7 +120,9 @@ def schedule_nbacom(given: FactInput) -> Collected:
     if not rows:
         raise QualityGateError("nbacom/schedule: the season schedule holds no games at all")
     games = tuple(
-        ScheduledGame(r["home_team"], r["away_team"], _tip(r.get("tip_utc")), r.get("status") == 3, r["game_id"])
+        ScheduledGame(
+            r["home_team"], r["away_team"], _tip(r.get("tip_utc")), r.get("status") == 3, r["game_id"]
+        )
         for r in rows
         if r.get("game_date") == given.day.isoformat() and r.get("season_type") != "preseason"
     )

@@ -1,0 +1,348 @@
+"""Payload -> raw table: parse, type the rows as Arrow, write them in one statement, or quarantine.
+
+``load_payload`` is the one way rows enter a raw table:
+
+1. the kind's parser turns the bytes into rows (pure; ``PayloadError``/``SchemaDrift`` on bad input);
+2. the rows become an Arrow table with the table's declared column types plus provenance
+   (``source_file``, ``payload_sha256``, ``loaded_at``) and, for time series, ``snapshot_at``;
+   a value that does not fit its column, a NULL in a required column or a repeated key is
+   ``SchemaDrift`` too, caught before anything is written;
+3. one write statement: MERGE by natural key, or, for append-only tables, an INSERT of the rows
+   whose key and snapshot are not stored yet.
+
+A payload that fails step 1 or 2 is quarantined instead: one ``quarantine`` row (kind, lake path,
+error type and text, first 200 bytes, hash), an alert of kind ``quarantine``, and no raw rows.
+Re-loading a payload whose rows are all already stored from the same bytes writes nothing
+(status ``unchanged``), so ``loaded_at`` keeps the first load's time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import structlog
+
+from nbaprops.errors import ConfigError, PayloadError, SchemaDrift
+from nbaprops.ops.alerts import Alerter
+from nbaprops.raw.registry import Row, maybe_gunzip, parser_for
+from nbaprops.raw.tables import IGNORED_FIELDS, LOAD_RULES, PROVENANCE, LoadRule
+from nbaprops.warehouse.schema import table_spec
+from nbaprops.warehouse.spec import TableSpec
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from nbaprops.lake import LakeObject
+    from nbaprops.warehouse.protocol import Warehouse
+
+log = structlog.get_logger(__name__)
+
+Status = Literal["loaded", "unchanged", "quarantined"]
+FIRST_BYTES = 200
+_MAX_ERROR_CHARS = 1000
+_INT64 = (-(2**63), 2**63 - 1)
+
+KIND_TABLES: dict[str, str] = {
+    "nbac_schedule_api": "raw_nbac_schedule",
+    "nbac_scoreboard_v2": "raw_nbac_scoreboard",
+    "nbac_player_boxscore": "raw_nbac_player_boxscores",
+    "nbac_player_list": "raw_nbac_player_list",
+    "nbac_injury_report": "raw_nbac_injury_report",
+    "nbac_play_by_play": "raw_nbac_pbp_shots",
+    "bdl_games": "raw_bdl_games",
+    "bdl_box_scores": "raw_bdl_box_scores",
+    "bdl_injuries": "raw_bdl_injuries",
+    "bdl_players": "raw_bdl_players",
+    "bdl_teams": "raw_bdl_teams",
+    "oddsa_events_his": "raw_oddsa_events",
+    "oddsa_game_lines_his": "raw_oddsa_game_lines",
+    "oddsa_player_props": "raw_oddsa_player_props",
+    "espn_scoreboard_api": "raw_espn_scoreboard",
+}
+"""The raw table each loaded payload kind is written to (``nbac_gamebook_pdf`` is checked, not loaded)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What one payload's load did."""
+
+    kind: str
+    path: str
+    rows_in: int
+    rows_written: int
+    status: Status
+    error: str | None = None
+    table: str | None = None
+
+
+def load_payload(
+    warehouse: Warehouse,
+    *,
+    kind: str,
+    obj: LakeObject,
+    payload: bytes,
+    loaded_at: datetime,
+    alerter: Alerter | None = None,
+) -> LoadResult:
+    """Parse ``payload`` (stored as ``obj``) and write its rows to the kind's raw table.
+
+    Bad payloads are quarantined and alerted (via ``alerter``, or one recording to ``warehouse``);
+    any other failure (a warehouse error) propagates, with nothing written for this payload.
+    """
+    table = table_of(kind)
+    spec, rule = table_spec(table), LOAD_RULES[table]
+    sha = hashlib.sha256(payload).hexdigest()
+    try:
+        rows = _parse(kind, payload)
+        arrow = to_arrow(spec, rule, rows, obj=obj, sha=sha, loaded_at=loaded_at)
+    except PayloadError as exc:
+        _quarantine(
+            warehouse, alerter or Alerter(warehouse), kind=kind, obj=obj, payload=payload, sha=sha, exc=exc
+        )
+        return LoadResult(kind, obj.path, 0, 0, "quarantined", _describe(exc), table)
+    if rule.mode == "merge":
+        written = _merge(warehouse, spec, arrow, sha)
+    else:
+        written = _append_new(warehouse, spec, arrow)
+    status: Status = "loaded" if written or not rows else "unchanged"
+    log.info("raw.loaded", kind=kind, table=table, path=obj.path, rows_in=len(rows), rows_written=written)
+    return LoadResult(kind, obj.path, len(rows), written, status, None, table)
+
+
+def table_of(kind: str) -> str:
+    """The raw table of a payload kind, or ``ConfigError`` for a kind that is not loaded."""
+    try:
+        return KIND_TABLES[kind]
+    except KeyError:
+        known = ", ".join(KIND_TABLES)
+        raise ConfigError(f"payload kind {kind!r} has no raw table; loaded kinds: {known}") from None
+
+
+def _parse(kind: str, payload: bytes) -> list[Row]:
+    try:
+        data = maybe_gunzip(payload)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise PayloadError(f"{kind}: damaged gzip stream ({exc})") from None
+    return parser_for(kind).parse(data)
+
+
+# --- typing rows as Arrow ---------------------------------------------------------------------
+
+
+def to_arrow(
+    spec: TableSpec, rule: LoadRule, rows: Sequence[Row], *, obj: LakeObject, sha: str, loaded_at: datetime
+) -> pa.Table:
+    """The rows as an Arrow table of ``spec``'s column types (``SchemaDrift`` if a value does not fit).
+
+    Columns that the identity step fills later are left out, so a MERGE never overwrites them.
+    """
+    import pyarrow as pa
+
+    types = _arrow_types()
+    fixed: dict[str, Any] = {"source_file": obj.path, "payload_sha256": sha, "loaded_at": loaded_at}
+    names = [c.name for c in spec.columns if c.name not in rule.filled_later]
+    arrays = []
+    for column in spec.columns:
+        if column.name in rule.filled_later:
+            continue
+        if column.name in fixed:
+            values = [fixed[column.name]] * len(rows)
+        elif column.name == "snapshot_at":
+            values = [_snapshot(rule, row, obj) for row in rows]
+        else:
+            values = [row.get(column.name) for row in rows]
+        converted = [_convert(column.type, v, spec.name, column.name) for v in values]
+        if column.required and any(v is None for v in converted):
+            raise SchemaDrift(f"{spec.name}: required column {column.name} is null in a parsed row")
+        arrays.append(pa.array(converted, type=types[column.type]()))
+    _check_fields(spec, rows)
+    arrow = pa.Table.from_arrays(arrays, names=names)
+    _check_unique_keys(spec, rows, arrow)
+    return arrow
+
+
+def _snapshot(rule: LoadRule, row: Row, obj: LakeObject) -> Any:
+    if rule.snapshot_field is not None and row.get(rule.snapshot_field) is not None:
+        return row[rule.snapshot_field]
+    return obj.fetched_at
+
+
+def _check_fields(spec: TableSpec, rows: Sequence[Row]) -> None:
+    """A parser field with no column would be lost silently: that is a declaration bug."""
+    if not rows:
+        return
+    unknown = set(rows[0]) - set(spec.column_names) - IGNORED_FIELDS
+    if unknown:
+        raise ConfigError(f"{spec.name}: parser fields {sorted(unknown)} have no column")
+
+
+def _check_unique_keys(spec: TableSpec, rows: Sequence[Row], arrow: pa.Table) -> None:
+    keys = arrow.select(list(spec.key)).to_pylist()
+    seen = {tuple(k.values()) for k in keys}
+    if len(seen) != len(keys):
+        raise SchemaDrift(f"{spec.name}: {len(keys) - len(seen)} row(s) repeat the key {spec.key}")
+
+
+def _timestamp(value: Any) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise TypeError("not a zoned time")
+    return moment.astimezone(UTC)
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, datetime):
+        raise TypeError("a time, not a date")
+    parsed = date.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(parsed, date):
+        raise TypeError("not a date")
+    return parsed
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not _INT64[0] <= value <= _INT64[1]:
+        raise TypeError("not a 64-bit integer")
+    return value
+
+
+def _float(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("not a number")
+    return float(value)
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("not a boolean")
+    return value
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "STRING": _str,
+    "INT64": _int,
+    "FLOAT64": _float,
+    "BOOL": _bool,
+    "DATE": _date,
+    "TIMESTAMP": _timestamp,
+}
+
+
+def _arrow_types() -> dict[str, Callable[[], pa.DataType]]:
+    import pyarrow as pa
+
+    return {
+        "STRING": pa.string,
+        "INT64": pa.int64,
+        "FLOAT64": pa.float64,
+        "BOOL": pa.bool_,
+        "DATE": pa.date32,
+        "TIMESTAMP": lambda: pa.timestamp("us", tz="UTC"),
+    }
+
+
+def _convert(type_name: str, value: Any, table: str, column: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return _CONVERTERS[type_name](value)
+    except (ValueError, TypeError, OverflowError):
+        raise SchemaDrift(f"{table}.{column}: {value!r:.40} is not a valid {type_name}") from None
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _merge(warehouse: Warehouse, spec: TableSpec, arrow: pa.Table, sha: str) -> int:
+    if arrow.num_rows == 0:
+        return 0
+    stored = warehouse.query_rows(
+        f"SELECT count(*) FROM {spec.name} WHERE payload_sha256 = ?",  # noqa: S608 - allow-listed name
+        [sha],
+    )
+    if int(stored[0][0]) == arrow.num_rows:
+        return 0  # every row already came from these exact bytes: a reload changes nothing
+    return warehouse.merge_arrow(spec.name, arrow)
+
+
+def _append_new(warehouse: Warehouse, spec: TableSpec, arrow: pa.Table) -> int:
+    """Insert only rows whose key (snapshot included) is not stored yet."""
+    import pyarrow.compute as pc
+
+    if arrow.num_rows == 0:
+        return 0
+    snapshots = arrow.column("snapshot_at")
+    keys = ", ".join(f'"{k}"' for k in spec.key)
+    existing = warehouse.query_arrow(
+        f"SELECT {keys} FROM {spec.name} WHERE snapshot_at BETWEEN ? AND ?",  # noqa: S608 - allow-listed
+        [pc.min(snapshots).as_py(), pc.max(snapshots).as_py()],
+    )
+    if existing.num_rows:
+        stored = set(_key_strings(existing, spec.key))
+        keep = [k not in stored for k in _key_strings(arrow, spec.key)]
+        arrow = arrow.filter(keep)
+    if arrow.num_rows == 0:
+        return 0
+    return warehouse.insert_arrow(spec.name, arrow)
+
+
+def _key_strings(table: pa.Table, key: Sequence[str]) -> list[tuple[str | None, ...]]:
+    """Key tuples in one canonical text form, so stored and new rows compare (NULL equals NULL)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for name in key:
+        column = table.column(name)
+        if pa.types.is_timestamp(column.type):
+            column = pc.cast(column, pa.timestamp("us", tz="UTC"))
+        columns.append(pc.cast(column, pa.string()).to_pylist())
+    return list(zip(*columns, strict=True))
+
+
+def _quarantine(
+    warehouse: Warehouse,
+    alerter: Alerter,
+    *,
+    kind: str,
+    obj: LakeObject,
+    payload: bytes,
+    sha: str,
+    exc: PayloadError,
+) -> None:
+    error_type = type(exc).__name__
+    text = _describe(exc)
+    warehouse.execute(
+        "INSERT INTO quarantine (quarantined_at, kind, lake_path, error_type, error, first_bytes, "
+        "payload_sha256) SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
+        "(SELECT 1 FROM quarantine WHERE payload_sha256 = ? AND kind = ?)",
+        [datetime.now(UTC), kind, obj.path, error_type, text, payload[:FIRST_BYTES], sha, sha, kind],
+    )
+    log.warning("raw.quarantined", kind=kind, path=obj.path, error_type=error_type, error=text)
+    alerter.raise_alert(
+        "quarantine",
+        f"{kind} payload {obj.path} quarantined: {error_type}",
+        severity="error",
+        kind_of_payload=kind,
+        lake_path=obj.path,
+        error_type=error_type,
+        error=text,
+        payload_sha256=sha,
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc)[:_MAX_ERROR_CHARS]
+
+
+__all__ = ["KIND_TABLES", "PROVENANCE", "LoadResult", "load_payload", "table_of", "to_arrow"]

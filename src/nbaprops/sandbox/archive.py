@@ -1,0 +1,99 @@
+"""A saved archive of the sandbox league: the payloads a daily scrape would have stored, per date.
+
+``write_archive`` renders each game date's payloads with the same renderers the sandbox server
+uses and puts them in a lake (same layout, same bytes as a scrape over HTTP would store). It is
+the fast way to build a season of history for tests and benchmarks, and an archive a user can
+replay with ``nbaprops ingest --from-dir``.
+
+What a date D holds (as fetched the morning after D, except pre-tip data which is fetched before
+each tip): the NBA.com player game log of D, Ball Don't Lie box scores of D, the last injury report
+published before D's first tip, The Odds API historical events at the last snapshot before the
+first tip, and for every game its opening and last pre-tip event odds (player points, spreads,
+totals, American prices), optionally play-by-play. The season schedule is stored once, undated.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from nbaprops.dates import et_datetime
+
+if TYPE_CHECKING:
+    from nbaprops.lake import Lake
+    from nbaprops.sandbox.model import Season
+
+ODDS_PARAMS = {"regions": "us", "markets": "player_points,spreads,totals", "oddsFormat": "american",
+               "bookmakers": "draftkings,fanduel,betmgm"}
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveReport:
+    """What ``write_archive`` stored."""
+
+    dates: int
+    payloads: int
+    bytes: int
+
+
+def _json(document: Any) -> bytes:
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+def write_archive(
+    season: Season, lake: Lake, *, start: date | None = None, end: date | None = None,
+    with_pbp: bool = False, with_schedule: bool = True,
+) -> ArchiveReport:
+    """Store every game date from ``start`` to ``end`` (default: the whole season) in ``lake``."""
+    from nbaprops.dates import season_of
+    from nbaprops.sandbox import injury_pdf, render_bdl, render_nbacom, render_odds
+
+    first, last = start or season.first_date, end or season.last_date
+    days = [d for d in sorted(season.games_by_date) if first <= d <= last]
+    query = render_odds.OddsQuery.parse(dict(ODDS_PARAMS))
+    grid = render_odds.all_snapshot_times(season)
+    payloads = stored_bytes = 0
+
+    def put(source: str, endpoint: str, day: date | None, body: bytes, at: datetime, ctype: str) -> None:
+        nonlocal payloads, stored_bytes
+        lake.put(source, endpoint, day, body, fetched_at=at, content_type=ctype, meta={"origin": "sandbox-archive"})
+        payloads += 1
+        stored_bytes += len(body)
+
+    if days and with_schedule:
+        after = et_datetime(days[-1] + timedelta(days=1), 6)
+        put("nbacom", "schedule", None, _json(render_nbacom.schedule_payload(season, after)), after,
+            "application/json")
+    for day in days:
+        games = season.games_by_date[day]
+        morning_after = et_datetime(day + timedelta(days=1), 6)
+        first_tip = min(g.tip_utc for g in games)
+        params = {"Counter": "1000", "Direction": "DESC", "LeagueID": "00", "PlayerOrTeam": "P",
+                  "Season": season_of(day), "SeasonType": "Regular Season", "Sorter": "DATE",
+                  "DateFrom": day.strftime("%m/%d/%Y"), "DateTo": day.strftime("%m/%d/%Y")}
+        put("nbacom", "leaguegamelog", day,
+            _json(render_nbacom.leaguegamelog_payload(season, morning_after, params)), morning_after,
+            "application/json")
+        put("bdl", "box_scores", day, _json(render_bdl.box_scores_payload(season, morning_after, day)),
+            morning_after, "application/json")
+        reports = [r for r in injury_pdf.published_reports(season, first_tip) if day in r.game_dates]
+        if reports:
+            put("nbacom", "injury_report", day, injury_pdf.report_pdf(season, reports[-1]),
+                reports[-1].published_utc, "application/pdf")
+        before_tip = first_tip - timedelta(minutes=5)
+        put("oddsapi", "historical_events", day,
+            _json(render_odds.historical_events_payload(season, before_tip, before_tip, grid)), before_tip,
+            "application/json")
+        for game in games:
+            times = sorted(t for t in season.snapshot_times.get(game.game_id, ()) if t < game.tip_utc)
+            for at in dict.fromkeys((times[0], times[-1]) if times else ()):
+                answer = render_odds.historical_event_odds_payload(season, at, game, at, query)
+                if answer is not None:
+                    put("oddsapi", "historical_event_odds", day, _json(answer[0]), at, "application/json")
+            if with_pbp:
+                pbp = render_nbacom.playbyplay_payload(season, morning_after, game.game_id)
+                if pbp is not None:
+                    put("nbacom", "playbyplay", day, _json(pbp), morning_after, "application/json")
+    return ArchiveReport(len(days), payloads, stored_bytes)

@@ -1,0 +1,489 @@
+"""The scrape of one game date: which endpoints each source is asked for, and the fallbacks between them.
+
+``scrape_source(settings, "all", day, ...)`` resolves the date's schedule, then its box scores and
+injuries, each through ``scrape_fact_with_fallback`` (the sources of ``settings.source_order(fact)``,
+best first), then the odds (current lines for games still to tip, a pre-tip historical snapshot for
+games already played), ESPN's scoreboard as a cross-check, and NBA.com's scoreboard and
+play-by-play. A single source name runs that source's endpoints only, with no fallback.
+
+Every step is one ``run_ledger`` row. A fact served by a lesser source records which one served it
+(``fact_sources`` and the ledger details), raises a ``source_fallback`` alert and carries on; the
+failed preferred source stays recorded as failed. Nothing here stops the day on one source's fault.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import structlog
+
+from nbaprops.dates import now_utc, season_of
+from nbaprops.errors import ConfigError, NbaPropsError, QualityGateError, SourceUnavailable
+from nbaprops.sources import espn, nbacom
+from nbaprops.sources.facts import (
+    COLLECTORS,
+    ENDPOINT_NAMES,
+    Collected,
+    DaySchedule,
+    Fact,
+    FactInput,
+    nothing,
+)
+from nbaprops.sources.odds_day import scrape_odds
+
+if TYPE_CHECKING:
+    from nbaprops.http import HttpClient
+    from nbaprops.lake import Lake
+    from nbaprops.ops.alerts import Alerter
+    from nbaprops.settings import Settings
+    from nbaprops.sources.oddsapi import OddsScraper
+    from nbaprops.warehouse.ledger import RunLedger, StepRun
+    from nbaprops.warehouse.protocol import Warehouse
+
+log = structlog.get_logger(__name__)
+
+SOURCES = ("nbacom", "injury_report", "bdl", "oddsapi", "espn", "all")
+StepStatus = Literal["success", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """One ledger step as the report shows it."""
+
+    step: str
+    game_date: date | None
+    status: StepStatus
+    rows: int = 0
+    lake_paths: tuple[str, ...] = ()
+    error: str | None = None
+    rescued_by: str | None = None  # the source that served the fact this failed step was for
+
+
+@dataclass(frozen=True)
+class FactServed:
+    """One ``fact_sources`` row: how one source fared for one fact of one date."""
+
+    game_date: date
+    fact: str
+    source: str
+    status: Literal["served", "failed", "skipped"]
+    reason: str | None
+    recorded_at: datetime
+
+
+@dataclass
+class ScrapeReport:
+    """What one ``scrape_source`` call did."""
+
+    source: str
+    day: date
+    steps: list[StepOutcome] = field(default_factory=list)
+    coverage: list[FactServed] = field(default_factory=list)
+    credits_spent: int = 0
+
+    @property
+    def problems(self) -> list[StepOutcome]:
+        """Failed steps that no fallback made good."""
+        return [s for s in self.steps if s.status == "failed" and s.rescued_by is None]
+
+    def served_by(self, fact: str) -> str | None:
+        """The source that served ``fact``, if any did."""
+        return next((c.source for c in self.coverage if c.fact == fact and c.status == "served"), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {
+            "source": self.source,
+            "game_date": self.day.isoformat(),
+            "credits_spent": self.credits_spent,
+            "steps": [asdict(s) | {"game_date": str(s.game_date or "")} for s in self.steps],
+            "coverage": [
+                {"fact": c.fact, "source": c.source, "status": c.status, "reason": c.reason}
+                for c in self.coverage
+            ],
+            "problems": len(self.problems),
+        }
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A short class of failure, then the message: ``blocked: …``, ``empty: …``, ``down: …``."""
+    text = str(exc)
+    if isinstance(exc, SourceUnavailable):
+        kind = "blocked" if "blocked/hung" in text else "down"
+    elif isinstance(exc, QualityGateError):
+        kind = "empty"
+    elif isinstance(exc, ConfigError):
+        kind = "not_configured"
+    else:
+        kind = {"ReportNotFound": "not_found", "CircuitOpen": "down"}.get(type(exc).__name__, "failed")
+    return f"{kind}: {text}"
+
+
+class DayScrape:
+    """The shared state of one date's scrape: clients, ledger, alerts, the schedule once known."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        day: date,
+        *,
+        http: HttpClient,
+        lake: Lake,
+        ledger: RunLedger,
+        alerter: Alerter,
+        warehouse: Warehouse | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        from nbaprops.sources.base import Fetcher
+
+        self.settings = settings
+        self.day = day
+        self.now = now or now_utc()
+        self.fetcher = Fetcher(settings, http, lake)
+        self.ledger = ledger
+        self.alerter = alerter
+        self.warehouse = warehouse if warehouse is not None else alerter.warehouse
+        self.schedule: DaySchedule | None = None
+        self._odds: OddsScraper | None = None
+
+    @property
+    def odds(self) -> OddsScraper:
+        """One credit meter for the whole run."""
+        from nbaprops.sources.oddsapi import OddsScraper
+
+        if self._odds is None:
+            self._odds = OddsScraper(self.fetcher, self.settings)
+        return self._odds
+
+    @property
+    def credits_spent(self) -> int:
+        """Odds API credits this scrape has spent (0 when it made no Odds API call)."""
+        return self._odds.meter.spent if self._odds is not None else 0
+
+    def given(self) -> FactInput:
+        """The collectors' view of this scrape."""
+        return FactInput(self.fetcher, self.day, self.now, self.schedule)
+
+    def step(
+        self,
+        report: ScrapeReport,
+        name: str,
+        action: Callable[[], Collected],
+        *,
+        game_date: date | None,
+        details: dict[str, Any] | None = None,
+        skip: str | None = None,
+    ) -> tuple[Collected | None, NbaPropsError | None]:
+        """Run ``action`` as the ledger step ``scrape.<name>``; failures are recorded, not raised."""
+        collected: Collected | None = None
+        try:
+            with self.ledger.step(f"scrape.{name}", game_date=game_date, details=details) as run:
+                if skip is not None:
+                    run.skip(skip)
+                else:
+                    collected = self._run(run, action)
+        except NbaPropsError as exc:
+            report.steps.append(StepOutcome(name, game_date, "failed", error=f"{type(exc).__name__}: {exc}"))
+            return None, exc
+        if collected is None:
+            report.steps.append(StepOutcome(name, game_date, "skipped", error=skip))
+            return None, None
+        paths = tuple(f.obj.path for f in collected.fetched)
+        report.steps.append(StepOutcome(name, game_date, "success", collected.rows, paths))
+        return collected, None
+
+    @staticmethod
+    def _run(run: StepRun, action: Callable[[], Collected]) -> Collected:
+        collected = action()
+        run.rows_in = len(collected.fetched)
+        run.rows_out = collected.rows
+        run.details |= {"lake_paths": [f.obj.path for f in collected.fetched], **collected.details}
+        return collected
+
+    def record_coverage(self, report: ScrapeReport, rows: list[FactServed]) -> None:
+        """Keep the fact's coverage in the report and upsert it into ``fact_sources``."""
+        report.coverage.extend(rows)
+        if self.warehouse is None or not rows:
+            return
+        import pyarrow as pa
+
+        table = pa.table(
+            {
+                "game_date": pa.array([r.game_date for r in rows], pa.date32()),
+                "fact": [r.fact for r in rows],
+                "source": [r.source for r in rows],
+                "status": [r.status for r in rows],
+                "reason": pa.array([r.reason for r in rows], pa.string()),
+                "recorded_at": pa.array([r.recorded_at for r in rows], pa.timestamp("us", tz="UTC")),
+            }
+        )
+        self.warehouse.merge_arrow("fact_sources", table)
+
+
+def scrape_fact_with_fallback(
+    fact: Fact, scrape: DayScrape, report: ScrapeReport, *, sources: list[str] | None = None
+) -> Collected | None:
+    """Serve ``fact`` from the first source of ``settings.source_order(fact)`` that delivers.
+
+    A preferred source that is down, blocked, empty or missing is recorded as failed (ledger and
+    ``fact_sources``) with its reason; the next one is tried. When a lesser source serves, a
+    ``source_fallback`` alert names both; when none does, a ``source_exhausted`` alert is raised
+    and ``None`` returned so the rest of the day still runs.
+    """
+    order = sources if sources is not None else scrape.settings.source_order(fact)
+    tried: list[dict[str, str]] = []
+    coverage: list[FactServed] = []
+    failed_steps: list[int] = []
+    for source in order:
+        collector = COLLECTORS[fact].get(source)
+        if collector is None:
+            reason = f"skipped: {source} has no {fact} feed"
+            coverage.append(FactServed(scrape.day, fact, source, "skipped", reason, now_utc()))
+            continue
+        details = {
+            "fact": fact,
+            "source": source,
+            "source_coverage": {"fact": fact, "tried_before": list(tried)},
+        }
+        given = scrape.given()
+        collected, error = scrape.step(
+            report,
+            ENDPOINT_NAMES[(fact, source)],
+            functools.partial(collector, given),
+            game_date=scrape.day,
+            details=details,
+        )
+        if collected is None:
+            reason = failure_reason(error) if error is not None else "skipped"
+            tried.append({"source": source, "reason": reason})
+            coverage.append(FactServed(scrape.day, fact, source, "failed", reason, now_utc()))
+            failed_steps.append(len(report.steps) - 1)
+            continue
+        served_reason = f"fallback after {', '.join(t['source'] for t in tried)}" if tried else None
+        coverage.append(FactServed(scrape.day, fact, source, "served", served_reason, now_utc()))
+        for index in failed_steps:
+            report.steps[index] = _rescued(report.steps[index], source)
+        scrape.record_coverage(report, coverage)
+        if tried:
+            scrape.alerter.raise_alert(
+                "source_fallback",
+                f"{fact} for {scrape.day} served by {source} because "
+                + "; ".join(f"{t['source']} {t['reason']}" for t in tried),
+                fact=fact,
+                game_date=scrape.day.isoformat(),
+                served_by=source,
+                failed=[t["source"] for t in tried],
+            )
+        return collected
+    scrape.record_coverage(report, coverage)
+    scrape.alerter.raise_alert(
+        "source_exhausted",
+        f"no source served {fact} for {scrape.day}: "
+        + "; ".join(f"{t['source']} {t['reason']}" for t in tried),
+        severity="error",
+        fact=fact,
+        game_date=scrape.day.isoformat(),
+        failed=[t["source"] for t in tried],
+    )
+    return None
+
+
+def _rescued(outcome: StepOutcome, source: str) -> StepOutcome:
+    return StepOutcome(
+        outcome.step,
+        outcome.game_date,
+        outcome.status,
+        outcome.rows,
+        outcome.lake_paths,
+        outcome.error,
+        source,
+    )
+
+
+# --- the per-source plans ------------------------------------------------------------------------
+
+
+def _resolve_schedule(scrape: DayScrape, report: ScrapeReport, only: str | None) -> None:
+    collected = scrape_fact_with_fallback(
+        "schedule", scrape, report, sources=[only] if only in COLLECTORS["schedule"] else None
+    )
+    scrape.schedule = collected.schedule if collected is not None else None
+
+
+def _no_games(scrape: DayScrape) -> str | None:
+    if scrape.schedule is not None and not scrape.schedule.games:
+        return f"no games on {scrape.day} per {scrape.schedule.source}"
+    return None
+
+
+def _fact(scrape: DayScrape, report: ScrapeReport, fact: Fact, sources: list[str] | None) -> None:
+    skip = _no_games(scrape)
+    if fact == "box_scores" and skip is None and scrape.schedule is not None and not scrape.schedule.finished:
+        skip = f"no finished games on {scrape.day} yet"
+    if skip is not None:
+        for source in sources or scrape.settings.source_order(fact):
+            if source in COLLECTORS[fact]:
+                scrape.step(report, ENDPOINT_NAMES[(fact, source)], nothing, game_date=scrape.day, skip=skip)
+        return
+    scrape_fact_with_fallback(fact, scrape, report, sources=sources)
+
+
+def _scoreboard(scrape: DayScrape, report: ScrapeReport) -> None:
+    from nbaprops.sources.facts import parsed_rows, require_rows
+
+    def action() -> Collected:
+        fetched = nbacom.fetch_scoreboard(scrape.fetcher, scrape.day)
+        rows = len(parsed_rows(fetched))
+        due = len(scrape.schedule.games) if scrape.schedule is not None else None
+        require_rows("nbacom/scoreboardv2", rows, scrape.day, due, scrape.schedule)
+        return Collected([fetched], rows)
+
+    scrape.step(report, "nbacom.scoreboardv2", action, game_date=scrape.day, skip=_no_games(scrape))
+
+
+def _play_by_play(scrape: DayScrape, report: ScrapeReport) -> None:
+    from nbaprops.sources.facts import parsed_rows
+
+    ids = [g.game_id for g in scrape.schedule.games if g.final and g.game_id] if scrape.schedule else []
+    skip = None if ids else f"no finished NBA.com game ids for {scrape.day}"
+
+    def action() -> Collected:
+        fetched = nbacom.fetch_play_by_play(scrape.fetcher, scrape.day, ids)
+        return Collected(fetched, sum(len(parsed_rows(f)) for f in fetched))
+
+    scrape.step(report, "nbacom.playbyplay", action, game_date=scrape.day, skip=skip)
+
+
+def _player_index(scrape: DayScrape, report: ScrapeReport) -> None:
+    from nbaprops.sources.facts import parsed_rows
+
+    def action() -> Collected:
+        fetched = nbacom.fetch_player_index(scrape.fetcher, season_of(scrape.day))
+        rows = len(parsed_rows(fetched))
+        if not rows:
+            raise QualityGateError("nbacom/playerindex: answered 200 with no players")
+        return Collected([fetched], rows)
+
+    scrape.step(report, "nbacom.playerindex", action, game_date=None)
+
+
+def _espn_cross_check(scrape: DayScrape, report: ScrapeReport) -> None:
+    from nbaprops.sources.facts import parsed_rows, require_rows
+
+    def action() -> Collected:
+        fetched = espn.fetch_scoreboard(scrape.fetcher, scrape.day)
+        rows = [r for r in parsed_rows(fetched) if r.get("game_date") == scrape.day.isoformat()]
+        schedule = scrape.schedule
+        require_rows(
+            "espn/scoreboard", len(rows), scrape.day, len(schedule.games) if schedule else None, schedule
+        )
+        if schedule is not None and len(rows) != len(schedule.games):
+            scrape.alerter.raise_alert(
+                "source_mismatch",
+                f"espn lists {len(rows)} games on {scrape.day}; "
+                f"{schedule.source} lists {len(schedule.games)}",
+                game_date=scrape.day.isoformat(),
+            )
+        return Collected([fetched], len(rows))
+
+    scrape.step(report, "espn.scoreboard", action, game_date=scrape.day, skip=_no_games(scrape))
+
+
+def _bdl_rosters(scrape: DayScrape, report: ScrapeReport) -> None:
+    from nbaprops.sources import balldontlie
+
+    def players() -> Collected:
+        pages = balldontlie.fetch_active_players(scrape.fetcher)
+        return Collected(pages, sum(_data_len(p.response.content) for p in pages))
+
+    def teams() -> Collected:
+        fetched = balldontlie.fetch_teams(scrape.fetcher)
+        return Collected([fetched], _data_len(fetched.response.content))
+
+    scrape.step(report, "bdl.players_active", players, game_date=None)
+    scrape.step(report, "bdl.teams", teams, game_date=None)
+
+
+def _data_len(content: bytes) -> int:
+    import json
+
+    document = json.loads(content)
+    data = document.get("data") if isinstance(document, dict) else None
+    if not isinstance(data, list) or not data:
+        raise QualityGateError("bdl: answered 200 with an empty data list")
+    return len(data)
+
+
+def _odds(scrape: DayScrape, report: ScrapeReport) -> None:
+    scrape_odds(scrape, report, skip=_no_games(scrape))
+
+
+def scrape_source(
+    settings: Settings,
+    source: str,
+    day: date,
+    *,
+    http: HttpClient,
+    lake: Lake,
+    ledger: RunLedger,
+    alerter: Alerter,
+    warehouse: Warehouse | None = None,
+    now: datetime | None = None,
+) -> ScrapeReport:
+    """Scrape ``source`` (or ``all``) for the ET game date ``day``; every step in the ledger.
+
+    ``warehouse`` receives the ``fact_sources`` rows (default: the alerter's); ``now`` is the
+    moment the scrape happens (default: the wall clock), which decides finished vs upcoming games
+    and which injury reports exist.
+    """
+    if source not in SOURCES:
+        raise ConfigError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    scrape = DayScrape(
+        settings, day, http=http, lake=lake, ledger=ledger, alerter=alerter, warehouse=warehouse, now=now
+    )
+    report = ScrapeReport(source, day)
+    log.info("scrape.started", source=source, game_date=day.isoformat())
+    single = None if source == "all" else ("nbacom" if source == "injury_report" else source)
+    _resolve_schedule(scrape, report, single if source in ("nbacom", "bdl", "espn") else None)
+    fact_sources = None if single is None else [single]
+    if source in ("all", "nbacom", "bdl"):
+        _fact(scrape, report, "box_scores", fact_sources)
+    if source in ("all", "injury_report", "bdl"):
+        _fact(scrape, report, "injuries", fact_sources)
+    if source in ("all", "nbacom"):
+        _scoreboard(scrape, report)
+        _play_by_play(scrape, report)
+    if source == "nbacom":
+        _player_index(scrape, report)
+    if source == "bdl":
+        _bdl_rosters(scrape, report)
+    if source in ("all", "espn") and not (source == "espn" and scrape.schedule is not None):
+        _espn_cross_check(scrape, report)
+    if source in ("all", "oddsapi"):
+        _odds(scrape, report)
+    report.credits_spent = scrape.credits_spent
+    log.info(
+        "scrape.finished",
+        source=source,
+        game_date=day.isoformat(),
+        steps=len(report.steps),
+        problems=len(report.problems),
+        coverage={c.fact: c.source for c in report.coverage if c.status == "served"},
+    )
+    return report
+
+
+__all__ = [
+    "SOURCES",
+    "DayScrape",
+    "FactServed",
+    "ScrapeReport",
+    "StepOutcome",
+    "failure_reason",
+    "scrape_fact_with_fallback",
+    "scrape_source",
+]

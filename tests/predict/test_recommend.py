@@ -1,0 +1,98 @@
+"""Recommendation: no-vig probabilities, EV at the posted price, side, reason and Kelly stake."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nbaprops.predict.recommend import Thresholds, decimal_prices, kelly_stake, recommend
+
+
+def test_minus_110_both_sides_breaks_even_at_52_38_and_p55_is_worth_five_cents() -> None:
+    rec = recommend([0.55], [-110], [-110])
+    assert rec.implied_over[0] == pytest.approx(0.5238, abs=1e-4)
+    assert rec.fair_over[0] == pytest.approx(0.5)
+    assert rec.ev_over[0] == pytest.approx(0.05)
+    assert rec.ev_under[0] == pytest.approx(0.45 * (1 + 100 / 110) - 1)
+    assert rec.side.tolist() == ["OVER"]
+    assert rec.edge[0] == pytest.approx(0.05)
+    # Full Kelly (0.9091 * 0.55 - 0.45) / 0.9091 = 0.055; a quarter of it is 1.375% of bankroll.
+    assert rec.stake[0] == pytest.approx(0.01375)
+
+
+@pytest.mark.parametrize(("price", "break_even"), [(-105, 0.5122), (-115, 0.5349), (-120, 0.5455)])
+def test_break_even_rates_match_the_published_table(price: int, break_even: float) -> None:
+    assert recommend([0.5], [price], [price]).implied_over[0] == pytest.approx(break_even, abs=1e-4)
+
+
+def test_a_recommended_row_explains_both_thresholds() -> None:
+    rec = recommend([0.58], [-118], [-102])  # EV = 0.58 * 1.8475 - 1 = +0.0716
+    assert rec.side[0] == "OVER"
+    assert rec.reason[0] == "p=0.58 >= 0.55 and EV=+0.07 >= 0.03"
+
+
+def test_a_low_probability_of_over_recommends_the_under() -> None:
+    rec = recommend([0.38], [-110], [-110])
+    assert rec.side[0] == "UNDER"
+    assert rec.probability[0] == pytest.approx(0.62)
+    assert rec.ev[0] == pytest.approx(0.62 * (1 + 100 / 110) - 1)
+    assert rec.reason[0].startswith("p=0.62 >= 0.55")
+
+
+def test_a_likely_side_at_a_steep_price_is_a_pass() -> None:
+    rec = recommend([0.58], [-150], [120])  # EV over = 0.58 * 1.6667 - 1 = -0.033
+    assert rec.side[0] == "PASS"
+    assert rec.stake[0] == 0.0
+    assert rec.reason[0] == "edge below threshold: OVER p=0.58 >= 0.55 and EV=-0.03 < 0.03"
+
+
+def test_missing_prices_are_no_line() -> None:
+    rec = recommend([0.7, 0.7, np.nan], [np.nan, -110, -110], [np.nan, np.nan, -110])
+    assert rec.side.tolist() == ["NO_LINE", "NO_LINE", "PASS"]
+    assert rec.reason.tolist() == ["no line", "no price for one side", "no probability"]
+    assert rec.stake.tolist() == [0.0, 0.0, 0.0]
+    assert np.isnan(rec.ev[:2]).all()
+
+
+def test_stakes_are_capped() -> None:
+    rec = recommend([0.70], [100], [-120])
+    # Full Kelly at even money is 2p - 1 = 0.40; a quarter is 0.10, capped at 0.02.
+    assert rec.stake[0] == pytest.approx(0.02)
+    assert kelly_stake([0.70], [2.0], fraction=0.25, cap=1.0)[0] == pytest.approx(0.10)
+    assert kelly_stake([0.40], [2.0], fraction=0.25, cap=1.0)[0] == 0.0
+
+
+def test_thresholds_are_configurable() -> None:
+    strict = Thresholds(min_probability=0.6, min_ev=0.10, kelly_fraction=0.5, max_stake=0.05)
+    rec = recommend([0.55, 0.62], [-110, -110], [-110, -110], thresholds=strict)
+    assert rec.side.tolist() == ["PASS", "OVER"]
+    assert rec.reason[1] == "p=0.62 >= 0.60 and EV=+0.18 >= 0.10"
+    full = (0.62 * (100 / 110) - 0.38) / (100 / 110)
+    assert rec.stake[1] == pytest.approx(min(0.5 * full, 0.05))
+
+
+def test_invalid_thresholds_and_prices_are_rejected() -> None:
+    with pytest.raises(ValueError, match="min_probability"):
+        Thresholds(min_probability=1.2)
+    with pytest.raises(ValueError, match="kelly_fraction"):
+        Thresholds(kelly_fraction=0.0)
+    with pytest.raises(ValueError, match="American"):
+        decimal_prices([-50])
+    with pytest.raises(ValueError, match="lie in"):
+        recommend([1.5], [-110], [-110])
+
+
+def test_a_whole_slate_is_decided_row_by_row_consistently() -> None:
+    rng = np.random.default_rng(9)
+    n = 5_000
+    p = rng.uniform(0.3, 0.7, n)
+    over = rng.choice([-130, -120, -115, -110, -105, 100, 105], n).astype(float)
+    under = rng.choice([-130, -120, -115, -110, -105, 100, 105], n).astype(float)
+    rec = recommend(p, over, under)
+    picked = np.isin(rec.side, ["OVER", "UNDER"])
+    assert (rec.probability[picked] >= 0.55).all()
+    assert (rec.ev[picked] >= 0.03).all()
+    assert (rec.stake[picked] > 0).all()
+    assert (rec.stake <= 0.02).all()
+    assert (rec.stake[~picked] == 0).all()
+    np.testing.assert_allclose(rec.fair_over + rec.fair_under, 1.0)
