@@ -1,0 +1,219 @@
+"""Lake -> raw tables: which stored payloads an ingest run loads, in what order, and its record.
+
+``ingest_date(settings, day, …)`` loads every lake object filed under ``day`` plus the undated ones
+(schedule, player index, BDL teams and active players) fetched on ``day`` (ET), so a daily run
+picks up the rosters scraped that morning. ``ingest_from_dir(settings, path, …)`` opens a folder
+with the lake's layout (an archive, a copy of a bucket) and loads everything in it: a user can
+rebuild every raw table from saved payloads.
+
+Order is deterministic: schedule and rosters first (later checks and the identity step read them),
+then by game date, fetch time and path. Each (payload, kind) handled is recorded in
+``loaded_payloads``; a payload listed there is skipped, so running an ingest again changes nothing
+(quarantined payloads included: fix the parser, then delete their ``loaded_payloads`` rows to
+retry). Each run writes one ``run_ledger`` row (step ``ingest``) with rows in/out and counts per
+status and kind in its details. A run for a day on which the schedule has games but that finds no
+payload for it, or loads none of them, fails with ``QualityGateError``: never "success, 0 rows".
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from nbaprops.dates import EASTERN, now_utc
+from nbaprops.errors import QualityGateError
+from nbaprops.ops.alerts import Alerter
+from nbaprops.raw.loaders import LoadResult, load_payload, table_of
+from nbaprops.warehouse.ledger import RunLedger, StepRun
+
+if TYPE_CHECKING:
+    from nbaprops.lake import Lake, LakeObject
+    from nbaprops.settings import Settings
+    from nbaprops.warehouse.protocol import Warehouse
+
+log = structlog.get_logger(__name__)
+
+STEP = "ingest"
+# Loaded before everything else: later checks and the identity step read schedule and rosters.
+FIRST_KINDS = ("nbac_schedule_api", "bdl_teams", "nbac_player_list", "bdl_players", "bdl_games")
+# Both game markets and player props arrive in one event-odds payload; each parser takes its share.
+_EXTRA_KINDS = {"oddsa_player_props": ("oddsa_game_lines_his",)}
+
+
+def lake_kinds() -> dict[tuple[str, str], tuple[str, ...]]:
+    """Payload kinds of each lake folder (source, endpoint), from the sources' endpoint declarations."""
+    from nbaprops.sources import balldontlie, espn, injury_report, nbacom, oddsapi
+
+    kinds: dict[tuple[str, str], tuple[str, ...]] = {}
+    for module in (nbacom, injury_report, balldontlie, oddsapi, espn):
+        for endpoint in module.ENDPOINTS:
+            kinds[(endpoint.source, endpoint.name)] = (endpoint.kind, *_EXTRA_KINDS.get(endpoint.kind, ()))
+    return kinds
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run found and did."""
+
+    scope: str  # the ISO date, or the folder replayed
+    run_id: str
+    payloads_found: int = 0
+    already_loaded: int = 0
+    not_loadable: list[str] = field(default_factory=list)
+    results: list[LoadResult] = field(default_factory=list)
+
+    @property
+    def rows_in(self) -> int:
+        """Rows parsed from this run's payloads."""
+        return sum(r.rows_in for r in self.results)
+
+    @property
+    def rows_written(self) -> int:
+        """Rows this run added or changed in raw tables."""
+        return sum(r.rows_written for r in self.results)
+
+    def counts(self) -> dict[str, int]:
+        """Loads by status (loaded, unchanged, quarantined)."""
+        return dict(Counter(r.status for r in self.results))
+
+    def by_kind(self) -> dict[str, dict[str, int]]:
+        """Per kind: payloads handled, rows in, rows written, quarantined."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.results:
+            entry = out.setdefault(r.kind, {"payloads": 0, "rows_in": 0, "rows_written": 0, "quarantined": 0})
+            entry["payloads"] += 1
+            entry["rows_in"] += r.rows_in
+            entry["rows_written"] += r.rows_written
+            entry["quarantined"] += r.status == "quarantined"
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (``--json`` output and the ledger details)."""
+        return {
+            "scope": self.scope,
+            "run_id": self.run_id,
+            "payloads_found": self.payloads_found,
+            "already_loaded": self.already_loaded,
+            "not_loadable": self.not_loadable,
+            "rows_in": self.rows_in,
+            "rows_written": self.rows_written,
+            "counts": self.counts(),
+            "by_kind": self.by_kind(),
+            "quarantined": [asdict(r) for r in self.results if r.status == "quarantined"],
+        }
+
+
+def ingest_date(
+    settings: Settings, day: date, *, warehouse: Warehouse, lake: Lake, alerter: Alerter | None = None
+) -> IngestReport:
+    """Load the lake's payloads for ``day`` (plus undated ones fetched that ET day) into raw tables."""
+    del settings  # the warehouse, lake and alerter carry everything this step needs
+    objects = [o for o in lake.list(game_date=day)]
+    objects += [o for o in lake.list() if o.game_date is None and o.fetched_at.astimezone(EASTERN).date() == day]
+    alerter = alerter or Alerter(warehouse)
+    with RunLedger(warehouse).step(STEP, game_date=day, details={"scope": day.isoformat()}) as run:
+        report = _ingest(objects, day.isoformat(), run, warehouse=warehouse, lake=lake, alerter=alerter)
+        dated = sum(1 for o in objects if o.game_date == day)
+        games = _scheduled_games(warehouse, day)
+        if games and not dated:
+            raise QualityGateError(f"ingest {day}: the schedule has {games} game(s) but the lake holds no payload")
+        if games and not report.already_loaded and not report.rows_written and not report.counts().get("unchanged"):
+            raise QualityGateError(f"ingest {day}: {games} game(s) scheduled but no payload loaded any rows")
+        if not objects and not games:
+            run.skip(f"no payloads in the lake for {day} and no games scheduled")
+    return report
+
+
+def ingest_from_dir(
+    settings: Settings, path: Path, *, warehouse: Warehouse, alerter: Alerter | None = None
+) -> IngestReport:
+    """Replay a folder laid out like the lake: every payload in it, schedule and rosters first."""
+    from fsspec.implementations.local import LocalFileSystem
+
+    from nbaprops.lake import FsspecLake
+
+    del settings
+    if not path.is_dir():
+        raise QualityGateError(f"ingest --from-dir: {path} is not a folder")
+    lake = FsspecLake(LocalFileSystem(), path.resolve().as_posix())
+    objects = lake.list()
+    alerter = alerter or Alerter(warehouse)
+    with RunLedger(warehouse).step(STEP, details={"scope": str(path)}) as run:
+        if not objects:
+            raise QualityGateError(f"ingest --from-dir: no lake manifests with payloads under {path}")
+        return _ingest(objects, str(path), run, warehouse=warehouse, lake=lake, alerter=alerter)
+
+
+def _ingest(
+    objects: list[LakeObject], scope: str, run: StepRun, *, warehouse: Warehouse, lake: Lake, alerter: Alerter
+) -> IngestReport:
+    report = IngestReport(scope=scope, run_id=run.run_id, payloads_found=len(objects))
+    done = {(sha, kind) for sha, kind in warehouse.query_rows("SELECT payload_sha256, kind FROM loaded_payloads")}
+    known = lake_kinds()
+    work: list[tuple[int, str, LakeObject]] = []
+    for obj in objects:
+        kinds = known.get((obj.source, obj.endpoint), ())
+        if not kinds:
+            report.not_loadable.append(obj.path)
+        for kind in kinds:
+            if not _has_table(kind):
+                continue
+            if (obj.sha256, kind) in done:
+                report.already_loaded += 1
+                continue
+            rank = FIRST_KINDS.index(kind) if kind in FIRST_KINDS else len(FIRST_KINDS)
+            work.append((rank, kind, obj))
+    work.sort(key=lambda w: (w[0], w[2].game_date or date.min, w[2].fetched_at, w[2].path, w[1]))
+    for _, kind, obj in work:
+        payload = lake.get(obj.path)
+        with warehouse.transaction():
+            result = load_payload(
+                warehouse, kind=kind, obj=obj, payload=payload, loaded_at=now_utc(), alerter=alerter
+            )
+            _record(warehouse, obj, result, run.run_id)
+        report.results.append(result)
+    run.rows_in = report.rows_in
+    run.rows_out = report.rows_written
+    run.details = json.loads(json.dumps(report.to_dict(), default=str))
+    log.info("ingest.finished", scope=scope, **{k: v for k, v in report.to_dict().items() if k in _SUMMARY})
+    return report
+
+
+_SUMMARY = ("payloads_found", "already_loaded", "rows_in", "rows_written", "counts")
+
+
+def _has_table(kind: str) -> bool:
+    try:
+        table_of(kind)
+    except LookupError:
+        return False
+    except Exception:  # noqa: BLE001 - ConfigError: a kind that is checked, not loaded (gamebook PDF)
+        return False
+    return True
+
+
+def _record(warehouse: Warehouse, obj: LakeObject, result: LoadResult, run_id: str) -> None:
+    warehouse.execute(
+        "INSERT INTO loaded_payloads (payload_sha256, kind, lake_path, raw_table, status, rows_in, "
+        "rows_written, run_id, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [obj.sha256, result.kind, obj.path, result.table, result.status, result.rows_in,
+         result.rows_written, run_id, now_utc()],
+    )
+
+
+def _scheduled_games(warehouse: Warehouse, day: date) -> int:
+    rows = warehouse.query_rows(
+        "SELECT count(*) FROM raw_nbac_schedule WHERE game_date = ? AND is_nba_matchup IS NOT FALSE", [day]
+    )
+    return int(rows[0][0])
+
+
+def parse_day(text: str) -> date:
+    """An ISO date from the command line."""
+    return datetime.strptime(text, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar date, no time
