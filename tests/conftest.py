@@ -26,3 +26,11 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if key.upper().startswith("NBAPROPS_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("NBAPROPS_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture(scope="session")
+def sandbox_season():  # type: ignore[no-untyped-def]
+    """The default sandbox season (seed 2025, 2025-26), generated once per test session."""
+    from nbaprops.sandbox.simulator import generate_season
+
+    return generate_season(2025, "2025-26")

@@ -87,12 +87,26 @@ def test_json_round_trip_preserves_the_map() -> None:
         "not json",
         json.dumps({"kind": "isotonic"}),
         json.dumps(
-            {"format_version": 1, "kind": "isotonic", "system_id": "s", "n_samples": 300, "reason": "",
-             "x": [0.2, 0.1], "y": [0.3, 0.4]}
+            {
+                "format_version": 1,
+                "kind": "isotonic",
+                "system_id": "s",
+                "n_samples": 300,
+                "reason": "",
+                "x": [0.2, 0.1],
+                "y": [0.3, 0.4],
+            }
         ),
         json.dumps(
-            {"format_version": 1, "kind": "platt", "system_id": "s", "n_samples": 300, "reason": "",
-             "x": [], "y": []}
+            {
+                "format_version": 1,
+                "kind": "platt",
+                "system_id": "s",
+                "n_samples": 300,
+                "reason": "",
+                "x": [],
+                "y": [],
+            }
         ),
     ],
 )

@@ -84,7 +84,9 @@ def test_batch_answers_equal_row_by_row_answers() -> None:
     rng = np.random.default_rng(11)
     mean, sd, line = rng.uniform(1, 40, 50), rng.uniform(0.5, 12, 50), rng.uniform(0, 45, 50).round() + 0.5
     batch = distribution.over_probability(mean, sd, line)
-    single = [distribution.over_probability([m], [s], [ln])[0] for m, s, ln in zip(mean, sd, line, strict=True)]
+    single = [
+        distribution.over_probability([m], [s], [ln])[0] for m, s, ln in zip(mean, sd, line, strict=True)
+    ]
     np.testing.assert_allclose(batch, single, atol=1e-12)
 
 
@@ -115,3 +117,10 @@ def test_bad_inputs_are_rejected() -> None:
         distribution.points_pmf([np.nan], [3.0], 10)
     with pytest.raises(ValueError, match="strictly between"):
         distribution.points_quantiles([10.0], [3.0], [1.0])
+
+
+def test_a_too_small_sd_still_gets_a_full_poisson_tail() -> None:
+    # sd 1 with mean 40 falls back to Poisson(40), whose sd is 6.3: the 99th percentile is about 55.
+    q = distribution.points_quantiles([40.0], [1.0], [0.5, 0.99])
+    assert q[0, 0] == 40.0
+    assert 54.0 <= q[0, 1] <= 56.0

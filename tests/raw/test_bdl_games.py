@@ -42,7 +42,12 @@ def test_scheduled_games_parse_with_null_quarters_and_no_periods() -> None:
     rows = bdl_games.parse(payload)
     assert len(rows) == len(games)
     first = next(r for r in rows if r["source_game_id"] == str(games[0].bdl_id))
-    assert (first["is_final"], first["home_score"], first["home_q1"], first["periods"]) == (False, 0, None, None)
+    assert (first["is_final"], first["home_score"], first["home_q1"], first["periods"]) == (
+        False,
+        0,
+        None,
+        None,
+    )
 
 
 def test_quarters_that_do_not_add_up_to_the_score_are_drift() -> None:

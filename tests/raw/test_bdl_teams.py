@@ -22,11 +22,19 @@ def test_thirty_franchises_map_to_nba_tricodes() -> None:
 def test_a_defunct_franchise_keeps_a_null_tricode() -> None:
     document = render_bdl.teams_payload()
     document["data"].append(
-        {"id": 37, "conference": " ", "division": " ", "city": "Chicago", "name": "Stags",
-         "full_name": "Chicago Stags", "abbreviation": "CHS"}
+        {
+            "id": 37,
+            "conference": " ",
+            "division": " ",
+            "city": "Chicago",
+            "name": "Stags",
+            "full_name": "Chicago Stags",
+            "abbreviation": "CHS",
+        }
     )
     rows = bdl_teams.parse(json.dumps(document).encode())
-    assert rows[-1]["team"] is None and rows[-1]["full_name"] == "Chicago Stags"
+    assert rows[-1]["team"] is None
+    assert rows[-1]["full_name"] == "Chicago Stags"
 
 
 def test_an_abbreviation_that_disagrees_with_the_id_is_drift() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from nbaprops.dates import et_datetime
 from nbaprops.sandbox import render_nbacom as r
+from nbaprops.sandbox import render_pbp, render_schedule, render_scoreboard
 from nbaprops.sandbox.model import InjuryEntry, InjuryReport, PlayerGame, Season, SimGame, SimPlayer
 from structure import shape_differences
 
@@ -218,7 +219,7 @@ def assert_result_sets_match(real: dict[str, Any], ours: dict[str, Any]) -> None
 
 def test_schedule_has_the_real_shape(real_fixtures: Path) -> None:
     real = _load(real_fixtures / "nbac_schedule_api" / "raw_80cb1fd6.json.gz")
-    ours = r.schedule_payload(SEASON, AFTER_ALL)
+    ours = render_schedule.schedule_payload(SEASON, AFTER_ALL)
     assert shape_differences(real, ours) == []
     game = ours["leagueSchedule"]["gameDates"][0]["games"][0]
     assert len(game) == 33
@@ -228,7 +229,7 @@ def test_schedule_has_the_real_shape(real_fixtures: Path) -> None:
 def test_schedule_hides_results_until_the_game_is_final() -> None:
     games = {
         g["gameId"]: g
-        for d in r.schedule_payload(SEASON, MID_DAY1)["leagueSchedule"]["gameDates"]
+        for d in render_schedule.schedule_payload(SEASON, MID_DAY1)["leagueSchedule"]["gameDates"]
         for g in d["games"]
     }
     final, pending = games["0022400561"], games["0022400563"]
@@ -272,7 +273,7 @@ def test_leaguegamelog_shows_only_games_final_at_now_and_sorts() -> None:
 
 def test_scoreboard_v2_matches_the_real_capture(real_fixtures: Path) -> None:
     real = _load(real_fixtures / "nbac_scoreboard_v2" / "raw_06a65a50.json")
-    ours = r.scoreboard_v2_payload(SEASON, AFTER_ALL, DAY1)
+    ours = render_scoreboard.scoreboard_v2_payload(SEASON, AFTER_ALL, DAY1)
     assert_result_sets_match(real, ours)
     lines = _as_records(ours)["LineScore"]
     for row in lines:
@@ -284,13 +285,13 @@ def test_scoreboard_v2_matches_the_real_capture(real_fixtures: Path) -> None:
 
 
 def test_scoreboard_v2_standings_count_only_earlier_final_games() -> None:
-    day2 = _as_records(r.scoreboard_v2_payload(SEASON, AFTER_ALL, DAY2))
+    day2 = _as_records(render_scoreboard.scoreboard_v2_payload(SEASON, AFTER_ALL, DAY2))
     east = {row["TEAM"]: (row["W"], row["L"]) for row in day2["EastConfStandingsByDay"]}
     assert (
         sum(w + loss for w, loss in east.values()) + sum(row["G"] for row in day2["WestConfStandingsByDay"])
         == 6
     )  # three games on DAY1, two teams each
-    early = _as_records(r.scoreboard_v2_payload(SEASON, MID_DAY1, DAY1))
+    early = _as_records(render_scoreboard.scoreboard_v2_payload(SEASON, MID_DAY1, DAY1))
     assert all(row["G"] == 0 for row in early["EastConfStandingsByDay"])
     pending = next(x for x in early["GameHeader"] if x["GAME_ID"] == "0022400563")
     assert (pending["GAME_STATUS_ID"], pending["GAME_STATUS_TEXT"]) == (1, "10:30 pm ET")
@@ -316,7 +317,7 @@ def _matches_some_real_action(real_actions: list[dict[str, Any]], action: dict[s
 
 def test_playbyplay_actions_have_real_action_shapes(real_fixtures: Path) -> None:
     real = _load(real_fixtures / "nbac_play_by_play" / "raw_416e8d5c.json.gz")
-    ours = r.playbyplay_payload(SEASON, AFTER_ALL, "0022400561")
+    ours = render_pbp.playbyplay_payload(SEASON, AFTER_ALL, "0022400561")
     assert ours is not None
     empty = {"game": {"gameId": "", "actions": []}}
     assert shape_differences({**real, **empty}, {**ours, **empty}) == []
@@ -326,7 +327,7 @@ def test_playbyplay_actions_have_real_action_shapes(real_fixtures: Path) -> None
 
 def test_playbyplay_reproduces_the_box_score_and_line_score() -> None:
     for game_id, game in SEASON.game_by_id.items():
-        doc = r.playbyplay_payload(SEASON, AFTER_ALL, game_id)
+        doc = render_pbp.playbyplay_payload(SEASON, AFTER_ALL, game_id)
         assert doc is not None
         actions = doc["game"]["actions"]
         assert [a["orderNumber"] for a in actions] == sorted(a["orderNumber"] for a in actions)
@@ -351,7 +352,7 @@ def test_playbyplay_reproduces_the_box_score_and_line_score() -> None:
 
 
 def test_playbyplay_places_each_shot_in_its_zone() -> None:
-    doc = r.playbyplay_payload(SEASON, AFTER_ALL, "0022400562")
+    doc = render_pbp.playbyplay_payload(SEASON, AFTER_ALL, "0022400562")
     assert doc is not None
     for a in doc["game"]["actions"]:
         if a["isFieldGoal"] != 1:
@@ -372,9 +373,9 @@ def test_playbyplay_places_each_shot_in_its_zone() -> None:
 
 
 def test_playbyplay_is_none_before_the_game_is_final_and_deterministic() -> None:
-    assert r.playbyplay_payload(SEASON, MID_DAY1, "0022400563") is None
-    assert r.playbyplay_payload(SEASON, AFTER_ALL, "0099999999") is None
-    assert r.playbyplay_payload(SEASON, MID_DAY1, "0022400561") == r.playbyplay_payload(
+    assert render_pbp.playbyplay_payload(SEASON, MID_DAY1, "0022400563") is None
+    assert render_pbp.playbyplay_payload(SEASON, AFTER_ALL, "0099999999") is None
+    assert render_pbp.playbyplay_payload(SEASON, MID_DAY1, "0022400561") == render_pbp.playbyplay_payload(
         SEASON, AFTER_ALL, "0022400561"
     )
 

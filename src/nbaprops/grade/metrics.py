@@ -29,7 +29,7 @@ quantiles are given. Groups are formed by ``group_ids`` over any number of key c
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +79,7 @@ def _floats(values: ArrayLike | None, n: int) -> NDArray[np.float64]:
     return out
 
 
-def _strings(values: ArrayLike | None, n: int) -> NDArray[np.str_]:
+def _strings(values: ArrayLike | Sequence[str | None] | None, n: int) -> NDArray[np.str_]:
     import numpy as np
 
     if values is None:
@@ -91,7 +91,9 @@ def _strings(values: ArrayLike | None, n: int) -> NDArray[np.str_]:
 
 
 def void_reasons(
-    actual: ArrayLike, minutes: ArrayLike | None = None, injury_status: ArrayLike | None = None
+    actual: ArrayLike,
+    minutes: ArrayLike | None = None,
+    injury_status: ArrayLike | Sequence[str | None] | None = None,
 ) -> tuple[NDArray[np.bool_], NDArray[np.object_]]:
     """Which rows are DNP (voided) and why; the reason is ``None`` on rows that played."""
     import numpy as np
@@ -121,7 +123,7 @@ def grade_predictions(
     over_price: ArrayLike,
     under_price: ArrayLike,
     minutes: ArrayLike | None = None,
-    injury_status: ArrayLike | None = None,
+    injury_status: ArrayLike | Sequence[str | None] | None = None,
     closing_line: ArrayLike | None = None,
     closing_over_price: ArrayLike | None = None,
     closing_under_price: ArrayLike | None = None,
@@ -204,10 +206,9 @@ def group_ids(keys: Mapping[str, ArrayLike]) -> tuple[NDArray[np.intp], list[dic
     combined = np.ravel_multi_index(tuple(codes), sizes) if len(codes) > 1 else codes[0]
     distinct, gid = np.unique(combined, return_inverse=True)
     per_key = np.unravel_index(distinct, sizes)
-    rows = [
-        {name: uniques[name][per_key[j][g]].item() for j, name in enumerate(uniques)}
-        for g in range(distinct.size)
-    ]
+    names = list(uniques)
+    key_values = [uniques[name][per_key[j]].tolist() for j, name in enumerate(names)]
+    rows = [dict(zip(names, values, strict=True)) for values in zip(*key_values, strict=True)]
     return gid.ravel().astype(np.intp), rows
 
 

@@ -13,9 +13,10 @@ Why not scipy: it is not a dependency and would be the only use of it here. The 
 built instead by the ratio recurrence ``pmf(k + 1) / pmf(k) = (1 - p)(k + r)/(k + 1)`` (Poisson:
 ``mean/(k + 1)``) accumulated in log space over a shared grid ``0..K``. This is exact up to float
 rounding, needs no incomplete beta, and is vectorized over rows; the only loop-like step is a cumulative
-sum along the points axis. ``K`` covers every row's line and its mean plus 12 sd, so the mass cut off
-above the grid is below 1e-12 for any realistic points distribution; it is still counted (as the
-complement of the grid's total mass) so ``P(over)`` never loses it.
+sum along the points axis. Line probabilities need the grid only up to the highest line (everything
+above it is the complement of the mass below); quantiles use a grid reaching each row's mean plus 12
+sd (the larger of the given sd and the Poisson one), beyond which less than 1e-12 of the mass of any
+realistic points distribution lies.
 
 Lines come as half points (no push) or whole numbers (a push when the player lands on the line):
 ``P(over) = 1 - CDF(floor(line))``, ``P(push) = pmf(line)`` for whole lines, ``P(under)`` the rest.
@@ -82,16 +83,20 @@ def points_pmf(mean: ArrayLike, sd: ArrayLike, max_points: int) -> NDArray[np.fl
     if np.isnan(mu).any() or np.isnan(sigma).any():
         raise ValueError("mean and sd must not be NaN")
     r, p, is_poisson = negative_binomial_parameters(mu, sigma * sigma)
-    k = np.arange(max_points, dtype=np.float64)[None, :]
+    k = np.arange(max_points, dtype=np.float64)
     positive = mu > TINY
-    safe_mu = np.where(positive, mu, 1.0)[:, None]
+    # Per row, log pmf(k+1) - log pmf(k) = log(k + r) + log(1 - p) - log(k + 1) for the negative
+    # binomial and log(mean) - log(k + 1) for Poisson: one 2-D log, the rest broadcasts.
+    r_nb = np.where(is_poisson, 1.0, r)
     with np.errstate(divide="ignore", invalid="ignore"):
-        # log pmf(k+1) - log pmf(k), one column per step k -> k+1.
-        nb_step = np.log((k + r[:, None]) / (k + 1.0)) + np.log1p(-p[:, None])
-        poisson_step = np.log(safe_mu) - np.log(k + 1.0)
+        row_term = np.where(is_poisson, np.log(np.where(positive, mu, 1.0)), np.log1p(-p))
         log_p0 = np.where(is_poisson, -mu, r * np.log(p))
-    steps = np.where(is_poisson[:, None], poisson_step, nb_step)
-    log_pmf = np.concatenate([log_p0[:, None], log_p0[:, None] + np.cumsum(steps, axis=1)], axis=1)
+    growth = np.where(is_poisson[:, None], 0.0, np.log(k[None, :] + r_nb[:, None]))
+    steps = growth + row_term[:, None] - np.log(k + 1.0)[None, :]
+    log_pmf = np.empty((mu.size, max_points + 1))
+    log_pmf[:, 0] = log_p0
+    np.cumsum(steps, axis=1, out=log_pmf[:, 1:])
+    log_pmf[:, 1:] += log_p0[:, None]
     pmf = np.exp(log_pmf)
     # A zero mean is all mass on 0 points; the recurrence would produce log(0) steps there.
     point_mass = np.zeros_like(pmf)
@@ -100,13 +105,14 @@ def points_pmf(mean: ArrayLike, sd: ArrayLike, max_points: int) -> NDArray[np.fl
     return out
 
 
-def _grid_size(mean: NDArray[np.float64], sd: NDArray[np.float64], line: NDArray[np.float64]) -> int:
+def _grid_size(mean: NDArray[np.float64], sd: NDArray[np.float64]) -> int:
     import numpy as np
 
-    reach = np.clip(mean, 0.0, None) + TAIL_SDS * np.clip(sd, 1.0, None)
-    finite_lines = line[np.isfinite(line)]
-    top = max(float(reach.max(initial=0.0)), float(finite_lines.max(initial=0.0)))
-    return int(np.ceil(top)) + 2
+    mu = np.clip(mean, 0.0, None)
+    # The Poisson fallback spreads wider than a too-small sd says, so the grid follows the larger one.
+    spread = np.sqrt(np.maximum(sd * sd, mu))
+    reach = mu + TAIL_SDS * np.clip(spread, 1.0, None)
+    return int(np.ceil(reach.max(initial=0.0))) + 2
 
 
 def line_probabilities(mean: ArrayLike, sd: ArrayLike, line: ArrayLike) -> LineProbabilities:
@@ -123,9 +129,10 @@ def line_probabilities(mean: ArrayLike, sd: ArrayLike, line: ArrayLike) -> LineP
     )
     if (ln[np.isfinite(ln)] < 0).any():
         raise ValueError("a points line cannot be negative")
-    pmf = points_pmf(mu, sigma, _grid_size(mu, sigma, ln))
-    cdf = np.cumsum(pmf, axis=1)
     has_line = np.isfinite(ln)
+    # P(over) and P(push) only need the mass up to the highest line; the rest is the complement.
+    pmf = points_pmf(mu, sigma, int(np.floor(ln[has_line]).max(initial=0.0)) + 1)
+    cdf = np.cumsum(pmf, axis=1)
     floor_line = np.where(has_line, np.floor(ln), 0).astype(np.intp)
     rows = np.arange(len(ln))
     at_or_below = np.clip(cdf[rows, floor_line], 0.0, 1.0)
@@ -165,9 +172,10 @@ def points_quantiles(mean: ArrayLike, sd: ArrayLike, levels: ArrayLike) -> NDArr
     qs = np.atleast_1d(np.asarray(levels, dtype=np.float64))
     if ((qs <= 0) | (qs >= 1)).any():
         raise ValueError("quantile levels must lie strictly between 0 and 1")
-    pmf = points_pmf(mu, sigma, _grid_size(mu, sigma, np.zeros(0)))
+    pmf = points_pmf(mu, sigma, _grid_size(mu, sigma))
     cdf = np.cumsum(pmf, axis=1)
     # A tiny tolerance keeps CDF rounding (0.4999999…) from pushing a quantile one point up.
-    reached = cdf[:, :, None] >= qs[None, None, :] - 1e-12
-    out: NDArray[np.float64] = np.argmax(reached, axis=1).astype(np.float64)
+    # The CDF is non-decreasing, so the count of points where it is still below q is the quantile.
+    below = [(cdf < q - 1e-12).sum(axis=1) for q in qs]
+    out: NDArray[np.float64] = np.stack(below, axis=1).astype(np.float64)
     return out

@@ -29,7 +29,7 @@ import structlog
 from nbaprops.dates import EASTERN, now_utc
 from nbaprops.errors import QualityGateError
 from nbaprops.ops.alerts import Alerter
-from nbaprops.raw.loaders import LoadResult, load_payload, table_of
+from nbaprops.raw.loaders import KIND_TABLES, LoadResult, load_payload
 from nbaprops.warehouse.ledger import RunLedger, StepRun
 
 if TYPE_CHECKING:
@@ -114,16 +114,16 @@ def ingest_date(
 ) -> IngestReport:
     """Load the lake's payloads for ``day`` (plus undated ones fetched that ET day) into raw tables."""
     del settings  # the warehouse, lake and alerter carry everything this step needs
-    objects = [o for o in lake.list(game_date=day)]
-    objects += [o for o in lake.list() if o.game_date is None and o.fetched_at.astimezone(EASTERN).date() == day]
+    objects = lake.list(game_date=day)
+    objects += [o for o in lake.list() if o.game_date is None and _et_day(o.fetched_at) == day]
     alerter = alerter or Alerter(warehouse)
     with RunLedger(warehouse).step(STEP, game_date=day, details={"scope": day.isoformat()}) as run:
         report = _ingest(objects, day.isoformat(), run, warehouse=warehouse, lake=lake, alerter=alerter)
         dated = sum(1 for o in objects if o.game_date == day)
         games = _scheduled_games(warehouse, day)
         if games and not dated:
-            raise QualityGateError(f"ingest {day}: the schedule has {games} game(s) but the lake holds no payload")
-        if games and not report.already_loaded and not report.rows_written and not report.counts().get("unchanged"):
+            raise QualityGateError(f"ingest {day}: {games} game(s) scheduled but the lake holds no payload")
+        if games and not _anything_stored(report):
             raise QualityGateError(f"ingest {day}: {games} game(s) scheduled but no payload loaded any rows")
         if not objects and not games:
             run.skip(f"no payloads in the lake for {day} and no games scheduled")
@@ -154,7 +154,8 @@ def _ingest(
     objects: list[LakeObject], scope: str, run: StepRun, *, warehouse: Warehouse, lake: Lake, alerter: Alerter
 ) -> IngestReport:
     report = IngestReport(scope=scope, run_id=run.run_id, payloads_found=len(objects))
-    done = {(sha, kind) for sha, kind in warehouse.query_rows("SELECT payload_sha256, kind FROM loaded_payloads")}
+    handled = warehouse.query_rows("SELECT payload_sha256, kind FROM loaded_payloads")
+    done = {(sha, kind) for sha, kind in handled}
     known = lake_kinds()
     work: list[tuple[int, str, LakeObject]] = []
     for obj in objects:
@@ -162,8 +163,8 @@ def _ingest(
         if not kinds:
             report.not_loadable.append(obj.path)
         for kind in kinds:
-            if not _has_table(kind):
-                continue
+            if kind not in KIND_TABLES:
+                continue  # checked by its parser elsewhere, never loaded (the gamebook PDF)
             if (obj.sha256, kind) in done:
                 report.already_loaded += 1
                 continue
@@ -178,6 +179,8 @@ def _ingest(
             )
             _record(warehouse, obj, result, run.run_id)
         report.results.append(result)
+    if not work and report.already_loaded:
+        run.skip(f"all {report.already_loaded} payload load(s) were done by earlier runs")
     run.rows_in = report.rows_in
     run.rows_out = report.rows_written
     run.details = json.loads(json.dumps(report.to_dict(), default=str))
@@ -188,22 +191,30 @@ def _ingest(
 _SUMMARY = ("payloads_found", "already_loaded", "rows_in", "rows_written", "counts")
 
 
-def _has_table(kind: str) -> bool:
-    try:
-        table_of(kind)
-    except LookupError:
-        return False
-    except Exception:  # noqa: BLE001 - ConfigError: a kind that is checked, not loaded (gamebook PDF)
-        return False
-    return True
+def _et_day(moment: datetime) -> date:
+    return moment.astimezone(EASTERN).date()
+
+
+def _anything_stored(report: IngestReport) -> bool:
+    """Rows written now, or the day's payloads already stored by an earlier run."""
+    return bool(report.rows_written or report.already_loaded or report.counts().get("unchanged"))
 
 
 def _record(warehouse: Warehouse, obj: LakeObject, result: LoadResult, run_id: str) -> None:
     warehouse.execute(
         "INSERT INTO loaded_payloads (payload_sha256, kind, lake_path, raw_table, status, rows_in, "
         "rows_written, run_id, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [obj.sha256, result.kind, obj.path, result.table, result.status, result.rows_in,
-         result.rows_written, run_id, now_utc()],
+        [
+            obj.sha256,
+            result.kind,
+            obj.path,
+            result.table,
+            result.status,
+            result.rows_in,
+            result.rows_written,
+            run_id,
+            now_utc(),
+        ],
     )
 
 
@@ -212,8 +223,3 @@ def _scheduled_games(warehouse: Warehouse, day: date) -> int:
         "SELECT count(*) FROM raw_nbac_schedule WHERE game_date = ? AND is_nba_matchup IS NOT FALSE", [day]
     )
     return int(rows[0][0])
-
-
-def parse_day(text: str) -> date:
-    """An ISO date from the command line."""
-    return datetime.strptime(text, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar date, no time

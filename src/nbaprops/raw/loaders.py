@@ -27,6 +27,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import structlog
 
+# The warehouse package must finish importing before raw.tables: its schema module collects
+# RAW_TABLES, so importing raw.tables first would re-enter it half-initialised.
+import nbaprops.warehouse  # noqa: F401  # isort: skip
 from nbaprops.errors import ConfigError, PayloadError, SchemaDrift
 from nbaprops.ops.alerts import Alerter
 from nbaprops.raw.registry import Row, maybe_gunzip, parser_for

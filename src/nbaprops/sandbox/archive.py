@@ -25,8 +25,13 @@ if TYPE_CHECKING:
     from nbaprops.lake import Lake
     from nbaprops.sandbox.model import Season
 
-ODDS_PARAMS = {"regions": "us", "markets": "player_points,spreads,totals", "oddsFormat": "american",
-               "bookmakers": "draftkings,fanduel,betmgm"}
+JSON = "application/json"
+ODDS_PARAMS = {
+    "regions": "us",
+    "markets": "player_points,spreads,totals",
+    "oddsFormat": "american",
+    "bookmakers": "draftkings,fanduel,betmgm",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +48,24 @@ def _json(document: Any) -> bytes:
 
 
 def write_archive(
-    season: Season, lake: Lake, *, start: date | None = None, end: date | None = None,
-    with_pbp: bool = False, with_schedule: bool = True,
+    season: Season,
+    lake: Lake,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    with_pbp: bool = False,
+    with_schedule: bool = True,
 ) -> ArchiveReport:
     """Store every game date from ``start`` to ``end`` (default: the whole season) in ``lake``."""
     from nbaprops.dates import season_of
-    from nbaprops.sandbox import injury_pdf, render_bdl, render_nbacom, render_odds
+    from nbaprops.sandbox import (
+        injury_pdf,
+        render_bdl,
+        render_nbacom,
+        render_odds,
+        render_pbp,
+        render_schedule,
+    )
 
     first, last = start or season.first_date, end or season.last_date
     days = [d for d in sorted(season.games_by_date) if first <= d <= last]
@@ -56,44 +73,74 @@ def write_archive(
     grid = render_odds.all_snapshot_times(season)
     payloads = stored_bytes = 0
 
-    def put(source: str, endpoint: str, day: date | None, body: bytes, at: datetime, ctype: str) -> None:
+    def put(
+        source: str, endpoint: str, day: date | None, body: bytes, at: datetime, *, ctype: str = JSON
+    ) -> None:
         nonlocal payloads, stored_bytes
-        lake.put(source, endpoint, day, body, fetched_at=at, content_type=ctype, meta={"origin": "sandbox-archive"})
+        lake.put(
+            source, endpoint, day, body, fetched_at=at, content_type=ctype, meta={"origin": "sandbox-archive"}
+        )
         payloads += 1
         stored_bytes += len(body)
 
     if days and with_schedule:
         after = et_datetime(days[-1] + timedelta(days=1), 6)
-        put("nbacom", "schedule", None, _json(render_nbacom.schedule_payload(season, after)), after,
-            "application/json")
+        put("nbacom", "schedule", None, _json(render_schedule.schedule_payload(season, after)), after)
     for day in days:
         games = season.games_by_date[day]
         morning_after = et_datetime(day + timedelta(days=1), 6)
         first_tip = min(g.tip_utc for g in games)
-        params = {"Counter": "1000", "Direction": "DESC", "LeagueID": "00", "PlayerOrTeam": "P",
-                  "Season": season_of(day), "SeasonType": "Regular Season", "Sorter": "DATE",
-                  "DateFrom": day.strftime("%m/%d/%Y"), "DateTo": day.strftime("%m/%d/%Y")}
-        put("nbacom", "leaguegamelog", day,
-            _json(render_nbacom.leaguegamelog_payload(season, morning_after, params)), morning_after,
-            "application/json")
-        put("bdl", "box_scores", day, _json(render_bdl.box_scores_payload(season, morning_after, day)),
-            morning_after, "application/json")
+        params = {
+            "Counter": "1000",
+            "Direction": "DESC",
+            "LeagueID": "00",
+            "PlayerOrTeam": "P",
+            "Season": season_of(day),
+            "SeasonType": "Regular Season",
+            "Sorter": "DATE",
+            "DateFrom": day.strftime("%m/%d/%Y"),
+            "DateTo": day.strftime("%m/%d/%Y"),
+        }
+        put(
+            "nbacom",
+            "leaguegamelog",
+            day,
+            _json(render_nbacom.leaguegamelog_payload(season, morning_after, params)),
+            morning_after,
+        )
+        put(
+            "bdl",
+            "box_scores",
+            day,
+            _json(render_bdl.box_scores_payload(season, morning_after, day)),
+            morning_after,
+        )
         reports = [r for r in injury_pdf.published_reports(season, first_tip) if day in r.game_dates]
         if reports:
-            put("nbacom", "injury_report", day, injury_pdf.report_pdf(season, reports[-1]),
-                reports[-1].published_utc, "application/pdf")
+            put(
+                "nbacom",
+                "injury_report",
+                day,
+                injury_pdf.report_pdf(season, reports[-1]),
+                reports[-1].published_utc,
+                ctype="application/pdf",
+            )
         before_tip = first_tip - timedelta(minutes=5)
-        put("oddsapi", "historical_events", day,
-            _json(render_odds.historical_events_payload(season, before_tip, before_tip, grid)), before_tip,
-            "application/json")
+        put(
+            "oddsapi",
+            "historical_events",
+            day,
+            _json(render_odds.historical_events_payload(season, before_tip, before_tip, grid)),
+            before_tip,
+        )
         for game in games:
             times = sorted(t for t in season.snapshot_times.get(game.game_id, ()) if t < game.tip_utc)
             for at in dict.fromkeys((times[0], times[-1]) if times else ()):
                 answer = render_odds.historical_event_odds_payload(season, at, game, at, query)
                 if answer is not None:
-                    put("oddsapi", "historical_event_odds", day, _json(answer[0]), at, "application/json")
+                    put("oddsapi", "historical_event_odds", day, _json(answer[0]), at)
             if with_pbp:
-                pbp = render_nbacom.playbyplay_payload(season, morning_after, game.game_id)
+                pbp = render_pbp.playbyplay_payload(season, morning_after, game.game_id)
                 if pbp is not None:
-                    put("nbacom", "playbyplay", day, _json(pbp), morning_after, "application/json")
+                    put("nbacom", "playbyplay", day, _json(pbp), morning_after)
     return ArchiveReport(len(days), payloads, stored_bytes)

@@ -27,7 +27,16 @@ from starlette.routing import Route
 
 from nbaprops.dates import game_date_of
 from nbaprops.errors import NbaPropsError
-from nbaprops.sandbox import injury_pdf, render_bdl, render_espn, render_nbacom, render_odds
+from nbaprops.sandbox import (
+    injury_pdf,
+    render_bdl,
+    render_espn,
+    render_nbacom,
+    render_odds,
+    render_pbp,
+    render_schedule,
+    render_scoreboard,
+)
 from nbaprops.sandbox.faults import FaultPlan, damage
 from nbaprops.sandbox.model import InjuryReport, Season
 
@@ -191,14 +200,14 @@ def _nbacom(sb: _Sandbox, kind: str) -> Renderer:
             return _json(render_nbacom.leaguegamelog_payload(sb.season, now, params))
         if kind == "scoreboard":
             day = _parse_day(params.get("GameDate") or params.get("gameDate"), now)
-            return _json(render_nbacom.scoreboard_v2_payload(sb.season, now, day))
+            return _json(render_scoreboard.scoreboard_v2_payload(sb.season, now, day))
         if kind == "playerindex":
             return _json(render_nbacom.playerindex_payload(sb.season, now, params))
         if kind == "schedule":
-            return _json(render_nbacom.schedule_payload(sb.season, now))
+            return _json(render_schedule.schedule_payload(sb.season, now))
         if kind == "espn":
             return _json(render_espn.scoreboard_payload(sb.season, now, _parse_day(params.get("dates"), now)))
-        payload = render_nbacom.playbyplay_payload(sb.season, now, request.path_params["game_id"])
+        payload = render_pbp.playbyplay_payload(sb.season, now, request.path_params["game_id"])
         return _json(payload) if payload is not None else Rendered(_S3_DENIED, 403, "application/xml")
 
     return render

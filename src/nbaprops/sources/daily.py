@@ -196,12 +196,16 @@ class DayScrape:
         report.steps.append(StepOutcome(name, game_date, "success", collected.rows, paths))
         return collected, None
 
-    @staticmethod
-    def _run(run: StepRun, action: Callable[[], Collected]) -> Collected:
+    def _run(self, run: StepRun, action: Callable[[], Collected]) -> Collected:
+        from nbaprops.sources.facts import require_rows
+
         collected = action()
         run.rows_in = len(collected.fetched)
         run.rows_out = collected.rows
         run.details |= {"lake_paths": [f.obj.path for f in collected.fetched], **collected.details}
+        if collected.due is not None:
+            # After the ledger knows what was stored, so a failed gate still points at the bytes.
+            require_rows(collected.due[0], collected.rows, self.day, collected.due[1], self.schedule)
         return collected
 
     def record_coverage(self, report: ScrapeReport, rows: list[FactServed]) -> None:
@@ -333,14 +337,13 @@ def _fact(scrape: DayScrape, report: ScrapeReport, fact: Fact, sources: list[str
 
 
 def _scoreboard(scrape: DayScrape, report: ScrapeReport) -> None:
-    from nbaprops.sources.facts import parsed_rows, require_rows
+    from nbaprops.sources.facts import parsed_rows
 
     def action() -> Collected:
         fetched = nbacom.fetch_scoreboard(scrape.fetcher, scrape.day)
         rows = len(parsed_rows(fetched))
         due = len(scrape.schedule.games) if scrape.schedule is not None else None
-        require_rows("nbacom/scoreboardv2", rows, scrape.day, due, scrape.schedule)
-        return Collected([fetched], rows)
+        return Collected([fetched], rows, due=("nbacom/scoreboardv2", due))
 
     scrape.step(report, "nbacom.scoreboardv2", action, game_date=scrape.day, skip=_no_games(scrape))
 

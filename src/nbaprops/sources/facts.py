@@ -62,6 +62,7 @@ class Collected:
     rows: int
     schedule: DaySchedule | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    due: tuple[str, int | None] | None = None  # (what, games due): checked once the step is recorded
 
 
 @dataclass(frozen=True)
@@ -176,16 +177,14 @@ def box_scores_nbacom(given: FactInput) -> Collected:
     """``leaguegamelog`` player rows of the date (players who did not play are absent)."""
     fetched = nbacom.fetch_gamelog(given.fetcher, given.day)
     rows = len(parsed_rows(fetched))
-    require_rows("nbacom/leaguegamelog", rows, given.day, _due(given), given.schedule)
-    return Collected([fetched], rows)
+    return Collected([fetched], rows, due=("nbacom/leaguegamelog", _due(given)))
 
 
 def box_scores_bdl(given: FactInput) -> Collected:
     """Ball Don't Lie box scores of the date (players who did not play are present with 0 minutes)."""
     fetched = balldontlie.fetch_box_scores(given.fetcher, given.day)
     rows = len(parsed_rows(fetched))
-    require_rows("bdl/box_scores", rows, given.day, _due(given), given.schedule)
-    return Collected([fetched], rows)
+    return Collected([fetched], rows, due=("bdl/box_scores", _due(given)))
 
 
 # --- injuries ------------------------------------------------------------------------------------
@@ -199,16 +198,15 @@ def injuries_nbacom(given: FactInput) -> Collected:
     """The newest official injury report PDF of the date published by ``now``."""
     fetched = injury_report.fetch_latest_report(given.fetcher, given.day, given.now)
     rows = len(parsed_rows(fetched))
-    require_rows("nbacom/injury_report", rows, given.day, _games_due(given), given.schedule)
-    return Collected([fetched], rows, details={"report": fetched.response.url_redacted.rsplit("/", 1)[-1]})
+    report = fetched.response.url_redacted.rsplit("/", 1)[-1]
+    return Collected([fetched], rows, details={"report": report}, due=("nbacom/injury_report", _games_due(given)))
 
 
 def injuries_bdl(given: FactInput) -> Collected:
     """Ball Don't Lie's league-wide injury notes as of now (every page)."""
     pages = balldontlie.fetch_injuries(given.fetcher, given.day)
     rows = sum(len(parsed_rows(p)) for p in pages)
-    require_rows("bdl/player_injuries", rows, given.day, _games_due(given), given.schedule)
-    return Collected(pages, rows)
+    return Collected(pages, rows, due=("bdl/player_injuries", _games_due(given)))
 
 
 COLLECTORS: dict[Fact, dict[str, Collector]] = {

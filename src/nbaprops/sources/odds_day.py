@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from nbaprops.sources.facts import Collected, nothing, parsed_rows, require_rows
+from nbaprops.sources.facts import Collected, nothing, parsed_rows
 
 if TYPE_CHECKING:
     from nbaprops.sources.base import Fetched
@@ -46,9 +46,8 @@ def _current(scrape: DayScrape, report: ScrapeReport, due: int | None) -> None:
     def events() -> Collected:
         fetched = scrape.odds.events(scrape.day)
         rows = [r for r in parsed_rows(fetched) if _tip(r["commence_time"]) > scrape.now]
-        require_rows("oddsapi/events", len(rows), scrape.day, due, scrape.schedule)
         event_ids.extend(r["event_id"] for r in rows)
-        return Collected([fetched], len(rows))
+        return Collected([fetched], len(rows), due=("oddsapi/events", due))
 
     def odds() -> Collected:
         cost = scrape.odds.check_batch(EVENT_ODDS, len(event_ids))
@@ -75,9 +74,9 @@ def _historical(scrape: DayScrape, report: ScrapeReport, due: int | None) -> Non
             for r in parsed_rows(fetched)
             if r.get("game_date") == scrape.day.isoformat() and _tip(r["commence_time"]) <= scrape.now
         ]
-        require_rows("oddsapi/historical_events", len(rows), scrape.day, due, scrape.schedule)
         played.extend((r["event_id"], _tip(r["commence_time"])) for r in rows)
-        return Collected([fetched], len(rows), details={"snapshot_requested": at.isoformat()})
+        details = {"snapshot_requested": at.isoformat()}
+        return Collected([fetched], len(rows), details=details, due=("oddsapi/historical_events", due))
 
     def odds() -> Collected:
         cost = scrape.odds.check_batch(HISTORICAL_EVENT_ODDS, len(played))
@@ -91,11 +90,10 @@ def _historical(scrape: DayScrape, report: ScrapeReport, due: int | None) -> Non
 
 def _lines(scrape: DayScrape, fetched: list[Fetched], what: str, cost: int) -> Collected:
     rows = sum(len(parsed_rows(f)) for f in fetched)
-    require_rows(what, rows, scrape.day, len(fetched), scrape.schedule)
     meter = scrape.odds.meter
     details = {
         "credits_planned": cost,
         "credits_spent_run": meter.spent,
         "credits_remaining": meter.remaining,
     }
-    return Collected(fetched, rows, details=details)
+    return Collected(fetched, rows, details=details, due=(what, len(fetched)))

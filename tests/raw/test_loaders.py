@@ -1,0 +1,199 @@
+"""``load_payload`` on the real captures, into a real in-memory DuckDB warehouse."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from nbaprops.lake import LakeObject
+from nbaprops.ops.alerts import Alerter
+from nbaprops.raw.loaders import KIND_TABLES, load_payload
+from nbaprops.raw.registry import maybe_gunzip, parser_for
+from nbaprops.raw.tables import IGNORED_FIELDS, LOAD_RULES, PROVENANCE
+from nbaprops.warehouse import create_schema, table_spec
+from nbaprops.warehouse.duckdb import DuckDBWarehouse
+
+FETCHED = datetime(2025, 1, 15, 18, 0, tzinfo=UTC)
+LOADED = datetime(2025, 1, 16, 9, 0, tzinfo=UTC)
+CAPTURED = sorted(
+    kind
+    for kind in KIND_TABLES
+    if kind not in {"bdl_games", "bdl_teams", "bdl_players", "oddsa_player_props"}
+)
+
+
+@pytest.fixture
+def warehouse() -> Iterator[DuckDBWarehouse]:
+    wh = DuckDBWarehouse(":memory:", query_timeout_s=30)
+    create_schema(wh)
+    yield wh
+    wh.close()
+
+
+def capture(real_fixtures: Path, kind: str) -> bytes:
+    return next((real_fixtures / kind).glob("raw_*")).read_bytes()
+
+
+def lake_object(kind: str, payload: bytes, fetched_at: datetime = FETCHED, name: str = "a") -> LakeObject:
+    return LakeObject(
+        path=f"test/{kind}/undated/20250115T180000Z_{name:0>16}.json",
+        source="test",
+        endpoint=kind,
+        game_date=None,
+        fetched_at=fetched_at,
+        sha256="0" * 64,
+        size=len(payload),
+        content_type="application/json",
+    )
+
+
+def load(wh: DuckDBWarehouse, kind: str, payload: bytes, **kwargs: object) -> object:
+    obj = kwargs.pop("obj", None) or lake_object(kind, payload)
+    return load_payload(wh, kind=kind, obj=obj, payload=payload, loaded_at=LOADED, **kwargs)  # type: ignore[arg-type]
+
+
+def table_rows(wh: DuckDBWarehouse, table: str) -> list[tuple[object, ...]]:
+    return wh.query_rows(f"SELECT * FROM {table} ORDER BY ALL")  # noqa: S608 - test, known table
+
+
+@pytest.mark.parametrize("kind", CAPTURED)
+def test_every_real_capture_loads_all_its_rows_with_provenance(
+    warehouse: DuckDBWarehouse, real_fixtures: Path, kind: str
+) -> None:
+    payload = capture(real_fixtures, kind)
+    expected = len(parser_for(kind).parse(maybe_gunzip(payload)))
+    result = load_payload(
+        warehouse, kind=kind, obj=lake_object(kind, payload), payload=payload, loaded_at=LOADED
+    )
+    table = KIND_TABLES[kind]
+    assert (result.status, result.rows_in, result.rows_written) == ("loaded", expected, expected)
+    assert warehouse.row_count(table) == expected
+    provenance = warehouse.query_rows(
+        f"SELECT DISTINCT source_file, loaded_at FROM {table}"  # noqa: S608
+    )
+    assert provenance == [(lake_object(kind, payload).path, LOADED)]
+
+
+@pytest.mark.parametrize("kind", CAPTURED)
+def test_loading_the_same_payload_twice_changes_nothing(
+    warehouse: DuckDBWarehouse, real_fixtures: Path, kind: str
+) -> None:
+    payload = capture(real_fixtures, kind)
+    load(warehouse, kind, payload)
+    before = table_rows(warehouse, KIND_TABLES[kind])
+    again = load_payload(
+        warehouse,
+        kind=kind,
+        obj=lake_object(kind, payload),
+        payload=payload,
+        loaded_at=LOADED + timedelta(days=3),
+    )
+    assert (again.status, again.rows_written) == ("unchanged", 0)
+    assert table_rows(warehouse, KIND_TABLES[kind]) == before
+
+
+@pytest.mark.parametrize("kind", CAPTURED)
+def test_every_parser_field_has_a_column_and_every_column_a_source(real_fixtures: Path, kind: str) -> None:
+    rows = parser_for(kind).parse(maybe_gunzip(capture(real_fixtures, kind)))
+    spec = table_spec(KIND_TABLES[kind])
+    rule = LOAD_RULES[spec.name]
+    fields = set(rows[0]) - IGNORED_FIELDS
+    derived = {*PROVENANCE, *rule.filled_later, "snapshot_at"}
+    assert fields <= set(spec.column_names)
+    assert set(spec.column_names) - derived <= fields
+
+
+def test_every_loaded_table_declares_its_write_mode_and_identity_columns() -> None:
+    for table in KIND_TABLES.values():
+        spec, rule = table_spec(table), LOAD_RULES[table]
+        assert spec.column_names[-3:] == PROVENANCE
+        if rule.mode == "append":
+            assert "snapshot_at" in spec.key
+        if "player_lookup" in spec.column_names and table != "raw_nbac_schedule":
+            assert "player_id" in rule.filled_later
+            assert "player_id" in spec.column_names
+
+
+def test_merge_replaces_changed_rows_by_key(warehouse: DuckDBWarehouse, real_fixtures: Path) -> None:
+    kind = "nbac_scoreboard_v2"
+    payload = capture(real_fixtures, kind)
+    load(warehouse, kind, payload)
+    changed = payload.replace(b"Wells Fargo Center", b"The Wells Fargo Center")
+    result = load(warehouse, kind, changed, obj=lake_object(kind, changed, name="b"))
+    assert result.status == "loaded"  # type: ignore[attr-defined]
+    assert warehouse.row_count("raw_nbac_scoreboard") == 11
+    arena = warehouse.query_rows(
+        "SELECT arena, source_file FROM raw_nbac_scoreboard WHERE game_id = '0022400561'"
+    )
+    assert arena == [("The Wells Fargo Center", lake_object(kind, changed, name="b").path)]
+
+
+def test_a_reload_keeps_the_player_ids_the_identity_step_filled(
+    warehouse: DuckDBWarehouse, real_fixtures: Path
+) -> None:
+    kind = "nbac_player_boxscore"
+    payload = capture(real_fixtures, kind)
+    load(warehouse, kind, payload)
+    warehouse.execute("UPDATE raw_nbac_player_boxscores SET player_id = player_source_id")
+    changed = payload.replace(b'"GSW vs. NYK"', b'"GSW vs.  NYK"')
+    assert load(warehouse, kind, changed, obj=lake_object(kind, changed, name="b")).rows_written > 0  # type: ignore[attr-defined]
+    assert warehouse.query_rows("SELECT count(*) FROM raw_nbac_player_boxscores WHERE player_id IS NULL") == [
+        (0,)
+    ]
+
+
+def test_append_only_snapshots_are_kept_and_deduplicated(
+    warehouse: DuckDBWarehouse, real_fixtures: Path
+) -> None:
+    kind = "bdl_injuries"  # live payload: the snapshot is the lake's fetched_at
+    payload = capture(real_fixtures, kind)
+    load(warehouse, kind, payload)
+    load(warehouse, kind, payload, obj=lake_object(kind, payload, name="b"))  # same snapshot: deduped
+    assert warehouse.row_count("raw_bdl_injuries") == 100
+    later = lake_object(kind, payload, FETCHED + timedelta(hours=6), name="c")
+    assert load(warehouse, kind, payload, obj=later).rows_written == 100  # type: ignore[attr-defined]
+    assert warehouse.query_rows("SELECT count(DISTINCT snapshot_at) FROM raw_bdl_injuries") == [(2,)]
+
+
+def test_odds_snapshot_comes_from_the_payload_not_the_fetch(
+    warehouse: DuckDBWarehouse, real_fixtures: Path
+) -> None:
+    kind = "oddsa_events_his"
+    payload = capture(real_fixtures, kind)
+    load(warehouse, kind, payload)
+    refetched = lake_object(kind, payload, FETCHED + timedelta(days=30), name="b")
+    assert load(warehouse, kind, payload, obj=refetched).rows_written == 0  # type: ignore[attr-defined]
+    snapshots = warehouse.query_rows("SELECT DISTINCT snapshot_at FROM raw_oddsa_events")
+    assert snapshots == [(datetime(2024, 1, 25, 3, 55, 40, tzinfo=UTC),)]
+
+
+def test_an_html_error_page_is_quarantined_alerted_and_writes_no_rows(warehouse: DuckDBWarehouse) -> None:
+    alerter = Alerter(warehouse)
+    page = b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>"
+    result = load(warehouse, "nbac_player_boxscore", page, alerter=alerter)
+    assert result.status == "quarantined"  # type: ignore[attr-defined]
+    assert warehouse.row_count("raw_nbac_player_boxscores") == 0
+    row = warehouse.query_rows("SELECT kind, lake_path, error_type, first_bytes FROM quarantine")
+    assert row == [
+        ("nbac_player_boxscore", lake_object("nbac_player_boxscore", page).path, "PayloadError", page)
+    ]
+    [alert] = alerter.of_kind("quarantine")
+    assert alert.context["lake_path"] == lake_object("nbac_player_boxscore", page).path
+    assert warehouse.row_count("alerts") == 1
+
+
+def test_a_value_that_does_not_fit_its_column_is_schema_drift(
+    warehouse: DuckDBWarehouse, real_fixtures: Path
+) -> None:
+    kind = "oddsa_events_his"
+    document = json.loads(capture(real_fixtures, kind))
+    document["timestamp"] = "not a time"
+    payload = json.dumps(document).encode()
+    result = load(warehouse, kind, payload)
+    assert result.status == "quarantined"  # type: ignore[attr-defined]
+    assert warehouse.query_rows("SELECT error_type FROM quarantine") == [("SchemaDrift",)]
+    assert warehouse.row_count("raw_oddsa_events") == 0
