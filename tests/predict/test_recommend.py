@@ -96,3 +96,14 @@ def test_a_whole_slate_is_decided_row_by_row_consistently() -> None:
     assert (rec.stake <= 0.02).all()
     assert (rec.stake[~picked] == 0).all()
     np.testing.assert_allclose(rec.fair_over + rec.fair_under, 1.0)
+
+
+def test_a_push_chance_on_a_whole_line_returns_stakes_and_shrinks_the_under() -> None:
+    # Line 20 at -110/-110 with P(over) 0.45 and P(push) 0.07: P(under) is 0.48, not 0.55.
+    rec = recommend([0.45], [-110], [-110], p_push=[0.07])
+    assert rec.side[0] == "PASS"
+    assert rec.ev_under[0] == pytest.approx(0.48 * (1 + 100 / 110) - 1 + 0.07)
+    # With a push chance, full Kelly is (b p - q) / (b (p + q)): b = 1, p = 0.6, q = 0.3 -> 1/3.
+    assert kelly_stake([0.6], [2.0], [0.1], fraction=1.0, cap=1.0)[0] == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="must not exceed 1"):
+        recommend([0.95], [-110], [-110], p_push=[0.1])

@@ -139,7 +139,7 @@ def test_a_reload_keeps_the_player_ids_the_identity_step_filled(
     payload = capture(real_fixtures, kind)
     load(warehouse, kind, payload)
     warehouse.execute("UPDATE raw_nbac_player_boxscores SET player_id = player_source_id")
-    changed = payload.replace(b'"GSW vs. NYK"', b'"GSW vs.  NYK"')
+    changed = payload.replace(b'"Stephen Curry"', b'"Stephen  Curry"')
     assert load(warehouse, kind, changed, obj=lake_object(kind, changed, name="b")).rows_written > 0  # type: ignore[attr-defined]
     assert warehouse.query_rows("SELECT count(*) FROM raw_nbac_player_boxscores WHERE player_id IS NULL") == [
         (0,)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -32,7 +33,7 @@ class Scraped:
     lake: Lake
     warehouse: DuckDBWarehouse
     reports: dict[tuple[str, date], ScrapeReport]
-    events: list[dict[str, object]]
+    events: list[MutableMapping[str, Any]]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,9 @@ def scraped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scraped]:
 def _refetch(settings: Settings, url: str, source: str) -> bytes:
     """What the sandbox sends for the stored URL right now (the clock has not moved)."""
     parts = urlsplit(url)
-    params = [(k, v) for k, v in parse_qsl(parts.query) if k != "apiKey"]
+    params: list[tuple[str, str | int | float | bool | None]] = [
+        (k, v) for k, v in parse_qsl(parts.query) if k != "apiKey"
+    ]
     headers: dict[str, str] = {}
     if source == "oddsapi":
         assert settings.odds_api_key is not None
@@ -168,14 +171,22 @@ def test_daily_odds_step_is_refused_whole_and_recorded_when_over_budget(scraped:
     create_schema(warehouse)
     with HttpClient.from_settings(settings) as http:
         report = scrape_source(
-            settings, "oddsapi", today, http=http, lake=scraped.lake, ledger=RunLedger(warehouse),
-            alerter=Alerter(warehouse), now=scraped.session.clock.now(),
+            settings,
+            "oddsapi",
+            today,
+            http=http,
+            lake=scraped.lake,
+            ledger=RunLedger(warehouse),
+            alerter=Alerter(warehouse),
+            now=scraped.session.clock.now(),
         )
     failed = {s.step: s.error for s in report.problems}
     assert list(failed) == ["oddsapi.event_odds"]
     assert "BudgetExceeded" in (failed["oddsapi.event_odds"] or "")
     assert report.credits_spent == 0
-    ledger = warehouse.query_rows("SELECT status, error FROM run_ledger WHERE step = 'scrape.oddsapi.event_odds'")
+    ledger = warehouse.query_rows(
+        "SELECT status, error FROM run_ledger WHERE step = 'scrape.oddsapi.event_odds'"
+    )
     assert ledger[0][0] == "failed"
     assert "budget is 4" in ledger[0][1]
     warehouse.close()

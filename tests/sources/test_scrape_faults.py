@@ -39,7 +39,9 @@ def warehouse() -> Iterator[DuckDBWarehouse]:
 
 def _queue(session: SandboxSession, prefix: str, kind: str, count: int = 1) -> None:
     answer = httpx.post(
-        f"{session.base_url}/_sandbox/faults", json={"prefix": prefix, "kind": kind, "count": count}, timeout=5
+        f"{session.base_url}/_sandbox/faults",
+        json={"prefix": prefix, "kind": kind, "count": count},
+        timeout=5,
     )
     answer.raise_for_status()
 
@@ -51,8 +53,14 @@ def _scrape(
     alerter = Alerter(warehouse)
     with HttpClient.from_settings(settings) as http:
         report = scrape_source(
-            settings, source, day, http=http, lake=open_lake(settings), ledger=RunLedger(warehouse),
-            alerter=alerter, now=session.clock.now(),
+            settings,
+            source,
+            day,
+            http=http,
+            lake=open_lake(settings),
+            ledger=RunLedger(warehouse),
+            alerter=alerter,
+            now=session.clock.now(),
         )
     return report, alerter
 
@@ -66,7 +74,7 @@ def test_nbacom_hang_is_reported_blocked_and_bdl_serves_box_scores(
 ) -> None:
     _queue(session, "/stats/leaguegamelog", "hang")
     report, alerter = _scrape(
-        session, warehouse, "all", _yesterday(session), http_deadline_s=0.5, http_max_attempts=1
+        session, warehouse, "all", _yesterday(session), http_deadline_s=2.0, http_max_attempts=1
     )
     assert report.served_by("box_scores") == "bdl"
     assert report.problems == []
@@ -86,7 +94,9 @@ def test_nbacom_hang_is_reported_blocked_and_bdl_serves_box_scores(
     assert "blocked" in alert.message
     recorded = warehouse.query_rows("SELECT kind FROM alerts")
     assert ("source_fallback",) in recorded
-    ledger = warehouse.query_rows("SELECT status, error FROM run_ledger WHERE step = 'scrape.nbacom.leaguegamelog'")
+    ledger = warehouse.query_rows(
+        "SELECT status, error FROM run_ledger WHERE step = 'scrape.nbacom.leaguegamelog'"
+    )
     assert ledger[0][0] == "failed"
     assert "SourceUnavailable" in ledger[0][1]
 

@@ -19,6 +19,7 @@ Conventions, chosen to match how a sportsbook settles:
   tip: in points (``closing - line`` for an OVER, ``line - closing`` for an UNDER, so positive is
   good) and in no-vig probability of the picked side (closing minus at-prediction). When the line
   itself moved, the points figure carries the move and the probability figure compares two lines.
+  Non-picks and voided bets (which never stood) have none (NaN).
 
 Per group (``summarize``): MAE, bias, RMSE, hit rate and N on recommended picks, flat-stake ROI at the
 posted prices, Brier score, log loss (probabilities clipped to [1e-6, 1 - 1e-6]), expected calibration

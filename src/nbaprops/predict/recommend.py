@@ -104,25 +104,36 @@ def fair_probabilities(
     return implied_over / total, implied_under / total
 
 
-def expected_value(probability: ArrayLike, decimal_price: ArrayLike) -> NDArray[np.float64]:
-    """Expected profit per unit staked: ``p * decimal - 1``."""
+def expected_value(
+    probability: ArrayLike, decimal_price: ArrayLike, push: ArrayLike = 0.0
+) -> NDArray[np.float64]:
+    """Expected profit per unit staked: ``p * decimal - 1 + push`` (a push returns the stake)."""
     import numpy as np
 
-    return np.asarray(probability, dtype=np.float64) * np.asarray(decimal_price, dtype=np.float64) - 1.0
+    win = np.asarray(probability, dtype=np.float64)
+    return win * np.asarray(decimal_price, dtype=np.float64) - 1.0 + np.asarray(push, dtype=np.float64)
 
 
 def kelly_stake(
-    probability: ArrayLike, decimal_price: ArrayLike, *, fraction: float, cap: float
+    probability: ArrayLike,
+    decimal_price: ArrayLike,
+    push: ArrayLike = 0.0,
+    *,
+    fraction: float,
+    cap: float,
 ) -> NDArray[np.float64]:
     """Fractional Kelly stake as a share of bankroll, capped; 0 where the bet has no edge.
 
-    Full Kelly is ``(b p - (1 - p)) / b`` with ``b = decimal - 1`` the net odds.
+    With win probability ``p``, loss probability ``q = 1 - p - push`` and net odds ``b = decimal - 1``,
+    full Kelly is ``(b p - q) / (b (p + q))``, which is the familiar ``(b p - q) / b`` without pushes.
     """
     import numpy as np
 
     p = np.asarray(probability, dtype=np.float64)
+    q = 1.0 - p - np.asarray(push, dtype=np.float64)
     b = np.asarray(decimal_price, dtype=np.float64) - 1.0
-    full = (b * p - (1.0 - p)) / b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        full = (b * p - q) / (b * (p + q))
     stake = np.clip(fraction * full, 0.0, cap)
     return np.where(np.isfinite(stake), stake, 0.0)
 
@@ -147,12 +158,13 @@ def recommend(
     over_price: ArrayLike,
     under_price: ArrayLike,
     *,
+    p_push: ArrayLike | None = None,
     thresholds: Thresholds | None = None,
 ) -> Recommendations:
     """Recommend a side per row from calibrated P(over) and American prices (NaN: no line/price).
 
-    ``P(under)`` is taken as ``1 - P(over)``: on half-point lines that is exact, and on whole lines a
-    push returns the stake, so ignoring it only makes both sides look slightly worse (conservative).
+    ``P(under) = 1 - P(over) - P(push)``; ``p_push`` (default 0, exact for half-point lines) is the
+    chance of landing on a whole-number line, which returns the stake and so enters EV and Kelly.
     Sides: NO_LINE when either price is missing, PASS when the probability is missing or no side clears
     both thresholds, else OVER or UNDER. Reasons read like ``p=0.58 >= 0.55 and EV=+0.07 >= 0.03``.
     """
@@ -164,14 +176,18 @@ def recommend(
     dec_under = decimal_prices(under_price)
     if not (p_over.shape == dec_over.shape == dec_under.shape):
         raise ValueError("p_over_calibrated, over_price and under_price must have one shape")
-    if ((p_over < 0) | (p_over > 1)).any():
-        raise ValueError("p_over_calibrated must lie in [0, 1]")
+    push = np.zeros_like(p_over) if p_push is None else np.asarray(p_push, dtype=np.float64)
+    if push.shape != p_over.shape:
+        raise ValueError("p_push must have the shape of p_over_calibrated")
+    push = np.nan_to_num(push, nan=0.0)
+    if ((p_over < 0) | (p_over > 1)).any() or ((push < 0) | (p_over + push > 1 + 1e-9)).any():
+        raise ValueError("probabilities must lie in [0, 1] and P(over) + P(push) must not exceed 1")
 
     implied_over, implied_under = 1.0 / dec_over, 1.0 / dec_under
     fair_over, fair_under = fair_probabilities(dec_over, dec_under)
-    p_under = 1.0 - p_over
-    ev_over = expected_value(p_over, dec_over)
-    ev_under = expected_value(p_under, dec_under)
+    p_under = np.clip(1.0 - p_over - push, 0.0, 1.0)
+    ev_over = expected_value(p_over, dec_over, push)
+    ev_under = expected_value(p_under, dec_under, push)
 
     with np.errstate(invalid="ignore"):
         over_ok = (p_over >= t.min_probability) & (ev_over >= t.min_ev)
@@ -195,7 +211,7 @@ def recommend(
     decimal = np.where(describe_over, dec_over, dec_under)
     picked = pick_over | pick_under
     stake = np.where(
-        picked, kelly_stake(probability, decimal, fraction=t.kelly_fraction, cap=t.max_stake), 0.0
+        picked, kelly_stake(probability, decimal, push, fraction=t.kelly_fraction, cap=t.max_stake), 0.0
     )
 
     with np.errstate(invalid="ignore"):

@@ -7,14 +7,20 @@ players its own way: Ball Don't Lie drops "III" and most accents, the injury PDF
 first that yields exactly one player:
 
 1. ``source_id``: the source's own player id was matched before (or is an NBA.com id in the registry);
-2. ``alias``: a documented row of ``player_aliases.csv`` names the canonical player;
+2. ``alias``: a documented whole-name row of ``player_aliases.csv`` names the canonical player;
 3. ``exact_lookup``: the ``player_lookup`` key equals one registry player's;
-4. ``lookup_without_suffix``: equal once generational suffixes are dropped on both sides;
-5. ``team_context``: among the players of the row's team (or the game's two teams), one shares the
-   last name and the first initial ("J. Brunson", "Nic Claxton").
+4. ``lookup_without_suffix``: equal once generational suffixes are dropped on both sides
+   ("Jimmy Butler" = "Jimmy Butler III");
+5. ``alias`` again: equal once documented first-name nicknames are expanded on both sides
+   ("KJ Martin" = "Kenyon Martin Jr.");
+6. ``team_context``: among the players of the row's team (or the game's two teams), one shares the
+   last name, and the first name is its initial, a shortening or a nickname ("J. Brunson",
+   "Alex Sarr" for "Alexandre Sarr").
 
 Two candidates at any step is ``unresolved`` (reason ``ambiguous``) unless the team narrows them to
-one: the matcher never guesses. Names nothing matches are ``unresolved`` with reason ``no_candidate``.
+one: the matcher never guesses. Names nothing matches are ``unresolved`` with reason ``no_candidate``;
+an NBA.com player id the registry lacks is ``unresolved`` (``nba_id_not_in_registry``) whatever the
+name says, since NBA.com ids are the registry's own.
 """
 
 from __future__ import annotations
@@ -253,8 +259,11 @@ def resolve_one(
         if known is not None:
             return Match(name, known, "source_id")
         nba_id = name.source_player_id
-        if name.source == NBACOM and nba_id.isdigit() and int(nba_id) in index.ids:
-            return Match(name, int(nba_id), "source_id")
+        if name.source == NBACOM and nba_id.isdigit():
+            # An NBA.com id *is* a registry id: a name match would name some other player.
+            if int(nba_id) in index.ids:
+                return Match(name, int(nba_id), "source_id")
+            return Match(name, None, "unresolved", reason="nba_id_not_in_registry")
     canonical = aliases.canonical(name.source, name.name)
     if canonical is not None:
         # A target missing from the registry (the other spelling is the registered one, or the

@@ -252,22 +252,30 @@ def _resolve_players(
         for r in refs
     ]
     matches = resolve_names(registry, names, known_ids=known)
-    report.names = len({(n.source, n.source_player_id) for n in names})
-    report.methods = dict(Counter(m.method for m in matches))
-
-    new_ids: dict[tuple[str, str], dict[str, Any]] = {}
+    # One decision per (source, key): a key seen in two tables (a BDL id in the players list and in
+    # box scores) takes its first resolved match, which the UPDATEs then apply to both tables.
+    decided: dict[tuple[str, str], Match] = {}
     for match in matches:
         key = (match.name.source, str(match.name.source_player_id))
-        if match.player_id is not None and key not in known and key not in new_ids:
-            new_ids[key] = {
-                "source": key[0],
-                "source_player_id": key[1],
-                "player_id": match.player_id,
-                "method": match.method,
-                "resolved_at": now,
-            }
+        if key not in decided or (decided[key].player_id is None and match.player_id is not None):
+            decided[key] = match
+    report.names = len(decided)
+    report.methods = dict(Counter(m.method for m in decided.values()))
+    report.unresolved = [m for m in decided.values() if m.player_id is None]
+
+    new_ids = [
+        {
+            "source": key[0],
+            "source_player_id": key[1],
+            "player_id": match.player_id,
+            "method": match.method,
+            "resolved_at": now,
+        }
+        for key, match in decided.items()
+        if match.player_id is not None and key not in known
+    ]
     if new_ids:
-        warehouse.merge_arrow("player_source_ids", _arrow("player_source_ids", list(new_ids.values())))
+        warehouse.merge_arrow("player_source_ids", _arrow("player_source_ids", new_ids))
 
     for spec in PLAYER_TABLES:
         warehouse.execute(
@@ -283,20 +291,16 @@ def _resolve_players(
         totals[str(r[0])] += int(r[7])
     report.player_rows_filled = {t: totals[t] - after.get(t, 0) for t in totals}
     report.player_rows_unresolved = sum(after.values())
-
-    unresolved = [m for m in matches if m.player_id is None]
-    seen_keys: set[tuple[str, str | None]] = set()
-    report.unresolved = []
-    for match in unresolved:
-        dedup = (match.name.source, match.name.source_player_id)
-        if dedup not in seen_keys:
-            seen_keys.add(dedup)
-            report.unresolved.append(match)
-    _record_unresolved(warehouse, refs, matches, now)
+    still_open = [
+        (ref, decided[(name.source, str(name.source_player_id))])
+        for ref, name in zip(refs, names, strict=True)
+        if decided[(name.source, str(name.source_player_id))].player_id is None
+    ]
+    _record_unresolved(warehouse, still_open, now)
 
 
 def _record_unresolved(
-    warehouse: Warehouse, refs: Sequence[tuple[Any, ...]], matches: Sequence[Match], now: datetime
+    warehouse: Warehouse, still_open: Sequence[tuple[tuple[Any, ...], Match]], now: datetime
 ) -> None:
     """Upsert one ``unresolved_names`` row per (source, lookup, team); drop rows now resolved."""
     first_seen = {
@@ -306,9 +310,7 @@ def _record_unresolved(
         )
     }
     grouped: dict[tuple[str, str, str | None], dict[str, Any]] = {}
-    for ref, match in zip(refs, matches, strict=True):
-        if match.player_id is not None:
-            continue
+    for ref, match in still_open:
         name = match.name
         key = (name.source, player_lookup(name.name), name.team)
         row = grouped.setdefault(
@@ -326,8 +328,9 @@ def _record_unresolved(
             },
         )
         row["occurrences"] += int(ref[7])
-        if name.game_date is not None and (row["game_date"] is None or name.game_date > row["game_date"]):
-            row["game_date"] = name.game_date
+        day = ref[6]
+        if day is not None and (row["game_date"] is None or day > row["game_date"]):
+            row["game_date"] = day
         context = row["context"]
         context["tables"] = sorted({*context["tables"], str(ref[0])})
         if name.game_teams and not name.team:

@@ -375,23 +375,21 @@ def _player_index(scrape: DayScrape, report: ScrapeReport) -> None:
 
 
 def _espn_cross_check(scrape: DayScrape, report: ScrapeReport) -> None:
-    from nbaprops.sources.facts import parsed_rows, require_rows
+    from nbaprops.sources.facts import parsed_rows
 
     def action() -> Collected:
         fetched = espn.fetch_scoreboard(scrape.fetcher, scrape.day)
         rows = [r for r in parsed_rows(fetched) if r.get("game_date") == scrape.day.isoformat()]
         schedule = scrape.schedule
-        require_rows(
-            "espn/scoreboard", len(rows), scrape.day, len(schedule.games) if schedule else None, schedule
-        )
-        if schedule is not None and len(rows) != len(schedule.games):
+        due = len(schedule.games) if schedule else None
+        if rows and schedule is not None and len(rows) != len(schedule.games):
             scrape.alerter.raise_alert(
                 "source_mismatch",
                 f"espn lists {len(rows)} games on {scrape.day}; "
                 f"{schedule.source} lists {len(schedule.games)}",
                 game_date=scrape.day.isoformat(),
             )
-        return Collected([fetched], len(rows))
+        return Collected([fetched], len(rows), due=("espn/scoreboard", due))
 
     scrape.step(report, "espn.scoreboard", action, game_date=scrape.day, skip=_no_games(scrape))
 

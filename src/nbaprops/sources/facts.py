@@ -199,7 +199,9 @@ def injuries_nbacom(given: FactInput) -> Collected:
     fetched = injury_report.fetch_latest_report(given.fetcher, given.day, given.now)
     rows = len(parsed_rows(fetched))
     report = fetched.response.url_redacted.rsplit("/", 1)[-1]
-    return Collected([fetched], rows, details={"report": report}, due=("nbacom/injury_report", _games_due(given)))
+    return Collected(
+        [fetched], rows, details={"report": report}, due=("nbacom/injury_report", _games_due(given))
+    )
 
 
 def injuries_bdl(given: FactInput) -> Collected:

@@ -70,12 +70,24 @@ ALERTS = TableSpec(
 def _collect() -> dict[str, TableSpec]:
     from nbaprops.analytics.tables import ANALYTICS_TABLES
     from nbaprops.features.tables import FEATURES_TABLES
+    from nbaprops.grade.tables import GRADE_TABLES
+    from nbaprops.predict.tables import PREDICT_TABLES
     from nbaprops.raw.identity_tables import IDENTITY_TABLES
     from nbaprops.raw.tables import RAW_TABLES
     from nbaprops.sources.tables import SOURCE_TABLES
 
-    specs = (RUN_LEDGER, QUARANTINE, ALERTS, *RAW_TABLES, *IDENTITY_TABLES, *SOURCE_TABLES,
-             *ANALYTICS_TABLES, *FEATURES_TABLES)
+    specs = (
+        RUN_LEDGER,
+        QUARANTINE,
+        ALERTS,
+        *RAW_TABLES,
+        *IDENTITY_TABLES,
+        *SOURCE_TABLES,
+        *ANALYTICS_TABLES,
+        *FEATURES_TABLES,
+        *PREDICT_TABLES,
+        *GRADE_TABLES,
+    )
     tables: dict[str, TableSpec] = {}
     for spec in specs:
         if spec.name in tables:

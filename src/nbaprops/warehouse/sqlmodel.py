@@ -31,13 +31,16 @@ from nbaprops.warehouse.schema import TABLES, table_spec
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from nbaprops.warehouse.protocol import Dialect, Warehouse
+    from nbaprops.warehouse.protocol import Warehouse
+    from nbaprops.warehouse.spec import Dialect
 
 _TRAPS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bINSERT\s+OR\s+REPLACE\b", re.I), "INSERT OR REPLACE does not exist in BigQuery: write MERGE"),
+    (re.compile(r"\bINSERT\s+OR\s+REPLACE\b", re.I),
+     "INSERT OR REPLACE does not exist in BigQuery: write MERGE"),
     (re.compile(r"\bnow\s*\(", re.I), "now() does not exist in BigQuery: write CURRENT_TIMESTAMP()"),
     (re.compile(r"\bepoch\s*\(", re.I), "epoch() does not exist in BigQuery: write UNIX_SECONDS(ts)"),
-    (re.compile(r"\bDATE_TRUNC\s*\(\s*'", re.I), "DATE_TRUNC('unit', d) is DuckDB's form: write DATE_TRUNC(d, MONTH)"),
+    (re.compile(r"\bDATE_TRUNC\s*\(\s*'", re.I),
+     "DATE_TRUNC('unit', d) is DuckDB's form: write DATE_TRUNC(d, MONTH)"),
     (re.compile(r"\$\w+"), "parameters are written @name (BigQuery's form), not $name"),
 )
 _PARAM = re.compile(r"@(\w+)")
@@ -94,7 +97,7 @@ def check_traps(name: str, source: str) -> None:
     for pattern, why in _TRAPS:
         if pattern.search(body):
             raise WarehouseError(f"model {name}: {why}")
-    from sqlglot.tokens import TokenType
+    from sqlglot.tokenizer_core import TokenType
 
     tokens = sqlglot.tokenize(body, read="bigquery")
     orders = sum(1 for t in tokens if t.token_type == TokenType.ORDER_BY)
@@ -171,25 +174,19 @@ def materialize(
     values = model.bind({"start": start, "end": end, **(params or {})})
     select = model.text(warehouse.capabilities.dialect)
     columns = ", ".join(spec.column_names)
+    outside_sql = (
+        f"SELECT count(*) FROM {table} WHERE {date_column} IS NULL "  # noqa: S608 - allow-listed
+        f"OR {date_column} NOT BETWEEN ? AND ?"
+    )
     with warehouse.transaction():
-        warehouse.execute(f"DELETE FROM {table} WHERE {date_column} BETWEEN ? AND ?", [start, end])  # noqa: S608 - allow-listed
+        warehouse.execute(f"DELETE FROM {table} WHERE {date_column} BETWEEN ? AND ?", [start, end])  # noqa: S608
+        outside_before = int(warehouse.query_rows(outside_sql, [start, end])[0][0])
         before = warehouse.row_count(table)
         warehouse.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM ({select}) AS model",  # noqa: S608
             values,
         )
-        after = warehouse.row_count(table)
-        outside = warehouse.query_rows(
-            f"SELECT count(*) FROM {table} WHERE {date_column} NOT BETWEEN ? AND ? OR {date_column} IS NULL",  # noqa: S608
-            [start, end],
-        )
-        stray = int(outside[0][0]) - _outside_before(warehouse, table)
+        stray = int(warehouse.query_rows(outside_sql, [start, end])[0][0]) - outside_before
         if stray:
             raise WarehouseError(f"model {model.name} returned {stray} row(s) outside {start}..{end}")
-    return after - before
-
-
-def _outside_before(warehouse: Warehouse, table: str) -> int:
-    # Rows of other dates that were already there; computed inside the same transaction.
-    del warehouse, table
-    return 0
+        return warehouse.row_count(table) - before

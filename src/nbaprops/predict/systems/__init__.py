@@ -1,0 +1,1 @@
+"""The prediction systems: moving_average, zone_matchup, similarity, gbm, ensemble."""
