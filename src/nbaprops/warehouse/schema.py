@@ -71,6 +71,7 @@ def _collect() -> dict[str, TableSpec]:
     from nbaprops.analytics.tables import ANALYTICS_TABLES
     from nbaprops.features.tables import FEATURES_TABLES
     from nbaprops.grade.tables import GRADE_TABLES
+    from nbaprops.pipeline.tables import PIPELINE_TABLES
     from nbaprops.predict.tables import PREDICT_TABLES
     from nbaprops.raw.identity_tables import IDENTITY_TABLES
     from nbaprops.raw.tables import RAW_TABLES
