@@ -524,3 +524,15 @@ def test_real_server_trickle_and_hang_are_cut_at_the_deadline(misbehaving_server
     assert "blocked/hung" in str(trickled.value)
     assert "blocked/hung" in str(hung.value)
     assert_no_secret(trickled.value, hung.value)
+
+
+def test_ball_dont_lie_host_gets_its_own_spacing() -> None:
+    """BDL's rate limit is a setting of its own: two calls there are spaced, other hosts are not."""
+    settings = Settings(bdl_min_spacing_s=1.5, default_min_spacing_s=0.0)
+    clock = FakeClock()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=b"{}"))
+    with HttpClient.from_settings(settings, clock=clock, transport=transport) as client:
+        client.get("https://api.balldontlie.io/v1/teams", source="bdl")
+        client.get("https://api.balldontlie.io/v1/teams", source="bdl")
+        client.get("https://site.api.espn.com/x", source="espn")
+    assert clock.sleeps == [pytest.approx(1.5)]

@@ -36,20 +36,18 @@ def _register_sandbox() -> None:
     )
 
 
-@raw_app.command("parse")
+def _kinds_help() -> str:
+    from nbaprops.raw.registry import kind_names
+
+    return "Parse one payload file and print its normalized rows as JSON lines.\n\nKinds: " + ", ".join(kind_names())
+
+
+@raw_app.command("parse", help=_kinds_help())
 def raw_parse(
-    kind: Annotated[
-        str, typer.Argument(help="Payload kind, e.g. nbac_player_boxscore (see --help for all).")
-    ],
+    kind: Annotated[str, typer.Argument(help="Payload kind, e.g. nbac_player_boxscore (see --help for all).")],
     file: Annotated[Path, typer.Argument(help="Payload file (gzip accepted).", exists=True, dir_okay=False)],
 ) -> None:
-    """Parse one payload file and print its normalized rows as JSON lines.
-
-    Known kinds: bdl_box_scores, bdl_injuries, espn_scoreboard_api, nbac_gamebook_pdf,
-    nbac_injury_report, nbac_play_by_play, nbac_player_boxscore, nbac_player_list,
-    nbac_schedule_api, nbac_scoreboard_v2, oddsa_events_his, oddsa_game_lines_his,
-    oddsa_player_props (and any other module in nbaprops.raw.parsers).
-    """
+    """Parse one payload file and print its normalized rows as JSON lines."""
     from nbaprops.raw.registry import maybe_gunzip, parser_for
 
     spec = parser_for(kind)
@@ -88,7 +86,14 @@ def version() -> None:
     typer.echo(pkg_version("nbaprops"))
 
 
+def _register_phase_commands() -> None:
+    from nbaprops.sources.commands import scrape
+
+    app.command("scrape", help="Phase 1: fetch one game date from a source (or all) into the lake.")(scrape)
+
+
 _register_sandbox()
+_register_phase_commands()
 
 
 def main() -> None:

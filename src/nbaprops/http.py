@@ -199,6 +199,7 @@ class HttpClient:
             settings.nbacom_injury_base_url,
         )
         self._nbacom_hosts = NBACOM_HOSTS | {httpx.URL(base).host for base in bases}
+        self._bdl_host = httpx.URL(settings.bdl_base_url).host
         quiet_http_loggers(self._secrets)
 
     @classmethod
@@ -449,11 +450,12 @@ class HttpClient:
 
     def _throttle(self, host: str) -> None:
         """Wait for this host's next free slot; slots are reserved under the lock so threads queue."""
-        spacing = (
-            self._settings.nbacom_min_spacing_s
-            if host in self._nbacom_hosts
-            else self._settings.default_min_spacing_s
-        )
+        if host in self._nbacom_hosts:
+            spacing = self._settings.nbacom_min_spacing_s
+        elif host == self._bdl_host:
+            spacing = self._settings.bdl_min_spacing_s
+        else:
+            spacing = self._settings.default_min_spacing_s
         if spacing <= 0:
             return
         with self._lock:

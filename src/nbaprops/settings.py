@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     breaker_failure_threshold: int = Field(5, ge=1, description="Consecutive failures that open a breaker.")
     breaker_cooldown_s: float = Field(60.0, gt=0, description="Open time before a breaker half-opens.")
     nbacom_min_spacing_s: float = Field(0.6, ge=0, description="Minimum gap between calls to NBA.com hosts.")
+    bdl_min_spacing_s: float = Field(
+        1.0, ge=0, description="Minimum gap between Ball Don't Lie calls (1.0 s = its 60/min tier; 0.1 for 600/min)."
+    )
     default_min_spacing_s: float = Field(0.0, ge=0, description="Minimum gap between calls to other hosts.")
 
     # --- warehouse bounds --------------------------------------------------------------------

@@ -6,23 +6,23 @@ import json
 from datetime import timedelta
 
 import pytest
-from sandbox_season import after_season, season
 
 from nbaprops.errors import PayloadError, SchemaDrift
 from nbaprops.raw.parsers import bdl_games
 from nbaprops.sandbox import render_bdl
+from nbaprops.sandbox.model import Season, SimGame
 
 
-def _page(now_offset: timedelta | None = None) -> tuple[bytes, list[object]]:
-    s = season()
+def _page(s: Season, now_offset: timedelta | None = None) -> tuple[bytes, list[SimGame]]:
     day = s.games[0].game_date
-    now = after_season(s) if now_offset is None else s.games[0].tip_utc + now_offset
+    after_season = max(g.tip_utc for g in s.games) + timedelta(days=1)
+    now = after_season if now_offset is None else s.games[0].tip_utc + now_offset
     payload = render_bdl.games_payload(s, now, {"dates[]": [day.isoformat()], "per_page": ["100"]})
     return json.dumps(payload).encode(), [g for g in s.games if g.game_date == day]
 
 
-def test_final_games_carry_tricodes_scores_and_quarters_that_add_up() -> None:
-    payload, games = _page()
+def test_final_games_carry_tricodes_scores_and_quarters_that_add_up(sandbox_season: Season) -> None:
+    payload, games = _page(sandbox_season)
     rows = bdl_games.parse(payload)
     assert len(rows) == len(games)
     by_id = {row["source_game_id"]: row for row in rows}
@@ -37,8 +37,8 @@ def test_final_games_carry_tricodes_scores_and_quarters_that_add_up() -> None:
         assert row["game_id"] is None  # filled by the identity step from (date, home, away)
 
 
-def test_scheduled_games_parse_with_null_quarters_and_no_periods() -> None:
-    payload, games = _page(timedelta(hours=-2))
+def test_scheduled_games_parse_with_null_quarters_and_no_periods(sandbox_season: Season) -> None:
+    payload, games = _page(sandbox_season, timedelta(hours=-2))
     rows = bdl_games.parse(payload)
     assert len(rows) == len(games)
     first = next(r for r in rows if r["source_game_id"] == str(games[0].bdl_id))
@@ -50,16 +50,16 @@ def test_scheduled_games_parse_with_null_quarters_and_no_periods() -> None:
     )
 
 
-def test_quarters_that_do_not_add_up_to_the_score_are_drift() -> None:
-    payload, _ = _page()
+def test_quarters_that_do_not_add_up_to_the_score_are_drift(sandbox_season: Season) -> None:
+    payload, _ = _page(sandbox_season)
     document = json.loads(payload)
     document["data"][0]["home_q1"] += 1
     with pytest.raises(SchemaDrift, match="add up"):
         bdl_games.parse(json.dumps(document).encode())
 
 
-def test_unknown_team_and_renamed_field_are_drift() -> None:
-    payload, _ = _page()
+def test_unknown_team_and_renamed_field_are_drift(sandbox_season: Season) -> None:
+    payload, _ = _page(sandbox_season)
     document = json.loads(payload)
     document["data"][0]["home_team"]["id"] = 999
     with pytest.raises(SchemaDrift, match="not an NBA team"):

@@ -5,20 +5,20 @@ from __future__ import annotations
 import json
 
 import pytest
-from sandbox_season import season
 
 from nbaprops.errors import SchemaDrift
 from nbaprops.raw.parsers import bdl_players
 from nbaprops.sandbox import render_bdl
+from nbaprops.sandbox.model import Season
 
 
-def _document() -> dict[str, object]:
-    return render_bdl.active_players_payload(season(), {"per_page": ["100"]})
+def _document(s: Season) -> dict[str, object]:
+    return render_bdl.active_players_payload(s, {"per_page": ["100"]})
 
 
-def test_players_carry_bdl_ids_spellings_and_tricodes() -> None:
-    s = season()
-    rows = bdl_players.parse(json.dumps(_document()).encode())
+def test_players_carry_bdl_ids_spellings_and_tricodes(sandbox_season: Season) -> None:
+    s = sandbox_season
+    rows = bdl_players.parse(json.dumps(_document(s)).encode())
     assert len(rows) == 100
     by_bdl = {p.bdl_id: p for p in s.players}
     for row in rows:
@@ -28,15 +28,15 @@ def test_players_carry_bdl_ids_spellings_and_tricodes() -> None:
         assert row["weight_lb"] == player.weight
 
 
-def test_a_weight_that_is_not_pounds_is_drift() -> None:
-    document = _document()
+def test_a_weight_that_is_not_pounds_is_drift(sandbox_season: Season) -> None:
+    document = _document(sandbox_season)
     document["data"][0]["weight"] = "2000"  # type: ignore[index]
     with pytest.raises(SchemaDrift, match="weight"):
         bdl_players.parse(json.dumps(document).encode())
 
 
-def test_a_player_twice_on_a_page_is_drift() -> None:
-    document = _document()
+def test_a_player_twice_on_a_page_is_drift(sandbox_season: Season) -> None:
+    document = _document(sandbox_season)
     data = document["data"]
     data.append(data[0])  # type: ignore[attr-defined]
     with pytest.raises(SchemaDrift, match="twice"):

@@ -55,31 +55,40 @@ def default_demo_date(season: Season) -> date:
 def pointed_settings(settings: Settings, base_url: str, *, bdl_key: str, odds_key: str) -> Settings:
     """``settings`` with every source's base URL and key set for the sandbox at ``base_url``.
 
-    The NBA.com spacing is dropped: the 0.6 s protects stats.nba.com, not a loopback server.
+    The NBA.com and BDL spacings are dropped: they protect the real hosts, not a loopback server.
     """
     update: dict[str, Any] = dict.fromkeys(BASE_URL_SETTINGS, base_url)
     update |= {
         "bdl_api_key": SecretStr(bdl_key),
         "odds_api_key": SecretStr(odds_key),
         "nbacom_min_spacing_s": 0.0,
+        "bdl_min_spacing_s": 0.0,
     }
     return settings.model_copy(update=update)
 
 
 @contextmanager
 def sandbox_session(
-    settings: Settings, *, now: datetime | None = None, day: date | None = None, faults: str = ""
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    day: date | None = None,
+    faults: str = "",
+    odds_quota: int = 20_000,
+    season: Season | None = None,
 ) -> Iterator[SandboxSession]:
-    """Generate the season from the settings' seed, serve it on a free loopback port, yield, stop.
+    """Serve the sandbox season on a free loopback port, yield, stop.
 
-    The clock starts at ``now``, or at 11:00 ET on ``day`` (default: ``default_demo_date``).
+    The season is generated from the settings' seed unless one is given. The clock starts at
+    ``now``, or at 11:00 ET on ``day`` (default: ``default_demo_date``). ``odds_quota`` is the
+    credit balance of the sandbox's Odds API key (a whole season of history needs ~37,000).
     """
     from nbaprops.sandbox.faults import FaultPlan
     from nbaprops.sandbox.runner import serve_in_thread
     from nbaprops.sandbox.server import SANDBOX_BDL_KEY, SANDBOX_ODDS_KEY, SandboxClock, create_app
     from nbaprops.sandbox.simulator import generate_season
 
-    season = generate_season(settings.sandbox_seed, settings.sandbox_season)
+    season = season or generate_season(settings.sandbox_seed, settings.sandbox_season)
     if day is not None and not season.first_date <= day <= season.last_date:
         raise ConfigError(f"{day} is outside the sandbox season {season.first_date}..{season.last_date}")
     start = now or et_datetime(day or default_demo_date(season), 11, 0)
@@ -90,7 +99,7 @@ def sandbox_session(
         faults=FaultPlan.parse(faults, seed=settings.sandbox_seed),
         bdl_key=SANDBOX_BDL_KEY,
         odds_key=SANDBOX_ODDS_KEY,
-        odds_quota=20_000,
+        odds_quota=odds_quota,
     )
     with serve_in_thread(app) as server:
         pointed = pointed_settings(

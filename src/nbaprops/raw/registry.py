@@ -25,6 +25,13 @@ class ParserSpec:
     parse: Callable[[bytes], list[Row]]
 
 
+def kind_names() -> list[str]:
+    """Every payload kind, without importing the parsers (module name == KIND, enforced below)."""
+    from nbaprops.raw import parsers as package
+
+    return sorted(info.name for info in pkgutil.iter_modules(package.__path__) if not info.name.startswith("_"))
+
+
 @cache
 def parsers() -> dict[str, ParserSpec]:
     """Every registered parser by kind. Two modules claiming one kind is a programming error."""
@@ -36,6 +43,8 @@ def parsers() -> dict[str, ParserSpec]:
         kind = getattr(module, "KIND", None)
         if kind is None:
             continue
+        if kind != info.name:
+            raise RuntimeError(f"parser module {info.name} declares KIND {kind!r}; they must match")
         if kind in found:
             raise RuntimeError(f"payload kind {kind!r} is registered twice")
         found[kind] = ParserSpec(kind, module.DESCRIPTION, module.parse)

@@ -122,8 +122,8 @@ def _compile(name: str, path: Path, source: str, sha: str) -> SqlModel:
     from sqlglot import exp
     from sqlglot.errors import SqlglotError
 
-    check_traps(name, source)
     try:
+        check_traps(name, source)
         statements = [s for s in sqlglot.parse(source, read="bigquery") if s is not None]
     except SqlglotError as exc:
         raise WarehouseError(f"model {name}: not valid BigQuery SQL: {str(exc)[:300]}") from None

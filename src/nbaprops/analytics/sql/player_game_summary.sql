@@ -106,7 +106,7 @@ rows_out AS (
   SELECT tg.game_date, tg.game_id, tg.season, d.player_lookup, d.player_id, d.player_name, tg.team, tg.opponent,
     tg.is_home, FALSE AS played,
     CASE WHEN i.status IN ('Out', 'Doubtful', 'Questionable') AND i.reason IS NOT NULL THEN i.reason
-      ELSE 'DNP - Coach''s Decision' END AS dnp_reason,
+      ELSE "DNP - Coach's Decision" END AS dnp_reason,
     0.0 AS minutes, CAST(NULL AS INT64) AS pts, CAST(NULL AS INT64) AS fgm, CAST(NULL AS INT64) AS fga,
     CAST(NULL AS INT64) AS fg3m, CAST(NULL AS INT64) AS fg3a, CAST(NULL AS INT64) AS ftm,
     CAST(NULL AS INT64) AS fta, CAST(NULL AS INT64) AS oreb, CAST(NULL AS INT64) AS dreb,

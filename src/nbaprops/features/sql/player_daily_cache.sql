@@ -6,13 +6,13 @@
 WITH targets AS (
   SELECT player_id, game_id, game_date, team, opponent, is_home
   FROM upcoming_player_game_context
-  WHERE game_date BETWEEN @start AND @end
+  WHERE game_date BETWEEN @start AND @end AND player_id IS NOT NULL
 ),
 played AS (
   SELECT player_id, game_date, opponent, CAST(pts AS FLOAT64) AS pts, CAST(minutes AS FLOAT64) AS minutes,
          CAST(ftm AS FLOAT64) AS ftm, usage_rate
   FROM player_game_summary
-  WHERE played AND minutes > 0 AND game_date <= @end
+  WHERE played AND minutes > 0 AND player_id IS NOT NULL AND game_date <= @end
 ),
 timeline AS (
   SELECT player_id, game_date, opponent, pts, minutes, ftm, usage_rate, 1 AS is_game, FALSE AS is_target,
@@ -25,7 +25,7 @@ timeline AS (
 keyed AS (
   SELECT *,
     -- a target sorts before a game of the same date, so its key is (games before D) + 1
-    SUM(is_game) OVER (PARTITION BY player_id ORDER BY game_date ASC NULLS LAST, is_game ASC NULLS LAST
+    SUM(is_game) OVER (PARTITION BY player_id ORDER BY game_date ASC NULLS FIRST, is_game ASC NULLS FIRST
                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) + 1 - is_game AS k
   FROM timeline
 ),
@@ -54,22 +54,22 @@ stats AS (
     AVG(usage_rate) OVER last10 AS usage_rate_last_10
   FROM windowed
   WINDOW
-    season AS (PARTITION BY player_id ORDER BY k ASC NULLS LAST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-    last3 AS (PARTITION BY player_id ORDER BY k ASC NULLS LAST RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING),
-    last5 AS (PARTITION BY player_id ORDER BY k ASC NULLS LAST RANGE BETWEEN 5 PRECEDING AND 1 PRECEDING),
-    last10 AS (PARTITION BY player_id ORDER BY k ASC NULLS LAST RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING)
+    season AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+    last3 AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING),
+    last5 AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN 5 PRECEDING AND 1 PRECEDING),
+    last10 AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING)
 ),
 -- listed games (played or DNP) for the DNP rate, keyed the same way
 listed AS (
   SELECT player_id, game_date, IF(played AND minutes > 0, 0.0, 1.0) AS dnp, 1 AS is_game
   FROM player_game_summary
-  WHERE game_date <= @end
+  WHERE player_id IS NOT NULL AND game_date <= @end
   UNION ALL
   SELECT player_id, game_date, NULL, 0 FROM targets
 ),
 listed_keyed AS (
   SELECT *,
-    SUM(is_game) OVER (PARTITION BY player_id ORDER BY game_date ASC NULLS LAST, is_game ASC NULLS LAST
+    SUM(is_game) OVER (PARTITION BY player_id ORDER BY game_date ASC NULLS FIRST, is_game ASC NULLS FIRST
                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) + 1 - is_game AS k
   FROM listed
 ),
@@ -78,7 +78,7 @@ dnp AS (
     IF(COUNT(dnp) OVER w >= 3, AVG(dnp) OVER w, NULL) AS dnp_rate_last_10
   FROM listed_keyed
   QUALIFY is_game = 0
-  WINDOW w AS (PARTITION BY player_id ORDER BY k ASC NULLS LAST RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING)
+  WINDOW w AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING)
 ),
 vs_opponent AS (
   SELECT t.player_id, t.game_date, AVG(p.pts) AS avg_points_vs_opponent, COUNT(*) AS games_vs_opponent
@@ -88,7 +88,7 @@ vs_opponent AS (
   GROUP BY t.player_id, t.game_date
 ),
 team_games AS (
-  SELECT team, game_date, pace, off_rating, IF(win, 1.0, 0.0) AS win, 1 AS is_game
+  SELECT team, game_date, pace, offensive_rating AS off_rating, IF(win, 1.0, 0.0) AS win, 1 AS is_game
   FROM team_offense_game_summary
   WHERE game_date <= @end
   UNION ALL
@@ -96,7 +96,7 @@ team_games AS (
 ),
 team_keyed AS (
   SELECT *,
-    SUM(is_game) OVER (PARTITION BY team ORDER BY game_date ASC NULLS LAST, is_game ASC NULLS LAST
+    SUM(is_game) OVER (PARTITION BY team ORDER BY game_date ASC NULLS FIRST, is_game ASC NULLS FIRST
                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) + 1 - is_game AS k
   FROM team_games
 ),
@@ -109,8 +109,8 @@ team_context AS (
   FROM team_keyed
   QUALIFY is_game = 0
   WINDOW
-    season AS (PARTITION BY team ORDER BY k ASC NULLS LAST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-    last10 AS (PARTITION BY team ORDER BY k ASC NULLS LAST RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING)
+    season AS (PARTITION BY team ORDER BY k ASC NULLS FIRST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+    last10 AS (PARTITION BY team ORDER BY k ASC NULLS FIRST RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING)
 )
 SELECT
   s.player_id, s.game_date AS cache_date, s.game_id, s.team, s.opponent, s.is_home,

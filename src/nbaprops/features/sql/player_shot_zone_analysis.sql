@@ -4,19 +4,19 @@
 WITH targets AS (
   SELECT DISTINCT player_id, game_date
   FROM upcoming_player_game_context
-  WHERE game_date BETWEEN @start AND @end
+  WHERE game_date BETWEEN @start AND @end AND player_id IS NOT NULL
 ),
 timeline AS (
   SELECT player_id, game_date, CAST(fga AS FLOAT64) AS fga, CAST(fgm AS FLOAT64) AS fgm,
          CAST(fg3a AS FLOAT64) AS fg3a, CAST(fg3m AS FLOAT64) AS fg3m, CAST(fta AS FLOAT64) AS fta, 1 AS is_game
   FROM player_game_summary
-  WHERE played AND minutes > 0 AND game_date <= @end
+  WHERE played AND minutes > 0 AND player_id IS NOT NULL AND game_date <= @end
   UNION ALL
   SELECT player_id, game_date, NULL, NULL, NULL, NULL, NULL, 0 FROM targets
 ),
 keyed AS (
   SELECT *,
-    SUM(is_game) OVER (PARTITION BY player_id ORDER BY game_date ASC NULLS LAST, is_game ASC NULLS LAST
+    SUM(is_game) OVER (PARTITION BY player_id ORDER BY game_date ASC NULLS FIRST, is_game ASC NULLS FIRST
                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) + 1 - is_game AS k
   FROM timeline
 ),
@@ -26,7 +26,7 @@ sums AS (
     SUM(fga) OVER w AS fga, SUM(fgm) OVER w AS fgm, SUM(fg3a) OVER w AS fg3a,
     SUM(fg3m) OVER w AS fg3m, SUM(fta) OVER w AS fta
   FROM keyed
-  WINDOW w AS (PARTITION BY player_id ORDER BY k ASC NULLS LAST RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING)
+  WINDOW w AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING)
 ),
 profile AS (
   SELECT player_id, game_date AS analysis_date, games_in_window,

@@ -1,5 +1,5 @@
 -- team_defense_zone_analysis: per team x game date D, its defence over its last 15 games strictly
--- before D. What a team allows is what its opponents made in those games (their offense rows).
+-- before D (team_defense_game_summary: what its opponents scored and shot).
 -- League figures are season-to-date over every game strictly before D (frames end the day before).
 WITH targets AS (
   SELECT DISTINCT team, game_date FROM upcoming_player_game_context WHERE game_date BETWEEN @start AND @end
@@ -7,15 +7,13 @@ WITH targets AS (
   SELECT DISTINCT opponent, game_date FROM upcoming_player_game_context WHERE game_date BETWEEN @start AND @end
 ),
 allowed AS (
-  -- d = the defending team; o = its opponent's offense in that game
-  SELECT d.team, d.game_date,
-    CAST(o.points AS FLOAT64) AS opp_points, CAST(o.possessions AS FLOAT64) AS opp_possessions,
-    CAST(d.pace AS FLOAT64) AS pace,
-    CAST(o.fga - o.fg3a AS FLOAT64) AS two_a, CAST(o.fgm - o.fg3m AS FLOAT64) AS two_m,
-    CAST(o.fg3a AS FLOAT64) AS three_a, CAST(o.fg3m AS FLOAT64) AS three_m
-  FROM team_offense_game_summary AS d
-  JOIN team_offense_game_summary AS o ON o.game_id = d.game_id AND o.team = d.opponent
-  WHERE d.game_date <= @end
+  SELECT team, game_date,
+    CAST(opp_pts AS FLOAT64) AS opp_points, CAST(possessions AS FLOAT64) AS opp_possessions,
+    CAST(pace AS FLOAT64) AS pace,
+    CAST(opp_fga - opp_fg3a AS FLOAT64) AS two_a, CAST(opp_fgm - opp_fg3m AS FLOAT64) AS two_m,
+    CAST(opp_fg3a AS FLOAT64) AS three_a, CAST(opp_fg3m AS FLOAT64) AS three_m
+  FROM team_defense_game_summary
+  WHERE game_date <= @end
 ),
 timeline AS (
   SELECT team, game_date, opp_points, opp_possessions, pace, two_a, two_m, three_a, three_m, 1 AS is_game
@@ -25,7 +23,7 @@ timeline AS (
 ),
 keyed AS (
   SELECT *,
-    SUM(is_game) OVER (PARTITION BY team ORDER BY game_date ASC NULLS LAST, is_game ASC NULLS LAST
+    SUM(is_game) OVER (PARTITION BY team ORDER BY game_date ASC NULLS FIRST, is_game ASC NULLS FIRST
                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) + 1 - is_game AS k
   FROM timeline
 ),
@@ -38,7 +36,7 @@ team_window AS (
     SAFE_DIVIDE(SUM(two_m) OVER w, SUM(two_a) OVER w) AS opp_two_fg_pct,
     SAFE_DIVIDE(SUM(three_m) OVER w, SUM(three_a) OVER w) AS opp_three_fg_pct
   FROM keyed
-  WINDOW w AS (PARTITION BY team ORDER BY k ASC NULLS LAST RANGE BETWEEN 15 PRECEDING AND 1 PRECEDING)
+  WINDOW w AS (PARTITION BY team ORDER BY k ASC NULLS FIRST RANGE BETWEEN 15 PRECEDING AND 1 PRECEDING)
 ),
 league_days AS (
   SELECT game_date, SUM(two_m) AS two_m, SUM(two_a) AS two_a, SUM(three_m) AS three_m,
@@ -54,7 +52,7 @@ league AS (
     SAFE_DIVIDE(SUM(three_m) OVER w, SUM(three_a) OVER w) AS league_three_fg_pct,
     SAFE_DIVIDE(SUM(pace_sum) OVER w, SUM(team_games) OVER w) AS league_pace
   FROM league_days
-  WINDOW w AS (ORDER BY UNIX_DATE(game_date) ASC NULLS LAST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+  WINDOW w AS (ORDER BY UNIX_DATE(game_date) ASC NULLS FIRST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
 league_by_date AS (
   SELECT game_date, ANY_VALUE(league_two_fg_pct) AS league_two_fg_pct,

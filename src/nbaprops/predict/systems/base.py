@@ -83,3 +83,89 @@ class TrainableSystem(PredictionSystem, Protocol):
     @classmethod
     def from_bytes(cls, data: bytes) -> TrainableSystem:
         """Rebuild a system from ``to_bytes`` output; raises ``PayloadError`` if it is damaged."""
+
+
+SPREAD_FORMAT = 1
+MIN_VARIANCE = 1.0  # points^2: no player-game is predicted tighter than one point of sd
+
+
+@dataclass(frozen=True)
+class SpreadModel:
+    """Predictive variance as a learned linear function of the predicted mean: ``var = a + b * mean``.
+
+    Fitted by least squares of squared out-of-sample residuals on the predicted mean (points are
+    counts, so their spread grows with their level), with both coefficients kept non-negative and the
+    variance floored at ``MIN_VARIANCE``. Systems fit it on rows their mean was not fitted on.
+    """
+
+    intercept: float
+    slope: float
+    n_samples: int
+
+    @classmethod
+    def fit(cls, predicted: FloatArray, actual: FloatArray) -> SpreadModel:
+        """Learn the variance curve from out-of-sample predictions and outcomes (NaN rows dropped)."""
+        import numpy as np
+
+        ok = np.isfinite(predicted) & np.isfinite(actual)
+        if int(ok.sum()) < 2:
+            raise ValueError("a spread model needs at least two out-of-sample residuals")
+        mean, sq = predicted[ok], (actual[ok] - predicted[ok]) ** 2
+        design = np.column_stack([np.ones_like(mean), mean])
+        (a, b), *_ = np.linalg.lstsq(design, sq, rcond=None)
+        if b < 0:  # a falling variance is noise in a small sample: fall back to a constant level
+            a, b = float(sq.mean()), 0.0
+        return cls(intercept=max(float(a), 0.0), slope=float(b), n_samples=int(ok.sum()))
+
+    def sd(self, mean: FloatArray) -> FloatArray:
+        """Predictive standard deviation for each predicted mean (always > 0)."""
+        import numpy as np
+
+        variance = self.intercept + self.slope * np.clip(mean, 0.0, None)
+        out: FloatArray = np.sqrt(np.maximum(variance, MIN_VARIANCE))
+        return out
+
+    def to_dict(self) -> dict[str, float | int]:
+        """JSON-ready form."""
+        return {"format": SPREAD_FORMAT, "intercept": self.intercept, "slope": self.slope, "n": self.n_samples}
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, float | int]) -> SpreadModel:
+        """Inverse of ``to_dict`` (KeyError/TypeError/ValueError on a damaged document)."""
+        if doc["format"] != SPREAD_FORMAT:
+            raise ValueError(f"unsupported spread model format {doc['format']!r}")
+        return cls(float(doc["intercept"]), float(doc["slope"]), int(doc["n"]))
+
+
+def holdout_mask(game_dates: NDArray[np.datetime64], fraction: float = 0.2) -> NDArray[np.bool_]:
+    """Rows of the latest ``fraction`` of distinct game dates: a time-based (never random) holdout."""
+    import numpy as np
+
+    days = np.unique(game_dates)
+    if days.size < 2:
+        raise ValueError("a time-based holdout needs at least two game dates")
+    first_held = days[max(1, int(round(days.size * (1.0 - fraction))))] if days.size > 2 else days[-1]
+    out: NDArray[np.bool_] = game_dates >= first_held
+    return out
+
+
+def finish(batch: PlayerBatch, mean: FloatArray, spread: SpreadModel) -> SystemOutput:
+    """A system's output from its mean: sd from the learned spread, raw P(over) from the distribution."""
+    import numpy as np
+
+    from nbaprops.predict.distribution import over_probability
+
+    mean = np.clip(np.nan_to_num(mean, nan=0.0), 0.0, None)
+    sd = spread.sd(mean)
+    p_over = over_probability(mean, sd, batch.line) if len(batch) else np.empty(0)
+    return SystemOutput(mean=mean, sd=sd, p_over=np.asarray(p_over, dtype=np.float64))
+
+
+def fallback_column(batch: PlayerBatch, *names: str) -> FloatArray:
+    """The first non-NaN value across the named feature columns, row by row (NaN if all are)."""
+    import numpy as np
+
+    out = np.full(len(batch), np.nan)
+    for name in names:
+        out = np.where(np.isnan(out), batch.column(name), out)
+    return out
