@@ -42,6 +42,7 @@ def test_injury_report_names_turn_into_display_names() -> None:
     assert last_first_to_display("Duke Jr., David") == "David Duke Jr."
     assert last_first_to_display("Payton II, Gary") == "Gary Payton II"
     assert last_first_to_display("Nance") == "Nance"
+    assert last_first_to_display("Milicic, Jr., Igor") == "Igor Milicic Jr."
 
 
 def test_thirty_teams_with_unique_codes_everywhere() -> None:

@@ -59,11 +59,16 @@ def lookup_without_suffix(name: str) -> str:
 
 
 def last_first_to_display(name: str) -> str:
-    """Turn the injury report's "Last, First" into "First Last" ("Duke Jr., David" -> "David Duke Jr.")."""
-    last, sep, first = name.partition(",")
-    if not sep:
+    """Turn the injury report's "Last, First" into "First Last" ("Duke Jr., David" -> "David Duke Jr.").
+
+    A suffix set off by its own comma stays with the last name: "Milicic, Jr., Igor" -> "Igor Milicic Jr.".
+    """
+    parts = [p.strip() for p in name.split(",")]
+    if len(parts) < 2:
         return name.strip()
-    return f"{first.strip()} {last.strip()}".strip()
+    first = parts[-1]
+    last = " ".join(p for p in parts[:-1] if p)
+    return f"{first} {last}".strip()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from nbaprops.sandbox import render_bdl
 from nbaprops.sandbox.model import Season
 
 
-def _document(s: Season) -> dict[str, object]:
+def _document(s: Season) -> dict[str, Any]:
     return render_bdl.active_players_payload(s, {"per_page": ["100"]})
 
 
@@ -30,14 +31,13 @@ def test_players_carry_bdl_ids_spellings_and_tricodes(sandbox_season: Season) ->
 
 def test_a_weight_that_is_not_pounds_is_drift(sandbox_season: Season) -> None:
     document = _document(sandbox_season)
-    document["data"][0]["weight"] = "2000"  # type: ignore[index]
+    document["data"][0]["weight"] = "2000"
     with pytest.raises(SchemaDrift, match="weight"):
         bdl_players.parse(json.dumps(document).encode())
 
 
 def test_a_player_twice_on_a_page_is_drift(sandbox_season: Season) -> None:
     document = _document(sandbox_season)
-    data = document["data"]
-    data.append(data[0])  # type: ignore[attr-defined]
+    document["data"].append(document["data"][0])
     with pytest.raises(SchemaDrift, match="twice"):
         bdl_players.parse(json.dumps(document).encode())

@@ -11,7 +11,7 @@ import pytest
 
 from nbaprops.lake import LakeObject
 from nbaprops.ops.alerts import Alerter
-from nbaprops.raw.loaders import KIND_TABLES, load_payload
+from nbaprops.raw.loaders import KIND_TABLES, LoadResult, load_payload
 from nbaprops.raw.registry import maybe_gunzip, parser_for
 from nbaprops.raw.tables import IGNORED_FIELDS, LOAD_RULES, PROVENANCE
 from nbaprops.warehouse import create_schema, table_spec
@@ -51,9 +51,16 @@ def lake_object(kind: str, payload: bytes, fetched_at: datetime = FETCHED, name:
     )
 
 
-def load(wh: DuckDBWarehouse, kind: str, payload: bytes, **kwargs: object) -> object:
-    obj = kwargs.pop("obj", None) or lake_object(kind, payload)
-    return load_payload(wh, kind=kind, obj=obj, payload=payload, loaded_at=LOADED, **kwargs)  # type: ignore[arg-type]
+def load(
+    wh: DuckDBWarehouse,
+    kind: str,
+    payload: bytes,
+    *,
+    obj: LakeObject | None = None,
+    alerter: Alerter | None = None,
+) -> LoadResult:
+    obj = obj or lake_object(kind, payload)
+    return load_payload(wh, kind=kind, obj=obj, payload=payload, loaded_at=LOADED, alerter=alerter)
 
 
 def table_rows(wh: DuckDBWarehouse, table: str) -> list[tuple[object, ...]]:
@@ -124,7 +131,7 @@ def test_merge_replaces_changed_rows_by_key(warehouse: DuckDBWarehouse, real_fix
     load(warehouse, kind, payload)
     changed = payload.replace(b"Wells Fargo Center", b"The Wells Fargo Center")
     result = load(warehouse, kind, changed, obj=lake_object(kind, changed, name="b"))
-    assert result.status == "loaded"  # type: ignore[attr-defined]
+    assert result.status == "loaded"
     assert warehouse.row_count("raw_nbac_scoreboard") == 11
     arena = warehouse.query_rows(
         "SELECT arena, source_file FROM raw_nbac_scoreboard WHERE game_id = '0022400561'"
@@ -140,7 +147,7 @@ def test_a_reload_keeps_the_player_ids_the_identity_step_filled(
     load(warehouse, kind, payload)
     warehouse.execute("UPDATE raw_nbac_player_boxscores SET player_id = player_source_id")
     changed = payload.replace(b'"Stephen Curry"', b'"Stephen  Curry"')
-    assert load(warehouse, kind, changed, obj=lake_object(kind, changed, name="b")).rows_written > 0  # type: ignore[attr-defined]
+    assert load(warehouse, kind, changed, obj=lake_object(kind, changed, name="b")).rows_written > 0
     assert warehouse.query_rows("SELECT count(*) FROM raw_nbac_player_boxscores WHERE player_id IS NULL") == [
         (0,)
     ]
@@ -155,7 +162,7 @@ def test_append_only_snapshots_are_kept_and_deduplicated(
     load(warehouse, kind, payload, obj=lake_object(kind, payload, name="b"))  # same snapshot: deduped
     assert warehouse.row_count("raw_bdl_injuries") == 100
     later = lake_object(kind, payload, FETCHED + timedelta(hours=6), name="c")
-    assert load(warehouse, kind, payload, obj=later).rows_written == 100  # type: ignore[attr-defined]
+    assert load(warehouse, kind, payload, obj=later).rows_written == 100
     assert warehouse.query_rows("SELECT count(DISTINCT snapshot_at) FROM raw_bdl_injuries") == [(2,)]
 
 
@@ -166,7 +173,7 @@ def test_odds_snapshot_comes_from_the_payload_not_the_fetch(
     payload = capture(real_fixtures, kind)
     load(warehouse, kind, payload)
     refetched = lake_object(kind, payload, FETCHED + timedelta(days=30), name="b")
-    assert load(warehouse, kind, payload, obj=refetched).rows_written == 0  # type: ignore[attr-defined]
+    assert load(warehouse, kind, payload, obj=refetched).rows_written == 0
     snapshots = warehouse.query_rows("SELECT DISTINCT snapshot_at FROM raw_oddsa_events")
     assert snapshots == [(datetime(2024, 1, 25, 3, 55, 40, tzinfo=UTC),)]
 
@@ -175,7 +182,7 @@ def test_an_html_error_page_is_quarantined_alerted_and_writes_no_rows(warehouse:
     alerter = Alerter(warehouse)
     page = b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>"
     result = load(warehouse, "nbac_player_boxscore", page, alerter=alerter)
-    assert result.status == "quarantined"  # type: ignore[attr-defined]
+    assert result.status == "quarantined"
     assert warehouse.row_count("raw_nbac_player_boxscores") == 0
     row = warehouse.query_rows("SELECT kind, lake_path, error_type, first_bytes FROM quarantine")
     assert row == [
@@ -194,6 +201,6 @@ def test_a_value_that_does_not_fit_its_column_is_schema_drift(
     document["timestamp"] = "not a time"
     payload = json.dumps(document).encode()
     result = load(warehouse, kind, payload)
-    assert result.status == "quarantined"  # type: ignore[attr-defined]
+    assert result.status == "quarantined"
     assert warehouse.query_rows("SELECT error_type FROM quarantine") == [("SchemaDrift",)]
     assert warehouse.row_count("raw_oddsa_events") == 0

@@ -7,7 +7,6 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from sandbox_season import season
 
 from nbaprops.identity import last_first_to_display
 from nbaprops.raw.players import (
@@ -21,6 +20,7 @@ from nbaprops.raw.players import (
     resolve_names,
 )
 from nbaprops.raw.registry import Row, maybe_gunzip, parser_for
+from nbaprops.sandbox.model import Season
 
 BUTLER, BRUNSON, JOKIC, MILICIC, KJ_MARTIN = 202710, 1628973, 203999, 1642945, 1630231
 
@@ -229,8 +229,8 @@ def test_a_source_specific_alias_applies_only_to_that_source() -> None:
 # --- the sandbox league ------------------------------------------------------------------------
 
 
-def test_every_sandbox_spelling_resolves_to_the_right_player() -> None:
-    league = season()
+def test_every_sandbox_spelling_resolves_to_the_right_player(sandbox_season: Season) -> None:
+    league = sandbox_season
     registry = tuple(RegistryPlayer(p.player_id, p.display_name, frozenset({p.team})) for p in league.players)
     spellings = {
         "bdl": [SourceName("bdl", str(p.bdl_id), p.bdl_name, p.team) for p in league.players],
@@ -251,8 +251,8 @@ def test_every_sandbox_spelling_resolves_to_the_right_player() -> None:
     assert kinds["lookup_without_suffix"] >= 1  # dropped "III"s
 
 
-def test_sandbox_play_by_play_short_names_never_pick_the_wrong_teammate() -> None:
-    league = season()
+def test_sandbox_play_by_play_short_names_never_pick_the_wrong_teammate(sandbox_season: Season) -> None:
+    league = sandbox_season
     registry = tuple(RegistryPlayer(p.player_id, p.display_name, frozenset({p.team})) for p in league.players)
     names = [SourceName("nbacom", None, f"{p.first_name[:1]}. {p.last_name}", p.team) for p in league.players]
     matches = resolve_names(registry, names)

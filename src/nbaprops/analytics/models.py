@@ -82,7 +82,8 @@ def _discrepancies(ctx: StepContext) -> int:
             [ctx.start, ctx.end],
         )
         wh.execute(
-            "INSERT INTO data_quality (check_name, game_date, game_id, player_id, detail, severity, recorded_at) "
+            "INSERT INTO data_quality (check_name, game_date, game_id, player_id, detail, severity, "
+            "recorded_at) "
             "SELECT 'box_score_source_discrepancy', d.game_date, d.game_id, p.player_id, "
             "d.player_lookup || ': minutes ' || CAST(d.nbac_minutes AS VARCHAR) || ' vs ' || "
             "CAST(d.bdl_minutes AS VARCHAR) || ', points ' || CAST(d.nbac_pts AS VARCHAR) || ' vs ' || "

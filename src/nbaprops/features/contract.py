@@ -61,7 +61,7 @@ FEATURES: tuple[Feature, ...] = (
     _f("points_avg_last_3", "mean points, last 3 games played", _CACHE, 10.0, "scoring"),
     _f("pts_slope_10g", "OLS slope of points over the last 10 games played (points per game)", _CACHE,
        0.0, "scoring"),
-    _f("pts_vs_season_zscore", "(last-5 mean - season mean) / season std (std >= 1)", _CACHE, 0.0,
+    _f("pts_vs_season_zscore", "(last-5 mean - season mean) / max(season std, 1), >= 2 games", _CACHE, 0.0,
        "scoring"),
     _f("ppm_avg_last_10", "points per minute over the last 10 games played (sum pts / sum min)", _CACHE,
        0.4, "scoring"),
@@ -108,7 +108,7 @@ FEATURES: tuple[Feature, ...] = (
     _f("team_pace", "own team possessions per 48 minutes, last 10 games", _CACHE, 100.0, "team_context"),
     _f("team_off_rating", "own team points per 100 possessions, last 10 games", _CACHE, 112.0,
        "team_context"),
-    _f("team_win_pct", "own team wins / games this season (>= 5 games)", _CACHE, 0.5, "team_context"),
+    _f("team_win_pct", "own team wins / games this season", _CACHE, 0.5, "team_context"),
     _f("injury_risk", "latest pre-tip injury status: available 0, probable 1, questionable 2, "
        "doubtful 3", _CONTEXT, 0.0, "team_context", required=False),
     _f("star_teammates_out", "teammates listed OUT before tip whose last-10 usage >= 25%", _COMPOSITE,

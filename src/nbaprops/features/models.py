@@ -13,6 +13,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# The schema loads before the step registry: steps.py imports raw.tables, which would otherwise
+# start warehouse/__init__ -> schema -> raw.tables while raw.tables is half-imported.
+import nbaprops.warehouse.schema  # noqa: F401
 from nbaprops.features.composite import STAR_USAGE
 from nbaprops.features.contract import FEATURE_VERSION
 from nbaprops.pipeline.steps import Step, StepContext, register, sql_step
@@ -77,7 +80,8 @@ def composite_rows(inputs: pa.Table) -> pa.Table:
     scores = {
         "back_to_back": np.where(np.isnan(days_rest), np.nan, (days_rest == 0).astype(np.float64)),
         "fatigue_score": composite.fatigue_score(
-            days_rest, col("games_in_last_7_days"), col("minutes_load_last_7d"), col("back_to_backs_last_14")),
+            days_rest, col("games_in_last_7_days"), col("minutes_load_last_7d"),
+            col("back_to_backs_last_14")),
         "rest_advantage": composite.rest_advantage(col("team_days_rest"), col("opponent_days_rest")),
         "pace_score": composite.pace_score(col("opponent_pace"), col("league_pace")),
         "shot_zone_mismatch_score": composite.shot_zone_mismatch(

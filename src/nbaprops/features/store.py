@@ -17,6 +17,7 @@ before its date and snapshots before that instant.
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +51,7 @@ def assemble_row(row: dict[str, Any]) -> dict[str, Any]:
     scored: list[float] = []
     for f in FEATURES:
         value = row.get(f.name)
-        if value is not None and value == value:  # NaN is missing too
+        if value is not None and not math.isnan(value):
             out[f.name] = float(value)
             sources[f.name] = {"source": f.source_table, "quality": QUALITY_COMPUTED}
             scored.append(QUALITY_COMPUTED)

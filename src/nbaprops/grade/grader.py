@@ -102,9 +102,7 @@ def grade_range(
         with warehouse.transaction():
             warehouse.merge_arrow("prediction_grades", graded)
             _drop_stale(warehouse, start, end)
-            import pyarrow as pa
-
-            warehouse.merge_arrow("system_daily_performance", pa.Table.from_pylist(report.daily, _daily_schema()))
+            warehouse.merge_arrow("system_daily_performance", _daily_table(report.daily))
         report.graded = graded.num_rows
         report.voided = int(grades.is_void.sum())
         run.rows_out = report.graded
@@ -123,7 +121,9 @@ def _require_complete(warehouse: Warehouse, start: date, end: date, now: datetim
         if v.games and (v.decision != "go" or v.played_games < v.games)
     ]
     if incomplete:
-        raise QualityGateError(f"cannot grade: box scores incomplete for {len(incomplete)} date(s): {incomplete[:5]}")
+        raise QualityGateError(
+            f"cannot grade: box scores incomplete for {len(incomplete)} date(s): {incomplete[:5]}"
+        )
 
 
 def _inputs(warehouse: Warehouse, start: date, end: date) -> pa.Table:
@@ -234,7 +234,7 @@ def _daily_spec_columns() -> tuple[Any, ...]:
     return SYSTEM_DAILY_PERFORMANCE.columns
 
 
-def _daily_schema() -> pa.Schema:
+def _daily_table(rows: list[dict[str, Any]]) -> pa.Table:
     import pyarrow as pa
 
     types = {
@@ -244,7 +244,7 @@ def _daily_schema() -> pa.Schema:
         "FLOAT64": pa.float64(),
         "TIMESTAMP": pa.timestamp("us", tz="UTC"),
     }
-    return pa.schema([(c.name, types[c.type]) for c in _daily_spec_columns()])
+    return pa.Table.from_pylist(rows, pa.schema([(c.name, types[c.type]) for c in _daily_spec_columns()]))
 
 
 def _drop_stale(warehouse: Warehouse, start: date, end: date) -> None:

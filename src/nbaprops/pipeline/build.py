@@ -116,8 +116,10 @@ def build_range(
                     raise QualityGateError(
                         f"step {step.name} wrote 0 rows for {start}..{end} where the schedule has games"
                     )
-            report.steps.append(StepResult(step.name, step.phase, run.rows_out or 0, time.perf_counter() - began))
-        log.info("build.finished", start=start, end=end, steps=len(report.steps), decision=completeness.decision)
+            seconds = time.perf_counter() - began
+            report.steps.append(StepResult(step.name, step.phase, run.rows_out or 0, seconds))
+        log.info("build.finished", start=start, end=end, steps=len(report.steps),
+                 decision=completeness.decision)
         return report
     finally:
         if owned:
@@ -135,4 +137,6 @@ def build_date(
     now: datetime | None = None,
 ) -> BuildReport:
     """Build one day incrementally (earlier days' rows are read, not rebuilt)."""
-    return build_range(target, day, day, alerter=alerter, ledger=ledger, settings=settings, phases=phases, now=now)
+    return build_range(
+        target, day, day, alerter=alerter, ledger=ledger, settings=settings, phases=phases, now=now
+    )

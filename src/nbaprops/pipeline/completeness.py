@@ -34,7 +34,7 @@ STEP = "completeness"
 SQL_FILE = Path(__file__).parent / "sql" / "completeness.sql"
 REGULATION_MINUTES = 240.0
 OVERTIME_MINUTES = 25.0
-MINUTES_TOLERANCE = 2.0
+MINUTES_TOLERANCE = 5.0  # box scores round each player to whole minutes
 _SEVERITY: dict[Decision, int] = {"go": 0, "degraded": 1, "blocked": 2}
 
 
@@ -131,7 +131,10 @@ def _decide(day: date, team_games: list[dict[str, Any]]) -> DateVerdict:
         games.setdefault(str(tg["game_id"]), []).append(tg)
     played = {g: tgs for g, tgs in games.items() if any(t["played"] for t in tgs)}
     with_box = [g for g, tgs in played.items() if all(t["box_source"] for t in tgs)]
-    short = [t for tgs in played.values() for t in tgs if t["box_source"] and not full_minutes(float(t["minutes"]))]
+    short = [
+        t for tgs in played.values() for t in tgs
+        if t["box_source"] and not full_minutes(float(t["minutes"]))
+    ]
     verdict = DateVerdict(
         game_date=day,
         decision="go",

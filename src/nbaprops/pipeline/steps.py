@@ -168,10 +168,13 @@ def sql_step(
             params=extra, date_column=date_column,
         )
 
-    return register(Step(name, phase, inputs, (table,), run, rows_due, description or f"SQL model {sql_file.name}"))
+    described = description or f"SQL model {sql_file.name}"
+    return register(Step(name, phase, inputs, (table,), run, rows_due, described))
 
 
 def _register_ingest() -> None:
+    # The schema first: importing raw.tables on its own would enter the warehouse package mid-way.
+    import nbaprops.warehouse.schema  # noqa: F401
     from nbaprops.raw.tables import RAW_TABLES
 
     register(Step(

@@ -14,10 +14,23 @@ from typing import TYPE_CHECKING
 from nbaprops.errors import ConfigError
 from nbaprops.warehouse.ledger import LedgerEntry, RunLedger, StepRun
 from nbaprops.warehouse.protocol import Capabilities, Params, Warehouse
-from nbaprops.warehouse.schema import TABLES, Column, TableSpec, create_schema, table_spec
+from nbaprops.warehouse.spec import Column, TableSpec
 
 if TYPE_CHECKING:
     from nbaprops.settings import Settings
+    from nbaprops.warehouse.schema import TABLES, create_schema, table_spec
+
+# The schema collects every phase's table modules, and those import ``warehouse.spec`` (and so
+# this package): importing it lazily keeps ``import nbaprops.raw.tables`` free of a cycle.
+_SCHEMA_NAMES = frozenset({"TABLES", "create_schema", "table_spec"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _SCHEMA_NAMES:
+        from nbaprops.warehouse import schema
+
+        return getattr(schema, name)
+    raise AttributeError(f"module 'nbaprops.warehouse' has no attribute {name!r}")
 
 __all__ = [
     "TABLES",

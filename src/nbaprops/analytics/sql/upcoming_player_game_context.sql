@@ -118,7 +118,7 @@ SELECT
   COALESCE(r.minutes_last_7, 0.0) AS minutes_last_7, COALESCE(r.minutes_last_14, 0.0) AS minutes_last_14,
   (SELECT COUNT(*) FROM team_out AS o
     WHERE o.game_id = tg.game_id AND o.team = tg.team AND o.player_lookup != p.player_lookup) AS teammates_out,
-  (SELECT STRING_AGG(o.player_name, ', ' ORDER BY o.player_name NULLS LAST) FROM team_out AS o
+  (SELECT STRING_AGG(o.player_name, ', ' ORDER BY o.player_name) FROM team_out AS o
     WHERE o.game_id = tg.game_id AND o.team = tg.team AND o.player_lookup != p.player_lookup)
     AS teammates_out_names,
   CURRENT_TIMESTAMP() AS built_at

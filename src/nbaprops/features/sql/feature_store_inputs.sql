@@ -6,6 +6,7 @@ WITH targets AS (
     points_line, opening_line, line_movement, team_spread, game_total
   FROM upcoming_player_game_context
   WHERE game_date BETWEEN @start AND @end AND player_id IS NOT NULL
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC NULLS FIRST) = 1
 ),
 book_lines AS (
   -- each book's last points line before tip, for the spread of lines across books
@@ -28,7 +29,8 @@ SELECT
   c.games_played,
   c.points_avg_last_5, c.points_avg_last_10, c.points_avg_season, c.points_std_last_10,
   c.points_avg_last_3, c.pts_slope_10g,
-  IF(c.points_std_season >= 1, (c.points_avg_last_5 - c.points_avg_season) / c.points_std_season, NULL)
+  IF(c.games_played >= 2,
+     (c.points_avg_last_5 - c.points_avg_season) / GREATEST(COALESCE(c.points_std_season, 0), 1), NULL)
     AS pts_vs_season_zscore,
   c.ppm_avg_last_10, c.pct_free_throw,
   c.minutes_avg_last_10, c.minutes_std_last_10,

@@ -6,11 +6,13 @@ WITH targets AS (
   SELECT player_id, game_id, game_date, team, opponent, tip_utc
   FROM upcoming_player_game_context
   WHERE game_date BETWEEN @start AND @end AND player_id IS NOT NULL
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC NULLS FIRST) = 1
 ),
 games AS (
   SELECT player_id, game_date, CAST(minutes AS FLOAT64) AS minutes
   FROM player_game_summary
   WHERE played AND minutes > 0 AND player_id IS NOT NULL AND game_date <= @end
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY player_id, game_id ORDER BY player_lookup ASC NULLS FIRST) = 1
 ),
 flagged AS (
   -- a back-to-back game: the player also played the day before (a property of past games only)

@@ -7,12 +7,14 @@ WITH targets AS (
   SELECT player_id, game_id, game_date, team, opponent, is_home
   FROM upcoming_player_game_context
   WHERE game_date BETWEEN @start AND @end AND player_id IS NOT NULL
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC NULLS FIRST) = 1
 ),
 played AS (
   SELECT player_id, game_date, opponent, CAST(pts AS FLOAT64) AS pts, CAST(minutes AS FLOAT64) AS minutes,
          CAST(ftm AS FLOAT64) AS ftm, usage_rate
   FROM player_game_summary
   WHERE played AND minutes > 0 AND player_id IS NOT NULL AND game_date <= @end
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY player_id, game_id ORDER BY player_lookup ASC NULLS FIRST) = 1
 ),
 timeline AS (
   SELECT player_id, game_date, opponent, pts, minutes, ftm, usage_rate, 1 AS is_game, FALSE AS is_target,
@@ -64,6 +66,7 @@ listed AS (
   SELECT player_id, game_date, IF(played AND minutes > 0, 0.0, 1.0) AS dnp, 1 AS is_game
   FROM player_game_summary
   WHERE player_id IS NOT NULL AND game_date <= @end
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY player_id, game_id ORDER BY player_lookup ASC NULLS FIRST) = 1
   UNION ALL
   SELECT player_id, game_date, NULL, 0 FROM targets
 ),
@@ -75,7 +78,7 @@ listed_keyed AS (
 ),
 dnp AS (
   SELECT player_id, game_date,
-    IF(COUNT(dnp) OVER w >= 3, AVG(dnp) OVER w, NULL) AS dnp_rate_last_10
+    AVG(dnp) OVER w AS dnp_rate_last_10
   FROM listed_keyed
   QUALIFY is_game = 0
   WINDOW w AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING)
@@ -105,7 +108,7 @@ team_context AS (
     COUNT(win) OVER season AS team_games,
     AVG(pace) OVER last10 AS team_pace,
     AVG(off_rating) OVER last10 AS team_off_rating,
-    IF(COUNT(win) OVER season >= 5, AVG(win) OVER season, NULL) AS team_win_pct
+    AVG(win) OVER season AS team_win_pct
   FROM team_keyed
   QUALIFY is_game = 0
   WINDOW

@@ -5,12 +5,14 @@ WITH targets AS (
   SELECT DISTINCT player_id, game_date
   FROM upcoming_player_game_context
   WHERE game_date BETWEEN @start AND @end AND player_id IS NOT NULL
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC NULLS FIRST) = 1
 ),
 timeline AS (
   SELECT player_id, game_date, CAST(fga AS FLOAT64) AS fga, CAST(fgm AS FLOAT64) AS fgm,
          CAST(fg3a AS FLOAT64) AS fg3a, CAST(fg3m AS FLOAT64) AS fg3m, CAST(fta AS FLOAT64) AS fta, 1 AS is_game
   FROM player_game_summary
   WHERE played AND minutes > 0 AND player_id IS NOT NULL AND game_date <= @end
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY player_id, game_id ORDER BY player_lookup ASC NULLS FIRST) = 1
   UNION ALL
   SELECT player_id, game_date, NULL, NULL, NULL, NULL, NULL, 0 FROM targets
 ),

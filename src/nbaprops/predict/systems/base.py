@@ -86,6 +86,7 @@ class TrainableSystem(PredictionSystem, Protocol):
 
 
 SPREAD_FORMAT = 1
+MIN_MEAN = 0.1
 MIN_VARIANCE = 1.0  # points^2: no player-game is predicted tighter than one point of sd
 
 
@@ -127,7 +128,8 @@ class SpreadModel:
 
     def to_dict(self) -> dict[str, float | int]:
         """JSON-ready form."""
-        return {"format": SPREAD_FORMAT, "intercept": self.intercept, "slope": self.slope, "n": self.n_samples}
+        return {"format": SPREAD_FORMAT, "intercept": self.intercept, "slope": self.slope,
+                "n": self.n_samples}
 
     @classmethod
     def from_dict(cls, doc: dict[str, float | int]) -> SpreadModel:
@@ -144,7 +146,7 @@ def holdout_mask(game_dates: NDArray[np.datetime64], fraction: float = 0.2) -> N
     days = np.unique(game_dates)
     if days.size < 2:
         raise ValueError("a time-based holdout needs at least two game dates")
-    first_held = days[max(1, int(round(days.size * (1.0 - fraction))))] if days.size > 2 else days[-1]
+    first_held = days[min(days.size - 1, max(1, round(days.size * (1.0 - fraction))))]
     out: NDArray[np.bool_] = game_dates >= first_held
     return out
 
@@ -155,7 +157,9 @@ def finish(batch: PlayerBatch, mean: FloatArray, spread: SpreadModel) -> SystemO
 
     from nbaprops.predict.distribution import over_probability
 
-    mean = np.clip(np.nan_to_num(mean, nan=0.0), 0.0, None)
+    # A zero mean with a positive sd has no negative binomial (its shape would be 0), so predictions
+    # are floored at a tenth of a point: a player expected to score nothing still can.
+    mean = np.clip(np.nan_to_num(mean, nan=0.0), MIN_MEAN, None)
     sd = spread.sd(mean)
     p_over = over_probability(mean, sd, batch.line) if len(batch) else np.empty(0)
     return SystemOutput(mean=mean, sd=sd, p_over=np.asarray(p_over, dtype=np.float64))
@@ -169,3 +173,26 @@ def fallback_column(batch: PlayerBatch, *names: str) -> FloatArray:
     for name in names:
         out = np.where(np.isnan(out), batch.column(name), out)
     return out
+
+
+def select_rows(batch: PlayerBatch, rows: object) -> PlayerBatch:
+    """A batch of the chosen rows (boolean mask or index array), every aligned array sliced alike."""
+    import numpy as np
+
+    idx = np.asarray(rows)
+    return PlayerBatch(
+        game_dates=batch.game_dates[idx],
+        game_ids=batch.game_ids[idx],
+        player_ids=batch.player_ids[idx],
+        teams=batch.teams[idx],
+        opponents=batch.opponents[idx],
+        feature_names=batch.feature_names,
+        features=batch.features[idx],
+        history_points=batch.history_points[idx],
+        history_minutes=batch.history_minutes[idx],
+        line=batch.line[idx],
+        over_price=batch.over_price[idx],
+        under_price=batch.under_price[idx],
+        actual_points=None if batch.actual_points is None else batch.actual_points[idx],
+        extras={k: v[idx] for k, v in batch.extras.items()},
+    )

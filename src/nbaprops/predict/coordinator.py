@@ -1,0 +1,528 @@
+"""Phase 5's coordinator: select a date's players, load everything once, fan batches out, merge once.
+
+For game date D, ``Coordinator.run`` does, inside one ``run_ledger`` step (``predict``):
+
+1. **Load** the slate in a constant number of queries, whatever the number of players
+   (``SLATE_QUERIES``): the candidates (``upcoming_player_game_context`` joined to D's
+   ``feature_store`` rows of the current ``FEATURE_VERSION``), players listed OUT on the last
+   pre-tip injury report (the context omits them, but their exclusion is still recorded), the
+   line of every candidate, and the last ``HISTORY_GAMES`` games played by every candidate.
+2. **Select**: a candidate is predicted unless it is ``out``, has no feature row
+   (``no_features:missing``), fails the feature quality gate (``no_features:<reason>``), or
+   expects too few minutes without a posted line (``low_minutes``). Every excluded player gets a
+   ``prediction_exclusions`` row with its reason.
+3. **Line**: per player, the highest-priority book of ``settings.odds_bookmakers`` that posted a
+   ``player_points`` line strictly before tip (and before ``as_of`` when given), at that book's
+   latest such snapshot (the line closest to even money if the snapshot holds several). Its book,
+   snapshot time and prices are kept on the row. A player without one is predicted anyway and
+   recommended ``NO_LINE``; there is never a placeholder line.
+4. **Dispatch**: the predictable rows are split into ``PlayerBatch``es of ``batch_size``, recorded
+   in ``prediction_batches`` as ``dispatched`` and published on the bus topic ``predict-batches``.
+   The batch handler runs the ``Worker``, keeps the result under its ``batch_id`` (a second delivery
+   of the same batch replaces the first, never adds to it) and marks the batch ``completed`` or
+   ``failed`` with its attempt count.
+5. **Consolidate** with one ``MERGE`` into ``predictions``, then delete the date's rows left by
+   earlier runs (same for ``prediction_exclusions``), in one transaction: re-running a day replaces
+   its predictions. Batches that never completed fail the step after the completed ones are merged.
+
+With Pub/Sub (see ``pipeline.bus``) the handler runs in the worker service and writes its result to
+a staging table keyed by ``(run_id, batch_id)``; the coordinator consolidates once
+``prediction_batches`` shows every batch finished. The steps above do not change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from nbaprops.dates import now_utc
+from nbaprops.errors import QualityGateError
+from nbaprops.predict.systems.base import HISTORY_GAMES, select_rows
+from nbaprops.predict.worker import (
+    BatchMeta,
+    BatchResult,
+    Worker,
+    decode_batch,
+    encode_batch,
+    take_meta,
+)
+from nbaprops.warehouse.ledger import RunLedger
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+    from numpy.typing import NDArray
+
+    from nbaprops.ops.alerts import Alerter
+    from nbaprops.pipeline.bus import Bus, Message
+    from nbaprops.predict.systems.base import PlayerBatch
+    from nbaprops.warehouse.protocol import Warehouse
+
+log = structlog.get_logger(__name__)
+
+TOPIC = "predict-batches"
+SLATE_QUERIES = 4
+"""Warehouse reads that load a whole slate (candidates, OUT list, lines, history): never more."""
+POINTS_MARKET = "player_points"
+
+
+@dataclass(frozen=True)
+class CoordinatorConfig:
+    """Knobs of one prediction run."""
+
+    batch_size: int = 100
+    min_minutes: float = 10.0  # expected minutes (last-10 average) below which a line is required
+    history_games: int = HISTORY_GAMES
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+
+
+@dataclass(frozen=True)
+class Slate:
+    """Everything phase 5 needs for one date, loaded in ``SLATE_QUERIES`` queries."""
+
+    game_date: date
+    batch: PlayerBatch  # the selected (predictable) players, one row each
+    meta: BatchMeta
+    candidates: int
+    exclusions: list[tuple[str, int, str]]  # (game_id, player_id, reason)
+    unresolved: int  # context rows without a player_id (the identity step alerts on those)
+
+
+@dataclass
+class PredictRun:
+    """The outcome of one run for a date."""
+
+    run_id: str
+    game_date: date
+    candidates: int
+    predicted_players: int
+    prediction_rows: int
+    exclusions: dict[str, int]
+    batches: int
+    failed_batches: list[str] = field(default_factory=list)
+    system_failures: dict[str, int] = field(default_factory=dict)
+
+
+class Coordinator:
+    """Runs phase 5 for a date through a ``Bus``; owns the batch handler it subscribes."""
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        bus: Bus,
+        worker: Worker,
+        *,
+        alerter: Alerter,
+        bookmakers: Sequence[str],
+        config: CoordinatorConfig | None = None,
+    ) -> None:
+        if not bookmakers:
+            raise ValueError("at least one bookmaker is needed to choose lines")
+        self.warehouse = warehouse
+        self.bus = bus
+        self.worker = worker
+        self.alerter = alerter
+        self.bookmakers = tuple(bookmakers)
+        self.config = config or CoordinatorConfig()
+        self._results: dict[str, dict[str, BatchResult]] = {}
+        bus.subscribe(TOPIC, self.handle)
+
+    # --- the run --------------------------------------------------------------------------------
+
+    def run(self, game_date: date, *, as_of: datetime | None = None) -> PredictRun:
+        """Predict ``game_date``; ``as_of`` bounds the odds and injury snapshots used (backtests)."""
+        with RunLedger(self.warehouse).step("predict", game_date=game_date) as step:
+            run_id, created_at = step.run_id, now_utc()
+            slate = load_slate(
+                self.warehouse, game_date, bookmakers=self.bookmakers, config=self.config, as_of=as_of
+            )
+            step.rows_in = slate.candidates
+            self._results[run_id] = {}
+            batch_ids = self._dispatch(run_id, slate, created_at)
+            results = self._results.pop(run_id)
+            outcome = self._consolidate(run_id, slate, results, created_at)
+            outcome.batches = len(batch_ids)
+            outcome.failed_batches = [b for b in batch_ids if b not in results]
+            step.rows_out = outcome.prediction_rows
+            step.details.update(
+                exclusions=outcome.exclusions,
+                batches=outcome.batches,
+                failed_batches=outcome.failed_batches,
+                system_failures=outcome.system_failures,
+                unresolved_players=slate.unresolved,
+            )
+            if outcome.failed_batches:
+                raise QualityGateError(
+                    f"predict {game_date}: {len(outcome.failed_batches)} of {len(batch_ids)} batch(es) "
+                    f"failed ({', '.join(outcome.failed_batches)}); the completed ones were merged"
+                )
+            if slate.candidates == 0:
+                step.skip(f"no scheduled players on {game_date}")
+            else:
+                step.require_rows()
+            log.info("predict.run_done", game_date=game_date, run_id=run_id, rows=outcome.prediction_rows)
+            return outcome
+
+    def _dispatch(self, run_id: str, slate: Slate, created_at: datetime) -> list[str]:
+        import numpy as np
+        import pyarrow as pa
+
+        n = len(slate.batch)
+        size = self.config.batch_size
+        chunks = [np.arange(start, min(start + size, n)) for start in range(0, n, size)]
+        batch_ids = [f"{slate.game_date.isoformat()}-{i:04d}" for i in range(len(chunks))]
+        if not chunks:
+            return []
+        self.warehouse.insert_arrow(
+            "prediction_batches",
+            pa.table({
+                "run_id": [run_id] * len(chunks),
+                "batch_id": batch_ids,
+                "game_date": pa.array([slate.game_date] * len(chunks), type=pa.date32()),
+                "players": pa.array([len(c) for c in chunks], type=pa.int64()),
+                "status": ["dispatched"] * len(chunks),
+                "attempts": pa.array([0] * len(chunks), type=pa.int64()),
+                "dispatched_at": pa.array([created_at] * len(chunks), type=pa.timestamp("us", tz="UTC")),
+            }),
+        )
+        for batch_id, rows in zip(batch_ids, chunks, strict=True):
+            part, part_meta = select_rows(slate.batch, rows), take_meta(slate.meta, rows)
+            message = encode_batch(run_id, batch_id, part, part_meta)
+            self.bus.publish(TOPIC, message, {"run_id": run_id, "batch_id": batch_id})
+        self.bus.flush()
+        return batch_ids
+
+    def handle(self, message: Message) -> None:
+        """The bus handler of ``predict-batches``: run the worker, keep the result, track the batch."""
+        run_id, batch_id, batch, meta = decode_batch(message.data)
+        key = [run_id, batch_id]
+        self.warehouse.execute(
+            "UPDATE prediction_batches SET attempts = attempts + 1 WHERE run_id = ? AND batch_id = ?", key
+        )
+        try:
+            result = self.worker.run(batch_id, batch, meta, run_id=run_id, created_at=now_utc())
+        except Exception as exc:
+            self.warehouse.execute(
+                "UPDATE prediction_batches SET status = 'failed', error = ? "
+                "WHERE run_id = ? AND batch_id = ?",
+                [f"{type(exc).__name__}: {exc}"[:2000], *key],
+            )
+            raise
+        # Keyed by batch: a redelivered batch replaces its earlier result instead of adding rows.
+        self._results.setdefault(run_id, {})[batch_id] = result
+        failures = "; ".join(f"{f.system_id}: {f.kind}" for f in result.failures) or None
+        self.warehouse.execute(
+            "UPDATE prediction_batches SET status = 'completed', completed_at = ?, error = ? "
+            "WHERE run_id = ? AND batch_id = ?",
+            [now_utc(), failures, *key],
+        )
+
+    def _consolidate(
+        self, run_id: str, slate: Slate, results: dict[str, BatchResult], created_at: datetime
+    ) -> PredictRun:
+        import pyarrow as pa
+
+        tables = [r.predictions for r in results.values() if r.predictions.num_rows]
+        predictions = pa.concat_tables(tables) if tables else None
+        excluded: dict[tuple[str, int], str] = {}
+        worker_excluded = (e for r in results.values() for e in r.exclusions)
+        for game_id, player_id, reason in [*slate.exclusions, *worker_excluded]:
+            excluded.setdefault((game_id, player_id), reason)
+        exclusions = pa.table({
+            "game_date": pa.array([slate.game_date] * len(excluded), type=pa.date32()),
+            "game_id": pa.array([k[0] for k in excluded], type=pa.string()),
+            "player_id": pa.array([k[1] for k in excluded], type=pa.int64()),
+            "reason": pa.array(list(excluded.values()), type=pa.string()),
+            "run_id": pa.array([run_id] * len(excluded), type=pa.string()),
+            "recorded_at": pa.array([created_at] * len(excluded), type=pa.timestamp("us", tz="UTC")),
+        })
+        stale = [slate.game_date, run_id]
+        with self.warehouse.transaction():
+            if predictions is not None:
+                self.warehouse.merge_arrow("predictions", predictions)
+            self.warehouse.execute("DELETE FROM predictions WHERE game_date = ? AND run_id <> ?", stale)
+            if excluded:
+                self.warehouse.merge_arrow("prediction_exclusions", exclusions)
+            self.warehouse.execute(
+                "DELETE FROM prediction_exclusions WHERE game_date = ? AND run_id <> ?", stale
+            )
+        predicted = set() if predictions is None else set(predictions.column("player_id").to_pylist())
+        return PredictRun(
+            run_id=run_id,
+            game_date=slate.game_date,
+            candidates=slate.candidates,
+            predicted_players=len(predicted),
+            prediction_rows=0 if predictions is None else predictions.num_rows,
+            exclusions=dict(Counter(excluded.values())),
+            batches=0,
+            system_failures=dict(Counter(f.system_id for r in results.values() for f in r.failures)),
+        )
+
+
+# --- loading a slate ------------------------------------------------------------------------------
+
+
+def _candidates_sql() -> str:
+    from nbaprops.features.contract import FEATURE_NAMES
+
+    features = ", ".join(f'f."{name}"' for name in FEATURE_NAMES)
+    return f"""
+SELECT c.game_id, c.player_id, c.player_lookup, c.team, c.opponent, c.injury_status,
+       f.player_id IS NOT NULL AS has_features, f.predictable, f.unpredictable_reason,
+       f.quality_score, {features}
+FROM upcoming_player_game_context AS c
+LEFT JOIN feature_store AS f
+  ON f.player_id = c.player_id AND f.game_date = c.game_date AND f.feature_version = ?
+WHERE c.game_date = ?
+QUALIFY ROW_NUMBER() OVER (
+  PARTITION BY c.game_id, c.player_id, CASE WHEN c.player_id IS NULL THEN c.player_lookup END
+  ORDER BY c.player_lookup) = 1
+ORDER BY c.game_id, c.player_id
+"""  # noqa: S608 - feature names come from the contract, values are bound
+
+
+_OUT_SQL = """
+SELECT game_id, player_id FROM (
+  SELECT COALESCE(i.game_id, t.game_id) AS game_id, i.player_id, i.status,
+         ROW_NUMBER() OVER (PARTITION BY i.player_id ORDER BY i.snapshot_at DESC) AS rn
+  FROM raw_nbac_injury_report AS i
+  LEFT JOIN (SELECT DISTINCT game_id, team FROM upcoming_player_game_context WHERE game_date = ?) AS t
+    ON t.team = i.team
+  WHERE i.game_date = ? AND i.player_id IS NOT NULL
+    AND (i.tip_utc IS NULL OR i.snapshot_at < i.tip_utc)
+    AND (CAST(? AS TIMESTAMP) IS NULL OR i.snapshot_at <= CAST(? AS TIMESTAMP))
+) AS latest
+WHERE rn = 1 AND UPPER(status) = 'OUT' AND game_id IS NOT NULL
+"""
+
+
+def _lines_sql(books: int) -> str:
+    placeholders = ", ".join("?" for _ in range(books))
+    rank = " ".join(f"WHEN ? THEN {i}" for i in range(books))
+    return f"""
+SELECT c.game_id, c.player_id, p.point, p.book, p.snapshot_at, p.over_price, p.under_price
+FROM upcoming_player_game_context AS c
+JOIN raw_oddsa_player_props AS p
+  ON p.game_date = c.game_date AND p.player_lookup = c.player_lookup
+ AND (p.game_id IS NULL OR p.game_id = c.game_id)
+WHERE c.game_date = ? AND c.player_id IS NOT NULL AND p.market = ?
+  AND p.snapshot_at < p.commence_time
+  AND (c.tip_utc IS NULL OR p.snapshot_at < c.tip_utc)
+  AND (CAST(? AS TIMESTAMP) IS NULL OR p.snapshot_at <= CAST(? AS TIMESTAMP))
+  AND p.book IN ({placeholders})
+QUALIFY ROW_NUMBER() OVER (
+  PARTITION BY c.game_id, c.player_id
+  ORDER BY CASE p.book {rank} END, p.snapshot_at DESC,
+           ABS(COALESCE(p.over_no_vig, 0.5) - 0.5), p.point) = 1
+"""  # noqa: S608 - only placeholders are formatted in
+
+
+_HISTORY_SQL = """
+SELECT h.player_id, h.pts, h.minutes,
+       ROW_NUMBER() OVER (PARTITION BY h.player_id ORDER BY h.game_date DESC, h.game_id DESC) AS rn
+FROM player_game_summary AS h
+WHERE h.player_id IN (
+    SELECT player_id FROM upcoming_player_game_context WHERE game_date = ? AND player_id IS NOT NULL)
+  AND h.game_date < ? AND h.played AND h.pts IS NOT NULL
+QUALIFY rn <= ?
+"""
+
+
+def load_slate(
+    warehouse: Warehouse,
+    game_date: date,
+    *,
+    bookmakers: Sequence[str],
+    config: CoordinatorConfig | None = None,
+    as_of: datetime | None = None,
+) -> Slate:
+    """Load and select a date's players in ``SLATE_QUERIES`` warehouse reads."""
+    import numpy as np
+
+    from nbaprops.features.contract import FEATURE_NAMES, FEATURE_VERSION
+
+    cfg = config or CoordinatorConfig()
+    books = list(bookmakers)
+    cand = warehouse.query_arrow(_candidates_sql(), [FEATURE_VERSION, game_date])
+    out_rows = warehouse.query_rows(_OUT_SQL, [game_date, game_date, as_of, as_of])
+    lines = warehouse.query_arrow(
+        _lines_sql(len(books)), [game_date, POINTS_MARKET, as_of, as_of, *books, *books]
+    )
+    history = warehouse.query_arrow(_HISTORY_SQL, [game_date, game_date, cfg.history_games])
+
+    resolved = _bools(cand.column("player_id").is_valid())
+    unresolved = int((~resolved).sum())
+    cand = cand.filter(resolved) if unresolved else cand
+    n = cand.num_rows
+    game_ids = _strings(cand, "game_id")
+    player_ids = cand.column("player_id").to_numpy().astype(np.int64)
+    features = np.column_stack([_floats(cand, name) for name in FEATURE_NAMES]) if n else np.empty(
+        (0, len(FEATURE_NAMES))
+    )
+
+    line, over, under, book, snap = _attach_lines(lines, game_ids, player_ids)
+    has_line = np.isfinite(line)
+    minutes = features[:, FEATURE_NAMES.index("minutes_avg_last_10")]
+    status = np.char.upper(_strings(cand, "injury_status"))
+    has_features = _bools(cand.column("has_features"))
+    predictable = _bools(cand.column("predictable"))
+    why = _strings(cand, "unpredictable_reason")
+
+    reasons = np.full(n, "", dtype=object)
+    low = ~has_line & ~(np.nan_to_num(minutes, nan=0.0) >= cfg.min_minutes)
+    reasons[low] = "low_minutes"
+    gate = has_features & ~predictable
+    reasons[gate] = np.char.add("no_features:", np.where(why[gate] == "", "unpredictable", why[gate]))
+    reasons[~has_features] = "no_features:missing"
+    reasons[status == "OUT"] = "out"
+    exclusions = [
+        (str(game_ids[i]), int(player_ids[i]), str(reasons[i])) for i in np.flatnonzero(reasons != "")
+    ]
+    seen = {(g, p) for g, p in zip(game_ids.tolist(), player_ids.tolist(), strict=True)}
+    exclusions += [(str(g), int(p), "out") for g, p in out_rows if (str(g), int(p)) not in seen]
+    keep = np.flatnonzero(reasons == "")
+
+    batch = _player_batch(
+        game_date, cand, keep, features, history, history_games=cfg.history_games, prices=(line, over, under)
+    )
+    quality = cand.column("quality_score").to_pylist()
+    meta = BatchMeta(
+        line_book=[book[i] for i in keep],
+        line_snapshot_us=[snap[i] for i in keep],
+        feature_quality=[quality[i] for i in keep],
+        out=[False] * len(keep),
+        feature_version=FEATURE_VERSION,
+    )
+    log.info(
+        "predict.slate_loaded",
+        game_date=game_date,
+        candidates=n,
+        selected=len(keep),
+        excluded=len(exclusions),
+        with_line=int(has_line[keep].sum()),
+        unresolved=unresolved,
+    )
+    return Slate(game_date, batch, meta, n, exclusions, unresolved)
+
+
+def _attach_lines(
+    lines: pa.Table, game_ids: NDArray[np.str_], player_ids: NDArray[np.int64]
+) -> tuple[
+    NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], list[str | None], list[int | None]
+]:
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(player_ids)
+    line, over, under = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    book: list[str | None] = [None] * n
+    snap: list[int | None] = [None] * n
+    row_of = {(g, p): i for i, (g, p) in enumerate(zip(game_ids.tolist(), player_ids.tolist(), strict=True))}
+    snaps = lines.column("snapshot_at").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_pylist()
+    for j, (g, p, point, b, o, u) in enumerate(zip(
+        lines.column("game_id").to_pylist(), lines.column("player_id").to_pylist(),
+        lines.column("point").to_pylist(), lines.column("book").to_pylist(),
+        lines.column("over_price").to_pylist(), lines.column("under_price").to_pylist(), strict=True,
+    )):
+        i = row_of.get((g, p))
+        if i is None:
+            continue
+        line[i] = point
+        over[i] = np.nan if o is None else o
+        under[i] = np.nan if u is None else u
+        book[i], snap[i] = b, snaps[j]
+    return line, over, under, book, snap
+
+
+def _player_batch(
+    game_date: date,
+    cand: pa.Table,
+    keep: NDArray[np.intp],
+    features: NDArray[np.float64],
+    history: pa.Table,
+    *,
+    history_games: int,
+    prices: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+) -> PlayerBatch:
+    import numpy as np
+
+    line, over, under = prices
+
+    from nbaprops.features.contract import FEATURE_NAMES
+    from nbaprops.predict.systems.base import PlayerBatch
+
+    player_ids = cand.column("player_id").to_numpy().astype(np.int64)[keep]
+    m = len(keep)
+    points = np.full((m, history_games), np.nan)
+    minutes = np.full((m, history_games), np.nan)
+    if m and history.num_rows:
+        # Scatter each history row to (its player's row, its recency rank) in one vectorized step.
+        h_player = history.column("player_id").to_numpy().astype(np.int64)
+        h_rank = history.column("rn").to_numpy().astype(np.int64) - 1
+        sorter = np.argsort(player_ids, kind="stable")
+        pos = np.searchsorted(player_ids, h_player, sorter=sorter)
+        pos = np.clip(pos, 0, m - 1)
+        rows = sorter[pos]
+        hit = player_ids[rows] == h_player
+        points[rows[hit], h_rank[hit]] = _floats(history, "pts")[hit]
+        minutes[rows[hit], h_rank[hit]] = _floats(history, "minutes")[hit]
+    return PlayerBatch(
+        game_dates=np.full(m, np.datetime64(game_date.isoformat(), "D")),
+        game_ids=_strings(cand, "game_id")[keep],
+        player_ids=player_ids,
+        teams=_strings(cand, "team")[keep],
+        opponents=_strings(cand, "opponent")[keep],
+        feature_names=FEATURE_NAMES,
+        features=features[keep],
+        history_points=points,
+        history_minutes=minutes,
+        line=line[keep],
+        over_price=over[keep],
+        under_price=under[keep],
+    )
+
+
+def _floats(table: pa.Table, name: str) -> NDArray[np.float64]:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = table.column(name).cast(pa.float64())
+    out: NDArray[np.float64] = np.asarray(pc.fill_null(column, np.nan).to_numpy(), dtype=np.float64)
+    return out
+
+
+def _strings(table: pa.Table, name: str) -> NDArray[np.str_]:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = pc.fill_null(table.column(name).cast(pa.string()), "")
+    if not table.num_rows:
+        return np.array([], dtype=str)
+    out: NDArray[np.str_] = np.asarray(column.to_pylist(), dtype=str)
+    return out
+
+
+def _bools(column: Any) -> NDArray[np.bool_]:
+    import numpy as np
+    import pyarrow.compute as pc
+
+    out: NDArray[np.bool_] = np.asarray(pc.fill_null(column, False).to_pylist(), dtype=bool)
+    return out
+
+
+def describe(run: PredictRun) -> dict[str, Any]:
+    """A JSON-ready summary of a run (what ``nbaprops predict --json`` prints)."""
+    doc = dict(vars(run))
+    doc["game_date"] = run.game_date.isoformat()
+    return json.loads(json.dumps(doc, default=str))  # type: ignore[no-any-return]

@@ -1,0 +1,156 @@
+"""``ensemble``: a non-negative blend of the other systems, weighted by recent out-of-sample accuracy.
+
+Weights are learned, never set: on the latest ``window_days`` of the components' out-of-sample
+predictions (from the inner walk-forward of training, passed in ``batch.extras`` as
+``mean:<system_id>``), they solve non-negative least squares ``min ||A w - y||, w >= 0`` where the
+columns of ``A`` are the components' predicted means and ``y`` the actual points, and are then
+scaled to sum to one (so the blend stays on the points scale). With at most a handful of components
+NNLS is solved exactly by trying every subset of active columns and keeping the best feasible
+solution. The spread is learned from the residuals of the blended mean on the same rows.
+
+At prediction time the components' means come from ``batch.extras`` (the worker has just run them;
+``combine`` takes their ``SystemOutput``s directly) or, when the ensemble has been bound to the
+component systems (``bind``), by running them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from nbaprops.errors import PayloadError
+from nbaprops.predict.systems.base import PlayerBatch, PredictionSystem, SpreadModel, SystemOutput, finish
+
+if TYPE_CHECKING:
+    from nbaprops.predict.systems.base import FloatArray
+
+COMPONENTS: tuple[str, ...] = ("moving_average", "zone_matchup", "similarity", "gbm")
+DEFAULT_WINDOW_DAYS = 28
+
+
+def mean_key(system_id: str) -> str:
+    """The ``PlayerBatch.extras`` key holding a component's predicted mean."""
+    return f"mean:{system_id}"
+
+
+def nnls(a: FloatArray, y: FloatArray) -> FloatArray:
+    """Exact non-negative least squares for a few columns (every active set is tried)."""
+    import numpy as np
+
+    k = a.shape[1]
+    best, best_loss = np.zeros(k), float(np.sum(y * y))
+    for size in range(1, k + 1):
+        for cols in itertools.combinations(range(k), size):
+            sub = a[:, cols]
+            coef, *_ = np.linalg.lstsq(sub, y, rcond=None)
+            if (coef < 0).any():
+                continue
+            loss = float(np.sum((sub @ coef - y) ** 2))
+            if loss < best_loss:
+                best, best_loss = np.zeros(k), loss
+                best[list(cols)] = coef
+    return best
+
+
+class EnsembleSystem:
+    """Blend of component systems with NNLS weights learned on recent out-of-sample predictions."""
+
+    system_id = "ensemble"
+
+    def __init__(
+        self,
+        components: tuple[str, ...] = COMPONENTS,
+        weights: tuple[float, ...] | None = None,
+        spread: SpreadModel | None = None,
+        window_days: int = DEFAULT_WINDOW_DAYS,
+    ) -> None:
+        self.components = components
+        self.weights = weights
+        self.spread = spread
+        self.window_days = window_days
+        self.bound: dict[str, PredictionSystem] = {}
+
+    def bind(self, systems: Mapping[str, PredictionSystem]) -> EnsembleSystem:
+        """Attach the component systems so that ``predict`` can run them itself."""
+        missing = [c for c in self.components if c not in systems]
+        if missing:
+            raise ValueError(f"ensemble components missing: {missing}")
+        self.bound = {c: systems[c] for c in self.components}
+        return self
+
+    def fit(self, batch: PlayerBatch, *, as_of: date) -> dict[str, float]:
+        """Learn the weights and spread from the components' out-of-sample means in ``batch.extras``."""
+        import numpy as np
+
+        y = batch.actual_points
+        if y is None:
+            raise ValueError("fit needs actual_points")
+        start = np.datetime64(as_of - timedelta(days=self.window_days))
+        recent = (batch.game_dates >= start) & (batch.game_dates < np.datetime64(as_of))
+        a = self._matrix(batch)[recent]
+        ok = np.isfinite(a).all(axis=1) & np.isfinite(y[recent])
+        a, target = a[ok], y[recent][ok]
+        if target.size < 2 * len(self.components):
+            raise ValueError(f"too few out-of-sample rows to weigh the ensemble: {target.size}")
+        raw = nnls(a, target)
+        self.weights = tuple(float(w) for w in raw / raw.sum())
+        blended = a @ np.asarray(self.weights)
+        self.spread = SpreadModel.fit(blended, target)
+        metrics = {"rows": float(target.size), "mae": float(np.mean(np.abs(blended - target)))}
+        metrics.update({f"weight_{c}": w for c, w in zip(self.components, self.weights, strict=True)})
+        return metrics
+
+    def _matrix(self, batch: PlayerBatch) -> FloatArray:
+        import numpy as np
+
+        missing = [c for c in self.components if mean_key(c) not in batch.extras]
+        if missing:
+            raise ValueError(f"batch lacks the component means {missing}")
+        return np.column_stack([batch.extras[mean_key(c)] for c in self.components])
+
+    def combine(self, batch: PlayerBatch, outputs: Mapping[str, SystemOutput]) -> SystemOutput:
+        """The blend of components' outputs already computed for ``batch``."""
+        import numpy as np
+
+        if self.weights is None or self.spread is None:
+            raise ValueError("ensemble is not fitted")
+        mean = np.column_stack([outputs[c].mean for c in self.components]) @ np.asarray(self.weights)
+        return finish(batch, mean, self.spread)
+
+    def predict(self, batch: PlayerBatch) -> SystemOutput:
+        """Blend the component means found in ``batch.extras``, else run the bound components."""
+        if all(mean_key(c) in batch.extras for c in self.components):
+            import numpy as np
+
+            if self.weights is None or self.spread is None:
+                raise ValueError("ensemble is not fitted")
+            return finish(batch, self._matrix(batch) @ np.asarray(self.weights), self.spread)
+        if not self.bound:
+            raise ValueError("ensemble needs component means in batch.extras or bound component systems")
+        return self.combine(batch, {c: s.predict(batch) for c, s in self.bound.items()})
+
+    def to_bytes(self) -> bytes:
+        """Components, weights and spread as JSON."""
+        if self.weights is None or self.spread is None:
+            raise ValueError("ensemble is not fitted")
+        doc = {"system_id": self.system_id, "components": list(self.components), "weights": self.weights,
+               "window_days": self.window_days, "spread": self.spread.to_dict()}
+        return json.dumps(doc).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> EnsembleSystem:
+        """Rebuild from ``to_bytes``; ``PayloadError`` when damaged."""
+        try:
+            doc = json.loads(data)
+            components = tuple(str(c) for c in doc["components"])
+            weights = tuple(float(w) for w in doc["weights"])
+            spread = SpreadModel.from_dict(doc["spread"])
+            window_days = int(doc["window_days"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PayloadError(f"damaged ensemble model: {exc}") from exc
+        if len(components) != len(weights):
+            raise PayloadError("damaged ensemble model: one weight per component is required")
+        return cls(components, weights, spread, window_days)

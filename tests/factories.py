@@ -1,0 +1,84 @@
+"""Test factories shared across test modules.
+
+``season_warehouse()`` builds the raw tables of the first ``DAYS`` game dates of the default
+sandbox season the real way (archive -> lake -> ingest -> identity step) once per test session
+and saves them as a DuckDB file; ``open_season_copy(tmp)`` hands each caller its own copy, so
+tests can build and tamper freely (~30 s once, then a file copy).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbaprops.sandbox.model import Season
+    from nbaprops.warehouse.duckdb import DuckDBWarehouse
+
+DAYS = 10
+
+
+@dataclass(frozen=True)
+class SeasonWarehouse:
+    """A saved warehouse with raw tables for ``start``..``end`` and the season they came from."""
+
+    path: Path
+    lake_root: Path
+    season: Season
+    start: date
+    end: date
+
+
+@cache
+def sandbox_season() -> Season:
+    """The default sandbox season (seed 2025, 2025-26), generated once per process."""
+    from nbaprops.sandbox.simulator import generate_season
+
+    return generate_season(2025, "2025-26")
+
+
+@cache
+def season_warehouse(days: int = DAYS) -> SeasonWarehouse:
+    """Raw tables of the season's first ``days`` calendar days, built once per process."""
+    from fsspec.implementations.local import LocalFileSystem
+
+    from nbaprops.lake import FsspecLake
+    from nbaprops.ops.alerts import Alerter
+    from nbaprops.raw.ingest import ingest_from_dir
+    from nbaprops.raw.resolve import resolve_identities
+    from nbaprops.sandbox.archive import write_archive
+    from nbaprops.settings import load_settings
+    from nbaprops.warehouse import create_schema
+    from nbaprops.warehouse.duckdb import DuckDBWarehouse
+
+    season = sandbox_season()
+    start = season.first_date
+    end = start + timedelta(days=days - 1)
+    root = Path(tempfile.mkdtemp(prefix="nbaprops-season-"))
+    lake_root = root / "lake"
+    write_archive(season, FsspecLake(LocalFileSystem(), lake_root.as_posix()), start=start, end=end)
+    path = root / "raw.duckdb"
+    with DuckDBWarehouse(str(path), query_timeout_s=120) as warehouse:
+        create_schema(warehouse)
+        alerter = Alerter(warehouse)
+        ingest_from_dir(load_settings(), lake_root, warehouse=warehouse, alerter=alerter)
+        resolve_identities(warehouse, alerter)
+    return SeasonWarehouse(path, lake_root, season, start, end)
+
+
+def open_season_copy(directory: Path, days: int = DAYS) -> DuckDBWarehouse:
+    """A private, writable copy of the session's season warehouse (schema up to date)."""
+    from nbaprops.warehouse import create_schema
+    from nbaprops.warehouse.duckdb import DuckDBWarehouse
+
+    source = season_warehouse(days)
+    target = directory / "season.duckdb"
+    shutil.copyfile(source.path, target)
+    warehouse = DuckDBWarehouse(str(target), query_timeout_s=120)
+    create_schema(warehouse)
+    return warehouse

@@ -1,0 +1,112 @@
+"""Backfill over the loopback sandbox: scrape -> ingest per date, one build, resumable after Ctrl-C."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from nbaprops.pipeline.backfill import BackfillReport, backfill_range, sandbox_moments
+from nbaprops.settings import load_settings
+
+
+@dataclass
+class Scenario:
+    days: list[date]
+    interrupted: bool
+    after_interrupt: set[tuple[date, str]]
+    resumed: BackfillReport
+    again: BackfillReport
+    scrape_steps_per_run: list[int]
+    summary_rows: int
+    backfill_statuses: list[str]
+
+
+def _scrape_steps(warehouse: Any) -> int:
+    return int(warehouse.query_rows("SELECT count(*) FROM run_ledger WHERE step LIKE 'scrape.%'")[0][0])
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+    """Backfill two dates, Ctrl-C during the second date's ingest, re-run twice."""
+    from nbaprops.http import HttpClient
+    from nbaprops.lake import open_lake
+    from nbaprops.ops.alerts import Alerter
+    from nbaprops.pipeline.sandbox_session import sandbox_session
+    from nbaprops.raw import ingest
+    from nbaprops.sandbox.simulator import generate_season
+    from nbaprops.warehouse import create_schema, open_warehouse
+    from nbaprops.warehouse.ledger import RunLedger
+
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("backfill"), log_level="ERROR")
+    season = generate_season(settings.sandbox_seed, settings.sandbox_season)
+    days = [season.first_date, season.first_date + timedelta(days=1)]
+    real_ingest = ingest.ingest_date
+
+    def ctrl_c_on_second_day(settings: Any, day: date, **kwargs: Any) -> Any:
+        if day == days[1]:
+            raise KeyboardInterrupt
+        return real_ingest(settings, day, **kwargs)
+
+    with sandbox_session(settings, day=days[0]) as session, HttpClient.from_settings(session.settings) as http:
+        warehouse = open_warehouse(session.settings)
+        create_schema(warehouse)
+        lake = open_lake(session.settings)
+
+        def run() -> BackfillReport:
+            return backfill_range(
+                session.settings, days[0], days[-1], warehouse=warehouse, lake=lake, http=http,
+                alerter=Alerter(warehouse), moments=sandbox_moments, set_clock=session.clock.set,
+            )
+
+        scrapes = []
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(ingest, "ingest_date", ctrl_c_on_second_day)
+            try:
+                run()
+                interrupted = False
+            except KeyboardInterrupt:
+                interrupted = True
+        scrapes.append(_scrape_steps(warehouse))
+        after = {(d, s) for d, s in warehouse.query_rows("SELECT game_date, stage FROM backfill_progress")}
+        resumed = run()
+        scrapes.append(_scrape_steps(warehouse))
+        again = run()
+        scrapes.append(_scrape_steps(warehouse))
+        summary_rows = warehouse.row_count("player_game_summary")
+        statuses = [e.status for e in reversed(RunLedger(warehouse).recent("backfill"))]
+        warehouse.close()
+    yield Scenario(days, interrupted, after, resumed, again, scrapes, summary_rows, statuses)
+
+
+def test_an_interrupted_run_keeps_only_the_stages_that_finished(scenario: Scenario) -> None:
+    d1, d2 = scenario.days
+    assert scenario.interrupted
+    assert scenario.after_interrupt == {(d1, "scrape"), (d1, "ingest"), (d2, "scrape")}
+    assert scenario.backfill_statuses[0] == "failed"
+
+
+def test_the_rerun_does_only_the_rest_then_builds(scenario: Scenario) -> None:
+    d1, d2 = scenario.days
+    assert scenario.resumed.skipped == [(d1, "scrape"), (d1, "ingest"), (d2, "scrape")]
+    assert scenario.resumed.ran == [(d2, "ingest"), (d1, "build"), (d2, "build")]
+    assert scenario.scrape_steps_per_run[1] == scenario.scrape_steps_per_run[0]  # nothing scraped again
+    assert scenario.summary_rows > 0
+    assert scenario.backfill_statuses[1:] == ["success", "success"]
+
+
+def test_a_finished_range_is_not_done_twice(scenario: Scenario) -> None:
+    assert scenario.again.ran == []
+    assert len(scenario.again.skipped) == 6
+    assert scenario.scrape_steps_per_run[2] == scenario.scrape_steps_per_run[1]
+
+
+def test_each_date_is_scraped_before_tip_and_after_the_games() -> None:
+    from nbaprops.dates import EASTERN
+
+    morning, next_morning = sandbox_moments(date(2026, 1, 15))
+    assert morning.astimezone(EASTERN).isoformat() == "2026-01-15T11:00:00-05:00"
+    assert next_morning.astimezone(EASTERN).isoformat() == "2026-01-16T06:00:00-05:00"

@@ -1,0 +1,333 @@
+"""The phase-5 coordinator on a real DuckDB warehouse filled with a small slate.
+
+The slate is written straight into the tables the coordinator reads (context, feature store,
+game summaries, odds and injury snapshots), so each test states exactly which player should end up
+where and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+
+from nbaprops.errors import QualityGateError
+from nbaprops.features.contract import FEATURE_NAMES, FEATURE_VERSION
+from nbaprops.ops.alerts import Alerter
+from nbaprops.pipeline.bus import Bus, Handler, InProcessBus
+from nbaprops.predict.coordinator import SLATE_QUERIES, Coordinator, CoordinatorConfig, load_slate
+from nbaprops.predict.systems.base import PlayerBatch, SpreadModel, SystemOutput
+from nbaprops.predict.systems.moving_average import MovingAverageSystem
+from nbaprops.predict.worker import SystemModel, Worker
+from nbaprops.warehouse import create_schema
+from nbaprops.warehouse.duckdb import DuckDBWarehouse
+
+DAY = date(2025, 11, 1)
+TIP = datetime(2025, 11, 1, 23, 30, tzinfo=UTC)
+BOOKS = ("draftkings", "fanduel", "betmgm")
+GAME = "0022500101"
+
+
+@dataclass
+class P:
+    """One player of the test slate."""
+
+    pid: int
+    minutes: float = 30.0
+    status: str | None = None
+    features: bool = True
+    predictable: bool = True
+    why: str | None = None
+    history: int = 8
+    in_context: bool = True
+    props: list[tuple[str, datetime, float]] = field(default_factory=list)  # (book, snapshot, line)
+    report_out: bool = False
+
+    @property
+    def lookup(self) -> str:
+        return f"player{self.pid}"
+
+
+def fill(wh: DuckDBWarehouse, players: list[P], day: date = DAY, game_id: str = GAME) -> None:
+    tip = TIP + (day - DAY)
+    built = tip - timedelta(hours=10)
+    for i, p in enumerate(players):
+        team, opp = ("BOS", "NYK") if i % 2 == 0 else ("NYK", "BOS")
+        if p.in_context:
+            wh.execute(
+                "INSERT INTO upcoming_player_game_context (game_date, game_id, tip_utc, player_lookup, "
+                "player_id, team, opponent, is_home, injury_status, built_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [day, game_id, tip, p.lookup, p.pid, team, opp, team == "BOS", p.status, built],
+            )
+        if p.features:
+            values = {name: 1.0 for name in FEATURE_NAMES}
+            values.update(minutes_avg_last_10=p.minutes, points_avg_last_10=10.0 + p.pid % 20,
+                          points_avg_season=11.0 + p.pid % 20, back_to_back=0.0)
+            cols = ", ".join(f'"{n}"' for n in FEATURE_NAMES)
+            wh.execute(
+                f"INSERT INTO feature_store (player_id, game_date, feature_version, game_id, team, opponent, "
+                f"as_of, quality_score, defaulted_required_count, predictable, unpredictable_reason, "
+                f"feature_sources, {cols}) VALUES ({', '.join('?' * (12 + len(FEATURE_NAMES)))})",
+                [p.pid, day, FEATURE_VERSION, game_id, team, opp, built, 0.95, 0, p.predictable, p.why, "{}",
+                 *[values[n] for n in FEATURE_NAMES]],
+            )
+        for k in range(p.history):
+            played_on = day - timedelta(days=2 * (k + 1))
+            wh.execute(
+                "INSERT INTO player_game_summary (game_date, game_id, player_lookup, player_id, team, "
+                "opponent, is_home, played, minutes, pts, source, built_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [played_on, f"h{played_on:%m%d}{p.pid}", p.lookup, p.pid, team, opp, True, True, 30.0,
+                 float(k + p.pid % 7), "nbacom", built],
+            )
+        for book, snapshot, point in p.props:
+            wh.execute(
+                "INSERT INTO raw_oddsa_player_props (snapshot_at, event_id, commence_time, game_date, book, "
+                "market, player_lookup, point, over_price, under_price, over_no_vig, source_file, "
+                "payload_sha256, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [snapshot, "ev1", tip, day, book, "player_points", p.lookup, point, -110, -110, 0.5,
+                 "odds.json", "sha", built],
+            )
+        if p.report_out:
+            wh.execute(
+                "INSERT INTO raw_nbac_injury_report (snapshot_at, game_date, game_id, tip_utc, matchup, team, "
+                "player_id, player_lookup, status, source_file, payload_sha256, loaded_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [tip - timedelta(hours=2), day, game_id, tip, "NYK@BOS", team, p.pid, p.lookup, "Out",
+                 "report.pdf", "sha", built],
+            )
+
+
+def line(hours_before_tip: float, book: str = "draftkings", point: float = 20.5) -> tuple[str, datetime, float]:
+    return (book, TIP - timedelta(hours=hours_before_tip), point)
+
+
+class LastTen:
+    """A deterministic system: the last-10 average, sd 6."""
+
+    system_id = "last_ten"
+
+    def predict(self, batch: PlayerBatch) -> SystemOutput:
+        n = len(batch)
+        return SystemOutput(batch.column("points_avg_last_10").copy(), np.full(n, 6.0), np.full(n, np.nan))
+
+
+def models() -> list[SystemModel]:
+    return [SystemModel(LastTen(), "lt1"),
+            SystemModel(MovingAverageSystem(SpreadModel(20.0, 0.5, 100)), "ma1")]
+
+
+@pytest.fixture
+def wh() -> Iterator[DuckDBWarehouse]:
+    warehouse = DuckDBWarehouse(":memory:", query_timeout_s=60)
+    create_schema(warehouse)
+    yield warehouse
+    warehouse.close()
+
+
+def coordinator(wh: Any, bus: Bus | None = None, batch_size: int = 3, **worker_kw: Any) -> Coordinator:
+    alerter = Alerter(wh)
+    worker = Worker(worker_kw.pop("models", None) or models(), alerter=alerter, **worker_kw)
+    return Coordinator(wh, bus or InProcessBus(alerter=alerter), worker, alerter=alerter, bookmakers=BOOKS,
+                       config=CoordinatorConfig(batch_size=batch_size))
+
+
+def exclusions(wh: DuckDBWarehouse) -> dict[int, str]:
+    return dict(wh.query_rows("SELECT player_id, reason FROM prediction_exclusions"))  # type: ignore[arg-type]
+
+
+def predicted(wh: DuckDBWarehouse) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    for pid, system in wh.query_rows("SELECT player_id, system_id FROM predictions"):
+        out.setdefault(pid, set()).add(system)
+    return out
+
+
+SLATE = [
+    P(1, props=[line(3)]),
+    P(2, status="Out", props=[line(3)]),
+    P(3, in_context=False, features=False, history=0, report_out=True),
+    P(4, features=False),
+    P(5, predictable=False, why="defaulted_required:4"),
+    P(6, minutes=4.0),
+    P(7, minutes=4.0, props=[line(3, point=3.5)]),
+    P(8),
+    P(9, history=0, props=[line(3)]),
+]
+
+
+def test_selected_players_get_every_system_and_each_excluded_player_a_reason(wh: DuckDBWarehouse) -> None:
+    fill(wh, SLATE)
+    run = coordinator(wh).run(DAY)
+    assert predicted(wh) == {pid: {"last_ten", "moving_average"} for pid in (1, 7, 8)}
+    assert exclusions(wh) == {
+        2: "out",
+        3: "out",
+        4: "no_features:missing",
+        5: "no_features:defaulted_required:4",
+        6: "low_minutes",
+        9: "no_history",
+    }
+    assert run.predicted_players == 3
+    assert run.prediction_rows == 6
+    assert run.exclusions == {"out": 2, "no_features:missing": 1, "no_features:defaulted_required:4": 1,
+                              "low_minutes": 1, "no_history": 1}
+    ledger = wh.query_rows("SELECT status, rows_in, rows_out, run_id FROM run_ledger WHERE step = 'predict'")
+    assert [r[:3] for r in ledger] == [("success", 8, 6)]
+    assert {r[0] for r in wh.query_rows("SELECT DISTINCT run_id FROM predictions")} == {ledger[0][3]}
+
+
+def test_player_without_a_line_is_predicted_as_no_line_never_with_a_placeholder(wh: DuckDBWarehouse) -> None:
+    fill(wh, SLATE)
+    coordinator(wh).run(DAY)
+    rows = wh.query_rows(
+        "SELECT recommendation, line, line_book, line_snapshot_at, over_price, p_over, stake "
+        "FROM predictions WHERE player_id = 8"
+    )
+    assert rows == [("NO_LINE", None, None, None, None, None, 0.0)] * 2
+
+
+def test_line_is_the_latest_pre_tip_snapshot_of_the_highest_priority_book(wh: DuckDBWarehouse) -> None:
+    fill(wh, [
+        P(11, props=[line(8, point=19.5), line(1, point=21.5), line(-0.5, point=25.5),  # after tip: ignored
+                     line(0.5, "fanduel", 22.5)]),
+        P(12, props=[line(2, "betmgm", 9.5), line(1, "fanduel", 10.5), line(0.2, "betmgm", 11.5)]),
+        P(13, props=[line(1, "caesars", 14.5)]),  # a book outside the priority list is never used
+    ])
+    coordinator(wh).run(DAY)
+    rows = wh.query_rows(
+        "SELECT DISTINCT player_id, line, line_book, line_snapshot_at, recommendation FROM predictions "
+        "ORDER BY player_id"
+    )
+    assert [r[:4] for r in rows] == [
+        (11, 21.5, "draftkings", TIP - timedelta(hours=1)),
+        (12, 10.5, "fanduel", TIP - timedelta(hours=1)),
+        (13, None, None, None),
+    ]
+    assert rows[2][4] == "NO_LINE"
+
+
+def test_as_of_hides_snapshots_taken_after_it(wh: DuckDBWarehouse) -> None:
+    fill(wh, [P(11, props=[line(8, point=19.5), line(1, point=21.5)])])
+    slate = load_slate(wh, DAY, bookmakers=BOOKS, as_of=TIP - timedelta(hours=5))
+    assert slate.batch.line.tolist() == [19.5]
+    assert slate.meta.line_snapshot_us == [int((TIP - timedelta(hours=8)).timestamp() * 1_000_000)]
+
+
+def test_rerunning_a_day_replaces_its_rows(wh: DuckDBWarehouse) -> None:
+    fill(wh, SLATE)
+    first = coordinator(wh).run(DAY)
+    before = wh.row_count("predictions")
+    # Player 1 is ruled OUT before the second run, player 6 gets a line.
+    wh.execute("UPDATE upcoming_player_game_context SET injury_status = 'Out' WHERE player_id = 1")
+    fill(wh, [P(6, in_context=False, features=False, history=0, props=[line(2, point=2.5)])])
+    second = coordinator(wh).run(DAY)
+    assert second.run_id != first.run_id
+    assert wh.row_count("predictions") == before
+    assert {r[0] for r in wh.query_rows("SELECT DISTINCT run_id FROM predictions")} == {second.run_id}
+    assert set(predicted(wh)) == {6, 7, 8}
+    assert exclusions(wh)[1] == "out"
+    assert 6 not in exclusions(wh)
+    assert {r[0] for r in wh.query_rows("SELECT DISTINCT run_id FROM prediction_exclusions")} == {second.run_id}
+
+
+class TwiceBus:
+    """A Bus that delivers every message twice, as Pub/Sub may."""
+
+    def __init__(self) -> None:
+        self.inner = InProcessBus()
+
+    def publish(self, topic: str, message: bytes, attributes: Mapping[str, str] | None = None) -> str:
+        self.inner.publish(topic, message, attributes)
+        return self.inner.publish(topic, message, attributes)
+
+    def subscribe(self, topic: str, handler: Handler) -> None:
+        self.inner.subscribe(topic, handler)
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+
+def test_batch_delivered_twice_produces_no_duplicate_rows(wh: DuckDBWarehouse) -> None:
+    fill(wh, SLATE)
+    run = coordinator(wh, TwiceBus(), batch_size=2).run(DAY)
+    assert wh.row_count("predictions") == 6
+    assert run.batches == 2
+    states = wh.query_rows("SELECT status, attempts, players FROM prediction_batches ORDER BY batch_id")
+    assert states == [("completed", 2, 2), ("completed", 2, 2)]
+
+
+def test_batches_are_tracked_as_completed_with_their_sizes(wh: DuckDBWarehouse) -> None:
+    fill(wh, SLATE)
+    coordinator(wh, batch_size=3).run(DAY)
+    states = wh.query_rows(
+        "SELECT batch_id, status, attempts, players, completed_at IS NOT NULL FROM prediction_batches "
+        "ORDER BY batch_id"
+    )
+    # 4 selected players (9 is dropped by the worker for having no history) in batches of 3
+    assert states == [("2025-11-01-0000", "completed", 1, 3, True), ("2025-11-01-0001", "completed", 1, 1, True)]
+
+
+class Reads:
+    """Counts every statement a warehouse receives."""
+
+    def __init__(self, inner: DuckDBWarehouse) -> None:
+        self.inner = inner
+        self.reads = 0
+        self.statements = 0
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+        if name in {"query_arrow", "query_rows", "execute", "insert_arrow", "merge_arrow"}:
+            def counted(*args: Any, **kwargs: Any) -> Any:
+                self.statements += 1
+                self.reads += name.startswith("query")
+                return attr(*args, **kwargs)
+            return counted
+        return attr
+
+
+def test_warehouse_queries_do_not_grow_with_the_number_of_players(wh: DuckDBWarehouse) -> None:
+    small, large = date(2025, 11, 2), date(2025, 11, 3)
+    fill(wh, [P(i, props=[line(2)]) for i in range(1, 4)], day=small, game_id="g-small")
+    fill(wh, [P(i, props=[line(2)] if i % 3 else []) for i in range(100, 160)], day=large, game_id="g-large")
+    counts = []
+    for day in (small, large):
+        counting = Reads(wh)
+        run = coordinator(counting, batch_size=1000).run(day)
+        assert run.batches == 1
+        counts.append((counting.reads, counting.statements, run.predicted_players))
+    assert counts[0][2] == 3
+    assert counts[1][2] == 60
+    assert counts[0][:2] == counts[1][:2]
+    assert counts[0][0] == SLATE_QUERIES
+
+
+def test_a_batch_that_keeps_failing_fails_the_step_after_the_others_are_merged(wh: DuckDBWarehouse) -> None:
+    class ChokesOnPlayer7:
+        system_id = "chokes"
+
+        def predict(self, batch: PlayerBatch) -> SystemOutput:
+            if 7 in batch.player_ids.tolist():
+                raise ValueError("cannot handle player 7")
+            return LastTen().predict(batch)
+
+    fill(wh, SLATE)
+    coord = coordinator(wh, batch_size=1, models=[SystemModel(ChokesOnPlayer7(), "c1")], breaker_threshold=10)
+    with pytest.raises(QualityGateError, match="1 of 4 batch"):
+        coord.run(DAY)
+    assert set(predicted(wh)) == {1, 8}
+    failed = wh.query_rows("SELECT status, error FROM prediction_batches WHERE status <> 'completed'")
+    assert len(failed) == 1
+    assert "cannot handle player 7" in failed[0][1]
+    assert wh.query_rows("SELECT status FROM run_ledger WHERE step = 'predict'") == [("failed",)]
+    assert [r[0] for r in wh.query_rows("SELECT kind FROM alerts")] == ["bus.dead_letter"]
+
+
+def test_day_without_games_is_recorded_as_skipped_and_clears_old_rows(wh: DuckDBWarehouse) -> None:
+    run = coordinator(wh).run(DAY)
+    assert (run.candidates, run.prediction_rows, run.batches) == (0, 0, 0)
+    assert wh.query_rows("SELECT status FROM run_ledger") == [("skipped",)]

@@ -1,0 +1,193 @@
+"""Each prediction system on synthetic batches whose structure is known."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from nbaprops.errors import ConfigError, PayloadError
+from nbaprops.features.contract import FEATURES, FEATURE_NAMES
+from nbaprops.predict.systems.base import (
+    HISTORY_GAMES,
+    PlayerBatch,
+    SpreadModel,
+    TrainableSystem,
+    select_rows,
+)
+from nbaprops.predict.systems.ensemble import EnsembleSystem, mean_key, nnls
+from nbaprops.predict.systems.gbm import GbmSystem
+from nbaprops.predict.systems.moving_average import B2B_FACTOR, HALF_LIFE, SHRINK, MovingAverageSystem
+from nbaprops.predict.systems.similarity import SimilaritySystem
+from nbaprops.predict.systems.zone_matchup import ZoneMatchupSystem
+
+AS_OF = date(2025, 3, 1)
+
+
+def make_batch(n: int = 3000, days: int = 50, seed: int = 1, *, zone_effect: float = 0.03) -> PlayerBatch:
+    """Synthetic player-games: points scale with a per-player level and the zone mismatch."""
+    rng = np.random.default_rng(seed)
+    players = rng.integers(0, 120, n)
+    level = np.random.default_rng(99).uniform(4, 30, 120)[players]
+    features = np.array([[f.default if f.default is not None else np.nan for f in FEATURES]] * n)
+
+    def put(name: str, values: np.ndarray) -> None:
+        features[:, FEATURE_NAMES.index(name)] = values
+
+    mismatch = rng.uniform(-10, 10, n)
+    put("points_avg_last_10", level + rng.normal(0, 1, n))
+    put("points_avg_last_5", level + rng.normal(0, 3, n))
+    put("points_avg_season", level)
+    put("ppm_avg_last_10", level / 30.0)
+    put("minutes_avg_last_10", np.full(n, 30.0))
+    put("shot_zone_mismatch_score", mismatch)
+    put("opponent_def_rating", rng.normal(112, 3, n))
+    put("pace_score", rng.uniform(-3, 3, n))
+    put("back_to_back", np.zeros(n))
+    actual = np.round(np.clip(level * (1 + zone_effect * mismatch) + rng.normal(0, 1, n) * np.sqrt(level), 0, None))
+    line = np.round(level) + 0.5
+    return PlayerBatch(
+        game_dates=(np.datetime64(AS_OF) - 1 - rng.integers(0, days, n)).astype("datetime64[D]"),
+        game_ids=np.array([f"g{i}" for i in range(n)]),
+        player_ids=players.astype(np.int64),
+        teams=np.array(["BOS"] * n),
+        opponents=np.array(["NYK"] * n),
+        feature_names=FEATURE_NAMES,
+        features=features,
+        history_points=level[:, None] + rng.normal(0, 4, (n, HISTORY_GAMES)),
+        history_minutes=np.full((n, HISTORY_GAMES), 30.0),
+        line=line,
+        over_price=np.full(n, -110.0),
+        under_price=np.full(n, -110.0),
+        actual_points=actual,
+    )
+
+
+@pytest.fixture(scope="module")
+def batch() -> PlayerBatch:
+    return make_batch()
+
+
+def _split(batch: PlayerBatch) -> tuple[PlayerBatch, PlayerBatch]:
+    cut = np.datetime64(AS_OF) - 10
+    return select_rows(batch, batch.game_dates < cut), select_rows(batch, batch.game_dates >= cut)
+
+
+def _mae(batch: PlayerBatch, mean: np.ndarray) -> float:
+    assert batch.actual_points is not None
+    return float(np.mean(np.abs(mean - batch.actual_points)))
+
+
+def test_moving_average_equals_the_hand_computed_weighted_mean(batch: PlayerBatch) -> None:
+    one = select_rows(batch, np.array([0, 1]))
+    history = np.full((2, HISTORY_GAMES), np.nan)
+    history[0, :3] = [20.0, 10.0, 30.0]  # newest first
+    features = one.features.copy()
+    features[:, FEATURE_NAMES.index("points_avg_season")] = [15.0, 15.0]
+    features[:, FEATURE_NAMES.index("back_to_back")] = [1.0, 0.0]
+    one = PlayerBatch(**{**one.__dict__, "history_points": history, "features": features})
+    system = MovingAverageSystem(SpreadModel(4.0, 1.0, 10))
+    w = 0.5 ** (np.arange(3) / HALF_LIFE)
+    wavg = float((w * [20.0, 10.0, 30.0]).sum() / w.sum())
+    expected = (3 * wavg + SHRINK * 15.0) / (3 + SHRINK) * B2B_FACTOR
+    out = system.predict(one)
+    assert out.mean[0] == pytest.approx(expected)
+    assert out.mean[1] == pytest.approx(15.0)  # no history: the season average
+
+
+@pytest.mark.parametrize("factory", [MovingAverageSystem, ZoneMatchupSystem, SimilaritySystem, GbmSystem])
+def test_every_system_gives_positive_sd_probabilities_and_nan_without_a_line(
+    batch: PlayerBatch, factory: type[TrainableSystem]
+) -> None:
+    train, test = _split(batch)
+    system = factory()
+    system.fit(train, as_of=AS_OF)
+    test = PlayerBatch(**{**test.__dict__, "line": np.where(np.arange(len(test)) % 2 == 0, np.nan, test.line)})
+    out = system.predict(test)
+    assert out.mean.shape == out.sd.shape == out.p_over.shape == (len(test),)
+    assert (out.sd > 0).all()
+    has_line = np.isfinite(test.line)
+    assert np.isnan(out.p_over[~has_line]).all()
+    assert ((out.p_over[has_line] >= 0) & (out.p_over[has_line] <= 1)).all()
+    again = type(system).from_bytes(system.to_bytes()).predict(test)
+    np.testing.assert_allclose(again.mean, out.mean, rtol=1e-4, atol=1e-4)
+
+
+def test_learned_sd_grows_with_the_predicted_level(batch: PlayerBatch) -> None:
+    train, _ = _split(batch)
+    system = ZoneMatchupSystem()
+    system.fit(train, as_of=AS_OF)
+    assert system.spread is not None
+    low, high = system.spread.sd(np.array([5.0, 25.0]))
+    assert high > low
+
+
+def test_zone_matchup_predicts_more_against_a_weaker_zone_defence(batch: PlayerBatch) -> None:
+    train, test = _split(batch)
+    system = ZoneMatchupSystem()
+    system.fit(train, as_of=AS_OF)
+    col = FEATURE_NAMES.index("shot_zone_mismatch_score")
+    weak, strong = test.features.copy(), test.features.copy()
+    weak[:, col], strong[:, col] = 8.0, -8.0
+    weak_mean = system.predict(PlayerBatch(**{**test.__dict__, "features": weak})).mean
+    strong_mean = system.predict(PlayerBatch(**{**test.__dict__, "features": strong})).mean
+    assert (weak_mean > strong_mean).mean() > 0.99
+    # and it beats the baseline it adjusts
+    assert _mae(test, system.predict(test).mean) < _mae(test, test.column("points_avg_last_10"))
+
+
+def test_similarity_returns_the_outcomes_of_the_nearest_past_games(batch: PlayerBatch) -> None:
+    train, _ = _split(batch)
+    system = SimilaritySystem(k=1)
+    system.fit(train, as_of=AS_OF)
+    probe = select_rows(train, np.array([5]))
+    assert train.actual_points is not None
+    assert system.predict(probe).mean[0] == pytest.approx(train.actual_points[5])
+
+
+def test_gbm_beats_a_constant_on_a_synthetic_signal(batch: PlayerBatch) -> None:
+    train, test = _split(batch)
+    system = GbmSystem()
+    system.fit(train, as_of=AS_OF)
+    assert train.actual_points is not None
+    constant = np.full(len(test), float(np.mean(train.actual_points)))
+    assert _mae(test, system.predict(test).mean) < 0.6 * _mae(test, constant)
+
+
+def test_gbm_refuses_an_unknown_or_missing_backend() -> None:
+    with pytest.raises(ConfigError):
+        GbmSystem("catboost")
+
+
+def test_damaged_model_bytes_raise_payload_error() -> None:
+    for factory in (MovingAverageSystem, ZoneMatchupSystem, SimilaritySystem, GbmSystem, EnsembleSystem):
+        with pytest.raises(PayloadError):
+            factory.from_bytes(b'{"spread": 3')
+
+
+def test_nnls_recovers_non_negative_weights() -> None:
+    rng = np.random.default_rng(3)
+    a = rng.normal(10, 3, (500, 3))
+    y = a @ np.array([0.7, 0.3, 0.0]) + rng.normal(0, 0.01, 500)
+    w = nnls(a, y)
+    np.testing.assert_allclose(w, [0.7, 0.3, 0.0], atol=0.01)
+    assert (nnls(a, -a[:, 0]) >= 0).all()
+
+
+def test_ensemble_weights_favour_the_more_accurate_system(batch: PlayerBatch) -> None:
+    rng = np.random.default_rng(5)
+    assert batch.actual_points is not None
+    good = batch.actual_points + rng.normal(0, 2, len(batch))
+    bad = batch.actual_points + rng.normal(0, 8, len(batch))
+    extras = {mean_key("good"): good, mean_key("bad"): bad}
+    with_means = PlayerBatch(**{**batch.__dict__, "extras": extras})
+    ensemble = EnsembleSystem(components=("good", "bad"))
+    metrics = ensemble.fit(with_means, as_of=AS_OF)
+    assert ensemble.weights is not None
+    assert ensemble.weights[0] > 0.7 > ensemble.weights[1]
+    assert sum(ensemble.weights) == pytest.approx(1.0)
+    assert metrics["mae"] < float(np.mean(np.abs(good - batch.actual_points)))
+    out = ensemble.predict(with_means)
+    assert (out.sd > 0).all()
+    assert EnsembleSystem.from_bytes(ensemble.to_bytes()).weights == ensemble.weights

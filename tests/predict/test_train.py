@@ -1,0 +1,81 @@
+"""Walk-forward training: only rows before as_of are seen; OOS folds feed calibration and the ensemble."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+import pytest
+from test_systems import AS_OF, make_batch
+
+from nbaprops.errors import QualityGateError
+from nbaprops.predict.train import SYSTEM_IDS, TrainedModels, over_outcome, train_systems
+
+
+@pytest.fixture(scope="module")
+def season() -> object:
+    return make_batch(n=2500, days=45, seed=11)
+
+
+@pytest.fixture(scope="module")
+def trained(season: object) -> TrainedModels:
+    return train_systems(season, AS_OF)  # type: ignore[arg-type]
+
+
+def _planted(season: object) -> object:
+    """The season plus rows dated on and after as_of with absurd targets."""
+    batch = season
+    extra = make_batch(n=400, days=1, seed=12)
+    dates = np.concatenate([batch.game_dates, np.full(400, np.datetime64(AS_OF))])  # type: ignore[attr-defined]
+    dates[-200:] += 3
+    fields = {}
+    for name in ("game_ids", "player_ids", "teams", "opponents", "features", "history_points", "history_minutes",
+                 "line", "over_price", "under_price"):
+        fields[name] = np.concatenate([getattr(batch, name), getattr(extra, name)])
+    actual = np.concatenate([batch.actual_points, np.full(400, 500.0)])  # type: ignore[attr-defined]
+    return replace(batch, game_dates=dates, actual_points=actual, **fields)  # type: ignore[type-var]
+
+
+def test_every_system_is_trained_with_a_calibrator(trained: TrainedModels) -> None:
+    assert set(trained.systems) == set(SYSTEM_IDS) == set(trained.calibrators)
+    assert trained.train_end < AS_OF
+    for sid in SYSTEM_IDS:
+        assert trained.metrics[sid]["oos_rows"] > 0
+
+
+def test_rows_on_or_after_as_of_change_nothing(season: object, trained: TrainedModels) -> None:
+    planted = train_systems(_planted(season), AS_OF)  # type: ignore[arg-type]
+    assert planted.rows == trained.rows
+    probe = make_batch(n=200, seed=13)
+    for sid in ("moving_average", "zone_matchup", "similarity", "gbm"):
+        np.testing.assert_array_equal(planted.systems[sid].predict(probe).mean,
+                                      trained.systems[sid].predict(probe).mean)
+    for sid in SYSTEM_IDS:
+        assert planted.systems[sid].to_bytes() == trained.systems[sid].to_bytes()
+        assert planted.calibrators[sid].to_json() == trained.calibrators[sid].to_json()
+
+
+def test_out_of_sample_folds_come_only_from_the_last_weeks(season: object) -> None:
+    # With one 7-day fold, the out-of-sample rows are exactly those of the last week before as_of.
+    result = train_systems(season, AS_OF, folds=1)  # type: ignore[arg-type]
+    last_week = (season.game_dates >= np.datetime64(AS_OF) - 7).sum()  # type: ignore[attr-defined]
+    assert result.metrics["gbm"]["oos_rows"] == last_week
+
+
+def test_the_ensemble_beats_its_weakest_component_out_of_sample(trained: TrainedModels) -> None:
+    maes = {sid: trained.metrics[sid]["oos_mae"] for sid in SYSTEM_IDS}
+    assert maes["ensemble"] < max(maes[s] for s in SYSTEM_IDS if s != "ensemble")
+
+
+def test_training_without_enough_history_is_refused() -> None:
+    tiny = make_batch(n=100, days=5, seed=3)
+    with pytest.raises(QualityGateError):
+        train_systems(tiny, date(2025, 3, 1))
+
+
+def test_over_outcome_drops_pushes_and_missing_lines() -> None:
+    out = over_outcome(np.array([10.0, 12.0, 11.0, 5.0]), np.array([10.5, 10.5, 11.0, np.nan]))
+    assert out[0] == 0.0
+    assert out[1] == 1.0
+    assert np.isnan(out[2:]).all()

@@ -1,0 +1,182 @@
+"""``ingest_date`` / ``ingest_from_dir`` / ``nbaprops ingest`` over a sandbox archive in a real lake."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import typer
+from fsspec.implementations.local import LocalFileSystem
+from typer.testing import CliRunner
+
+from nbaprops.errors import QualityGateError
+from nbaprops.lake import FsspecLake
+from nbaprops.ops.alerts import Alerter
+from nbaprops.raw.commands import ingest
+from nbaprops.raw.ingest import ingest_date, ingest_from_dir
+from nbaprops.raw.registry import parser_for
+from nbaprops.sandbox.archive import write_archive
+from nbaprops.sandbox.model import Season
+from nbaprops.settings import Settings, load_settings
+from nbaprops.warehouse import RunLedger, create_schema
+from nbaprops.warehouse.duckdb import DuckDBWarehouse
+
+DAYS = 3
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory, sandbox_season: Season) -> tuple[Path, list[date]]:
+    """A lake folder holding the season's first game days (schedule included), written once."""
+    root = tmp_path_factory.mktemp("archive") / "lake"
+    days = sorted(sandbox_season.games_by_date)[:DAYS]
+    write_archive(sandbox_season, FsspecLake(LocalFileSystem(), str(root)), start=days[0], end=days[-1])
+    return root, days
+
+
+@pytest.fixture
+def warehouse() -> Iterator[DuckDBWarehouse]:
+    wh = DuckDBWarehouse(":memory:", query_timeout_s=60)
+    create_schema(wh)
+    yield wh
+    wh.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(data_dir=tmp_path)
+
+
+def _lake(root: Path) -> FsspecLake:
+    return FsspecLake(LocalFileSystem(), str(root))
+
+
+def _table_state(wh: DuckDBWarehouse) -> dict[str, list[tuple[object, ...]]]:
+    tables = (
+        "raw_nbac_player_boxscores",
+        "raw_bdl_box_scores",
+        "raw_oddsa_player_props",
+        "raw_nbac_injury_report",
+    )
+    return {t: wh.query_rows(f"SELECT * FROM {t} ORDER BY ALL") for t in tables}  # noqa: S608
+
+
+def test_a_day_loads_every_payload_filed_under_it(
+    archive: tuple[Path, list[date]], warehouse: DuckDBWarehouse, settings: Settings
+) -> None:
+    root, days = archive
+    lake = _lake(root)
+    report = ingest_date(settings, days[0], warehouse=warehouse, lake=lake)
+    gamelog = next(o for o in lake.list("nbacom", "leaguegamelog", days[0]))
+    expected = len(parser_for("nbac_player_boxscore").parse(lake.get(gamelog.path)))
+    stored = warehouse.query_rows(
+        "SELECT count(*) FROM raw_nbac_player_boxscores WHERE game_date = ?", [days[0]]
+    )
+    assert stored == [(expected,)]
+    assert report.payloads_found == len(lake.list(game_date=days[0]))
+    assert report.rows_written > expected
+    [entry] = RunLedger(warehouse).recent("ingest")
+    assert (entry.status, entry.game_date, entry.rows_out) == ("success", days[0], report.rows_written)
+    assert entry.details["counts"] == report.counts()
+
+
+def test_running_the_same_ingest_again_changes_nothing(
+    archive: tuple[Path, list[date]], warehouse: DuckDBWarehouse, settings: Settings
+) -> None:
+    root, days = archive
+    first = ingest_date(settings, days[1], warehouse=warehouse, lake=_lake(root))
+    before = _table_state(warehouse)
+    again = ingest_date(settings, days[1], warehouse=warehouse, lake=_lake(root))
+    assert again.results == []
+    assert again.already_loaded == len(first.results)
+    assert _table_state(warehouse) == before
+    assert [e.status for e in RunLedger(warehouse).recent("ingest")] == ["skipped", "success"]
+
+
+def test_replaying_a_folder_rebuilds_the_same_tables_as_daily_runs(
+    archive: tuple[Path, list[date]], warehouse: DuckDBWarehouse, settings: Settings
+) -> None:
+    root, days = archive
+    replay = ingest_from_dir(settings, root, warehouse=warehouse)
+    assert replay.results[0].kind == "nbac_schedule_api"  # schedule and rosters first
+    daily = DuckDBWarehouse(":memory:", query_timeout_s=60)
+    create_schema(daily)
+    for day in days:
+        ingest_date(settings, day, warehouse=daily, lake=_lake(root))
+
+    def without_provenance(wh: DuckDBWarehouse) -> dict[str, list[tuple[object, ...]]]:
+        return {t: [row[:-1] for row in rows] for t, rows in _table_state(wh).items()}
+
+    assert without_provenance(daily) == without_provenance(warehouse)
+    assert warehouse.query_rows("SELECT count(*) FROM raw_nbac_schedule") != [(0,)]
+
+
+def test_a_game_day_without_payloads_fails_the_run(
+    archive: tuple[Path, list[date]], warehouse: DuckDBWarehouse, settings: Settings, sandbox_season: Season
+) -> None:
+    root, _ = archive
+    ingest_from_dir(settings, root, warehouse=warehouse)  # loads the schedule
+    later = sorted(sandbox_season.games_by_date)[DAYS + 2]
+    with pytest.raises(QualityGateError, match="no payload"):
+        ingest_date(settings, later, warehouse=warehouse, lake=_lake(root))
+    assert RunLedger(warehouse).recent("ingest")[0].status == "failed"
+
+
+def test_a_bad_payload_is_quarantined_and_the_rest_of_the_batch_still_loads(
+    archive: tuple[Path, list[date]], warehouse: DuckDBWarehouse, settings: Settings, tmp_path: Path
+) -> None:
+    root, days = archive
+    copy = tmp_path / "lake"
+    shutil.copytree(root, copy)
+    lake = _lake(copy)
+    page = b"<html><body>502 Bad Gateway</body></html>"
+    bad = lake.put("bdl", "box_scores", days[2], page, fetched_at=datetime.now(UTC), content_type="text/html")
+    alerter = Alerter(warehouse)
+    report = ingest_date(settings, days[2], warehouse=warehouse, lake=lake, alerter=alerter)
+    quarantined = [r for r in report.results if r.status == "quarantined"]
+    assert bad.path in {r.path for r in quarantined}
+    assert warehouse.query_rows(
+        "SELECT count(*) FROM raw_bdl_box_scores WHERE source_file = ?", [bad.path]
+    ) == [(0,)]
+    assert warehouse.query_rows("SELECT count(*) FROM raw_bdl_box_scores WHERE game_date = ?", [days[2]]) != [
+        (0,)
+    ]
+    assert any(a.context["lake_path"] == bad.path for a in alerter.of_kind("quarantine"))
+    status = warehouse.query_rows("SELECT status FROM loaded_payloads WHERE lake_path = ?", [bad.path])
+    assert status == [("quarantined",)]
+    assert report.to_dict()["counts"]["quarantined"] == len(quarantined)
+
+
+def test_the_command_replays_a_folder_and_prints_json(
+    archive: tuple[Path, list[date]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, _ = archive
+    monkeypatch.setenv("NBAPROPS_DATA_DIR", str(tmp_path / "data"))
+    app = typer.Typer()
+    app.command()(ingest)
+    result = CliRunner().invoke(app, ["--from-dir", str(root), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert summary["payloads_found"] == len(_lake(root).list())
+    assert summary["rows_written"] > 0
+    again = CliRunner().invoke(app, ["--from-dir", str(root), "--json"])
+    assert json.loads(again.output.strip().splitlines()[-1])["rows_written"] == 0
+
+
+def test_the_command_wants_exactly_one_of_date_and_folder(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command()(ingest)
+    neither = CliRunner().invoke(app, [])
+    both = CliRunner().invoke(app, ["--date", "2025-10-21", "--from-dir", str(tmp_path)])
+    assert "exactly one" in str(neither.exception)
+    assert "exactly one" in str(both.exception)
+
+
+def test_a_malformed_date_is_a_config_error() -> None:
+    app = typer.Typer()
+    app.command()(ingest)
+    result = CliRunner().invoke(app, ["--date", "21/10/2025"])
+    assert "YYYY-MM-DD" in str(result.exception)
