@@ -26,6 +26,7 @@ from fsspec.implementations.local import LocalFileSystem
 from benchlib import emit
 from nbaprops.dates import et_datetime
 from nbaprops.lake import FsspecLake
+from nbaprops.logs import configure_logging
 from nbaprops.raw.ingest import ingest_from_dir
 from nbaprops.sandbox import render_espn
 from nbaprops.sandbox.archive import write_archive
@@ -40,9 +41,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dates", type=int, default=0, help="Only the first N game dates (0: all).")
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads (the target is for 2 cores).")
+    parser.add_argument("--workers", type=int, default=2, help="Parser processes (1: parse in-process).")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-    settings = load_settings(data_dir=work)
+    settings = load_settings(data_dir=work, log_level="WARNING")
+    configure_logging(settings)
     season = generate_season(settings.sandbox_seed, settings.sandbox_season)
     days = sorted(season.games_by_date)[: args.dates or None]
     lake = FsspecLake(LocalFileSystem(), str(work / "lake"))
@@ -58,7 +61,7 @@ def main() -> None:
     warehouse.execute(f"SET threads = {int(args.threads)}")
     create_schema(warehouse)
     started = time.perf_counter()
-    report = ingest_from_dir(settings, work / "lake", warehouse=warehouse)
+    report = ingest_from_dir(settings, work / "lake", warehouse=warehouse, workers=args.workers)
     seconds = time.perf_counter() - started
     warehouse.close()
     counts = report.counts()
@@ -75,6 +78,7 @@ def main() -> None:
         rows=report.rows_written,
         rows_per_s=round(report.rows_written / seconds) if seconds else None,
         duckdb_threads=args.threads,
+        parser_workers=args.workers,
         lake_build_s=round(build_s, 2),
         lake_payloads=archive.payloads + len(days),
     )

@@ -39,12 +39,16 @@ def _register_sandbox() -> None:
 def _kinds_help() -> str:
     from nbaprops.raw.registry import kind_names
 
-    return "Parse one payload file and print its normalized rows as JSON lines.\n\nKinds: " + ", ".join(kind_names())
+    return "Parse one payload file and print its normalized rows as JSON lines.\n\nKinds: " + ", ".join(
+        kind_names()
+    )
 
 
 @raw_app.command("parse", help=_kinds_help())
 def raw_parse(
-    kind: Annotated[str, typer.Argument(help="Payload kind, e.g. nbac_player_boxscore (see --help for all).")],
+    kind: Annotated[
+        str, typer.Argument(help="Payload kind, e.g. nbac_player_boxscore (see --help for all).")
+    ],
     file: Annotated[Path, typer.Argument(help="Payload file (gzip accepted).", exists=True, dir_okay=False)],
 ) -> None:
     """Parse one payload file and print its normalized rows as JSON lines."""
@@ -87,9 +91,13 @@ def version() -> None:
 
 
 def _register_phase_commands() -> None:
+    from nbaprops.predict.commands import predict
     from nbaprops.sources.commands import scrape
 
     app.command("scrape", help="Phase 1: fetch one game date from a source (or all) into the lake.")(scrape)
+    app.command("predict", help="Phase 5: predict every eligible player of a game date, all systems.")(
+        predict
+    )
 
 
 _register_sandbox()

@@ -11,6 +11,7 @@ import pytest
 
 from nbaprops.pipeline.backfill import BackfillReport, backfill_range, sandbox_moments
 from nbaprops.settings import load_settings
+from factories import sandbox_season
 
 
 @dataclass
@@ -37,13 +38,13 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     from nbaprops.ops.alerts import Alerter
     from nbaprops.pipeline.sandbox_session import sandbox_session
     from nbaprops.raw import ingest
-    from nbaprops.sandbox.simulator import generate_season
     from nbaprops.warehouse import create_schema, open_warehouse
     from nbaprops.warehouse.ledger import RunLedger
 
     settings = load_settings(data_dir=tmp_path_factory.mktemp("backfill"), log_level="ERROR")
-    season = generate_season(settings.sandbox_seed, settings.sandbox_season)
-    days = [season.first_date, season.first_date + timedelta(days=1)]
+    season = sandbox_season()
+    # Three days: the build needs some players with an earlier game in the range (day 3 has them).
+    days = [season.first_date + timedelta(days=i) for i in range(3)]
     real_ingest = ingest.ingest_date
 
     def ctrl_c_on_second_day(settings: Any, day: date, **kwargs: Any) -> Any:
@@ -51,7 +52,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
             raise KeyboardInterrupt
         return real_ingest(settings, day, **kwargs)
 
-    with sandbox_session(settings, day=days[0]) as session, HttpClient.from_settings(session.settings) as http:
+    with sandbox_session(settings, day=days[0], season=season) as session, HttpClient.from_settings(session.settings) as http:
         warehouse = open_warehouse(session.settings)
         create_schema(warehouse)
         lake = open_lake(session.settings)
@@ -83,24 +84,28 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
 
 
 def test_an_interrupted_run_keeps_only_the_stages_that_finished(scenario: Scenario) -> None:
-    d1, d2 = scenario.days
+    d1, d2, _ = scenario.days
     assert scenario.interrupted
     assert scenario.after_interrupt == {(d1, "scrape"), (d1, "ingest"), (d2, "scrape")}
     assert scenario.backfill_statuses[0] == "failed"
 
 
 def test_the_rerun_does_only_the_rest_then_builds(scenario: Scenario) -> None:
-    d1, d2 = scenario.days
+    d1, d2, d3 = scenario.days
     assert scenario.resumed.skipped == [(d1, "scrape"), (d1, "ingest"), (d2, "scrape")]
-    assert scenario.resumed.ran == [(d2, "ingest"), (d1, "build"), (d2, "build")]
-    assert scenario.scrape_steps_per_run[1] == scenario.scrape_steps_per_run[0]  # nothing scraped again
+    assert scenario.resumed.ran == [
+        (d2, "ingest"), (d3, "scrape"), (d3, "ingest"), (d1, "build"), (d2, "build"), (d3, "build"),
+    ]
+    # Only the third date was scraped: two moments, the same steps as each earlier date.
+    first_run = scenario.scrape_steps_per_run[0]
+    assert scenario.scrape_steps_per_run[1] - first_run == first_run // 2
     assert scenario.summary_rows > 0
     assert scenario.backfill_statuses[1:] == ["success", "success"]
 
 
 def test_a_finished_range_is_not_done_twice(scenario: Scenario) -> None:
     assert scenario.again.ran == []
-    assert len(scenario.again.skipped) == 6
+    assert len(scenario.again.skipped) == 9
     assert scenario.scrape_steps_per_run[2] == scenario.scrape_steps_per_run[1]
 
 

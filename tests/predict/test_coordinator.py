@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import structlog
 
 from nbaprops.errors import QualityGateError
 from nbaprops.features.contract import FEATURE_NAMES, FEATURE_VERSION
@@ -64,14 +65,19 @@ def fill(wh: DuckDBWarehouse, players: list[P], day: date = DAY, game_id: str = 
                 [day, game_id, tip, p.lookup, p.pid, team, opp, team == "BOS", p.status, built],
             )
         if p.features:
-            values = {name: 1.0 for name in FEATURE_NAMES}
+            values = dict.fromkeys(FEATURE_NAMES, 1.0)
             values.update(minutes_avg_last_10=p.minutes, points_avg_last_10=10.0 + p.pid % 20,
                           points_avg_season=11.0 + p.pid % 20, back_to_back=0.0)
             cols = ", ".join(f'"{n}"' for n in FEATURE_NAMES)
+            marks = ", ".join("?" * (12 + len(FEATURE_NAMES)))
+            # only contract names are formatted in
+            sql = (
+                "INSERT INTO feature_store (player_id, game_date, feature_version, game_id, team, opponent, "  # noqa: S608
+                "as_of, quality_score, defaulted_required_count, predictable, unpredictable_reason, "
+                f"feature_sources, {cols}) VALUES ({marks})"
+            )
             wh.execute(
-                f"INSERT INTO feature_store (player_id, game_date, feature_version, game_id, team, opponent, "
-                f"as_of, quality_score, defaulted_required_count, predictable, unpredictable_reason, "
-                f"feature_sources, {cols}) VALUES ({', '.join('?' * (12 + len(FEATURE_NAMES)))})",
+                sql,
                 [p.pid, day, FEATURE_VERSION, game_id, team, opp, built, 0.95, 0, p.predictable, p.why, "{}",
                  *[values[n] for n in FEATURE_NAMES]],
             )
@@ -93,15 +99,17 @@ def fill(wh: DuckDBWarehouse, players: list[P], day: date = DAY, game_id: str = 
             )
         if p.report_out:
             wh.execute(
-                "INSERT INTO raw_nbac_injury_report (snapshot_at, game_date, game_id, tip_utc, matchup, team, "
-                "player_id, player_lookup, status, source_file, payload_sha256, loaded_at) "
+                "INSERT INTO raw_nbac_injury_report (snapshot_at, game_date, game_id, tip_utc, matchup, "
+                "team, player_id, player_lookup, status, source_file, payload_sha256, loaded_at) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [tip - timedelta(hours=2), day, game_id, tip, "NYK@BOS", team, p.pid, p.lookup, "Out",
                  "report.pdf", "sha", built],
             )
 
 
-def line(hours_before_tip: float, book: str = "draftkings", point: float = 20.5) -> tuple[str, datetime, float]:
+def line(
+    hours_before_tip: float, book: str = "draftkings", point: float = 20.5
+) -> tuple[str, datetime, float]:
     return (book, TIP - timedelta(hours=hours_before_tip), point)
 
 
@@ -136,7 +144,7 @@ def coordinator(wh: Any, bus: Bus | None = None, batch_size: int = 3, **worker_k
 
 
 def exclusions(wh: DuckDBWarehouse) -> dict[int, str]:
-    return dict(wh.query_rows("SELECT player_id, reason FROM prediction_exclusions"))  # type: ignore[arg-type]
+    return {r[0]: r[1] for r in wh.query_rows("SELECT player_id, reason FROM prediction_exclusions")}
 
 
 def predicted(wh: DuckDBWarehouse) -> dict[int, set[str]]:
@@ -231,7 +239,8 @@ def test_rerunning_a_day_replaces_its_rows(wh: DuckDBWarehouse) -> None:
     assert set(predicted(wh)) == {6, 7, 8}
     assert exclusions(wh)[1] == "out"
     assert 6 not in exclusions(wh)
-    assert {r[0] for r in wh.query_rows("SELECT DISTINCT run_id FROM prediction_exclusions")} == {second.run_id}
+    runs = {r[0] for r in wh.query_rows("SELECT DISTINCT run_id FROM prediction_exclusions")}
+    assert runs == {second.run_id}
 
 
 class TwiceBus:
@@ -268,7 +277,10 @@ def test_batches_are_tracked_as_completed_with_their_sizes(wh: DuckDBWarehouse) 
         "ORDER BY batch_id"
     )
     # 4 selected players (9 is dropped by the worker for having no history) in batches of 3
-    assert states == [("2025-11-01-0000", "completed", 1, 3, True), ("2025-11-01-0001", "completed", 1, 1, True)]
+    assert states == [
+        ("2025-11-01-0000", "completed", 1, 3, True),
+        ("2025-11-01-0001", "completed", 1, 1, True),
+    ]
 
 
 class Reads:
@@ -331,3 +343,29 @@ def test_day_without_games_is_recorded_as_skipped_and_clears_old_rows(wh: DuckDB
     run = coordinator(wh).run(DAY)
     assert (run.candidates, run.prediction_rows, run.batches) == (0, 0, 0)
     assert wh.query_rows("SELECT status FROM run_ledger") == [("skipped",)]
+
+
+def test_predict_command_stops_with_an_alert_when_no_model_is_registered() -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from nbaprops.predict.commands import predict
+    from nbaprops.predict.registry import ModelLoadError
+    from nbaprops.settings import load_settings
+    from nbaprops.warehouse import open_warehouse
+
+    app = typer.Typer()
+    app.command()(predict)
+    try:
+        result = CliRunner().invoke(app, ["--date", "2025-11-01", "--json"])
+    finally:
+        # The command configures logging onto the runner's stream, which closes with the run.
+        structlog.reset_defaults()
+    assert result.exit_code != 0
+    assert isinstance(result.exception, ModelLoadError)
+    warehouse = open_warehouse(load_settings())
+    try:
+        kinds = {r[0] for r in warehouse.query_rows("SELECT kind FROM alerts")}
+    finally:
+        warehouse.close()
+    assert {"model_load_failed", "predict.model_load_failed"} <= kinds

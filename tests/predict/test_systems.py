@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nbaprops.errors import ConfigError, PayloadError
-from nbaprops.features.contract import FEATURES, FEATURE_NAMES
+from nbaprops.features.contract import FEATURE_NAMES, FEATURES
 from nbaprops.predict.systems.base import (
     HISTORY_GAMES,
     PlayerBatch,
@@ -45,7 +45,8 @@ def make_batch(n: int = 3000, days: int = 50, seed: int = 1, *, zone_effect: flo
     put("opponent_def_rating", rng.normal(112, 3, n))
     put("pace_score", rng.uniform(-3, 3, n))
     put("back_to_back", np.zeros(n))
-    actual = np.round(np.clip(level * (1 + zone_effect * mismatch) + rng.normal(0, 1, n) * np.sqrt(level), 0, None))
+    noise = rng.normal(0, 1, n) * np.sqrt(level)
+    actual = np.round(np.clip(level * (1 + zone_effect * mismatch) + noise, 0, None))
     line = np.round(level) + 0.5
     return PlayerBatch(
         game_dates=(np.datetime64(AS_OF) - 1 - rng.integers(0, days, n)).astype("datetime64[D]"),
@@ -60,7 +61,7 @@ def make_batch(n: int = 3000, days: int = 50, seed: int = 1, *, zone_effect: flo
         line=line,
         over_price=np.full(n, -110.0),
         under_price=np.full(n, -110.0),
-        actual_points=actual,
+        actual_points=actual.astype(np.float64),
     )
 
 
@@ -103,7 +104,8 @@ def test_every_system_gives_positive_sd_probabilities_and_nan_without_a_line(
     train, test = _split(batch)
     system = factory()
     system.fit(train, as_of=AS_OF)
-    test = PlayerBatch(**{**test.__dict__, "line": np.where(np.arange(len(test)) % 2 == 0, np.nan, test.line)})
+    half_lines = np.where(np.arange(len(test)) % 2 == 0, np.nan, test.line)
+    test = PlayerBatch(**{**test.__dict__, "line": half_lines})
     out = system.predict(test)
     assert out.mean.shape == out.sd.shape == out.p_over.shape == (len(test),)
     assert (out.sd > 0).all()

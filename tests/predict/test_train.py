@@ -30,8 +30,9 @@ def _planted(season: object) -> object:
     dates = np.concatenate([batch.game_dates, np.full(400, np.datetime64(AS_OF))])  # type: ignore[attr-defined]
     dates[-200:] += 3
     fields = {}
-    for name in ("game_ids", "player_ids", "teams", "opponents", "features", "history_points", "history_minutes",
-                 "line", "over_price", "under_price"):
+    aligned = ("game_ids", "player_ids", "teams", "opponents", "features", "history_points",
+               "history_minutes", "line", "over_price", "under_price")
+    for name in aligned:
         fields[name] = np.concatenate([getattr(batch, name), getattr(extra, name)])
     actual = np.concatenate([batch.actual_points, np.full(400, 500.0)])  # type: ignore[attr-defined]
     return replace(batch, game_dates=dates, actual_points=actual, **fields)  # type: ignore[type-var]

@@ -114,6 +114,20 @@ def test_replaying_a_folder_rebuilds_the_same_tables_as_daily_runs(
     assert warehouse.query_rows("SELECT count(*) FROM raw_nbac_schedule") != [(0,)]
 
 
+def test_parsing_in_worker_processes_gives_the_same_tables(
+    archive: tuple[Path, list[date]], warehouse: DuckDBWarehouse, settings: Settings
+) -> None:
+    root, _ = archive
+    parallel = ingest_from_dir(settings, root, warehouse=warehouse, workers=2)
+    sequential = DuckDBWarehouse(":memory:", query_timeout_s=60)
+    create_schema(sequential)
+    ingest_from_dir(settings, root, warehouse=sequential)
+    assert len(parallel.results) > 16  # large enough to be parsed by the pool
+    assert _table_state(warehouse).keys() == _table_state(sequential).keys()
+    for table, rows in _table_state(sequential).items():
+        assert [r[:-1] for r in _table_state(warehouse)[table]] == [r[:-1] for r in rows], table
+
+
 def test_a_game_day_without_payloads_fails_the_run(
     archive: tuple[Path, list[date]], warehouse: DuckDBWarehouse, settings: Settings, sandbox_season: Season
 ) -> None:

@@ -32,7 +32,6 @@ a staging table keyed by ``(run_id, batch_id)``; the coordinator consolidates on
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -256,16 +255,10 @@ class Coordinator:
                 "DELETE FROM prediction_exclusions WHERE game_date = ? AND run_id <> ?", stale
             )
         predicted = set() if predictions is None else set(predictions.column("player_id").to_pylist())
-        return PredictRun(
-            run_id=run_id,
-            game_date=slate.game_date,
-            candidates=slate.candidates,
-            predicted_players=len(predicted),
-            prediction_rows=0 if predictions is None else predictions.num_rows,
-            exclusions=dict(Counter(excluded.values())),
-            batches=0,
-            system_failures=dict(Counter(f.system_id for r in results.values() for f in r.failures)),
-        )
+        rows = 0 if predictions is None else predictions.num_rows
+        failures = Counter(f.system_id for r in results.values() for f in r.failures)
+        return PredictRun(run_id, slate.game_date, slate.candidates, len(predicted), rows,
+                          dict(Counter(excluded.values())), batches=0, system_failures=dict(failures))
 
 
 # --- loading a slate ------------------------------------------------------------------------------
@@ -402,23 +395,15 @@ def load_slate(
         out=[False] * len(keep),
         feature_version=FEATURE_VERSION,
     )
-    log.info(
-        "predict.slate_loaded",
-        game_date=game_date,
-        candidates=n,
-        selected=len(keep),
-        excluded=len(exclusions),
-        with_line=int(has_line[keep].sum()),
-        unresolved=unresolved,
-    )
+    log.info("predict.slate_loaded", game_date=game_date, candidates=n, selected=len(keep),
+             excluded=len(exclusions), with_line=int(has_line[keep].sum()), unresolved=unresolved)
     return Slate(game_date, batch, meta, n, exclusions, unresolved)
 
 
 def _attach_lines(
     lines: pa.Table, game_ids: NDArray[np.str_], player_ids: NDArray[np.int64]
-) -> tuple[
-    NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], list[str | None], list[int | None]
-]:
+) -> tuple[Any, ...]:
+    """``(line, over, under, book, snapshot_us)`` aligned with the candidates (NaN/None: no line)."""
     import numpy as np
     import pyarrow as pa
 
@@ -426,20 +411,14 @@ def _attach_lines(
     line, over, under = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     book: list[str | None] = [None] * n
     snap: list[int | None] = [None] * n
-    row_of = {(g, p): i for i, (g, p) in enumerate(zip(game_ids.tolist(), player_ids.tolist(), strict=True))}
-    snaps = lines.column("snapshot_at").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_pylist()
-    for j, (g, p, point, b, o, u) in enumerate(zip(
-        lines.column("game_id").to_pylist(), lines.column("player_id").to_pylist(),
-        lines.column("point").to_pylist(), lines.column("book").to_pylist(),
-        lines.column("over_price").to_pylist(), lines.column("under_price").to_pylist(), strict=True,
-    )):
-        i = row_of.get((g, p))
-        if i is None:
-            continue
-        line[i] = point
-        over[i] = np.nan if o is None else o
-        under[i] = np.nan if u is None else u
-        book[i], snap[i] = b, snaps[j]
+    row_of = {key: i for i, key in enumerate(zip(game_ids.tolist(), player_ids.tolist(), strict=True))}
+    micros = lines.column("snapshot_at").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_pylist()
+    for found, us in zip(lines.to_pylist(), micros, strict=True):
+        i = row_of.get((found["game_id"], found["player_id"]))
+        if i is not None:
+            line[i], book[i], snap[i] = found["point"], found["book"], us
+            over[i] = np.nan if found["over_price"] is None else found["over_price"]
+            under[i] = np.nan if found["under_price"] is None else found["under_price"]
     return line, over, under, book, snap
 
 
@@ -519,10 +498,3 @@ def _bools(column: Any) -> NDArray[np.bool_]:
 
     out: NDArray[np.bool_] = np.asarray(pc.fill_null(column, False).to_pylist(), dtype=bool)
     return out
-
-
-def describe(run: PredictRun) -> dict[str, Any]:
-    """A JSON-ready summary of a run (what ``nbaprops predict --json`` prints)."""
-    doc = dict(vars(run))
-    doc["game_date"] = run.game_date.isoformat()
-    return json.loads(json.dumps(doc, default=str))  # type: ignore[no-any-return]

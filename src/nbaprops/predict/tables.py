@@ -77,7 +77,7 @@ PREDICTION_BATCHES = TableSpec(
 
 MODEL_REGISTRY = TableSpec(
     name="model_registry",
-    description="Every trained model: system, version, training window, feature version, metrics, file, sha256.",
+    description="Every trained model: system, version, training window, features, metrics, file, sha256.",
     key=("system_id", "model_version"),
     columns=(
         Column("system_id", "STRING", required=True),

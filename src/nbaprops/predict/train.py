@@ -145,7 +145,7 @@ def train_systems(
     oos_mean["ensemble"][covered] = blended.mean
     oos_p["ensemble"] = np.full(n, np.nan)
     oos_p["ensemble"][covered] = blended.p_over
-    systems["ensemble"] = ensemble
+    systems["ensemble"] = ensemble.bind({sid: systems[sid] for sid in COMPONENT_IDS})
     calibrators["ensemble"] = fit_isotonic(oos_p["ensemble"], outcome, system_id="ensemble")
 
     for sid in SYSTEM_IDS:

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from nbaprops.ops.alerts import Alerter
     from nbaprops.predict.calibration import Calibrator
     from nbaprops.predict.systems.base import PlayerBatch, PredictionSystem, SystemOutput
+    from nbaprops.settings import Settings
+    from nbaprops.warehouse.protocol import Warehouse
 
 log = structlog.get_logger(__name__)
 
@@ -106,6 +108,23 @@ def load_models(loader: Callable[[], Sequence[SystemModel]], alerter: Alerter) -
         alerter.raise_alert("predict.model_load_failed", "no prediction system is enabled", severity="error")
         raise NbaPropsError("no prediction system is enabled")
     return models
+
+
+def models_from_registry(
+    warehouse: Warehouse, settings: Settings, as_of: date, *, alerter: Alerter
+) -> list[SystemModel]:
+    """The active model of every system as of ``as_of`` (components first, the ensemble last).
+
+    Any model that fails to load raises (after its alert): the worker does not start without it.
+    """
+    from nbaprops.predict.registry import load_all_active
+    from nbaprops.predict.train import SYSTEM_IDS
+
+    def loader() -> list[SystemModel]:
+        loaded = load_all_active(warehouse, settings, SYSTEM_IDS, as_of, alerter=alerter)
+        return [SystemModel(m.system, m.model_version, m.calibrator) for m in loaded.values()]
+
+    return load_models(loader, alerter)
 
 
 class Worker:

@@ -14,6 +14,8 @@ import typer
 
 from nbaprops.errors import ConfigError
 
+WORKERS = 2  # parser processes for large ingests (a season replay); the target machine has 2 cores
+
 
 def ingest(
     date_text: Annotated[
@@ -49,7 +51,9 @@ def ingest(
         create_schema(warehouse)
         alerter = Alerter(warehouse)
         if from_dir is not None:
-            report = ingest_from_dir(settings, from_dir, warehouse=warehouse, alerter=alerter)
+            report = ingest_from_dir(
+                settings, from_dir, warehouse=warehouse, alerter=alerter, workers=WORKERS
+            )
         else:
             day = _day(str(date_text))
             report = ingest_date(

@@ -17,19 +17,26 @@ payload for it, or loads none of them, fails with ``QualityGateError``: never "s
 
 from __future__ import annotations
 
+import atexit
 import json
+import multiprocessing
+import os
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from nbaprops.dates import EASTERN, now_utc
-from nbaprops.errors import QualityGateError
+from nbaprops.errors import PayloadError, QualityGateError
 from nbaprops.ops.alerts import Alerter
-from nbaprops.raw.loaders import KIND_TABLES, LoadResult, load_payload
+from nbaprops.raw.loaders import KIND_TABLES, LoadResult, load_parsed, parse_payload
+from nbaprops.raw.registry import Row
 from nbaprops.warehouse.ledger import RunLedger, StepRun
 
 if TYPE_CHECKING:
@@ -40,6 +47,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 STEP = "ingest"
+BATCH = 64  # loads per transaction: one commit per batch instead of one per payload
+PARALLEL_FROM = 16  # batches this large are parsed in worker processes
 # Loaded before everything else: later checks and the identity step read schedule and rosters.
 FIRST_KINDS = ("nbac_schedule_api", "bdl_teams", "nbac_player_list", "bdl_players", "bdl_games")
 # Both game markets and player props arrive in one event-odds payload; each parser takes its share.
@@ -110,15 +119,27 @@ class IngestReport:
 
 
 def ingest_date(
-    settings: Settings, day: date, *, warehouse: Warehouse, lake: Lake, alerter: Alerter | None = None
+    settings: Settings,
+    day: date,
+    *,
+    warehouse: Warehouse,
+    lake: Lake,
+    alerter: Alerter | None = None,
+    workers: int = 1,
 ) -> IngestReport:
-    """Load the lake's payloads for ``day`` (plus undated ones fetched that ET day) into raw tables."""
+    """Load the lake's payloads for ``day`` (plus undated ones fetched that ET day) into raw tables.
+
+    ``workers`` > 1 parses large batches in that many spawned processes (the caller's main module
+    must be import-safe, as ``multiprocessing`` requires).
+    """
     del settings  # the warehouse, lake and alerter carry everything this step needs
     objects = lake.list(game_date=day)
     objects += [o for o in lake.list() if o.game_date is None and _et_day(o.fetched_at) == day]
     alerter = alerter or Alerter(warehouse)
     with RunLedger(warehouse).step(STEP, game_date=day, details={"scope": day.isoformat()}) as run:
-        report = _ingest(objects, day.isoformat(), run, warehouse=warehouse, lake=lake, alerter=alerter)
+        report = _ingest(
+            objects, day.isoformat(), run, warehouse=warehouse, lake=lake, alerter=alerter, workers=workers
+        )
         dated = sum(1 for o in objects if o.game_date == day)
         games = _scheduled_games(warehouse, day)
         if games and not dated:
@@ -131,7 +152,12 @@ def ingest_date(
 
 
 def ingest_from_dir(
-    settings: Settings, path: Path, *, warehouse: Warehouse, alerter: Alerter | None = None
+    settings: Settings,
+    path: Path,
+    *,
+    warehouse: Warehouse,
+    alerter: Alerter | None = None,
+    workers: int = 1,
 ) -> IngestReport:
     """Replay a folder laid out like the lake: every payload in it, schedule and rosters first."""
     from fsspec.implementations.local import LocalFileSystem
@@ -147,11 +173,20 @@ def ingest_from_dir(
     with RunLedger(warehouse).step(STEP, details={"scope": str(path)}) as run:
         if not objects:
             raise QualityGateError(f"ingest --from-dir: no lake manifests with payloads under {path}")
-        return _ingest(objects, str(path), run, warehouse=warehouse, lake=lake, alerter=alerter)
+        return _ingest(
+            objects, str(path), run, warehouse=warehouse, lake=lake, alerter=alerter, workers=workers
+        )
 
 
 def _ingest(
-    objects: list[LakeObject], scope: str, run: StepRun, *, warehouse: Warehouse, lake: Lake, alerter: Alerter
+    objects: list[LakeObject],
+    scope: str,
+    run: StepRun,
+    *,
+    warehouse: Warehouse,
+    lake: Lake,
+    alerter: Alerter,
+    workers: int,
 ) -> IngestReport:
     report = IngestReport(scope=scope, run_id=run.run_id, payloads_found=len(objects))
     handled = warehouse.query_rows("SELECT payload_sha256, kind FROM loaded_payloads")
@@ -171,14 +206,10 @@ def _ingest(
             rank = FIRST_KINDS.index(kind) if kind in FIRST_KINDS else len(FIRST_KINDS)
             work.append((rank, kind, obj))
     work.sort(key=lambda w: (w[0], w[2].game_date or date.min, w[2].fetched_at, w[2].path, w[1]))
-    for _, kind, obj in work:
-        payload = lake.get(obj.path)
-        with warehouse.transaction():
-            result = load_payload(
-                warehouse, kind=kind, obj=obj, payload=payload, loaded_at=now_utc(), alerter=alerter
-            )
-            _record(warehouse, obj, result, run.run_id)
-        report.results.append(result)
+    for batch in _batches(work):
+        _load_batch(
+            batch, report, run.run_id, warehouse=warehouse, lake=lake, alerter=alerter, workers=workers
+        )
     if not work and report.already_loaded:
         run.skip(f"all {report.already_loaded} payload load(s) were done by earlier runs")
     run.rows_in = report.rows_in
@@ -200,22 +231,92 @@ def _anything_stored(report: IngestReport) -> bool:
     return bool(report.rows_written or report.already_loaded or report.counts().get("unchanged"))
 
 
-def _record(warehouse: Warehouse, obj: LakeObject, result: LoadResult, run_id: str) -> None:
-    warehouse.execute(
-        "INSERT INTO loaded_payloads (payload_sha256, kind, lake_path, raw_table, status, rows_in, "
-        "rows_written, run_id, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            obj.sha256,
-            result.kind,
-            obj.path,
-            result.table,
-            result.status,
-            result.rows_in,
-            result.rows_written,
-            run_id,
-            now_utc(),
-        ],
-    )
+def _batches(work: list[tuple[int, str, LakeObject]]) -> Iterator[list[tuple[str, LakeObject]]]:
+    """Consecutive runs of at most BATCH loads; the schedule and rosters never share a batch."""
+    batch: list[tuple[str, LakeObject]] = []
+    for rank, kind, obj in work:
+        batch.append((kind, obj))
+        if len(batch) >= BATCH or rank < len(FIRST_KINDS):
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _load_batch(
+    batch: list[tuple[str, LakeObject]],
+    report: IngestReport,
+    run_id: str,
+    *,
+    warehouse: Warehouse,
+    lake: Lake,
+    alerter: Alerter,
+    workers: int,
+) -> None:
+    """Parse the batch (in worker processes when it is large), then write it in one transaction.
+
+    Every load and its ``loaded_payloads`` row commit together: a crash loses the whole batch,
+    which the next run then loads again, never half of it.
+    """
+    payloads = [lake.get(obj.path) for _, obj in batch]
+    kinds = [kind for kind, _ in batch]
+    parsed = _parse_all(kinds, payloads, workers)
+    loaded_at = now_utc()
+    results = []
+    with warehouse.transaction():
+        for (kind, obj), payload, rows in zip(batch, payloads, parsed, strict=True):
+            results.append(
+                load_parsed(
+                    warehouse,
+                    kind=kind,
+                    obj=obj,
+                    payload=payload,
+                    parsed=rows,
+                    loaded_at=loaded_at,
+                    alerter=alerter,
+                )
+            )
+        _record(warehouse, batch, results, run_id, loaded_at)
+    report.results.extend(results)
+
+
+def _parse_all(kinds: list[str], payloads: list[bytes], workers: int) -> list[list[Row] | PayloadError]:
+    workers = min(workers, len(os.sched_getaffinity(0)))
+    if len(payloads) < PARALLEL_FROM or workers < 2:
+        return [parse_payload(kind, payload) for kind, payload in zip(kinds, payloads, strict=True)]
+    return list(_pool(workers).map(parse_payload, kinds, payloads, chunksize=4))
+
+
+@cache
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Parser processes, kept for the process's life (spawned: the parent holds threads and a
+    database connection, which a forked child must not inherit)."""
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    atexit.register(pool.shutdown, wait=False, cancel_futures=True)
+    return pool
+
+
+def _record(
+    warehouse: Warehouse,
+    batch: list[tuple[str, LakeObject]],
+    results: list[LoadResult],
+    run_id: str,
+    loaded_at: datetime,
+) -> None:
+    import pyarrow as pa
+
+    columns = {
+        "payload_sha256": [obj.sha256 for _, obj in batch],
+        "kind": [r.kind for r in results],
+        "lake_path": [obj.path for _, obj in batch],
+        "raw_table": [r.table for r in results],
+        "status": [r.status for r in results],
+        "rows_in": [r.rows_in for r in results],
+        "rows_written": [r.rows_written for r in results],
+        "run_id": [run_id] * len(results),
+        "loaded_at": pa.array([loaded_at] * len(results), type=pa.timestamp("us", tz="UTC")),
+    }
+    warehouse.insert_arrow("loaded_payloads", pa.table(columns))
 
 
 def _scheduled_games(warehouse: Warehouse, day: date) -> int:

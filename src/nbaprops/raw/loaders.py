@@ -97,11 +97,45 @@ def load_payload(
     Bad payloads are quarantined and alerted (via ``alerter``, or one recording to ``warehouse``);
     any other failure (a warehouse error) propagates, with nothing written for this payload.
     """
+    return load_parsed(
+        warehouse,
+        kind=kind,
+        obj=obj,
+        payload=payload,
+        parsed=parse_payload(kind, payload),
+        loaded_at=loaded_at,
+        alerter=alerter,
+    )
+
+
+def parse_payload(kind: str, payload: bytes) -> list[Row] | PayloadError:
+    """The kind's rows, or the ``PayloadError`` that rejects the bytes (returned, so that parsing can
+    run in worker processes and the verdict travel back); any other exception propagates."""
+    table_of(kind)
+    try:
+        return _parse(kind, payload)
+    except PayloadError as exc:
+        return exc
+
+
+def load_parsed(
+    warehouse: Warehouse,
+    *,
+    kind: str,
+    obj: LakeObject,
+    payload: bytes,
+    parsed: list[Row] | PayloadError,
+    loaded_at: datetime,
+    alerter: Alerter | None = None,
+) -> LoadResult:
+    """``load_payload`` for bytes already parsed by ``parse_payload`` (possibly in another process)."""
     table = table_of(kind)
     spec, rule = table_spec(table), LOAD_RULES[table]
     sha = hashlib.sha256(payload).hexdigest()
     try:
-        rows = _parse(kind, payload)
+        if isinstance(parsed, PayloadError):
+            raise parsed
+        rows = parsed
         arrow = to_arrow(spec, rule, rows, obj=obj, sha=sha, loaded_at=loaded_at)
     except PayloadError as exc:
         _quarantine(
@@ -113,7 +147,7 @@ def load_payload(
     else:
         written = _append_new(warehouse, spec, arrow)
     status: Status = "loaded" if written or not rows else "unchanged"
-    log.info("raw.loaded", kind=kind, table=table, path=obj.path, rows_in=len(rows), rows_written=written)
+    log.debug("raw.loaded", kind=kind, table=table, path=obj.path, rows_in=len(rows), rows_written=written)
     return LoadResult(kind, obj.path, len(rows), written, status, None, table)
 
 
@@ -348,4 +382,13 @@ def _describe(exc: BaseException) -> str:
     return str(exc)[:_MAX_ERROR_CHARS]
 
 
-__all__ = ["KIND_TABLES", "PROVENANCE", "LoadResult", "load_payload", "table_of", "to_arrow"]
+__all__ = [
+    "KIND_TABLES",
+    "PROVENANCE",
+    "LoadResult",
+    "load_parsed",
+    "load_payload",
+    "parse_payload",
+    "table_of",
+    "to_arrow",
+]

@@ -58,7 +58,7 @@ injury AS (
   ) = 1
 ),
 not_played AS (
-  SELECT game_date, team, player_lookup, ANY_VALUE(player_id) AS player_id, ANY_VALUE(player_name) AS player_name,
+  SELECT game_date, team, player_lookup, MAX(player_id) AS player_id, MAX(player_name) AS player_name,
     MIN(source) AS source
   FROM box AS b
   WHERE NOT COALESCE(b.played, FALSE)

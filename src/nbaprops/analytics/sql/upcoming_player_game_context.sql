@@ -51,8 +51,8 @@ roster AS (
   WHERE NOT EXISTS (SELECT 1 FROM latest_team AS l WHERE l.game_id = tg.game_id AND l.team = tg.team)
 ),
 pool AS (
-  SELECT game_id, player_lookup, ANY_VALUE(player_id) AS player_id, ANY_VALUE(player_name) AS player_name,
-    ANY_VALUE(team) AS team
+  SELECT game_id, player_lookup, MAX(player_id) AS player_id, MAX(player_name) AS player_name,
+    MAX(team) AS team
   FROM (
     SELECT * FROM latest_team
     UNION ALL SELECT * FROM roster

@@ -1,0 +1,231 @@
+"""``nbaprops backtest --from A --to B``: walk-forward over a range, then per-system scores.
+
+For every game date D of the range, in order:
+
+1. **train** as of D when the registry's newest models are a week old or more
+   (``predict.train.needs_retrain``): ``train_as_of`` sees only games strictly before D, and the
+   models are registered (``save_models``) with that training window; between retrains the same
+   models are reused;
+2. **predict** D as of 11:00 ET that morning (``Coordinator.run(D, as_of=...)``) with the newest
+   registered models whose ``as_of`` is D or earlier — never one trained on D or later.
+
+Then the whole range is **graded** once, set-based (``grade.grader.grade_range``), and scored:
+every system beside two references on the **same rows** — the book line used as a point
+prediction, and the average of the player's last five games before D. The comparison rows are
+the player-games every system predicted that were played, had a posted line and have at least
+one earlier game; every figure is printed with its N.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from nbaprops.dates import et_datetime
+from nbaprops.errors import QualityGateError
+from nbaprops.warehouse.ledger import RunLedger
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import pyarrow as pa
+
+    from nbaprops.ops.alerts import Alerter
+    from nbaprops.predict.coordinator import Coordinator
+    from nbaprops.predict.train import TrainedModels
+    from nbaprops.settings import Settings
+    from nbaprops.warehouse.protocol import Warehouse
+
+log = structlog.get_logger(__name__)
+
+STEP = "backtest"
+MORNING_HOUR_ET = 11
+BOOK_LINE = "book_line"
+LAST5 = "last5_avg"
+REFERENCES = (BOOK_LINE, LAST5)
+METRICS = ("n", "mae", "bias", "rmse", "n_picks", "hit_rate", "roi", "n_scored", "brier", "log_loss", "ece",
+           "coverage")
+
+_COMPARISON_SQL = """
+WITH last5 AS (
+  SELECT game_id, player_id,
+    AVG(pts) OVER (PARTITION BY player_id ORDER BY game_date ASC NULLS LAST
+                   ROWS BETWEEN 5 PRECEDING AND 1 PRECEDING) AS last5_avg
+  FROM player_game_summary
+  WHERE played AND player_id IS NOT NULL AND game_date <= ?
+)
+SELECT p.game_date, p.game_id, p.player_id, p.system_id, p.predicted_points, p.q10, p.q90, p.p_over,
+  p.line, p.over_price, p.under_price, p.recommendation, g.actual_points, g.minutes, l.last5_avg
+FROM predictions AS p
+JOIN prediction_grades AS g
+  ON g.game_date = p.game_date AND g.game_id = p.game_id AND g.player_id = p.player_id
+  AND g.system_id = p.system_id AND g.model_version = p.model_version
+LEFT JOIN last5 AS l ON l.game_id = p.game_id AND l.player_id = p.player_id
+WHERE p.game_date BETWEEN ? AND ?
+ORDER BY p.game_date, p.game_id, p.player_id, p.system_id
+"""
+
+
+@dataclass
+class BacktestReport:
+    """The walk-forward's days, retrains and per-system scores on the comparison rows."""
+
+    start: date
+    end: date
+    days: int = 0
+    predicted_days: int = 0
+    retrains: list[date] = field(default_factory=list)
+    skipped: dict[date, str] = field(default_factory=dict)
+    graded: int = 0
+    comparison_rows: int = 0
+    systems: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``--json``)."""
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "days": self.days,
+            "predicted_days": self.predicted_days,
+            "retrains": [d.isoformat() for d in self.retrains],
+            "skipped": {d.isoformat(): why for d, why in self.skipped.items()},
+            "graded": self.graded,
+            "comparison_rows": self.comparison_rows,
+            "systems": self.systems,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def game_days(warehouse: Warehouse, start: date, end: date) -> list[date]:
+    """Dates of the range with at least one scheduled NBA game (one query)."""
+    rows = warehouse.query_rows(
+        "SELECT DISTINCT game_date FROM raw_nbac_schedule WHERE game_date BETWEEN ? AND ? "
+        "AND is_nba_matchup IS NOT FALSE ORDER BY game_date",
+        [start, end],
+    )
+    return [r[0] for r in rows]
+
+
+def _coordinator(warehouse: Warehouse, settings: Settings, day: date, alerter: Alerter) -> Coordinator:
+    """A coordinator on its own bus with the newest registered models as of ``day``."""
+    from nbaprops.pipeline.bus import InProcessBus
+    from nbaprops.predict.coordinator import Coordinator
+    from nbaprops.predict.worker import Worker, models_from_registry
+
+    models = models_from_registry(warehouse, settings, day, alerter=alerter)
+    books = [b.strip() for b in settings.odds_bookmakers.split(",") if b.strip()]
+    return Coordinator(
+        warehouse, InProcessBus(alerter=alerter), Worker(models, alerter=alerter), alerter=alerter, bookmakers=books
+    )
+
+
+def run_backtest(
+    warehouse: Warehouse,
+    settings: Settings,
+    start: date,
+    end: date,
+    *,
+    alerter: Alerter | None = None,
+    retrain_days: int | None = None,
+    trainer: Callable[[Warehouse, date], TrainedModels] | None = None,
+) -> BacktestReport:
+    """Walk forward over ``start``..``end`` (train before D, predict D that morning), grade, score.
+
+    ``trainer(warehouse, D)`` trains on games before D (default ``predict.train.train_as_of``).
+    """
+    from nbaprops.grade.grader import grade_range
+    from nbaprops.ops.alerts import Alerter
+    from nbaprops.predict.registry import save_models
+    from nbaprops.predict.train import RETRAIN_EVERY_DAYS, needs_retrain, train_as_of
+
+    if end < start:
+        raise ValueError(f"backtest range ends ({end}) before it starts ({start})")
+    began = time.perf_counter()
+    alerter = alerter or Alerter(warehouse)
+    cadence = retrain_days or RETRAIN_EVERY_DAYS
+    report = BacktestReport(start, end)
+    with RunLedger(warehouse).step(STEP, details={"start": start.isoformat(), "end": end.isoformat()}) as run:
+        days = game_days(warehouse, start, end)
+        report.days = len(days)
+        coordinator: Coordinator | None = None
+        for day in days:
+            if needs_retrain(warehouse, day, cadence_days=cadence):
+                try:
+                    trained = (trainer or train_as_of)(warehouse, day)
+                except QualityGateError as exc:
+                    report.skipped[day] = f"no model: {exc}"
+                    continue
+                save_models(warehouse, settings, trained)
+                report.retrains.append(day)
+                coordinator = None
+            if coordinator is None:
+                coordinator = _coordinator(warehouse, settings, day, alerter)
+            coordinator.run(day, as_of=et_datetime(day, MORNING_HOUR_ET))
+            report.predicted_days += 1
+        if report.predicted_days:
+            report.graded = grade_range(warehouse, start, end).graded
+            report.comparison_rows, report.systems = compare(warehouse, start, end)
+        run.rows_in = report.days
+        run.rows_out = report.graded
+        run.details |= {k: v for k, v in report.to_dict().items() if k != "systems"}
+    report.seconds = time.perf_counter() - began
+    log.info("backtest.finished", start=start.isoformat(), end=end.isoformat(), graded=report.graded,
+             seconds=round(report.seconds, 1))
+    return report
+
+
+def compare(warehouse: Warehouse, start: date, end: date) -> tuple[int, list[dict[str, Any]]]:
+    """Scores of every system and of the two references on the same comparison rows (one query)."""
+    import numpy as np
+
+    table = warehouse.query_arrow(_COMPARISON_SQL, [end, start, end])
+    if table.num_rows == 0:
+        return 0, []
+    cols = {name: _values(table, name) for name in table.column_names}
+    systems = sorted(set(cols["system_id"].tolist()))
+    keys = np.char.add(np.char.add(cols["game_date"].astype(str), "|"),
+                       np.char.add(np.char.add(cols["game_id"].astype(str), "|"), cols["player_id"].astype(str)))
+    usable = np.isfinite(cols["actual_points"]) & (np.nan_to_num(cols["minutes"]) > 0)
+    usable &= np.isfinite(cols["line"]) & np.isfinite(cols["last5_avg"])
+    unique_keys, inverse = np.unique(keys, return_inverse=True)
+    per_key = np.bincount(inverse, weights=usable.astype(np.float64), minlength=unique_keys.size)
+    keep = usable & (per_key[inverse] == len(systems))
+    rows = {k: v[keep] for k, v in cols.items()}
+    reference_rows = rows["system_id"] == systems[0]
+    scored = _score(rows, rows["system_id"].astype(str))
+    for name, predicted in ((BOOK_LINE, rows["line"]), (LAST5, rows["last5_avg"])):
+        ref = {k: v[reference_rows] for k, v in rows.items()}
+        ref["predicted_points"] = predicted[reference_rows]
+        ref["recommendation"] = np.full(int(reference_rows.sum()), "PASS")
+        for v in ("p_over", "q10", "q90"):
+            ref[v] = np.full(int(reference_rows.sum()), np.nan)
+        scored += _score(ref, np.full(int(reference_rows.sum()), name))
+    return int(reference_rows.sum()), scored
+
+
+def _values(table: pa.Table, name: str) -> Any:
+    import numpy as np
+
+    column = table.column(name)
+    if name in ("game_date", "game_id", "system_id", "recommendation"):
+        return np.asarray(column.to_pylist(), dtype=object).astype(str)
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _score(rows: dict[str, Any], system_ids: Any) -> list[dict[str, Any]]:
+    from nbaprops.grade.metrics import grade_predictions, summarize
+
+    if system_ids.size == 0:
+        return []
+    grades = grade_predictions(
+        rows["predicted_points"], rows["actual_points"], rows["line"], rows["recommendation"],
+        over_price=rows["over_price"], under_price=rows["under_price"], minutes=rows["minutes"],
+    )
+    out = summarize({"system_id": system_ids}, rows["predicted_points"], rows["actual_points"], grades,
+                    p_over=rows["p_over"], q_low=rows["q10"], q_high=rows["q90"])
+    return [{"system_id": r["system_id"], **{m: r.get(m) for m in METRICS}} for r in out]

@@ -1,0 +1,105 @@
+"""``nbaprops predict --date D``: phase 5 for one game date through the in-process bus.
+
+Kept light at import: numpy, pyarrow and the warehouse load when the command runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from nbaprops.predict.coordinator import PredictRun
+    from nbaprops.warehouse.protocol import Warehouse
+
+
+def predict(
+    date: Annotated[
+        str, typer.Option("--date", help="ET game date to predict: YYYY-MM-DD, TODAY or YESTERDAY.")
+    ] = "TODAY",
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the run summary as one JSON object instead of a table.")
+    ] = False,
+) -> None:
+    """Predict every eligible player of a game date with every system and record the exclusions.
+
+    Uses the active registered models as of the date (run ``nbaprops train`` first); a model that
+    fails to load stops the command with an alert. Re-running a date replaces its predictions.
+    """
+    from nbaprops.dates import parse_game_date
+    from nbaprops.logs import configure_logging
+    from nbaprops.ops.alerts import Alerter
+    from nbaprops.pipeline.bus import InProcessBus
+    from nbaprops.predict.coordinator import Coordinator
+    from nbaprops.predict.worker import Worker, models_from_registry
+    from nbaprops.settings import load_settings
+    from nbaprops.warehouse import create_schema, open_warehouse
+
+    settings = load_settings()
+    configure_logging(settings)
+    day = parse_game_date(date)
+    warehouse = open_warehouse(settings)
+    try:
+        create_schema(warehouse)
+        alerter = Alerter(warehouse)
+        models = models_from_registry(warehouse, settings, day, alerter=alerter)
+        bus = InProcessBus(alerter=alerter)
+        books = [b.strip() for b in settings.odds_bookmakers.split(",") if b.strip()]
+        coordinator = Coordinator(
+            warehouse, bus, Worker(models, alerter=alerter), alerter=alerter, bookmakers=books
+        )
+        run = coordinator.run(day)
+        top = _top_picks(warehouse, run.run_id)
+    finally:
+        warehouse.close()
+    if json_out:
+        sys.stdout.write(json.dumps({**describe(run), "top_picks": top}, default=str) + "\n")
+        return
+    _print(run, top)
+
+
+def describe(run: PredictRun) -> dict[str, Any]:
+    """A JSON-ready summary of a run (what ``--json`` prints, beside the top picks)."""
+    doc: dict[str, Any] = json.loads(json.dumps(vars(run), default=str))
+    return doc
+
+
+def _top_picks(warehouse: Warehouse, run_id: str, limit: int = 10) -> list[dict[str, object]]:
+    rows = warehouse.query_rows(
+        "SELECT player_id, game_id, system_id, predicted_points, line, line_book, recommendation, "
+        "p_over, expected_value, stake FROM predictions "
+        "WHERE run_id = ? AND recommendation IN ('OVER', 'UNDER') "
+        "ORDER BY expected_value DESC, player_id LIMIT ?",
+        [run_id, limit],
+    )
+    keys = ("player_id", "game_id", "system_id", "predicted_points", "line", "line_book",
+            "recommendation", "p_over", "expected_value", "stake")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def _print(run: PredictRun, top: list[dict[str, object]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=sys.stdout, width=160)
+    console.print(
+        f"predicted {run.predicted_players} of {run.candidates} players on {run.game_date} "
+        f"({run.prediction_rows} rows, {run.batches} batches); excluded: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(run.exclusions.items())) or "none")
+    )
+    if run.system_failures:
+        console.print("system failures: " + ", ".join(f"{k} {v}" for k, v in run.system_failures.items()))
+    table = Table(title="top recommendations")
+    for column in ("player", "game", "system", "pred", "line", "book", "pick", "p", "EV", "stake"):
+        table.add_column(column)
+    for pick in top:
+        table.add_row(
+            str(pick["player_id"]), str(pick["game_id"]), str(pick["system_id"]),
+            f"{pick['predicted_points']:.1f}", f"{pick['line']}", str(pick["line_book"]),
+            str(pick["recommendation"]), f"{pick['p_over']:.2f}", f"{pick['expected_value']:+.3f}",
+            f"{pick['stake']:.3f}",
+        )
+    console.print(table)

@@ -1,0 +1,132 @@
+/* Raw values of every contract feature, one row per player x game date D, joined from the */
+/* precompute tables (all strictly before D) and the upcoming context (snapshots before tip). */
+/* features/store.py applies defaults, per-feature source/quality and the predictability rule. */
+WITH targets AS (
+  SELECT
+    player_id,
+    game_id,
+    game_date,
+    team,
+    opponent,
+    is_home,
+    tip_utc,
+    injury_status,
+    points_line,
+    opening_line,
+    line_movement,
+    team_spread,
+    game_total
+  FROM upcoming_player_game_context
+  WHERE
+    game_date BETWEEN @start AND @end AND NOT player_id IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC) = 1
+), book_lines AS (
+  /* each book's last points line before tip, for the spread of lines across books */
+  SELECT
+    t.player_id,
+    t.game_date,
+    p.book,
+    p.point,
+    ROW_NUMBER() OVER (PARTITION BY t.player_id, t.game_date, p.book ORDER BY p.snapshot_at DESC) AS rn
+  FROM targets AS t
+  JOIN raw_oddsa_player_props AS p
+    ON p.player_id = t.player_id
+    AND p.game_id = t.game_id
+    AND p.market = 'player_points'
+    AND p.snapshot_at < t.tip_utc
+), line_spread AS (
+  SELECT
+    player_id,
+    game_date,
+    STDDEV_POP(point) AS multi_book_line_std
+  FROM book_lines
+  WHERE
+    rn = 1
+  GROUP BY
+    player_id,
+    game_date
+)
+SELECT
+  t.player_id,
+  t.game_date,
+  t.game_id,
+  t.team,
+  t.opponent,
+  t.tip_utc,
+  c.games_played,
+  c.points_avg_last_5,
+  c.points_avg_last_10,
+  c.points_avg_season,
+  c.points_std_last_10,
+  c.points_avg_last_3,
+  c.pts_slope_10g,
+  IF(
+    c.games_played >= 2,
+    (
+      c.points_avg_last_5 - c.points_avg_season
+    ) / GREATEST(COALESCE(c.points_std_season, 0), 1),
+    NULL
+  ) AS pts_vs_season_zscore,
+  c.ppm_avg_last_10,
+  c.pct_free_throw,
+  c.minutes_avg_last_10,
+  c.minutes_std_last_10,
+  SAFE_DIVIDE(c.minutes_avg_last_5, c.minutes_avg_season) - 1 AS minutes_change,
+  c.usage_rate_last_10,
+  c.dnp_rate_last_10,
+  f.usage_spike_score,
+  f.days_rest,
+  f.back_to_back,
+  f.games_in_last_7_days,
+  f.minutes_load_last_7d,
+  f.fatigue_score,
+  f.rest_advantage,
+  d.def_rating AS opponent_def_rating,
+  d.pace AS opponent_pace,
+  f.pace_score,
+  f.shot_zone_mismatch_score,
+  c.avg_points_vs_opponent,
+  CAST(c.games_vs_opponent AS FLOAT64) AS games_vs_opponent,
+  IF(t.is_home, 1.0, 0.0) AS home_away,
+  c.team_pace,
+  c.team_off_rating,
+  c.team_win_pct,
+  CASE LOWER(t.injury_status)
+    WHEN 'available'
+    THEN 0.0
+    WHEN 'probable'
+    THEN 1.0
+    WHEN 'questionable'
+    THEN 2.0
+    WHEN 'doubtful'
+    THEN 3.0
+    WHEN 'out'
+    THEN 3.0
+    ELSE IF(t.injury_status IS NULL, 0.0, NULL)
+  END AS injury_risk,
+  f.star_teammates_out,
+  z.share_two AS pct_two,
+  z.share_three AS pct_three,
+  z.fta_per_fga,
+  t.points_line AS vegas_points_line,
+  t.opening_line AS vegas_opening_line,
+  t.line_movement AS vegas_line_move,
+  IF(t.points_line IS NULL, 0.0, 1.0) AS has_vegas_line,
+  ls.multi_book_line_std,
+  t.game_total AS game_total_line,
+  ABS(t.team_spread) AS spread_magnitude,
+  (
+    t.game_total - t.team_spread
+  ) / 2 AS implied_team_total
+FROM targets AS t
+LEFT JOIN player_daily_cache AS c
+  ON c.player_id = t.player_id AND c.cache_date = t.game_date
+LEFT JOIN player_composite_factors AS f
+  ON f.player_id = t.player_id AND f.game_date = t.game_date
+LEFT JOIN team_defense_zone_analysis AS d
+  ON d.team = t.opponent AND d.analysis_date = t.game_date
+LEFT JOIN player_shot_zone_analysis AS z
+  ON z.player_id = t.player_id AND z.analysis_date = t.game_date
+LEFT JOIN line_spread AS ls
+  ON ls.player_id = t.player_id AND ls.game_date = t.game_date

@@ -1,0 +1,128 @@
+/* Every prediction of @start..@end beside what happened: actual points and minutes from */
+/* player_game_summary (no row: the player did not appear), the injury status the prediction was */
+/* made with (upcoming_player_game_context), and the closing line: the last snapshot taken before */
+/* tip from the same book as the line predicted against. When a book posts several lines for the */
+/* player in that snapshot, the main one is the line whose no-vig over probability is nearest 1/2. */
+/* Props are matched by (date, book, player_lookup): a player plays once per date, and the props' */
+/* game_id may be unresolved. */
+WITH preds AS (
+  SELECT
+    game_date,
+    game_id,
+    player_id,
+    system_id,
+    model_version,
+    predicted_points,
+    q10,
+    q90,
+    p_over,
+    line,
+    line_book,
+    over_price,
+    under_price,
+    recommendation
+  FROM predictions
+  WHERE
+    game_date BETWEEN @start AND @end
+), summary AS (
+  SELECT
+    game_id,
+    player_id,
+    ANY_VALUE(player_lookup) AS player_lookup,
+    MAX(pts) AS pts,
+    MAX(minutes) AS minutes,
+    LOGICAL_OR(played) AS played,
+    ANY_VALUE(dnp_reason) AS dnp_reason
+  FROM player_game_summary
+  WHERE
+    game_date BETWEEN @start AND @end AND NOT player_id IS NULL
+  GROUP BY
+    game_id,
+    player_id
+), context AS (
+  SELECT
+    game_id,
+    player_id,
+    ANY_VALUE(player_lookup) AS player_lookup,
+    ANY_VALUE(injury_status) AS injury_status
+  FROM upcoming_player_game_context
+  WHERE
+    game_date BETWEEN @start AND @end AND NOT player_id IS NULL
+  GROUP BY
+    game_id,
+    player_id
+), wanted AS (
+  SELECT DISTINCT
+    p.game_date,
+    p.game_id,
+    p.player_id,
+    p.line_book,
+    COALESCE(c.player_lookup, s.player_lookup) AS player_lookup
+  FROM preds AS p
+  LEFT JOIN summary AS s
+    ON s.game_id = p.game_id AND s.player_id = p.player_id
+  LEFT JOIN context AS c
+    ON c.game_id = p.game_id AND c.player_id = p.player_id
+  WHERE
+    NOT p.line_book IS NULL
+), closing AS (
+  SELECT
+    w.game_id,
+    w.player_id,
+    w.line_book,
+    o.point AS closing_line,
+    o.over_price AS closing_over_price,
+    o.under_price AS closing_under_price
+  FROM wanted AS w
+  JOIN raw_oddsa_player_props AS o
+    ON o.game_date = w.game_date
+    AND o.book = w.line_book
+    AND o.player_lookup = w.player_lookup
+  WHERE
+    o.game_date BETWEEN @start AND @end
+    AND o.market = 'player_points'
+    AND o.snapshot_at < o.commence_time
+    AND (
+      o.game_id IS NULL OR o.game_id = w.game_id
+    )
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY w.game_id, w.player_id, w.line_book
+      ORDER BY o.snapshot_at DESC, ABS(COALESCE(o.over_no_vig, 0.5) - 0.5) ASC NULLS LAST, o.point ASC NULLS LAST
+    ) = 1
+)
+SELECT
+  p.game_date,
+  p.game_id,
+  p.player_id,
+  p.system_id,
+  p.model_version,
+  p.predicted_points,
+  p.q10,
+  p.q90,
+  p.p_over,
+  p.line,
+  p.over_price,
+  p.under_price,
+  p.recommendation,
+  CAST(s.pts AS FLOAT64) AS actual_points,
+  s.minutes,
+  s.played,
+  s.dnp_reason,
+  c.injury_status,
+  k.closing_line,
+  k.closing_over_price,
+  k.closing_under_price
+FROM preds AS p
+LEFT JOIN summary AS s
+  ON s.game_id = p.game_id AND s.player_id = p.player_id
+LEFT JOIN context AS c
+  ON c.game_id = p.game_id AND c.player_id = p.player_id
+LEFT JOIN closing AS k
+  ON k.game_id = p.game_id AND k.player_id = p.player_id AND k.line_book = p.line_book
+ORDER BY
+  p.game_date ASC NULLS LAST,
+  p.system_id ASC NULLS LAST,
+  p.game_id ASC NULLS LAST,
+  p.player_id ASC NULLS LAST,
+  p.model_version ASC NULLS LAST
