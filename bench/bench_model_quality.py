@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+
 from benchlib import emit
 
 
@@ -62,7 +63,8 @@ def main() -> None:
     as_of = start + timedelta(days=args.warmup_days)
     while as_of <= end:
         trained = train_systems(batch, as_of)
-        week = (batch.game_dates >= np.datetime64(as_of)) & (batch.game_dates < np.datetime64(as_of + timedelta(7)))
+        week_end = np.datetime64(as_of + timedelta(days=7))
+        week = (batch.game_dates >= np.datetime64(as_of)) & (batch.game_dates < week_end)
         test = select_rows(batch, week)
         for sid in SYSTEM_IDS:
             out = trained.systems[sid].predict(test)

@@ -92,9 +92,11 @@ def version() -> None:
 
 def _register_phase_commands() -> None:
     from nbaprops.predict.commands import predict
+    from nbaprops.predict.train_command import train
     from nbaprops.sources.commands import scrape
 
     app.command("scrape", help="Phase 1: fetch one game date from a source (or all) into the lake.")(scrape)
+    app.command("train", help="Phase 5: walk-forward training of every system as of a date; registry.")(train)
     app.command("predict", help="Phase 5: predict every eligible player of a game date, all systems.")(
         predict
     )

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from factories import open_season_copy, season_warehouse
 from nbaprops.identity import player_lookup
 from nbaprops.ops.alerts import Alerter
 from nbaprops.pipeline.build import build_range
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
-from factories import open_season_copy, season_warehouse
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def _dicts(warehouse: DuckDBWarehouse, sql: str, params: Any = None) -> list[dic
     return warehouse.query_arrow(sql, params).to_pylist()  # type: ignore[no-any-return]
 
 
-def test_team_points_equal_the_final_score_and_win_flag_goes_to_the_higher_score(built: DuckDBWarehouse) -> None:
+def test_team_points_equal_the_final_score_and_win_goes_to_the_higher_score(built: DuckDBWarehouse) -> None:
     season = season_warehouse().season
     games = season.game_by_id
     rows = _dicts(built, "SELECT game_id, team, pts, opponent_pts, win FROM team_offense_game_summary")
@@ -49,7 +49,8 @@ def test_possessions_and_pace_are_in_nba_ranges(built: DuckDBWarehouse) -> None:
     )
     assert 90 <= avg_poss <= 110
     assert 90 <= avg_pace <= 110
-    assert 80 <= lo_pace and hi_pace <= 125
+    assert lo_pace >= 80
+    assert hi_pace <= 125
 
 
 def test_defense_summary_mirrors_the_opponents_offense(built: DuckDBWarehouse) -> None:
@@ -66,7 +67,8 @@ def test_usage_rates_are_plausible_and_sum_to_about_100_per_team(built: DuckDBWa
         "SELECT min(usage_rate), max(usage_rate), avg(usage_rate) FROM player_game_summary "
         "WHERE played AND minutes >= 10"
     )
-    assert 0 <= lo and hi < 60  # 0 is a real line: minutes without a shot, free throw or turnover
+    assert lo >= 0
+    assert hi < 60
     assert 15 < mean < 25
     # Minutes-weighted usage of a team's players averages 100/5 per player slot: the sum is ~100.
     (avg_total,), = built.query_rows(
@@ -79,9 +81,11 @@ def test_usage_rates_are_plausible_and_sum_to_about_100_per_team(built: DuckDBWa
 def test_player_lines_match_the_simulator_box_score(built: DuckDBWarehouse) -> None:
     season = season_warehouse().season
     truth = {(b.game_id, b.player_id): b for b in season.box if b.status == "played"}
-    rows = _dicts(built, "SELECT game_id, player_id, pts, fta, ftm, plus_minus, source FROM player_game_summary "
+    rows = _dicts(built, "SELECT game_id, player_id, pts, fta, ftm, plus_minus, source "
+                         "FROM player_game_summary "
                          "WHERE played")
-    assert rows and {r["source"] for r in rows} == {"nbacom"}
+    assert rows
+    assert {r["source"] for r in rows} == {"nbacom"}
     matched = [r for r in rows if (r["game_id"], r["player_id"]) in truth]
     assert len(matched) == len(rows)
     for r in matched:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -80,9 +81,9 @@ def built() -> Iterator[DuckDBWarehouse]:
     wh.close()
 
 
-def _row(wh: DuckDBWarehouse, player: int, day: date) -> dict[str, object]:
+def _row(wh: DuckDBWarehouse, player: int, day: date) -> dict[str, Any]:
     table = wh.query_arrow("SELECT * FROM feature_store WHERE player_id = ? AND game_date = ?", [player, day])
-    rows = table.to_pylist()
+    rows: list[dict[str, Any]] = table.to_pylist()
     assert len(rows) == 1
     return rows[0]
 
@@ -168,3 +169,38 @@ def test_bigquery_text_matches_its_golden_file(name: str) -> None:
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(text, encoding="utf-8")
     assert golden.read_text(encoding="utf-8") == text
+
+
+def test_show_renders_a_dates_rows_in_contract_order(built: DuckDBWarehouse) -> None:
+    import csv
+    import io
+
+    from nbaprops.features.contract import FEATURE_NAMES
+    from nbaprops.features.show import feature_rows, render
+
+    rows = feature_rows(built, LAST)
+    assert [r["player_id"] for r in rows] == sorted([P1, P2, P3, P_NEW])
+    table = list(csv.DictReader(io.StringIO(render(rows, "csv"))))
+    header = list(table[0])
+    assert header[header.index(FEATURE_NAMES[0]):][: len(FEATURE_NAMES)] == list(FEATURE_NAMES)
+    decoded = json.loads(render(rows, "json"))
+    assert decoded[0]["feature_sources"]["points_avg_last_5"]["quality"] in (100.0, 40.0)
+    assert feature_rows(built, LAST + timedelta(days=1)) == []
+
+
+def test_features_show_command_prints_csv_and_refuses_a_bad_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from nbaprops.features.commands import features_show
+
+    monkeypatch.setenv("NBAPROPS_DATA_DIR", str(tmp_path))
+    app = typer.Typer()
+    app.command()(features_show)
+    ok = CliRunner().invoke(app, ["--date", "2025-11-01"])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.startswith("game_date,player_id,")
+    bad = CliRunner().invoke(app, ["--date", "2025-11-01", "--format", "xml"])
+    assert bad.exit_code != 0

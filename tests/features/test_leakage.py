@@ -30,8 +30,6 @@ DATES_CHECKED = 20
 
 def _truncate(wh: DuckDBWarehouse, day: date) -> None:
     """Make the raw tables look as they did before the first tip of ``day``."""
-    tips = ("(SELECT MIN(s.tip_utc) FROM raw_nbac_schedule AS s WHERE s.game_date = t.game_date "
-            "AND (s.home_team = t.team OR s.away_team = t.team))")
     statements = [
         "DELETE FROM raw_nbac_player_boxscores WHERE game_date >= ?",
         "DELETE FROM raw_bdl_box_scores WHERE game_date >= ?",
@@ -47,7 +45,9 @@ def _truncate(wh: DuckDBWarehouse, day: date) -> None:
         "DELETE FROM raw_oddsa_player_props WHERE game_date > ? OR snapshot_at >= commence_time",
         "DELETE FROM raw_oddsa_game_lines WHERE game_date > ? OR snapshot_at >= commence_time",
         "DELETE FROM raw_oddsa_events WHERE game_date > ? OR snapshot_at >= commence_time",
-        f"DELETE FROM raw_nbac_injury_report AS t WHERE game_date > ? OR snapshot_at >= {tips}",
+        "DELETE FROM raw_nbac_injury_report AS t WHERE game_date > ? OR snapshot_at >= "
+        "(SELECT MIN(s.tip_utc) FROM raw_nbac_schedule AS s WHERE s.game_date = t.game_date "
+        "AND (s.home_team = t.team OR s.away_team = t.team))",
     ]
     for sql in statements:
         wh.execute(sql, [day])

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from factories import sandbox_season
 from nbaprops.pipeline.backfill import BackfillReport, backfill_range, sandbox_moments
 from nbaprops.settings import load_settings
-from factories import sandbox_season
 
 
 @dataclass
@@ -31,7 +30,7 @@ def _scrape_steps(warehouse: Any) -> int:
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     """Backfill two dates, Ctrl-C during the second date's ingest, re-run twice."""
     from nbaprops.http import HttpClient
     from nbaprops.lake import open_lake
@@ -52,15 +51,25 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
             raise KeyboardInterrupt
         return real_ingest(settings, day, **kwargs)
 
-    with sandbox_session(settings, day=days[0], season=season) as session, HttpClient.from_settings(session.settings) as http:
+    with (
+        sandbox_session(settings, day=days[0], season=season) as session,
+        HttpClient.from_settings(session.settings) as http,
+    ):
         warehouse = open_warehouse(session.settings)
         create_schema(warehouse)
         lake = open_lake(session.settings)
 
         def run() -> BackfillReport:
             return backfill_range(
-                session.settings, days[0], days[-1], warehouse=warehouse, lake=lake, http=http,
-                alerter=Alerter(warehouse), moments=sandbox_moments, set_clock=session.clock.set,
+                session.settings,
+                days[0],
+                days[-1],
+                warehouse=warehouse,
+                lake=lake,
+                http=http,
+                alerter=Alerter(warehouse),
+                moments=sandbox_moments,
+                set_clock=session.clock.set,
             )
 
         scrapes = []
@@ -80,7 +89,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
         summary_rows = warehouse.row_count("player_game_summary")
         statuses = [e.status for e in reversed(RunLedger(warehouse).recent("backfill"))]
         warehouse.close()
-    yield Scenario(days, interrupted, after, resumed, again, scrapes, summary_rows, statuses)
+    return Scenario(days, interrupted, after, resumed, again, scrapes, summary_rows, list(statuses))
 
 
 def test_an_interrupted_run_keeps_only_the_stages_that_finished(scenario: Scenario) -> None:
@@ -94,7 +103,12 @@ def test_the_rerun_does_only_the_rest_then_builds(scenario: Scenario) -> None:
     d1, d2, d3 = scenario.days
     assert scenario.resumed.skipped == [(d1, "scrape"), (d1, "ingest"), (d2, "scrape")]
     assert scenario.resumed.ran == [
-        (d2, "ingest"), (d3, "scrape"), (d3, "ingest"), (d1, "build"), (d2, "build"), (d3, "build"),
+        (d2, "ingest"),
+        (d3, "scrape"),
+        (d3, "ingest"),
+        (d1, "build"),
+        (d2, "build"),
+        (d3, "build"),
     ]
     # Only the third date was scraped: two moments, the same steps as each earlier date.
     first_run = scenario.scrape_steps_per_run[0]

@@ -35,7 +35,7 @@ def _snapshot(wh: DuckDBWarehouse, table: str) -> list[tuple[object, ...]]:
     return wh.query_rows(f"SELECT {cols} FROM {table} ORDER BY ALL")  # noqa: S608 - allow-listed
 
 
-def test_building_twice_gives_identical_tables_and_one_ledger_row_per_step(warehouse: DuckDBWarehouse) -> None:
+def test_building_twice_gives_identical_tables_and_a_ledger_row_per_step(warehouse: DuckDBWarehouse) -> None:
     sw = season_warehouse()
     first = build_range(warehouse, sw.start, sw.end, phases=(3,))
     before = {t: _snapshot(warehouse, t) for t in TABLES}
@@ -46,7 +46,8 @@ def test_building_twice_gives_identical_tables_and_one_ledger_row_per_step(wareh
     ledger = RunLedger(warehouse)
     for step in first.steps:
         runs = ledger.recent(step.name)
-        assert len(runs) == 2 and all(r.status == "success" and r.rows_out == step.rows_out for r in runs)
+        assert len(runs) == 2
+        assert all(r.status == "success" and r.rows_out == step.rows_out for r in runs)
     assert len(ledger.recent("completeness")) == 2
 
 

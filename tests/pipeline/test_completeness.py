@@ -15,8 +15,12 @@ from nbaprops.warehouse.ledger import RunLedger
 
 
 def test_full_minutes_accepts_regulation_and_overtimes_only() -> None:
-    assert full_minutes(240) and full_minutes(265) and full_minutes(290) and full_minutes(243)
-    assert not full_minutes(200) and not full_minutes(252)
+    assert full_minutes(240)
+    assert full_minutes(265)
+    assert full_minutes(290)
+    assert full_minutes(243)
+    assert not full_minutes(200)
+    assert not full_minutes(252)
 
 
 def test_a_complete_range_is_go_and_recorded_in_the_ledger(tmp_path: Path) -> None:
@@ -25,10 +29,12 @@ def test_a_complete_range_is_go_and_recorded_in_the_ledger(tmp_path: Path) -> No
         result = gate(wh, sw.start, sw.end, alerter=Alerter(wh))
         assert result.decision == "go"
         assert len(result.verdicts) == (sw.end - sw.start).days + 1 - sum(
-            1 for d in range((sw.end - sw.start).days + 1) if sw.start + timedelta(d) not in sw.season.games_by_date
+            1 for d in range((sw.end - sw.start).days + 1)
+            if sw.start + timedelta(d) not in sw.season.games_by_date
         )
         entry, = RunLedger(wh).recent("completeness")
-        assert entry.status == "success" and entry.details["decision"] == "go"
+        assert entry.status == "success"
+        assert entry.details["decision"] == "go"
 
 
 def test_a_date_without_box_scores_blocks_the_build_naming_the_date(tmp_path: Path) -> None:
@@ -49,8 +55,9 @@ def test_fallback_source_keeps_a_date_going_and_a_missing_game_degrades_it(tmp_p
     day = sw.start + timedelta(days=1)
     with open_season_copy(tmp_path) as wh:
         wh.execute("DELETE FROM raw_nbac_player_boxscores WHERE game_date = ?", [day])
-        verdict, = [v for v in check_completeness(wh, day, day).verdicts]
-        assert verdict.decision == "go" and verdict.box_sources == ["bdl"]
+        verdict, = list(check_completeness(wh, day, day).verdicts)
+        assert verdict.decision == "go"
+        assert verdict.box_sources == ["bdl"]
         (team,), = wh.query_rows("SELECT min(team) FROM raw_bdl_box_scores WHERE game_date = ?", [day])
         wh.execute("DELETE FROM raw_bdl_box_scores WHERE game_date = ? AND team = ?", [day, team])
         alerter = Alerter(wh)
@@ -67,6 +74,8 @@ def test_games_not_played_yet_need_no_box_scores(tmp_path: Path) -> None:
     morning = min(g.tip_utc for g in sw.season.games_by_date[upcoming]).astimezone(UTC) - timedelta(hours=6)
     with open_season_copy(tmp_path) as wh:
         result = check_completeness(wh, upcoming, upcoming, now=morning)
-        assert result.decision == "go" and result.has_games() and not result.has_played_games()
+        assert result.decision == "go"
+        assert result.has_games()
+        assert not result.has_played_games()
         later = check_completeness(wh, upcoming, upcoming, now=datetime(2030, 1, 1, tzinfo=UTC))
         assert later.decision == "blocked"

@@ -124,3 +124,9 @@ def test_a_too_small_sd_still_gets_a_full_poisson_tail() -> None:
     q = distribution.points_quantiles([40.0], [1.0], [0.5, 0.99])
     assert q[0, 0] == 40.0
     assert 54.0 <= q[0, 1] <= 56.0
+
+
+def test_zero_mean_is_a_point_mass_at_zero_even_with_spread() -> None:
+    probs = distribution.line_probabilities(np.array([0.0]), np.array([3.0]), np.array([0.5]))
+    assert probs.over[0] == 0.0
+    assert probs.under[0] == 1.0

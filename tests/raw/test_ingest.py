@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import structlog
 import typer
 from fsspec.implementations.local import LocalFileSystem
 from typer.testing import CliRunner
@@ -48,6 +49,14 @@ def warehouse() -> Iterator[DuckDBWarehouse]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return load_settings(data_dir=tmp_path)
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """The command configures structlog to print to the runner's stream; undo that afterwards."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
 
 
 def _lake(root: Path) -> FsspecLake:
@@ -164,6 +173,7 @@ def test_a_bad_payload_is_quarantined_and_the_rest_of_the_batch_still_loads(
     assert report.to_dict()["counts"]["quarantined"] == len(quarantined)
 
 
+@pytest.mark.usefixtures("restore_logging")
 def test_the_command_replays_a_folder_and_prints_json(
     archive: tuple[Path, list[date]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -189,6 +199,7 @@ def test_the_command_wants_exactly_one_of_date_and_folder(tmp_path: Path) -> Non
     assert "exactly one" in str(both.exception)
 
 
+@pytest.mark.usefixtures("restore_logging")
 def test_a_malformed_date_is_a_config_error() -> None:
     app = typer.Typer()
     app.command()(ingest)

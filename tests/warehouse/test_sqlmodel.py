@@ -50,12 +50,15 @@ def test_insert_or_replace_is_refused(tmp_path: Path) -> None:
 
 
 def test_parameters_become_duckdb_placeholders_and_values_stay_bound(tmp_path: Path) -> None:
-    model = load_model(_model(tmp_path, "SELECT kind FROM alerts WHERE kind = @kind AND raised_at < CURRENT_TIMESTAMP()"))
+    text = "SELECT kind FROM alerts WHERE kind = @kind AND raised_at < CURRENT_TIMESTAMP()"
+    model = load_model(_model(tmp_path, text))
     assert model.params == ("kind",)
-    assert "$kind" in model.duckdb and "@kind" in model.bigquery
+    assert "$kind" in model.duckdb
+    assert "@kind" in model.bigquery
     with DuckDBWarehouse(":memory:", query_timeout_s=10) as wh:
         create_schema(wh)
-        wh.execute("INSERT INTO alerts VALUES ('a', '2025-01-01', 'x''; DROP TABLE alerts; --', 'info', 'm', NULL)")
+        wh.execute("INSERT INTO alerts VALUES ('a', '2025-01-01', ?, 'info', 'm', NULL)",
+                   ["x'; DROP TABLE alerts; --"])
         rows = query_model(wh, model, {"kind": "x'; DROP TABLE alerts; --", "unused": 1}).to_pylist()
         assert rows == [{"kind": "x'; DROP TABLE alerts; --"}]
         with pytest.raises(WarehouseError, match="missing parameter"):
@@ -87,8 +90,9 @@ def test_materialize_replaces_only_the_range_and_is_idempotent(tmp_path: Path) -
 def test_rows_outside_the_range_roll_the_step_back(tmp_path: Path) -> None:
     model = load_model(_model(
         tmp_path,
-        "SELECT 'dq' AS check_name, DATE_ADD(@end, INTERVAL 1 DAY) AS game_date, CAST(NULL AS STRING) AS game_id, "
-        "CAST(NULL AS INT64) AS player_id, 'x' AS detail, 'info' AS severity, CURRENT_TIMESTAMP() AS recorded_at",
+        "SELECT 'dq' AS check_name, DATE_ADD(@end, INTERVAL 1 DAY) AS game_date, "
+        "CAST(NULL AS STRING) AS game_id, CAST(NULL AS INT64) AS player_id, 'x' AS detail, "
+        "'info' AS severity, CURRENT_TIMESTAMP() AS recorded_at",
     ))
     with DuckDBWarehouse(":memory:", query_timeout_s=10) as wh:
         create_schema(wh)

@@ -73,7 +73,7 @@ def composite_rows(inputs: pa.Table) -> pa.Table:
     from nbaprops.features import composite
     from nbaprops.features.tables import PLAYER_COMPOSITE_FACTORS
 
-    def col(name: str) -> np.ndarray:  # type: ignore[type-arg]
+    def col(name: str) -> np.ndarray:
         return np.asarray(inputs.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
 
     days_rest = col("days_rest")

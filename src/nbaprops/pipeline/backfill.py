@@ -20,14 +20,14 @@ any server that speaks them) and each date is scraped once, as of now.
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
+import typer
 
 from nbaprops.dates import EASTERN, date_range, et_datetime, now_utc
 from nbaprops.errors import NbaPropsError, QualityGateError
@@ -120,7 +120,10 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[str], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
         transient=False,
     ) as bar:
         task = bar.add_task("backfill", total=total)
@@ -141,10 +144,15 @@ def _ingest_undated(settings: Settings, *, warehouse: Warehouse, lake: Lake, ale
 
     loaded = {sha for (sha,) in warehouse.query_rows("SELECT DISTINCT payload_sha256 FROM loaded_payloads")}
     days = sorted(
-        {o.fetched_at.astimezone(EASTERN).date() for o in lake.list() if o.game_date is None and o.sha256 not in loaded}
+        {
+            o.fetched_at.astimezone(EASTERN).date()
+            for o in lake.list()
+            if o.game_date is None and o.sha256 not in loaded
+        }
     )
     return sum(
-        ingest.ingest_date(settings, d, warehouse=warehouse, lake=lake, alerter=alerter).rows_written for d in days
+        ingest.ingest_date(settings, d, warehouse=warehouse, lake=lake, alerter=alerter).rows_written
+        for d in days
     )
 
 
@@ -197,12 +205,20 @@ def backfill_range(
                                     set_clock(moment)
                                 last_moment = moment
                                 scraped = daily.scrape_source(
-                                    settings, "all", day, http=http, lake=lake, ledger=ledger,
-                                    alerter=alerter, warehouse=warehouse, now=moment,
+                                    settings,
+                                    "all",
+                                    day,
+                                    http=http,
+                                    lake=lake,
+                                    ledger=ledger,
+                                    alerter=alerter,
+                                    warehouse=warehouse,
+                                    now=moment,
                                 )
                                 if scraped.problems:
                                     raise QualityGateError(
-                                        f"scrape {day}: " + "; ".join(f"{p.step}: {p.error}" for p in scraped.problems)
+                                        f"scrape {day}: "
+                                        + "; ".join(f"{p.step}: {p.error}" for p in scraped.problems)
                                     )
                                 rows += sum(s.rows for s in scraped.steps)
                         else:
@@ -212,7 +228,9 @@ def backfill_range(
                             ).rows_written
                     except NbaPropsError as exc:
                         report.failed[day] = f"{stage}: {exc}"
-                        log.warning("backfill.date_failed", game_date=day.isoformat(), stage=stage, error=str(exc))
+                        log.warning(
+                            "backfill.date_failed", game_date=day.isoformat(), stage=stage, error=str(exc)
+                        )
                         advance(f"{day} {stage} failed")
                         continue
                     store.mark([day], stage, rows)
@@ -224,8 +242,15 @@ def backfill_range(
                 report.skipped.extend((d, "build") for d in days)
                 advance("build (done before)")
             else:
-                built = build_range(warehouse, start, end, alerter=alerter, ledger=ledger, settings=settings,
-                                    now=max(last_moment, now_utc()) if set_clock is None else last_moment)
+                built = build_range(
+                    warehouse,
+                    start,
+                    end,
+                    alerter=alerter,
+                    ledger=ledger,
+                    settings=settings,
+                    now=max(last_moment, now_utc()) if set_clock is None else last_moment,
+                )
                 store.mark(days, "build", sum(s.rows_out for s in built.steps))
                 report.ran.extend((d, "build") for d in days)
                 advance("build")
@@ -240,7 +265,12 @@ def backfill_range(
 
 
 def run_backfill(
-    settings: Settings, start: date, end: date, *, use_settings_urls: bool = False, progress: bool | None = None
+    settings: Settings,
+    start: date,
+    end: date,
+    *,
+    use_settings_urls: bool = False,
+    progress: bool | None = None,
 ) -> BackfillReport:
     """Backfill against the sandbox (default) or the settings' base URLs; opens and closes everything."""
     from nbaprops.http import HttpClient
@@ -258,13 +288,66 @@ def run_backfill(
         if use_settings_urls:
             with HttpClient.from_settings(settings) as http:
                 return backfill_range(
-                    settings, start, end, warehouse=warehouse, lake=lake, http=http, alerter=alerter,
-                    moments=lambda _day: [now_utc()], progress=show,
+                    settings,
+                    start,
+                    end,
+                    warehouse=warehouse,
+                    lake=lake,
+                    http=http,
+                    alerter=alerter,
+                    moments=lambda _day: [now_utc()],
+                    progress=show,
                 )
-        with sandbox_session(settings, day=start) as session, HttpClient.from_settings(session.settings) as http:
+        with (
+            sandbox_session(settings, day=start) as session,
+            HttpClient.from_settings(session.settings) as http,
+        ):
             return backfill_range(
-                session.settings, start, end, warehouse=warehouse, lake=lake, http=http, alerter=alerter,
-                moments=sandbox_moments, set_clock=session.clock.set, progress=show,
+                session.settings,
+                start,
+                end,
+                warehouse=warehouse,
+                lake=lake,
+                http=http,
+                alerter=alerter,
+                moments=sandbox_moments,
+                set_clock=session.clock.set,
+                progress=show,
             )
     finally:
         warehouse.close()
+
+
+def backfill(
+    start: Annotated[str, typer.Option("--from", help="First game date (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last game date (YYYY-MM-DD), inclusive.")],
+    use_settings_urls: Annotated[
+        bool,
+        typer.Option(
+            "--use-settings-urls",
+            help="Scrape the base URLs in the settings (real APIs or a compatible server), not the sandbox.",
+        ),
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+) -> None:
+    """Scrape -> ingest every date of a range, then build it; re-run after a crash to resume."""
+    import json
+
+    from nbaprops.dates import parse_game_date
+    from nbaprops.logs import configure_logging
+    from nbaprops.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings)
+    first, last = parse_game_date(start), parse_game_date(end)
+    try:
+        report = run_backfill(settings, first, last, use_settings_urls=use_settings_urls)
+    except KeyboardInterrupt:
+        typer.echo("nbaprops: backfill interrupted; finished stages are kept, re-run to resume", err=True)
+        raise SystemExit(130) from None
+    if json_out:
+        typer.echo(json.dumps(report.to_dict(), sort_keys=True))
+    else:
+        typer.echo(
+            f"backfill {first}..{last}: {len(report.ran)} stage(s) run, {len(report.skipped)} already done"
+        )

@@ -18,12 +18,14 @@ one earlier game; every figure is printed with its N.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
+import typer
 
 from nbaprops.dates import et_datetime
 from nbaprops.errors import QualityGateError
@@ -47,8 +49,20 @@ MORNING_HOUR_ET = 11
 BOOK_LINE = "book_line"
 LAST5 = "last5_avg"
 REFERENCES = (BOOK_LINE, LAST5)
-METRICS = ("n", "mae", "bias", "rmse", "n_picks", "hit_rate", "roi", "n_scored", "brier", "log_loss", "ece",
-           "coverage")
+METRICS = (
+    "n",
+    "mae",
+    "bias",
+    "rmse",
+    "n_picks",
+    "hit_rate",
+    "roi",
+    "n_scored",
+    "brier",
+    "log_loss",
+    "ece",
+    "coverage",
+)
 
 _COMPARISON_SQL = """
 WITH last5 AS (
@@ -120,7 +134,11 @@ def _coordinator(warehouse: Warehouse, settings: Settings, day: date, alerter: A
     models = models_from_registry(warehouse, settings, day, alerter=alerter)
     books = [b.strip() for b in settings.odds_bookmakers.split(",") if b.strip()]
     return Coordinator(
-        warehouse, InProcessBus(alerter=alerter), Worker(models, alerter=alerter), alerter=alerter, bookmakers=books
+        warehouse,
+        InProcessBus(alerter=alerter),
+        Worker(models, alerter=alerter),
+        alerter=alerter,
+        bookmakers=books,
     )
 
 
@@ -174,8 +192,13 @@ def run_backtest(
         run.rows_out = report.graded
         run.details |= {k: v for k, v in report.to_dict().items() if k != "systems"}
     report.seconds = time.perf_counter() - began
-    log.info("backtest.finished", start=start.isoformat(), end=end.isoformat(), graded=report.graded,
-             seconds=round(report.seconds, 1))
+    log.info(
+        "backtest.finished",
+        start=start.isoformat(),
+        end=end.isoformat(),
+        graded=report.graded,
+        seconds=round(report.seconds, 1),
+    )
     return report
 
 
@@ -188,8 +211,10 @@ def compare(warehouse: Warehouse, start: date, end: date) -> tuple[int, list[dic
         return 0, []
     cols = {name: _values(table, name) for name in table.column_names}
     systems = sorted(set(cols["system_id"].tolist()))
-    keys = np.char.add(np.char.add(cols["game_date"].astype(str), "|"),
-                       np.char.add(np.char.add(cols["game_id"].astype(str), "|"), cols["player_id"].astype(str)))
+    keys = np.char.add(
+        np.char.add(cols["game_date"].astype(str), "|"),
+        np.char.add(np.char.add(cols["game_id"].astype(str), "|"), cols["player_id"].astype(str)),
+    )
     usable = np.isfinite(cols["actual_points"]) & (np.nan_to_num(cols["minutes"]) > 0)
     usable &= np.isfinite(cols["line"]) & np.isfinite(cols["last5_avg"])
     unique_keys, inverse = np.unique(keys, return_inverse=True)
@@ -223,9 +248,95 @@ def _score(rows: dict[str, Any], system_ids: Any) -> list[dict[str, Any]]:
     if system_ids.size == 0:
         return []
     grades = grade_predictions(
-        rows["predicted_points"], rows["actual_points"], rows["line"], rows["recommendation"],
-        over_price=rows["over_price"], under_price=rows["under_price"], minutes=rows["minutes"],
+        rows["predicted_points"],
+        rows["actual_points"],
+        rows["line"],
+        rows["recommendation"],
+        over_price=rows["over_price"],
+        under_price=rows["under_price"],
+        minutes=rows["minutes"],
     )
-    out = summarize({"system_id": system_ids}, rows["predicted_points"], rows["actual_points"], grades,
-                    p_over=rows["p_over"], q_low=rows["q10"], q_high=rows["q90"])
+    out = summarize(
+        {"system_id": system_ids},
+        rows["predicted_points"],
+        rows["actual_points"],
+        grades,
+        p_over=rows["p_over"],
+        q_low=rows["q10"],
+        q_high=rows["q90"],
+    )
     return [{"system_id": r["system_id"], **{m: r.get(m) for m in METRICS}} for r in out]
+
+
+def backtest(
+    start: Annotated[str, typer.Option("--from", help="First game date to predict (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last game date to predict (YYYY-MM-DD), inclusive.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+) -> None:
+    """Walk-forward backtest: each day predicted as of that morning with earlier-trained models, graded."""
+    import json
+    import sys
+
+    from nbaprops.dates import parse_game_date
+    from nbaprops.logs import configure_logging
+    from nbaprops.settings import load_settings
+    from nbaprops.warehouse import create_schema, open_warehouse
+
+    settings = load_settings()
+    configure_logging(settings)
+    first, last = parse_game_date(start), parse_game_date(end)
+    warehouse = open_warehouse(settings)
+    try:
+        create_schema(warehouse)
+        report = run_backtest(warehouse, settings, first, last)
+    finally:
+        warehouse.close()
+    if json_out:
+        sys.stdout.write(json.dumps(report.to_dict(), default=str) + "\n")
+        return
+    print_report(report)
+
+
+def print_report(report: BacktestReport) -> None:
+    """Per-system scores beside the references, every rate with its N."""
+    from rich.console import Console
+    from rich.table import Table
+
+    def fmt(value: object, spec: str) -> str:
+        return "-" if value is None else format(value, spec)
+
+    table = Table(title=f"backtest {report.start}..{report.end}: {report.comparison_rows} comparison rows")
+    for column in (
+        "system",
+        "N",
+        "MAE",
+        "bias",
+        "picks",
+        "hit rate",
+        "ROI",
+        "Brier",
+        "log loss",
+        "ECE",
+        "cover",
+    ):
+        table.add_column(column, justify="left" if column == "system" else "right")
+    for row in report.systems:
+        table.add_row(
+            str(row["system_id"]),
+            str(row["n"]),
+            fmt(row["mae"], ".3f"),
+            fmt(row["bias"], "+.2f"),
+            str(row["n_picks"]),
+            fmt(row["hit_rate"], ".1%"),
+            fmt(row["roi"], "+.1%"),
+            fmt(row["brier"], ".4f"),
+            fmt(row["log_loss"], ".4f"),
+            fmt(row["ece"], ".3f"),
+            fmt(row["coverage"], ".1%"),
+        )
+    console = Console(file=sys.stdout, width=170)
+    console.print(table)
+    console.print(
+        f"{report.predicted_days} of {report.days} game days predicted, {len(report.retrains)} retrain(s), "
+        f"{report.graded} predictions graded in {report.seconds:.1f} s; skipped: {len(report.skipped)}"
+    )

@@ -56,14 +56,16 @@ def negative_binomial_parameters(
 
     ``r`` is the number of successes (the gamma shape) and ``p`` the success probability, so the mean
     is ``r(1 - p)/p`` and the variance ``r(1 - p)/p**2``. Rows whose variance does not exceed the mean
-    fall back to Poisson: ``is_poisson`` is true and ``r`` is ``inf`` with ``p = 1``.
+    fall back to Poisson: ``is_poisson`` is true and ``r`` is ``inf`` with ``p = 1``; so does a zero
+    mean (a point mass at zero points).
     """
     import numpy as np
 
     mu = np.clip(np.asarray(mean, dtype=np.float64), 0.0, None)
     var = np.asarray(variance, dtype=np.float64)
     mu, var = np.broadcast_arrays(mu, var)
-    is_poisson = ~(var > mu + TINY)
+    # A zero mean is a point mass at 0 whatever the variance (the NB shape would be 0).
+    is_poisson = ~(var > mu + TINY) | (mu <= TINY)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(is_poisson, 1.0, mu / var)
         r = np.where(is_poisson, np.inf, mu * mu / (var - mu))

@@ -19,6 +19,8 @@ WITH targets AS (
   FROM upcoming_player_game_context
   WHERE
     game_date BETWEEN @start AND @end AND NOT player_id IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC) = 1
 ), book_lines AS (
   /* each book's last points line before tip, for the spread of lines across books */
   SELECT

@@ -13,6 +13,8 @@ WITH targets AS (
   FROM upcoming_player_game_context
   WHERE
     game_date BETWEEN @start AND @end AND NOT player_id IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC) = 1
 ), games AS (
   SELECT
     player_id,
@@ -21,6 +23,8 @@ WITH targets AS (
   FROM player_game_summary
   WHERE
     played AND minutes > 0 AND NOT player_id IS NULL AND game_date <= @end
+  QUALIFY
+    ROW_NUMBER() OVER (PARTITION BY player_id, game_id ORDER BY player_lookup ASC) = 1
 ), flagged AS (
   /* a back-to-back game: the player also played the day before (a property of past games only) */
   SELECT

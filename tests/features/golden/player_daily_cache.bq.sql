@@ -14,6 +14,8 @@ WITH targets AS (
   FROM upcoming_player_game_context
   WHERE
     game_date BETWEEN @start AND @end AND NOT player_id IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC) = 1
 ), played AS (
   SELECT
     player_id,
@@ -26,6 +28,8 @@ WITH targets AS (
   FROM player_game_summary
   WHERE
     played AND minutes > 0 AND NOT player_id IS NULL AND game_date <= @end
+  QUALIFY
+    ROW_NUMBER() OVER (PARTITION BY player_id, game_id ORDER BY player_lookup ASC) = 1
 ), timeline AS (
   SELECT
     player_id,
@@ -110,6 +114,8 @@ WITH targets AS (
   FROM player_game_summary
   WHERE
     NOT player_id IS NULL AND game_date <= @end
+  QUALIFY
+    ROW_NUMBER() OVER (PARTITION BY player_id, game_id ORDER BY player_lookup ASC) = 1
   UNION ALL
   SELECT
     player_id,
@@ -130,7 +136,7 @@ WITH targets AS (
   SELECT
     player_id,
     game_date,
-    IF(COUNT(dnp) OVER w >= 3, AVG(dnp) OVER w, NULL) AS dnp_rate_last_10
+    AVG(dnp) OVER w AS dnp_rate_last_10
   FROM listed_keyed
   QUALIFY
     is_game = 0
@@ -185,7 +191,7 @@ WITH targets AS (
     COUNT(win) OVER season AS team_games,
     AVG(pace) OVER last10 AS team_pace,
     AVG(off_rating) OVER last10 AS team_off_rating,
-    IF(COUNT(win) OVER season >= 5, AVG(win) OVER season, NULL) AS team_win_pct
+    AVG(win) OVER season AS team_win_pct
   FROM team_keyed
   QUALIFY
     is_game = 0
