@@ -34,3 +34,12 @@ def sandbox_season():  # type: ignore[no-untyped-def]
     from nbaprops.sandbox.simulator import generate_season
 
     return generate_season(2025, "2025-26")
+
+
+@pytest.fixture(autouse=True)
+def _reset_structlog():  # type: ignore[no-untyped-def]
+    """Each test starts from structlog's defaults, whatever an earlier test configured."""
+    import structlog
+
+    yield
+    structlog.reset_defaults()

@@ -50,6 +50,35 @@ def quiet_http_loggers(secrets: Iterable[str] = ()) -> None:
         logger.addFilter(RedactingFilter(known))
 
 
+class _CurrentStderr:
+    """A structlog logger writing to whatever ``sys.stderr`` is at the moment of each event.
+
+    Binding the stream at configure time breaks when the stream is later replaced and closed
+    (test runners, daemon wrappers): events would then fail with "I/O operation on closed file".
+    """
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)  # noqa: T201 - this is the log sink
+
+    debug = info = warning = warn = error = critical = exception = fatal = log = msg
+
+
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The stdlib counterpart of ``_CurrentStderr``."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def _current_stderr_factory(*_args: Any) -> _CurrentStderr:
+    return _CurrentStderr()
+
+
 def configure_logging(settings: Settings) -> None:
     """Configure structlog (and the stdlib loggers that matter) once, from the settings."""
     level = logging.getLevelNamesMapping()[settings.log_level]
@@ -69,8 +98,10 @@ def configure_logging(settings: Settings) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_current_stderr_factory,
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    handler = _CurrentStderrHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     quiet_http_loggers(secrets)

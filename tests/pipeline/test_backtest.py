@@ -12,6 +12,8 @@ from nbaprops.dates import et_datetime
 from nbaprops.pipeline.backtest import BOOK_LINE, LAST5, BacktestReport, run_backtest
 from nbaprops.settings import load_settings
 
+DAYS = 14  # the last four predicted with at least ten days of history
+
 
 def _short_fold_trainer(warehouse: Any, as_of: date) -> Any:
     """Training as in production but with 3-day inner folds: two weeks hold too few 7-day folds."""
@@ -27,8 +29,8 @@ def backtest(tmp_path_factory: pytest.TempPathFactory) -> tuple[BacktestReport, 
 
     directory = tmp_path_factory.mktemp("backtest")
     settings = load_settings(data_dir=directory, log_level="ERROR")
-    source = season_warehouse()
-    warehouse = open_season_copy(directory)
+    source = season_warehouse(DAYS)
+    warehouse = open_season_copy(directory, DAYS)
     build_range(warehouse, source.start, source.end, settings=settings,
                 now=et_datetime(source.end + timedelta(days=1), 6))
     report = run_backtest(warehouse, settings, source.end - timedelta(days=3), source.end,
@@ -36,7 +38,9 @@ def backtest(tmp_path_factory: pytest.TempPathFactory) -> tuple[BacktestReport, 
     return report, warehouse
 
 
-def test_every_graded_day_used_models_trained_only_on_earlier_days(backtest: tuple[BacktestReport, Any]) -> None:
+def test_every_graded_day_used_models_trained_only_on_earlier_days(
+    backtest: tuple[BacktestReport, Any],
+) -> None:
     report, warehouse = backtest
     rows = warehouse.query_rows(
         "SELECT g.game_date, r.train_end, r.as_of FROM prediction_grades AS g "
