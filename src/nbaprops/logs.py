@@ -66,7 +66,7 @@ class _CurrentStderr:
 class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The stdlib counterpart of ``_CurrentStderr``."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 
