@@ -91,11 +91,15 @@ def version() -> None:
 
 
 def _register_phase_commands() -> None:
+    from nbaprops.features.commands import features_show
     from nbaprops.predict.commands import predict
     from nbaprops.predict.train_command import train
     from nbaprops.sources.commands import scrape
 
     app.command("scrape", help="Phase 1: fetch one game date from a source (or all) into the lake.")(scrape)
+    features_app = typer.Typer(help="Phase 4: the point-in-time feature store.", no_args_is_help=True)
+    features_app.command("show", help="Print one game date's feature rows (csv or json).")(features_show)
+    app.add_typer(features_app, name="features")
     app.command("train", help="Phase 5: walk-forward training of every system as of a date; registry.")(train)
     app.command("predict", help="Phase 5: predict every eligible player of a game date, all systems.")(
         predict
