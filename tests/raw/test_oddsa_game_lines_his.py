@@ -128,3 +128,13 @@ def test_unmirrored_spreads_are_schema_drift(raw: bytes) -> None:
 def test_mixed_price_formats_are_schema_drift(raw: bytes) -> None:
     with pytest.raises(SchemaDrift, match="one format"):
         oddsa_game_lines_his.parse(raw.replace(b'"price":1.91', b'"price":-110'))
+
+
+def test_live_odds_without_bookmaker_last_update_still_parse(raw: bytes) -> None:
+    """Live event odds carry last_update per market only; the historical snapshot adds it per book."""
+    document = json.loads(raw)
+    for book in document["data"]["bookmakers"]:
+        del book["last_update"]
+    rows = oddsa_game_lines_his.parse(json.dumps(document["data"]).encode())
+    assert len(rows) == 8
+    assert {r["bookmaker_last_update"] for r in rows} == {None}

@@ -78,13 +78,8 @@ class ProgressStore:
     """The ``backfill_progress`` rows of a range: read once, written one finished stage at a time."""
 
     def __init__(self, warehouse: Warehouse, start: date, end: date, run_id: str) -> None:
-        from nbaprops.pipeline.tables import BACKFILL_PROGRESS
-
         self._warehouse = warehouse
         self._run_id = run_id
-        if not warehouse.table_exists(BACKFILL_PROGRESS.name):
-            # Until warehouse/schema.py lists PIPELINE_TABLES, create_schema does not make it.
-            warehouse.execute(BACKFILL_PROGRESS.ddl(warehouse.capabilities.dialect))
         rows = warehouse.query_rows(
             "SELECT game_date, stage FROM backfill_progress WHERE game_date BETWEEN ? AND ?", [start, end]
         )

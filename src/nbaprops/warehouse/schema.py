@@ -88,6 +88,7 @@ def _collect() -> dict[str, TableSpec]:
         *FEATURES_TABLES,
         *PREDICT_TABLES,
         *GRADE_TABLES,
+        *PIPELINE_TABLES,
     )
     tables: dict[str, TableSpec] = {}
     for spec in specs:

@@ -32,7 +32,7 @@ from nbaprops.raw.registry import Row
 KIND = "oddsa_game_lines_his"
 DESCRIPTION = "The Odds API game odds (spreads/totals/h2h): one row per book x market x outcome"
 MARKETS = ("spreads", "totals", "h2h")
-BOOKMAKER_KEYS = ("key", "title", "last_update", "markets")
+BOOKMAKER_KEYS = ("key", "title", "markets")  # last_update: historical snapshots only
 MARKET_KEYS = ("key", "last_update", "outcomes")
 OUTCOME_KEYS = ("name", "price")  # plus "point" for spreads and totals
 
@@ -53,7 +53,9 @@ def parse(payload: bytes) -> list[Row]:
         book_base = base | {
             "book": text(KIND, book, "key", where),
             "book_title": text(KIND, book, "title", where),
-            "bookmaker_last_update": iso_utc(timestamp(KIND, book, "last_update", where)),
+            "bookmaker_last_update": (
+                iso_utc(timestamp(KIND, book, "last_update", where)) if "last_update" in book else None
+            ),
         }
         for m, market in enumerate(items(KIND, book, "markets", where)):
             rows.extend(_market_rows(market, f"{where}.markets[{m}]", book_base, names))
