@@ -92,6 +92,9 @@ def version() -> None:
 
 def _register_phase_commands() -> None:
     from nbaprops.features.commands import features_show
+    from nbaprops.grade.commands import grade
+    from nbaprops.pipeline.backfill import backfill
+    from nbaprops.pipeline.backtest import backtest
     from nbaprops.predict.commands import predict
     from nbaprops.predict.train_command import train
     from nbaprops.sources.commands import scrape
@@ -100,6 +103,11 @@ def _register_phase_commands() -> None:
     features_app = typer.Typer(help="Phase 4: the point-in-time feature store.", no_args_is_help=True)
     features_app.command("show", help="Print one game date's feature rows (csv or json).")(features_show)
     app.add_typer(features_app, name="features")
+    app.command("grade", help="Phase 5b: grade a date's predictions against the box scores.")(grade)
+    app.command("backfill", help="Scrape, ingest and build a date range (resumable).")(backfill)
+    app.command("backtest", help="Walk-forward: predict each day as of that morning, grade, compare.")(
+        backtest
+    )
     app.command("train", help="Phase 5: walk-forward training of every system as of a date; registry.")(train)
     app.command("predict", help="Phase 5: predict every eligible player of a game date, all systems.")(
         predict
