@@ -97,6 +97,7 @@ def _register_phase_commands() -> None:
     from nbaprops.pipeline.backtest import backtest
     from nbaprops.predict.commands import predict
     from nbaprops.predict.train_command import train
+    from nbaprops.raw.commands import ingest
     from nbaprops.sources.commands import scrape
 
     app.command("scrape", help="Phase 1: fetch one game date from a source (or all) into the lake.")(scrape)
@@ -109,6 +110,9 @@ def _register_phase_commands() -> None:
         backtest
     )
     app.command("train", help="Phase 5: walk-forward training of every system as of a date; registry.")(train)
+    app.command("ingest", help="Phase 2: load lake payloads (a date, or an archive folder) into raw tables.")(
+        ingest
+    )
     app.command("predict", help="Phase 5: predict every eligible player of a game date, all systems.")(
         predict
     )
