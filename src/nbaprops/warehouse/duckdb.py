@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,33 +34,62 @@ _names = itertools.count()
 
 
 class _Watchdog:
-    """Interrupts the connection if the guarded statement is still running at the deadline."""
+    """One thread per connection that interrupts a statement still running at its deadline.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, timeout_s: float) -> None:
+    A thread per statement (``threading.Timer``) costs about a millisecond each, which dominates
+    loads that run thousands of small statements; this thread sleeps until a deadline is armed.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
-        self._guard = threading.Lock()
-        self._active = False
-        self.fired = False
-        self._timer = threading.Timer(timeout_s, self._fire)
-        self._timer.daemon = True
+        self._cond = threading.Condition()
+        self._deadline: float | None = None
+        self._armed = 0  # sequence number of the statement being guarded
+        self._fired = -1  # sequence number of the last statement interrupted
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="duckdb-watchdog", daemon=True)
+        self._thread.start()
 
-    def _fire(self) -> None:
-        # The lock closes the race where the statement finishes just as the timer fires:
-        # an interrupt must never land on the next, innocent statement.
-        with self._guard:
-            if self._active:
-                self.fired = True
+    def _run(self) -> None:
+        with self._cond:
+            while not self._closed:
+                if self._deadline is None:
+                    self._cond.wait()
+                    continue
+                remaining = self._deadline - time.monotonic()
+                if remaining > 0:
+                    self._cond.wait(remaining)
+                    continue
+                # Under the condition's lock: a statement that has already finished has disarmed
+                # the deadline, so the interrupt never lands on the next, innocent statement.
+                self._fired = self._armed
+                self._deadline = None
                 self._con.interrupt()
 
-    def __enter__(self) -> _Watchdog:
-        self._active = True
-        self._timer.start()
-        return self
+    def arm(self, timeout_s: float) -> int:
+        """Start guarding a statement; returns its sequence number."""
+        with self._cond:
+            self._armed += 1
+            self._deadline = time.monotonic() + timeout_s
+            self._cond.notify()
+            return self._armed
 
-    def __exit__(self, *exc: object) -> None:
-        with self._guard:
-            self._active = False
-        self._timer.cancel()
+    def disarm(self) -> None:
+        """The guarded statement has finished."""
+        with self._cond:
+            self._deadline = None
+
+    def fired_for(self, sequence: int) -> bool:
+        """Whether the statement with this sequence number was interrupted by the deadline."""
+        with self._cond:
+            return self._fired == sequence
+
+    def close(self) -> None:
+        """Stop the thread."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join(timeout=5)
 
 
 class DuckDBWarehouse:
@@ -98,6 +128,7 @@ class DuckDBWarehouse:
         )
         self._lock = threading.RLock()
         self._tx_depth = 0
+        self._watchdog = _Watchdog(self._con)
 
     @property
     def capabilities(self) -> Capabilities:
@@ -114,16 +145,17 @@ class DuckDBWarehouse:
     def _timed(self, work: Callable[[], T]) -> T:
         """Run ``work`` under the connection lock and the query timeout, translating errors."""
         with self._lock:
-            watchdog = _Watchdog(self._con, self._timeout)
+            sequence = self._watchdog.arm(self._timeout)
             try:
-                with watchdog:
-                    return work()
+                return work()
             except duckdb.InterruptException:
-                if watchdog.fired:
+                if self._watchdog.fired_for(sequence):
                     raise WarehouseError(f"query timed out after {self._timeout:g} s") from None
                 raise WarehouseError("query was interrupted") from None
             except duckdb.Error as exc:
                 raise WarehouseError(f"{type(exc).__name__}: {_short(exc)}") from None
+            finally:
+                self._watchdog.disarm()
 
     def execute(self, sql: str, params: Params = None) -> None:
         """Run one statement with bound parameters."""
@@ -257,6 +289,7 @@ class DuckDBWarehouse:
     def close(self) -> None:
         """Close the connection, releasing the file lock."""
         with self._lock:
+            self._watchdog.close()
             self._con.close()
 
     def __enter__(self) -> DuckDBWarehouse:
