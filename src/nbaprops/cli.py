@@ -95,6 +95,7 @@ def _register_phase_commands() -> None:
     from nbaprops.grade.commands import grade
     from nbaprops.pipeline.backfill import backfill
     from nbaprops.pipeline.backtest import backtest
+    from nbaprops.pipeline.commands import build
     from nbaprops.predict.commands import predict
     from nbaprops.predict.train_command import train
     from nbaprops.raw.commands import ingest
@@ -104,6 +105,7 @@ def _register_phase_commands() -> None:
     features_app = typer.Typer(help="Phase 4: the point-in-time feature store.", no_args_is_help=True)
     features_app.command("show", help="Print one game date's feature rows (csv or json).")(features_show)
     app.add_typer(features_app, name="features")
+    app.command("build", help="Phases 3-4: analytics and the feature store for a date or a range.")(build)
     app.command("grade", help="Phase 5b: grade a date's predictions against the box scores.")(grade)
     app.command("backfill", help="Scrape, ingest and build a date range (resumable).")(backfill)
     app.command("backtest", help="Walk-forward: predict each day as of that morning, grade, compare.")(
