@@ -80,21 +80,31 @@ def main() -> None:
     outcome = over_outcome(y, line)
     graded = np.isfinite(outcome)
     result = {
-        "n": int(idx.size), "n_with_line": int(has_line.sum()), "n_graded_vs_line": int(graded.sum()),
+        "n": int(idx.size),
+        "n_with_line": int(has_line.sum()),
+        "n_graded_vs_line": int(graded.sum()),
         "mae_last5": round(float(np.nanmean(np.abs(last5 - y))), 3),
         "mae_line_on_lined_rows": round(float(np.mean(np.abs(line[has_line] - y[has_line]))), 3)
-        if has_line.any() else None,
+        if has_line.any()
+        else None,
     }
     for sid in SYSTEM_IDS:
         m = np.concatenate(means[sid])
         p = np.concatenate(probs[sid])
         result[f"mae_{sid}"] = round(float(np.mean(np.abs(m - y))), 3)
-        result[f"mae_{sid}_on_lined_rows"] = round(float(np.mean(np.abs(m[has_line] - y[has_line]))), 3) \
-            if has_line.any() else None
+        result[f"mae_{sid}_on_lined_rows"] = (
+            round(float(np.mean(np.abs(m[has_line] - y[has_line]))), 3) if has_line.any() else None
+        )
         if graded.any():
             result[f"ece_{sid}"] = round(expected_calibration_error(p[graded], outcome[graded]), 4)
-    emit("model_quality", days=args.days, warmup_days=args.warmup_days, build_seconds=round(built, 1),
-         total_seconds=round(time.perf_counter() - began, 1), **result)
+    emit(
+        "model_quality",
+        days=args.days,
+        warmup_days=args.warmup_days,
+        build_seconds=round(built, 1),
+        total_seconds=round(time.perf_counter() - began, 1),
+        **result,
+    )
 
 
 if __name__ == "__main__":

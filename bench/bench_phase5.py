@@ -66,38 +66,86 @@ def fill(wh: DuckDBWarehouse) -> None:
     opp = ["NYK" if i % 2 else "BOS" for i in range(n)]
     built = TIP - timedelta(hours=12)
     lookup = [f"player{i}" for i in pid]
-    wh.insert_arrow("upcoming_player_game_context", pa.table({
-        "game_date": [DAY] * n, "game_id": game, "tip_utc": [TIP] * n, "player_lookup": lookup,
-        "player_id": pid, "team": team, "opponent": opp, "is_home": [t == "BOS" for t in team],
-        "built_at": [built] * n,
-    }))
-    wh.insert_arrow("feature_store", pa.table({
-        "player_id": pid, "game_date": [DAY] * n, "feature_version": [FEATURE_VERSION] * n, "game_id": game,
-        "team": team, "opponent": opp, "as_of": [built] * n, "quality_score": np.full(n, 0.95),
-        "defaulted_required_count": np.zeros(n, dtype=np.int64), "predictable": [True] * n,
-        "feature_sources": ["{}"] * n, **{name: x[:, j] for j, name in enumerate(FEATURE_NAMES)},
-    }))
+    wh.insert_arrow(
+        "upcoming_player_game_context",
+        pa.table(
+            {
+                "game_date": [DAY] * n,
+                "game_id": game,
+                "tip_utc": [TIP] * n,
+                "player_lookup": lookup,
+                "player_id": pid,
+                "team": team,
+                "opponent": opp,
+                "is_home": [t == "BOS" for t in team],
+                "built_at": [built] * n,
+            }
+        ),
+    )
+    wh.insert_arrow(
+        "feature_store",
+        pa.table(
+            {
+                "player_id": pid,
+                "game_date": [DAY] * n,
+                "feature_version": [FEATURE_VERSION] * n,
+                "game_id": game,
+                "team": team,
+                "opponent": opp,
+                "as_of": [built] * n,
+                "quality_score": np.full(n, 0.95),
+                "defaulted_required_count": np.zeros(n, dtype=np.int64),
+                "predictable": [True] * n,
+                "feature_sources": ["{}"] * n,
+                **{name: x[:, j] for j, name in enumerate(FEATURE_NAMES)},
+            }
+        ),
+    )
     k = HISTORY_GAMES
     days = [DAY - timedelta(days=2 * (j + 1)) for j in range(k)]
-    wh.insert_arrow("player_game_summary", pa.table({
-        "game_date": [d for _ in pid for d in days],
-        "game_id": [f"h{j}-{p}" for p in pid for j in range(k)],
-        "player_lookup": [lk for lk in lookup for _ in range(k)],
-        "player_id": np.repeat(pid, k), "team": np.repeat(team, k), "opponent": np.repeat(opp, k),
-        "is_home": [True] * (n * k), "played": [True] * (n * k), "minutes": np.full(n * k, 30.0),
-        "pts": rng.poisson(np.repeat(level, k)), "source": ["nbacom"] * (n * k),
-        "built_at": [built] * (n * k),
-    }))
+    wh.insert_arrow(
+        "player_game_summary",
+        pa.table(
+            {
+                "game_date": [d for _ in pid for d in days],
+                "game_id": [f"h{j}-{p}" for p in pid for j in range(k)],
+                "player_lookup": [lk for lk in lookup for _ in range(k)],
+                "player_id": np.repeat(pid, k),
+                "team": np.repeat(team, k),
+                "opponent": np.repeat(opp, k),
+                "is_home": [True] * (n * k),
+                "played": [True] * (n * k),
+                "minutes": np.full(n * k, 30.0),
+                "pts": rng.poisson(np.repeat(level, k)),
+                "source": ["nbacom"] * (n * k),
+                "built_at": [built] * (n * k),
+            }
+        ),
+    )
     snaps = [TIP - timedelta(hours=h) for h in (20, 6, 1)]
     rows = [(p, lk, b, s) for p, lk in zip(pid, lookup, strict=True) if p % 10 for b in BOOKS for s in snaps]
     m = len(rows)
-    wh.insert_arrow("raw_oddsa_player_props", pa.table({
-        "snapshot_at": [r[3] for r in rows], "event_id": ["ev"] * m, "commence_time": [TIP] * m,
-        "game_date": [DAY] * m, "book": [r[2] for r in rows], "market": ["player_points"] * m,
-        "player_lookup": [r[1] for r in rows], "point": np.round(level[[r[0] - 1 for r in rows]]) + 0.5,
-        "over_price": np.full(m, -110), "under_price": np.full(m, -110), "over_no_vig": np.full(m, 0.5),
-        "source_file": ["bench"] * m, "payload_sha256": ["bench"] * m, "loaded_at": [built] * m,
-    }))
+    wh.insert_arrow(
+        "raw_oddsa_player_props",
+        pa.table(
+            {
+                "snapshot_at": [r[3] for r in rows],
+                "event_id": ["ev"] * m,
+                "commence_time": [TIP] * m,
+                "game_date": [DAY] * m,
+                "book": [r[2] for r in rows],
+                "market": ["player_points"] * m,
+                "player_lookup": [r[1] for r in rows],
+                "point": np.round(level[[r[0] - 1 for r in rows]]) + 0.5,
+                "over_price": np.full(m, -110),
+                "under_price": np.full(m, -110),
+                "over_no_vig": np.full(m, 0.5),
+                "source_file": ["bench"] * m,
+                "payload_sha256": ["bench"] * m,
+                "loaded_at": [built] * m,
+            }
+        ),
+    )
 
 
 def fitted_models() -> list[SystemModel]:
@@ -106,10 +154,18 @@ def fitted_models() -> list[SystemModel]:
     days = np.array([np.datetime64(DAY - timedelta(days=1 + i % 60), "D") for i in range(n)])
     history = rng.poisson(level[:, None], (n, HISTORY_GAMES)).astype(np.float64)
     batch = PlayerBatch(
-        game_dates=days, game_ids=np.array(["g"] * n), player_ids=np.arange(n, dtype=np.int64),
-        teams=np.array(["BOS"] * n), opponents=np.array(["NYK"] * n), feature_names=FEATURE_NAMES,
-        features=x, history_points=history, history_minutes=np.full((n, HISTORY_GAMES), 30.0),
-        line=np.round(level) + 0.5, over_price=np.full(n, -110.0), under_price=np.full(n, -110.0),
+        game_dates=days,
+        game_ids=np.array(["g"] * n),
+        player_ids=np.arange(n, dtype=np.int64),
+        teams=np.array(["BOS"] * n),
+        opponents=np.array(["NYK"] * n),
+        feature_names=FEATURE_NAMES,
+        features=x,
+        history_points=history,
+        history_minutes=np.full((n, HISTORY_GAMES), 30.0),
+        line=np.round(level) + 0.5,
+        over_price=np.full(n, -110.0),
+        under_price=np.full(n, -110.0),
         actual_points=rng.poisson(level).astype(np.float64),
     )
     models = []
@@ -125,8 +181,14 @@ def fitted_models() -> list[SystemModel]:
 
 def batch_path(wh: DuckDBWarehouse, models: list[SystemModel]) -> tuple[float, int]:
     alerter = Alerter()
-    coordinator = Coordinator(wh, InProcessBus(alerter=alerter), Worker(models, alerter=alerter),
-                              alerter=alerter, bookmakers=BOOKS, config=CoordinatorConfig(batch_size=150))
+    coordinator = Coordinator(
+        wh,
+        InProcessBus(alerter=alerter),
+        Worker(models, alerter=alerter),
+        alerter=alerter,
+        bookmakers=BOOKS,
+        config=CoordinatorConfig(batch_size=150),
+    )
     start = time.perf_counter()
     run = coordinator.run(DAY)
     return time.perf_counter() - start, run.prediction_rows
@@ -159,15 +221,26 @@ def per_player_path(wh: DuckDBWarehouse, models: list[SystemModel]) -> tuple[flo
         minutes[0, : len(hist)] = [h[1] for h in hist]
         line, book, snap, over, under = found[0] if found else (np.nan, None, None, np.nan, np.nan)
         batch = PlayerBatch(
-            game_dates=np.array([np.datetime64(DAY, "D")]), game_ids=np.array([feat[0]]),
-            player_ids=np.array([pid], dtype=np.int64), teams=np.array([feat[1]]),
+            game_dates=np.array([np.datetime64(DAY, "D")]),
+            game_ids=np.array([feat[0]]),
+            player_ids=np.array([pid], dtype=np.int64),
+            teams=np.array([feat[1]]),
             opponents=np.array([feat[2]]),
-            feature_names=FEATURE_NAMES, features=np.array([feat[4:]], dtype=np.float64),
-            history_points=points, history_minutes=minutes, line=np.array([line], dtype=np.float64),
-            over_price=np.array([over], dtype=np.float64), under_price=np.array([under], dtype=np.float64),
+            feature_names=FEATURE_NAMES,
+            features=np.array([feat[4:]], dtype=np.float64),
+            history_points=points,
+            history_minutes=minutes,
+            line=np.array([line], dtype=np.float64),
+            over_price=np.array([over], dtype=np.float64),
+            under_price=np.array([under], dtype=np.float64),
         )
-        meta = BatchMeta([book], [None if snap is None else int(snap.timestamp() * 1e6)], [feat[3]], [False],
-                         FEATURE_VERSION)
+        meta = BatchMeta(
+            [book],
+            [None if snap is None else int(snap.timestamp() * 1e6)],
+            [feat[3]],
+            [False],
+            FEATURE_VERSION,
+        )
         tables.append(worker.run(str(pid), batch, meta, run_id="per-player", created_at=TIP).predictions)
     table = pa.concat_tables(tables)
     wh.merge_arrow("predictions", table)

@@ -68,7 +68,9 @@ class Settings(BaseSettings):
     injury_sources: str = Field(
         "nbacom,bdl", description="Sources of injury status (the official PDF, then Ball Don't Lie)."
     )
-    schedule_sources: str = Field("nbacom,bdl,espn", description="Sources of the schedule, in fallback order.")
+    schedule_sources: str = Field(
+        "nbacom,bdl,espn", description="Sources of the schedule, in fallback order."
+    )
 
     # --- HTTP bounds -------------------------------------------------------------------------
     http_connect_timeout_s: float = Field(5.0, gt=0, description="TCP/TLS connect timeout per attempt.")
@@ -88,7 +90,9 @@ class Settings(BaseSettings):
     breaker_cooldown_s: float = Field(60.0, gt=0, description="Open time before a breaker half-opens.")
     nbacom_min_spacing_s: float = Field(0.6, ge=0, description="Minimum gap between calls to NBA.com hosts.")
     bdl_min_spacing_s: float = Field(
-        1.0, ge=0, description="Minimum gap between Ball Don't Lie calls (1.0 s = its 60/min tier; 0.1 for 600/min)."
+        1.0,
+        ge=0,
+        description="Minimum gap between Ball Don't Lie calls (1.0 s = its 60/min tier; 0.1 for 600/min).",
     )
     default_min_spacing_s: float = Field(0.0, ge=0, description="Minimum gap between calls to other hosts.")
 
@@ -128,8 +132,12 @@ class Settings(BaseSettings):
 
     def source_order(self, fact: Literal["box_scores", "injuries", "schedule"]) -> list[str]:
         """The configured fallback order of sources for one fact."""
-        value: str = getattr(self, {"box_scores": "box_score_sources", "injuries": "injury_sources",
-                                    "schedule": "schedule_sources"}[fact])
+        value: str = getattr(
+            self,
+            {"box_scores": "box_score_sources", "injuries": "injury_sources", "schedule": "schedule_sources"}[
+                fact
+            ],
+        )
         return value.split(",")
 
     @field_validator("sandbox_season")

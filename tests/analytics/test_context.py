@@ -30,11 +30,14 @@ def _dicts(wh: DuckDBWarehouse, sql: str, params: Any = None) -> list[dict[str, 
 
 
 def test_the_line_is_the_first_books_latest_snapshot_before_tip(built: DuckDBWarehouse) -> None:
-    props = _dicts(built, "SELECT p.game_date, s.game_id, p.player_lookup, p.book, p.point, p.snapshot_at, "
-                          "p.over_no_vig, s.tip_utc FROM raw_oddsa_player_props p JOIN raw_nbac_schedule s "
-                          "ON s.game_date = p.game_date AND s.home_team = p.home_team "
-                          "AND s.away_team = p.away_team "
-                          "WHERE p.market = 'player_points'")
+    props = _dicts(
+        built,
+        "SELECT p.game_date, s.game_id, p.player_lookup, p.book, p.point, p.snapshot_at, "
+        "p.over_no_vig, s.tip_utc FROM raw_oddsa_player_props p JOIN raw_nbac_schedule s "
+        "ON s.game_date = p.game_date AND s.home_team = p.home_team "
+        "AND s.away_team = p.away_team "
+        "WHERE p.market = 'player_points'",
+    )
     expected: dict[tuple[str, str], tuple[Any, ...]] = {}
     for p in props:
         if p["snapshot_at"] >= p["tip_utc"]:
@@ -43,9 +46,12 @@ def test_the_line_is_the_first_books_latest_snapshot_before_tip(built: DuckDBWar
         key = (p["game_id"], p["player_lookup"])
         if key not in expected or rank < expected[key][0]:
             expected[key] = (rank, p["point"], p["book"], p["snapshot_at"])
-    rows = _dicts(built, "SELECT game_id, player_lookup, points_line, line_book, line_snapshot_at, tip_utc, "
-                         "opening_snapshot_at, line_movement, opening_line FROM upcoming_player_game_context "
-                         "WHERE points_line IS NOT NULL")
+    rows = _dicts(
+        built,
+        "SELECT game_id, player_lookup, points_line, line_book, line_snapshot_at, tip_utc, "
+        "opening_snapshot_at, line_movement, opening_line FROM upcoming_player_game_context "
+        "WHERE points_line IS NOT NULL",
+    )
     assert len(rows) > 500
     for r in rows:
         _, point, book, at = expected[(r["game_id"], r["player_lookup"])]
@@ -70,7 +76,7 @@ def test_no_snapshot_at_or_after_tip_is_used(built: DuckDBWarehouse) -> None:
 def test_players_reported_out_are_not_in_the_pool_and_count_as_teammates_out(built: DuckDBWarehouse) -> None:
     ctx = "SELECT count(*) FROM upcoming_player_game_context"
     assert built.query_rows(f"{ctx} WHERE injury_status = 'Out'") == [(0,)]
-    (with_outs,), = built.query_rows(f"{ctx} WHERE teammates_out > 0")
+    ((with_outs,),) = built.query_rows(f"{ctx} WHERE teammates_out > 0")
     assert with_outs > 0
 
 
@@ -82,7 +88,7 @@ def test_team_context_has_opposite_spreads_and_one_total(built: DuckDBWarehouse)
         "AND (a.team_spread != -b.team_spread OR a.game_total != b.game_total)"
     )
     assert bad == [(0,)]
-    (priced,), = built.query_rows("SELECT count(team_spread) FROM upcoming_team_game_context")
+    ((priced,),) = built.query_rows("SELECT count(team_spread) FROM upcoming_team_game_context")
     assert priced > 0
 
 
@@ -100,11 +106,12 @@ def test_rest_days_and_back_to_backs_follow_the_schedule(built: DuckDBWarehouse)
         assert r["back_to_back"] == (expected == 1 if expected is not None else None)
 
 
-def test_context_for_a_date_is_the_same_from_data_truncated_at_that_date(built: DuckDBWarehouse,
-                                                                          tmp_path: Path) -> None:
+def test_context_for_a_date_is_the_same_from_data_truncated_at_that_date(
+    built: DuckDBWarehouse, tmp_path: Path
+) -> None:
     sw = season_warehouse()
     day = sw.start + timedelta(days=6)
-    query = ("SELECT * EXCLUDE (built_at) FROM upcoming_player_game_context WHERE game_date = ? ORDER BY ALL")
+    query = "SELECT * EXCLUDE (built_at) FROM upcoming_player_game_context WHERE game_date = ? ORDER BY ALL"
     full = built.query_rows(query, [day])
     with open_season_copy(tmp_path) as wh:
         for table in ("raw_nbac_player_boxscores", "raw_bdl_box_scores", "raw_nbac_injury_report"):

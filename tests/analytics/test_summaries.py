@@ -32,8 +32,11 @@ def test_team_points_equal_the_final_score_and_win_goes_to_the_higher_score(buil
     season = season_warehouse().season
     games = season.game_by_id
     rows = _dicts(built, "SELECT game_id, team, pts, opponent_pts, win FROM team_offense_game_summary")
-    assert len(rows) == 2 * sum(len(g) for d, g in season.games_by_date.items()
-                                if season_warehouse().start <= d <= season_warehouse().end)
+    assert len(rows) == 2 * sum(
+        len(g)
+        for d, g in season.games_by_date.items()
+        if season_warehouse().start <= d <= season_warehouse().end
+    )
     for row in rows:
         game = games[row["game_id"]]
         home, away = sum(game.home_periods), sum(game.away_periods)
@@ -44,7 +47,7 @@ def test_team_points_equal_the_final_score_and_win_goes_to_the_higher_score(buil
 
 
 def test_possessions_and_pace_are_in_nba_ranges(built: DuckDBWarehouse) -> None:
-    (avg_poss, avg_pace, lo_pace, hi_pace), = built.query_rows(
+    ((avg_poss, avg_pace, lo_pace, hi_pace),) = built.query_rows(
         "SELECT avg(possessions), avg(pace), min(pace), max(pace) FROM team_offense_game_summary"
     )
     assert 90 <= avg_poss <= 110
@@ -63,7 +66,7 @@ def test_defense_summary_mirrors_the_opponents_offense(built: DuckDBWarehouse) -
 
 
 def test_usage_rates_are_plausible_and_sum_to_about_100_per_team(built: DuckDBWarehouse) -> None:
-    (lo, hi, mean), = built.query_rows(
+    ((lo, hi, mean),) = built.query_rows(
         "SELECT min(usage_rate), max(usage_rate), avg(usage_rate) FROM player_game_summary "
         "WHERE played AND minutes >= 10"
     )
@@ -71,7 +74,7 @@ def test_usage_rates_are_plausible_and_sum_to_about_100_per_team(built: DuckDBWa
     assert hi < 60
     assert 15 < mean < 25
     # Minutes-weighted usage of a team's players averages 100/5 per player slot: the sum is ~100.
-    (avg_total,), = built.query_rows(
+    ((avg_total,),) = built.query_rows(
         "SELECT avg(t) FROM (SELECT sum(usage_rate * minutes) / (sum(minutes) / 5) AS t "
         "FROM player_game_summary WHERE played GROUP BY game_id, team)"
     )
@@ -81,9 +84,10 @@ def test_usage_rates_are_plausible_and_sum_to_about_100_per_team(built: DuckDBWa
 def test_player_lines_match_the_simulator_box_score(built: DuckDBWarehouse) -> None:
     season = season_warehouse().season
     truth = {(b.game_id, b.player_id): b for b in season.box if b.status == "played"}
-    rows = _dicts(built, "SELECT game_id, player_id, pts, fta, ftm, plus_minus, source "
-                         "FROM player_game_summary "
-                         "WHERE played")
+    rows = _dicts(
+        built,
+        "SELECT game_id, player_id, pts, fta, ftm, plus_minus, source FROM player_game_summary WHERE played",
+    )
     assert rows
     assert {r["source"] for r in rows} == {"nbacom"}
     matched = [r for r in rows if (r["game_id"], r["player_id"]) in truth]
@@ -97,8 +101,11 @@ def test_dnp_rows_say_dnp_with_the_true_reason(built: DuckDBWarehouse) -> None:
     season = season_warehouse().season
     lookups = {p.player_id: player_lookup(f"{p.first_name} {p.last_name}") for p in season.players}
     truth = {(b.game_id, lookups[b.player_id]): b for b in season.box if b.status != "played"}
-    rows = _dicts(built, "SELECT game_id, player_lookup, minutes, pts, dnp_reason, usage_rate, ts_pct "
-                         "FROM player_game_summary WHERE NOT played")
+    rows = _dicts(
+        built,
+        "SELECT game_id, player_lookup, minutes, pts, dnp_reason, usage_rate, ts_pct "
+        "FROM player_game_summary WHERE NOT played",
+    )
     assert len(rows) > 100
     assert all(r["dnp_reason"] and r["minutes"] == 0 and r["pts"] is None for r in rows)
     assert all(r["usage_rate"] is None and r["ts_pct"] is None for r in rows)
@@ -124,9 +131,10 @@ def test_starter_is_unknown_because_no_source_reports_it(built: DuckDBWarehouse)
 def test_minutes_and_points_disagreement_is_recorded_and_alerted(tmp_path: Path) -> None:
     sw = season_warehouse()
     with open_season_copy(tmp_path) as warehouse:
-        (game_id, lookup), = warehouse.query_rows(
+        ((game_id, lookup),) = warehouse.query_rows(
             "SELECT game_id, player_lookup FROM raw_nbac_player_boxscores WHERE game_date = ? "
-            "ORDER BY game_id, player_lookup LIMIT 1", [sw.start],
+            "ORDER BY game_id, player_lookup LIMIT 1",
+            [sw.start],
         )
         warehouse.execute(
             "UPDATE raw_nbac_player_boxscores SET pts = pts + 7 WHERE game_id = ? AND player_lookup = ?",

@@ -42,29 +42,101 @@ def _seed(wh: DuckDBWarehouse) -> None:
     for i, day in enumerate(DAYS):
         gid = f"00225{i:05d}"
         for team, opp, home in (("AAA", "BBB", True), ("BBB", "AAA", False)):
-            teams.append({"game_date": day, "game_id": gid, "team": team, "opponent": opp, "is_home": home,
-                          "pace": 100.0 + (2 if team == "BBB" else 0), "pts": 110, "offensive_rating": 110.0,
-                          "win": team == "AAA", "built_at": BUILT, "possessions": 100.0})
-            defense.append({"game_date": day, "game_id": gid, "team": team, "opponent": opp, "is_home": home,
-                            "possessions": 100.0, "pace": 100.0 + (2 if team == "BBB" else 0),
-                            "opp_pts": 110, "opp_fga": 80, "opp_fgm": 40, "opp_fg3a": 30,
-                            "opp_fg3m": 12 if team == "BBB" else 9, "win": team == "AAA", "built_at": BUILT})
-        rows = [(P1, "p1", "AAA", "BBB", True, 10 + 2 * i, 30.0, 20.0),
-                (P2, "p2", "AAA", "BBB", True, 25, 34.0, 30.0),
-                (P3, "p3", "BBB", "AAA", False, 20, 32.0, 24.0)]
+            teams.append(
+                {
+                    "game_date": day,
+                    "game_id": gid,
+                    "team": team,
+                    "opponent": opp,
+                    "is_home": home,
+                    "pace": 100.0 + (2 if team == "BBB" else 0),
+                    "pts": 110,
+                    "offensive_rating": 110.0,
+                    "win": team == "AAA",
+                    "built_at": BUILT,
+                    "possessions": 100.0,
+                }
+            )
+            defense.append(
+                {
+                    "game_date": day,
+                    "game_id": gid,
+                    "team": team,
+                    "opponent": opp,
+                    "is_home": home,
+                    "possessions": 100.0,
+                    "pace": 100.0 + (2 if team == "BBB" else 0),
+                    "opp_pts": 110,
+                    "opp_fga": 80,
+                    "opp_fgm": 40,
+                    "opp_fg3a": 30,
+                    "opp_fg3m": 12 if team == "BBB" else 9,
+                    "win": team == "AAA",
+                    "built_at": BUILT,
+                }
+            )
+        rows = [
+            (P1, "p1", "AAA", "BBB", True, 10 + 2 * i, 30.0, 20.0),
+            (P2, "p2", "AAA", "BBB", True, 25, 34.0, 30.0),
+            (P3, "p3", "BBB", "AAA", False, 20, 32.0, 24.0),
+        ]
         for pid, lookup, team, opp, home, pts, minutes, usage in rows:
-            players.append({"game_date": day, "game_id": gid, "player_lookup": lookup, "player_id": pid,
-                            "team": team, "opponent": opp, "is_home": home, "played": True,
-                            "minutes": minutes, "pts": pts, "fga": 15, "fgm": 7, "fg3a": 5, "fg3m": 2,
-                            "fta": 4, "ftm": 3, "usage_rate": usage, "source": "test", "built_at": BUILT})
-            context.append({"game_date": day, "game_id": gid, "player_lookup": lookup, "player_id": pid,
-                            "team": team, "opponent": opp, "is_home": home, "tip_utc": _tip(day),
-                            "points_line": 14.5 if pid == P1 and day == LAST else None, "built_at": BUILT})
-    context.append({"game_date": LAST, "game_id": f"00225{len(DAYS) - 1:05d}", "player_lookup": "pnew",
-                    "player_id": P_NEW, "team": "AAA", "opponent": "BBB", "is_home": True,
-                    "tip_utc": _tip(LAST), "built_at": BUILT})
-    for table, rows_ in (("player_game_summary", players), ("team_offense_game_summary", teams),
-                         ("team_defense_game_summary", defense), ("upcoming_player_game_context", context)):
+            players.append(
+                {
+                    "game_date": day,
+                    "game_id": gid,
+                    "player_lookup": lookup,
+                    "player_id": pid,
+                    "team": team,
+                    "opponent": opp,
+                    "is_home": home,
+                    "played": True,
+                    "minutes": minutes,
+                    "pts": pts,
+                    "fga": 15,
+                    "fgm": 7,
+                    "fg3a": 5,
+                    "fg3m": 2,
+                    "fta": 4,
+                    "ftm": 3,
+                    "usage_rate": usage,
+                    "source": "test",
+                    "built_at": BUILT,
+                }
+            )
+            context.append(
+                {
+                    "game_date": day,
+                    "game_id": gid,
+                    "player_lookup": lookup,
+                    "player_id": pid,
+                    "team": team,
+                    "opponent": opp,
+                    "is_home": home,
+                    "tip_utc": _tip(day),
+                    "points_line": 14.5 if pid == P1 and day == LAST else None,
+                    "built_at": BUILT,
+                }
+            )
+    context.append(
+        {
+            "game_date": LAST,
+            "game_id": f"00225{len(DAYS) - 1:05d}",
+            "player_lookup": "pnew",
+            "player_id": P_NEW,
+            "team": "AAA",
+            "opponent": "BBB",
+            "is_home": True,
+            "tip_utc": _tip(LAST),
+            "built_at": BUILT,
+        }
+    )
+    for table, rows_ in (
+        ("player_game_summary", players),
+        ("team_offense_game_summary", teams),
+        ("team_defense_game_summary", defense),
+        ("upcoming_player_game_context", context),
+    ):
         wh.insert_arrow(table, pa.Table.from_pylist(rows_))
 
 
@@ -182,14 +254,15 @@ def test_show_renders_a_dates_rows_in_contract_order(built: DuckDBWarehouse) -> 
     assert [r["player_id"] for r in rows] == sorted([P1, P2, P3, P_NEW])
     table = list(csv.DictReader(io.StringIO(render(rows, "csv"))))
     header = list(table[0])
-    assert header[header.index(FEATURE_NAMES[0]):][: len(FEATURE_NAMES)] == list(FEATURE_NAMES)
+    assert header[header.index(FEATURE_NAMES[0]) :][: len(FEATURE_NAMES)] == list(FEATURE_NAMES)
     decoded = json.loads(render(rows, "json"))
     assert decoded[0]["feature_sources"]["points_avg_last_5"]["quality"] in (100.0, 40.0)
     assert feature_rows(built, LAST + timedelta(days=1)) == []
 
 
 def test_features_show_command_prints_csv_and_refuses_a_bad_format(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import typer
     from typer.testing import CliRunner

@@ -64,23 +64,35 @@ def _rebuild(wh: DuckDBWarehouse, start: date, day: date, overrides: Mapping[str
         ctx = StepContext(warehouse=wh, start=first, end=day, alerter=None)  # type: ignore[arg-type]
         for step in registry.order((phase,)):
             if step.name in overrides:
-                materialize(wh, step.outputs[0], load_model(overrides[step.name]), start=first, end=day,
-                            date_column="cache_date")
+                materialize(
+                    wh,
+                    step.outputs[0],
+                    load_model(overrides[step.name]),
+                    start=first,
+                    end=day,
+                    date_column="cache_date",
+                )
             elif step.run is not None:
                 step.run(ctx)
 
 
 def _features(wh: DuckDBWarehouse, day: date) -> list[dict[str, object]]:
     rows = wh.query_arrow("SELECT * FROM feature_store WHERE game_date = ? ORDER BY player_id", [day])
-    return [{k: round(v, 9) if isinstance(v, float) and not math.isnan(v) else v for k, v in r.items()}
-            for r in rows.to_pylist()]
+    return [
+        {k: round(v, 9) if isinstance(v, float) and not math.isnan(v) else v for k, v in r.items()}
+        for r in rows.to_pylist()
+    ]
 
 
 def _differences(full: list[dict[str, object]], cut: list[dict[str, object]]) -> list[str]:
     if len(full) != len(cut):
         return [f"{len(full)} rows in the full build, {len(cut)} from truncated data"]
-    return [f"player {a['player_id']} {k}: full {a[k]!r} vs truncated {b[k]!r}"
-            for a, b in zip(full, cut, strict=True) for k in a if a[k] != b[k]]
+    return [
+        f"player {a['player_id']} {k}: full {a[k]!r} vs truncated {b[k]!r}"
+        for a, b in zip(full, cut, strict=True)
+        for k in a
+        if a[k] != b[k]
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +114,8 @@ def _checked_dates(days: list[date]) -> list[date]:
 
 
 def test_features_built_from_truncated_data_equal_the_full_build(
-    full_build: tuple[DuckDBWarehouse, list[date]], tmp_path: Path,
+    full_build: tuple[DuckDBWarehouse, list[date]],
+    tmp_path: Path,
 ) -> None:
     full, days = full_build
     dates = _checked_dates(days)
@@ -122,14 +135,17 @@ def test_features_built_from_truncated_data_equal_the_full_build(
 
 
 def test_a_planted_leaky_window_is_caught(
-    full_build: tuple[DuckDBWarehouse, list[date]], tmp_path: Path,
+    full_build: tuple[DuckDBWarehouse, list[date]],
+    tmp_path: Path,
 ) -> None:
     full, days = full_build
     # The analog's bug: the rolling window includes the game being predicted. Sorting the target row
     # after that day's game puts the game inside a frame that "ends at 1 PRECEDING".
     honest = (models.SQL_DIR / "player_daily_cache.sql").read_text(encoding="utf-8")
-    leaky = honest.replace("ORDER BY game_date ASC NULLS FIRST, is_game ASC NULLS FIRST",
-                           "ORDER BY game_date ASC NULLS FIRST, is_game DESC NULLS LAST")
+    leaky = honest.replace(
+        "ORDER BY game_date ASC NULLS FIRST, is_game ASC NULLS FIRST",
+        "ORDER BY game_date ASC NULLS FIRST, is_game DESC NULLS LAST",
+    )
     assert leaky != honest
     planted = tmp_path / "player_daily_cache.sql"
     planted.write_text(leaky, encoding="utf-8")

@@ -44,23 +44,52 @@ def put(wh: DuckDBWarehouse, table: str, rows: list[dict[str, Any]]) -> None:
 
 def schedule(wh: DuckDBWarehouse, *, final: bool = True, box_teams: tuple[str, ...] = ("BOS", "NYK")) -> None:
     """One game on DAY, BOS at home to NYK, with full-minute box scores for ``box_teams``."""
-    put(wh, "raw_nbac_schedule", [{
-        "game_id": "0022500001", "game_date": DAY, "tip_utc": TIP, "status": 3 if final else 1,
-        "home_team": "BOS", "away_team": "NYK", "is_nba_matchup": True,
-    }])
-    put(wh, "raw_nbac_player_boxscores", [
-        {"game_id": "0022500001", "game_date": DAY, "team": team, "player_source_id": i, "minutes": 240.0}
-        for i, team in enumerate(box_teams)
-    ])
+    put(
+        wh,
+        "raw_nbac_schedule",
+        [
+            {
+                "game_id": "0022500001",
+                "game_date": DAY,
+                "tip_utc": TIP,
+                "status": 3 if final else 1,
+                "home_team": "BOS",
+                "away_team": "NYK",
+                "is_nba_matchup": True,
+            }
+        ],
+    )
+    put(
+        wh,
+        "raw_nbac_player_boxscores",
+        [
+            {"game_id": "0022500001", "game_date": DAY, "team": team, "player_source_id": i, "minutes": 240.0}
+            for i, team in enumerate(box_teams)
+        ],
+    )
 
 
 def prediction(player_id: int, system: str, predicted: float, rec: str, **extra: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "game_date": DAY, "game_id": "0022500001", "player_id": player_id, "team": "BOS", "opponent": "NYK",
-        "system_id": system, "model_version": "v1", "predicted_points": predicted, "predicted_sd": 5.0,
-        "q10": predicted - 7, "q90": predicted + 7, "p_over": 0.6 if rec == "OVER" else 0.4,
-        "line": 20.5, "line_book": "draftkings", "over_price": -110, "under_price": -110,
-        "recommendation": rec, "feature_version": "f1", "run_id": "r1",
+        "game_date": DAY,
+        "game_id": "0022500001",
+        "player_id": player_id,
+        "team": "BOS",
+        "opponent": "NYK",
+        "system_id": system,
+        "model_version": "v1",
+        "predicted_points": predicted,
+        "predicted_sd": 5.0,
+        "q10": predicted - 7,
+        "q90": predicted + 7,
+        "p_over": 0.6 if rec == "OVER" else 0.4,
+        "line": 20.5,
+        "line_book": "draftkings",
+        "over_price": -110,
+        "under_price": -110,
+        "recommendation": rec,
+        "feature_version": "f1",
+        "run_id": "r1",
         "created_at": TIP - timedelta(hours=8),
     }
     return row | extra
@@ -68,9 +97,18 @@ def prediction(player_id: int, system: str, predicted: float, rec: str, **extra:
 
 def prop(player: str, book: str, point: float, snapshot: datetime) -> dict[str, Any]:
     return {
-        "snapshot_at": snapshot, "event_id": "ev1", "game_id": "0022500001", "commence_time": TIP,
-        "game_date": DAY, "book": book, "market": "player_points", "player_lookup": player, "point": point,
-        "over_price": -110, "under_price": -110, "over_no_vig": 0.5,
+        "snapshot_at": snapshot,
+        "event_id": "ev1",
+        "game_id": "0022500001",
+        "commence_time": TIP,
+        "game_date": DAY,
+        "book": book,
+        "market": "player_points",
+        "player_lookup": player,
+        "point": point,
+        "over_price": -110,
+        "under_price": -110,
+        "over_no_vig": 0.5,
     }
 
 
@@ -85,32 +123,68 @@ def wh() -> Iterator[DuckDBWarehouse]:
 def slate(wh: DuckDBWarehouse) -> None:
     """Three players, two systems: 1 scores 25, 2 scores 15, 3 sits (listed Questionable)."""
     schedule(wh)
-    put(wh, "player_game_summary", [
-        {"game_date": DAY, "game_id": "0022500001", "player_lookup": f"p{i}", "player_id": i, "team": "BOS",
-         "opponent": "NYK", "is_home": True, "played": pts is not None,
-         "minutes": 30.0 if pts is not None else 0.0, "pts": pts, "source": "nbacom", "built_at": AFTER}
-        for i, pts in ((1, 25), (2, 15), (3, None))
-    ])
-    put(wh, "upcoming_player_game_context", [
-        {"game_date": DAY, "game_id": "0022500001", "player_lookup": f"p{i}", "player_id": i, "team": "BOS",
-         "opponent": "NYK", "is_home": True, "injury_status": status, "built_at": TIP - timedelta(hours=9)}
-        for i, status in ((1, None), (2, "Probable"), (3, "Questionable"))
-    ])
-    put(wh, "predictions", [
-        prediction(1, "gbm", 22.0, "OVER"),
-        prediction(2, "gbm", 18.0, "OVER"),
-        prediction(3, "gbm", 20.0, "UNDER"),
-        prediction(1, "moving_average", 19.0, "UNDER"),
-        prediction(2, "moving_average", 16.0, "PASS"),
-        prediction(3, "moving_average", 21.0, "PASS"),
-    ])
-    put(wh, "raw_oddsa_player_props", [
-        prop("p1", "draftkings", 20.5, TIP - timedelta(hours=9)),
-        prop("p1", "draftkings", 21.5, TIP - timedelta(hours=1)),  # the closing line
-        prop("p1", "draftkings", 23.5, TIP + timedelta(minutes=5)),  # after tip: in-game, ignored
-        prop("p1", "fanduel", 24.5, TIP - timedelta(minutes=30)),  # another book, ignored
-        prop("p2", "draftkings", 19.5, TIP - timedelta(hours=1)),
-    ])
+    put(
+        wh,
+        "player_game_summary",
+        [
+            {
+                "game_date": DAY,
+                "game_id": "0022500001",
+                "player_lookup": f"p{i}",
+                "player_id": i,
+                "team": "BOS",
+                "opponent": "NYK",
+                "is_home": True,
+                "played": pts is not None,
+                "minutes": 30.0 if pts is not None else 0.0,
+                "pts": pts,
+                "source": "nbacom",
+                "built_at": AFTER,
+            }
+            for i, pts in ((1, 25), (2, 15), (3, None))
+        ],
+    )
+    put(
+        wh,
+        "upcoming_player_game_context",
+        [
+            {
+                "game_date": DAY,
+                "game_id": "0022500001",
+                "player_lookup": f"p{i}",
+                "player_id": i,
+                "team": "BOS",
+                "opponent": "NYK",
+                "is_home": True,
+                "injury_status": status,
+                "built_at": TIP - timedelta(hours=9),
+            }
+            for i, status in ((1, None), (2, "Probable"), (3, "Questionable"))
+        ],
+    )
+    put(
+        wh,
+        "predictions",
+        [
+            prediction(1, "gbm", 22.0, "OVER"),
+            prediction(2, "gbm", 18.0, "OVER"),
+            prediction(3, "gbm", 20.0, "UNDER"),
+            prediction(1, "moving_average", 19.0, "UNDER"),
+            prediction(2, "moving_average", 16.0, "PASS"),
+            prediction(3, "moving_average", 21.0, "PASS"),
+        ],
+    )
+    put(
+        wh,
+        "raw_oddsa_player_props",
+        [
+            prop("p1", "draftkings", 20.5, TIP - timedelta(hours=9)),
+            prop("p1", "draftkings", 21.5, TIP - timedelta(hours=1)),  # the closing line
+            prop("p1", "draftkings", 23.5, TIP + timedelta(minutes=5)),  # after tip: in-game, ignored
+            prop("p1", "fanduel", 24.5, TIP - timedelta(minutes=30)),  # another book, ignored
+            prop("p2", "draftkings", 19.5, TIP - timedelta(hours=1)),
+        ],
+    )
 
 
 def grades_by_key(wh: DuckDBWarehouse) -> dict[tuple[int, str], dict[str, Any]]:

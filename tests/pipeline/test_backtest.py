@@ -31,10 +31,21 @@ def backtest(tmp_path_factory: pytest.TempPathFactory) -> tuple[BacktestReport, 
     settings = load_settings(data_dir=directory, log_level="ERROR")
     source = season_warehouse(DAYS)
     warehouse = open_season_copy(directory, DAYS)
-    build_range(warehouse, source.start, source.end, settings=settings,
-                now=et_datetime(source.end + timedelta(days=1), 6))
-    report = run_backtest(warehouse, settings, source.end - timedelta(days=3), source.end,
-                          retrain_days=2, trainer=_short_fold_trainer)
+    build_range(
+        warehouse,
+        source.start,
+        source.end,
+        settings=settings,
+        now=et_datetime(source.end + timedelta(days=1), 6),
+    )
+    report = run_backtest(
+        warehouse,
+        settings,
+        source.end - timedelta(days=3),
+        source.end,
+        retrain_days=2,
+        trainer=_short_fold_trainer,
+    )
     return report, warehouse
 
 

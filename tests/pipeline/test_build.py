@@ -17,8 +17,13 @@ from nbaprops.pipeline.commands import build
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 from nbaprops.warehouse.ledger import RunLedger
 
-TABLES = ("player_game_summary", "team_offense_game_summary", "team_defense_game_summary",
-          "upcoming_team_game_context", "upcoming_player_game_context")
+TABLES = (
+    "player_game_summary",
+    "team_offense_game_summary",
+    "team_defense_game_summary",
+    "upcoming_team_game_context",
+    "upcoming_player_game_context",
+)
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +71,10 @@ def test_a_step_that_writes_nothing_where_games_were_played_fails(tmp_path: Path
         # rows, but no team has an opponent with a box score, so the defence summary has nothing.
         wh.execute("UPDATE raw_nbac_player_boxscores SET team = 'ZZZ' WHERE game_date = ?", [sw.start])
         wh.execute("UPDATE raw_bdl_box_scores SET team = 'ZZZ' WHERE game_date = ?", [sw.start])
-        wh.execute("UPDATE raw_nbac_schedule SET home_team = 'ZZZ', away_team = 'ZZY' WHERE game_date = ?",
-                   [sw.start])
+        wh.execute(
+            "UPDATE raw_nbac_schedule SET home_team = 'ZZZ', away_team = 'ZZY' WHERE game_date = ?",
+            [sw.start],
+        )
         with pytest.raises(QualityGateError, match="team_defense_game_summary wrote 0 rows"):
             build_date(wh, sw.start, phases=(3,))
         assert RunLedger(wh).recent("team_defense_game_summary")[0].status == "failed"
@@ -82,8 +89,9 @@ def test_build_command_needs_exactly_one_of_date_or_range() -> None:
         build(date_text=None, start="2025-10-22", end="2025-10-21", json_out=False)
 
 
-def test_build_command_builds_a_range_into_the_configured_warehouse(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_command_builds_a_range_into_the_configured_warehouse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import json
     import shutil
 

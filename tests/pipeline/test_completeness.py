@@ -29,10 +29,11 @@ def test_a_complete_range_is_go_and_recorded_in_the_ledger(tmp_path: Path) -> No
         result = gate(wh, sw.start, sw.end, alerter=Alerter(wh))
         assert result.decision == "go"
         assert len(result.verdicts) == (sw.end - sw.start).days + 1 - sum(
-            1 for d in range((sw.end - sw.start).days + 1)
+            1
+            for d in range((sw.end - sw.start).days + 1)
             if sw.start + timedelta(d) not in sw.season.games_by_date
         )
-        entry, = RunLedger(wh).recent("completeness")
+        (entry,) = RunLedger(wh).recent("completeness")
         assert entry.status == "success"
         assert entry.details["decision"] == "go"
 
@@ -45,7 +46,7 @@ def test_a_date_without_box_scores_blocks_the_build_naming_the_date(tmp_path: Pa
         wh.execute("DELETE FROM raw_bdl_box_scores WHERE game_date = ?", [day])
         with pytest.raises(QualityGateError, match=day.isoformat()):
             gate(wh, sw.start, sw.end, alerter=Alerter(wh))
-        entry, = RunLedger(wh).recent("completeness")
+        (entry,) = RunLedger(wh).recent("completeness")
         assert entry.status == "failed"
         assert [b["game_date"] for b in entry.details["blocked"]] == [day.isoformat()]
 
@@ -55,10 +56,10 @@ def test_fallback_source_keeps_a_date_going_and_a_missing_game_degrades_it(tmp_p
     day = sw.start + timedelta(days=1)
     with open_season_copy(tmp_path) as wh:
         wh.execute("DELETE FROM raw_nbac_player_boxscores WHERE game_date = ?", [day])
-        verdict, = list(check_completeness(wh, day, day).verdicts)
+        (verdict,) = list(check_completeness(wh, day, day).verdicts)
         assert verdict.decision == "go"
         assert verdict.box_sources == ["bdl"]
-        (team,), = wh.query_rows("SELECT min(team) FROM raw_bdl_box_scores WHERE game_date = ?", [day])
+        ((team,),) = wh.query_rows("SELECT min(team) FROM raw_bdl_box_scores WHERE game_date = ?", [day])
         wh.execute("DELETE FROM raw_bdl_box_scores WHERE game_date = ? AND team = ?", [day, team])
         alerter = Alerter(wh)
         result = gate(wh, day, day, alerter=alerter)

@@ -66,8 +66,12 @@ def fill(wh: DuckDBWarehouse, players: list[P], day: date = DAY, game_id: str = 
             )
         if p.features:
             values = dict.fromkeys(FEATURE_NAMES, 1.0)
-            values.update(minutes_avg_last_10=p.minutes, points_avg_last_10=10.0 + p.pid % 20,
-                          points_avg_season=11.0 + p.pid % 20, back_to_back=0.0)
+            values.update(
+                minutes_avg_last_10=p.minutes,
+                points_avg_last_10=10.0 + p.pid % 20,
+                points_avg_season=11.0 + p.pid % 20,
+                back_to_back=0.0,
+            )
             cols = ", ".join(f'"{n}"' for n in FEATURE_NAMES)
             marks = ", ".join("?" * (12 + len(FEATURE_NAMES)))
             # only contract names are formatted in
@@ -78,32 +82,83 @@ def fill(wh: DuckDBWarehouse, players: list[P], day: date = DAY, game_id: str = 
             )
             wh.execute(
                 sql,
-                [p.pid, day, FEATURE_VERSION, game_id, team, opp, built, 0.95, 0, p.predictable, p.why, "{}",
-                 *[values[n] for n in FEATURE_NAMES]],
+                [
+                    p.pid,
+                    day,
+                    FEATURE_VERSION,
+                    game_id,
+                    team,
+                    opp,
+                    built,
+                    0.95,
+                    0,
+                    p.predictable,
+                    p.why,
+                    "{}",
+                    *[values[n] for n in FEATURE_NAMES],
+                ],
             )
         for k in range(p.history):
             played_on = day - timedelta(days=2 * (k + 1))
             wh.execute(
                 "INSERT INTO player_game_summary (game_date, game_id, player_lookup, player_id, team, "
                 "opponent, is_home, played, minutes, pts, source, built_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [played_on, f"h{played_on:%m%d}{p.pid}", p.lookup, p.pid, team, opp, True, True, 30.0,
-                 float(k + p.pid % 7), "nbacom", built],
+                [
+                    played_on,
+                    f"h{played_on:%m%d}{p.pid}",
+                    p.lookup,
+                    p.pid,
+                    team,
+                    opp,
+                    True,
+                    True,
+                    30.0,
+                    float(k + p.pid % 7),
+                    "nbacom",
+                    built,
+                ],
             )
         for book, snapshot, point in p.props:
             wh.execute(
                 "INSERT INTO raw_oddsa_player_props (snapshot_at, event_id, commence_time, game_date, book, "
                 "market, player_lookup, point, over_price, under_price, over_no_vig, source_file, "
                 "payload_sha256, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [snapshot, "ev1", tip, day, book, "player_points", p.lookup, point, -110, -110, 0.5,
-                 "odds.json", "sha", built],
+                [
+                    snapshot,
+                    "ev1",
+                    tip,
+                    day,
+                    book,
+                    "player_points",
+                    p.lookup,
+                    point,
+                    -110,
+                    -110,
+                    0.5,
+                    "odds.json",
+                    "sha",
+                    built,
+                ],
             )
         if p.report_out:
             wh.execute(
                 "INSERT INTO raw_nbac_injury_report (snapshot_at, game_date, game_id, tip_utc, matchup, "
                 "team, player_id, player_lookup, status, source_file, payload_sha256, loaded_at) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [tip - timedelta(hours=2), day, game_id, tip, "NYK@BOS", team, p.pid, p.lookup, "Out",
-                 "report.pdf", "sha", built],
+                [
+                    tip - timedelta(hours=2),
+                    day,
+                    game_id,
+                    tip,
+                    "NYK@BOS",
+                    team,
+                    p.pid,
+                    p.lookup,
+                    "Out",
+                    "report.pdf",
+                    "sha",
+                    built,
+                ],
             )
 
 
@@ -124,8 +179,10 @@ class LastTen:
 
 
 def models() -> list[SystemModel]:
-    return [SystemModel(LastTen(), "lt1"),
-            SystemModel(MovingAverageSystem(SpreadModel(20.0, 0.5, 100)), "ma1")]
+    return [
+        SystemModel(LastTen(), "lt1"),
+        SystemModel(MovingAverageSystem(SpreadModel(20.0, 0.5, 100)), "ma1"),
+    ]
 
 
 @pytest.fixture
@@ -139,8 +196,14 @@ def wh() -> Iterator[DuckDBWarehouse]:
 def coordinator(wh: Any, bus: Bus | None = None, batch_size: int = 3, **worker_kw: Any) -> Coordinator:
     alerter = Alerter(wh)
     worker = Worker(worker_kw.pop("models", None) or models(), alerter=alerter, **worker_kw)
-    return Coordinator(wh, bus or InProcessBus(alerter=alerter), worker, alerter=alerter, bookmakers=BOOKS,
-                       config=CoordinatorConfig(batch_size=batch_size))
+    return Coordinator(
+        wh,
+        bus or InProcessBus(alerter=alerter),
+        worker,
+        alerter=alerter,
+        bookmakers=BOOKS,
+        config=CoordinatorConfig(batch_size=batch_size),
+    )
 
 
 def exclusions(wh: DuckDBWarehouse) -> dict[int, str]:
@@ -181,8 +244,13 @@ def test_selected_players_get_every_system_and_each_excluded_player_a_reason(wh:
     }
     assert run.predicted_players == 3
     assert run.prediction_rows == 6
-    assert run.exclusions == {"out": 2, "no_features:missing": 1, "no_features:defaulted_required:4": 1,
-                              "low_minutes": 1, "no_history": 1}
+    assert run.exclusions == {
+        "out": 2,
+        "no_features:missing": 1,
+        "no_features:defaulted_required:4": 1,
+        "low_minutes": 1,
+        "no_history": 1,
+    }
     ledger = wh.query_rows("SELECT status, rows_in, rows_out, run_id FROM run_ledger WHERE step = 'predict'")
     assert [r[:3] for r in ledger] == [("success", 8, 6)]
     assert {r[0] for r in wh.query_rows("SELECT DISTINCT run_id FROM predictions")} == {ledger[0][3]}
@@ -199,12 +267,22 @@ def test_player_without_a_line_is_predicted_as_no_line_never_with_a_placeholder(
 
 
 def test_line_is_the_latest_pre_tip_snapshot_of_the_highest_priority_book(wh: DuckDBWarehouse) -> None:
-    fill(wh, [
-        P(11, props=[line(8, point=19.5), line(1, point=21.5), line(-0.5, point=25.5),  # after tip: ignored
-                     line(0.5, "fanduel", 22.5)]),
-        P(12, props=[line(2, "betmgm", 9.5), line(1, "fanduel", 10.5), line(0.2, "betmgm", 11.5)]),
-        P(13, props=[line(1, "caesars", 14.5)]),  # a book outside the priority list is never used
-    ])
+    fill(
+        wh,
+        [
+            P(
+                11,
+                props=[
+                    line(8, point=19.5),
+                    line(1, point=21.5),
+                    line(-0.5, point=25.5),  # after tip: ignored
+                    line(0.5, "fanduel", 22.5),
+                ],
+            ),
+            P(12, props=[line(2, "betmgm", 9.5), line(1, "fanduel", 10.5), line(0.2, "betmgm", 11.5)]),
+            P(13, props=[line(1, "caesars", 14.5)]),  # a book outside the priority list is never used
+        ],
+    )
     coordinator(wh).run(DAY)
     rows = wh.query_rows(
         "SELECT DISTINCT player_id, line, line_book, line_snapshot_at, recommendation FROM predictions "
@@ -294,10 +372,12 @@ class Reads:
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self.inner, name)
         if name in {"query_arrow", "query_rows", "execute", "insert_arrow", "merge_arrow"}:
+
             def counted(*args: Any, **kwargs: Any) -> Any:
                 self.statements += 1
                 self.reads += name.startswith("query")
                 return attr(*args, **kwargs)
+
             return counted
         return attr
 

@@ -36,8 +36,12 @@ def test_saved_models_load_back_and_predict_the_same(
     loaded = load_all_active(warehouse, settings, SYSTEM_IDS, AS_OF)
     probe = make_batch(n=100, seed=22)
     for sid in SYSTEM_IDS:
-        np.testing.assert_allclose(loaded[sid].system.predict(probe).mean,
-                                   trained.systems[sid].predict(probe).mean, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(
+            loaded[sid].system.predict(probe).mean,
+            trained.systems[sid].predict(probe).mean,
+            rtol=1e-4,
+            atol=1e-4,
+        )
         assert loaded[sid].calibrator.to_json() == trained.calibrators[sid].to_json()
     rows = warehouse.query_rows("SELECT COUNT(*), SUM(CAST(active AS INT)) FROM model_registry")
     assert rows == [(len(SYSTEM_IDS), len(SYSTEM_IDS))]

@@ -30,8 +30,18 @@ def _planted(season: object) -> object:
     dates = np.concatenate([batch.game_dates, np.full(400, np.datetime64(AS_OF))])  # type: ignore[attr-defined]
     dates[-200:] += 3
     fields = {}
-    aligned = ("game_ids", "player_ids", "teams", "opponents", "features", "history_points",
-               "history_minutes", "line", "over_price", "under_price")
+    aligned = (
+        "game_ids",
+        "player_ids",
+        "teams",
+        "opponents",
+        "features",
+        "history_points",
+        "history_minutes",
+        "line",
+        "over_price",
+        "under_price",
+    )
     for name in aligned:
         fields[name] = np.concatenate([getattr(batch, name), getattr(extra, name)])
     actual = np.concatenate([batch.actual_points, np.full(400, 500.0)])  # type: ignore[attr-defined]
@@ -50,8 +60,9 @@ def test_rows_on_or_after_as_of_change_nothing(season: object, trained: TrainedM
     assert planted.rows == trained.rows
     probe = make_batch(n=200, seed=13)
     for sid in ("moving_average", "zone_matchup", "similarity", "gbm"):
-        np.testing.assert_array_equal(planted.systems[sid].predict(probe).mean,
-                                      trained.systems[sid].predict(probe).mean)
+        np.testing.assert_array_equal(
+            planted.systems[sid].predict(probe).mean, trained.systems[sid].predict(probe).mean
+        )
     for sid in SYSTEM_IDS:
         assert planted.systems[sid].to_bytes() == trained.systems[sid].to_bytes()
         assert planted.calibrators[sid].to_json() == trained.calibrators[sid].to_json()

@@ -116,8 +116,13 @@ def test_failing_system_opens_its_breaker_while_the_others_keep_producing_rows()
 def test_open_breaker_half_opens_after_cooldown_and_closes_on_success() -> None:
     now = [0.0]
     flaky = LastTenSystem("flaky", fail=lambda call: ValueError("bad") if call <= 2 else None)
-    worker = Worker([SystemModel(flaky, "v1"), SystemModel(LastTenSystem("ok"), "v1")], alerter=Alerter(),
-                    breaker_threshold=2, breaker_cooldown_s=60.0, clock=lambda: now[0])
+    worker = Worker(
+        [SystemModel(flaky, "v1"), SystemModel(LastTenSystem("ok"), "v1")],
+        alerter=Alerter(),
+        breaker_threshold=2,
+        breaker_cooldown_s=60.0,
+        clock=lambda: now[0],
+    )
     batch, meta = make_batch(5)
     run(worker, batch, meta)
     run(worker, batch, meta)
@@ -156,11 +161,13 @@ def test_out_no_features_and_no_history_are_excluded_and_never_reach_a_system() 
     meta.out[3] = True
     result = run(worker, batch, meta)
     ids = batch.player_ids
-    assert sorted(result.exclusions) == sorted([
-        (str(batch.game_ids[1]), int(ids[1]), "no_features:missing"),
-        (str(batch.game_ids[2]), int(ids[2]), "no_history"),
-        (str(batch.game_ids[3]), int(ids[3]), "out"),
-    ])
+    assert sorted(result.exclusions) == sorted(
+        [
+            (str(batch.game_ids[1]), int(ids[1]), "no_features:missing"),
+            (str(batch.game_ids[2]), int(ids[2]), "no_history"),
+            (str(batch.game_ids[3]), int(ids[3]), "out"),
+        ]
+    )
     assert system.calls == 1
     assert sorted(system.seen[0].player_ids.tolist()) == [int(ids[0]), int(ids[4])]
     assert result.predictions.num_rows == 2
@@ -207,8 +214,10 @@ def test_ensemble_blends_component_means_computed_earlier_in_the_batch() -> None
     worker = Worker([SystemModel(ma, "ma1"), SystemModel(ensemble, "en1")], alerter=Alerter())
     batch, meta = make_batch(6)
     table = run(worker, batch, meta).predictions
-    by_system = {s: table.filter(table.column("system_id").to_numpy(zero_copy_only=False) == s)
-                 for s in ("moving_average", "ensemble")}
+    by_system = {
+        s: table.filter(table.column("system_id").to_numpy(zero_copy_only=False) == s)
+        for s in ("moving_average", "ensemble")
+    }
     np.testing.assert_allclose(
         by_system["ensemble"].column("predicted_points").to_numpy(),
         by_system["moving_average"].column("predicted_points").to_numpy(),

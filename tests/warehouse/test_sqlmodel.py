@@ -57,8 +57,10 @@ def test_parameters_become_duckdb_placeholders_and_values_stay_bound(tmp_path: P
     assert "@kind" in model.bigquery
     with DuckDBWarehouse(":memory:", query_timeout_s=10) as wh:
         create_schema(wh)
-        wh.execute("INSERT INTO alerts VALUES ('a', '2025-01-01', ?, 'info', 'm', NULL)",
-                   ["x'; DROP TABLE alerts; --"])
+        wh.execute(
+            "INSERT INTO alerts VALUES ('a', '2025-01-01', ?, 'info', 'm', NULL)",
+            ["x'; DROP TABLE alerts; --"],
+        )
         rows = query_model(wh, model, {"kind": "x'; DROP TABLE alerts; --", "unused": 1}).to_pylist()
         assert rows == [{"kind": "x'; DROP TABLE alerts; --"}]
         with pytest.raises(WarehouseError, match="missing parameter"):
@@ -73,12 +75,14 @@ def test_a_model_is_transpiled_once_per_content(tmp_path: Path) -> None:
 
 
 def test_materialize_replaces_only_the_range_and_is_idempotent(tmp_path: Path) -> None:
-    model = load_model(_model(
-        tmp_path,
-        "SELECT 'dq' AS check_name, d AS game_date, CAST(NULL AS STRING) AS game_id, "
-        "CAST(NULL AS INT64) AS player_id, 'x' AS detail, 'info' AS severity, "
-        "CURRENT_TIMESTAMP() AS recorded_at FROM UNNEST(GENERATE_DATE_ARRAY(@start, @end)) AS d",
-    ))
+    model = load_model(
+        _model(
+            tmp_path,
+            "SELECT 'dq' AS check_name, d AS game_date, CAST(NULL AS STRING) AS game_id, "
+            "CAST(NULL AS INT64) AS player_id, 'x' AS detail, 'info' AS severity, "
+            "CURRENT_TIMESTAMP() AS recorded_at FROM UNNEST(GENERATE_DATE_ARRAY(@start, @end)) AS d",
+        )
+    )
     with DuckDBWarehouse(":memory:", query_timeout_s=10) as wh:
         create_schema(wh)
         assert materialize(wh, "data_quality", model, start=date(2025, 1, 1), end=date(2025, 1, 5)) == 5
@@ -88,12 +92,14 @@ def test_materialize_replaces_only_the_range_and_is_idempotent(tmp_path: Path) -
 
 
 def test_rows_outside_the_range_roll_the_step_back(tmp_path: Path) -> None:
-    model = load_model(_model(
-        tmp_path,
-        "SELECT 'dq' AS check_name, DATE_ADD(@end, INTERVAL 1 DAY) AS game_date, "
-        "CAST(NULL AS STRING) AS game_id, CAST(NULL AS INT64) AS player_id, 'x' AS detail, "
-        "'info' AS severity, CURRENT_TIMESTAMP() AS recorded_at",
-    ))
+    model = load_model(
+        _model(
+            tmp_path,
+            "SELECT 'dq' AS check_name, DATE_ADD(@end, INTERVAL 1 DAY) AS game_date, "
+            "CAST(NULL AS STRING) AS game_id, CAST(NULL AS INT64) AS player_id, 'x' AS detail, "
+            "'info' AS severity, CURRENT_TIMESTAMP() AS recorded_at",
+        )
+    )
     with DuckDBWarehouse(":memory:", query_timeout_s=10) as wh:
         create_schema(wh)
         with pytest.raises(WarehouseError, match="outside"):
@@ -103,9 +109,15 @@ def test_rows_outside_the_range_roll_the_step_back(tmp_path: Path) -> None:
 
 def test_every_model_file_is_found() -> None:
     names = {p.stem for p in MODEL_FILES}
-    assert {"player_game_summary", "team_offense_game_summary", "team_defense_game_summary",
-            "upcoming_player_game_context", "upcoming_team_game_context", "source_discrepancies",
-            "completeness"} <= names
+    assert {
+        "player_game_summary",
+        "team_offense_game_summary",
+        "team_defense_game_summary",
+        "upcoming_player_game_context",
+        "upcoming_team_game_context",
+        "source_discrepancies",
+        "completeness",
+    } <= names
 
 
 @pytest.mark.parametrize("path", MODEL_FILES, ids=lambda p: p.stem)

@@ -35,33 +35,50 @@ def _book_params(ctx: StepContext) -> Mapping[str, Any]:
 
 
 sql_step(
-    "player_game_summary", phase=3, sql_file=SQL_DIR / "player_game_summary.sql",
-    inputs=(*_BOX, "raw_nbac_injury_report", "raw_nbac_pbp_shots"), params=_box_params,
+    "player_game_summary",
+    phase=3,
+    sql_file=SQL_DIR / "player_game_summary.sql",
+    inputs=(*_BOX, "raw_nbac_injury_report", "raw_nbac_pbp_shots"),
+    params=_box_params,
     description="player x game box score, DNPs with reasons, usage/TS%/eFG%, shot zones",
 )
 sql_step(
-    "team_offense_game_summary", phase=3, sql_file=SQL_DIR / "team_offense_game_summary.sql",
+    "team_offense_game_summary",
+    phase=3,
+    sql_file=SQL_DIR / "team_offense_game_summary.sql",
     inputs=("player_game_summary",),
     description="team x game: possessions, pace, offensive rating, points by zone, win",
 )
 sql_step(
-    "team_defense_game_summary", phase=3, sql_file=SQL_DIR / "team_defense_game_summary.sql",
+    "team_defense_game_summary",
+    phase=3,
+    sql_file=SQL_DIR / "team_defense_game_summary.sql",
     inputs=("team_offense_game_summary",),
     description="team x game from the defence's side: points allowed, defensive rating",
 )
 sql_step(
-    "upcoming_team_game_context", phase=3, sql_file=SQL_DIR / "upcoming_team_game_context.sql",
+    "upcoming_team_game_context",
+    phase=3,
+    sql_file=SQL_DIR / "upcoming_team_game_context.sql",
     inputs=("raw_nbac_schedule", "raw_oddsa_game_lines", "raw_nbac_injury_report"),
-    rows_due="scheduled_games", params=_book_params,
+    rows_due="scheduled_games",
+    params=_book_params,
     description="team x scheduled game: spread, total, rest, recent load, players out",
 )
 sql_step(
-    "upcoming_player_game_context", phase=3, sql_file=SQL_DIR / "upcoming_player_game_context.sql",
+    "upcoming_player_game_context",
+    phase=3,
+    sql_file=SQL_DIR / "upcoming_player_game_context.sql",
     inputs=(
-        "raw_nbac_schedule", "player_game_summary", "raw_nbac_injury_report", "raw_nbac_player_list",
-        "raw_oddsa_player_props", "upcoming_team_game_context",
+        "raw_nbac_schedule",
+        "player_game_summary",
+        "raw_nbac_injury_report",
+        "raw_nbac_player_list",
+        "raw_oddsa_player_props",
+        "upcoming_team_game_context",
     ),
-    rows_due="scheduled_games", params=_book_params,
+    rows_due="scheduled_games",
+    params=_book_params,
     description="player x scheduled game: injury, chosen line, opening line, rest, teammates out",
 )
 
@@ -71,8 +88,11 @@ def _discrepancies(ctx: StepContext) -> int:
 
     wh = ctx.warehouse
     found = materialize(
-        wh, "source_discrepancies", load_model(SQL_DIR / "source_discrepancies.sql"),
-        start=ctx.start, end=ctx.end,
+        wh,
+        "source_discrepancies",
+        load_model(SQL_DIR / "source_discrepancies.sql"),
+        start=ctx.start,
+        end=ctx.end,
         params={"minutes_tolerance": MINUTES_TOLERANCE, "points_tolerance": POINTS_TOLERANCE},
     )
     with wh.transaction():
@@ -110,8 +130,14 @@ def _discrepancies(ctx: StepContext) -> int:
     return found
 
 
-register(Step(
-    "source_discrepancies", 3, ("raw_nbac_player_boxscores", "raw_bdl_box_scores", "player_game_summary"),
-    ("source_discrepancies", "data_quality"), _discrepancies, "never",
-    "cross-source check of minutes and points; findings to data_quality and an alert",
-))
+register(
+    Step(
+        "source_discrepancies",
+        3,
+        ("raw_nbac_player_boxscores", "raw_bdl_box_scores", "player_game_summary"),
+        ("source_discrepancies", "data_quality"),
+        _discrepancies,
+        "never",
+        "cross-source check of minutes and points; findings to data_quality and an alert",
+    )
+)

@@ -46,7 +46,8 @@ PLAYER_GAME_SUMMARY = TableSpec(
         "team's totals in the same query; shot zones where play-by-play exists."
     ),
     key=("game_id", "player_lookup"),
-    columns=_columns("""
+    columns=_columns(
+        """
 game_date DATE!
 game_id STRING!
 season STRING
@@ -61,7 +62,9 @@ dnp_reason STRING
 starter BOOL
 minutes FLOAT64
 pts INT64
-""" + _SHOOTING + """
+"""
+        + _SHOOTING
+        + """
 plus_minus INT64
 ts_pct FLOAT64
 efg_pct FLOAT64
@@ -77,7 +80,8 @@ opponent_pts INT64
 win BOOL
 source STRING!
 built_at TIMESTAMP!
-"""),
+"""
+    ),
 )
 
 _TEAM_GAME = """
@@ -101,9 +105,13 @@ TEAM_OFFENSE_GAME_SUMMARY = TableSpec(
         "offensive rating, points by zone, and the win flag (points above the opponent's)."
     ),
     key=("game_id", "team"),
-    columns=_columns(_TEAM_GAME + """
+    columns=_columns(
+        _TEAM_GAME
+        + """
 pts INT64
-""" + _SHOOTING + """
+"""
+        + _SHOOTING
+        + """
 offensive_rating FLOAT64
 paint_pts INT64
 mid_pts INT64
@@ -113,7 +121,8 @@ opponent_pts INT64
 win BOOL!
 source STRING
 built_at TIMESTAMP!
-"""),
+"""
+    ),
 )
 
 TEAM_DEFENSE_GAME_SUMMARY = TableSpec(
@@ -123,7 +132,9 @@ TEAM_DEFENSE_GAME_SUMMARY = TableSpec(
         "the opponent's possessions, defensive rating, and points allowed by zone."
     ),
     key=("game_id", "team"),
-    columns=_columns(_TEAM_GAME + """
+    columns=_columns(
+        _TEAM_GAME
+        + """
 opp_pts INT64
 opp_fgm INT64
 opp_fga INT64
@@ -140,7 +151,8 @@ three_pts_allowed INT64
 ft_pts_allowed INT64
 win BOOL!
 built_at TIMESTAMP!
-"""),
+"""
+    ),
 )
 
 UPCOMING_PLAYER_GAME_CONTEXT = TableSpec(

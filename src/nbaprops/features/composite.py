@@ -25,7 +25,9 @@ STAR_USAGE = 25.0
 
 
 def fatigue_score(
-    days_rest: FloatArray, games_last_7: FloatArray, minutes_last_7: FloatArray,
+    days_rest: FloatArray,
+    games_last_7: FloatArray,
+    minutes_last_7: FloatArray,
     back_to_backs_last_14: FloatArray,
 ) -> FloatArray:
     """Freshness 0..100 (HIGHER = FRESHER)::
@@ -61,7 +63,10 @@ def fatigue_score(
 
 
 def shot_zone_mismatch(
-    share_two: FloatArray, share_three: FloatArray, opp_two_delta: FloatArray, opp_three_delta: FloatArray,
+    share_two: FloatArray,
+    share_three: FloatArray,
+    opp_two_delta: FloatArray,
+    opp_three_delta: FloatArray,
 ) -> FloatArray:
     """Zone mismatch -10..+10::
 
@@ -75,8 +80,9 @@ def shot_zone_mismatch(
     """
     import numpy as np
 
-    raw = (np.asarray(share_two, dtype=np.float64) * np.asarray(opp_two_delta, dtype=np.float64)
-           + np.asarray(share_three, dtype=np.float64) * np.asarray(opp_three_delta, dtype=np.float64))
+    raw = np.asarray(share_two, dtype=np.float64) * np.asarray(opp_two_delta, dtype=np.float64) + np.asarray(
+        share_three, dtype=np.float64
+    ) * np.asarray(opp_three_delta, dtype=np.float64)
     boosted = np.where(np.abs(raw) > 5, raw * 1.2, raw)
     return np.clip(boosted, -10.0, 10.0)
 
@@ -94,7 +100,9 @@ def pace_score(opponent_pace: FloatArray, league_pace: FloatArray) -> FloatArray
 
 
 def usage_spike(
-    recent_usage: FloatArray, out_usage_load: FloatArray, stars_out: FloatArray,
+    recent_usage: FloatArray,
+    out_usage_load: FloatArray,
+    stars_out: FloatArray,
 ) -> FloatArray:
     """Usage spike -3..+3 when teammates are out::
 

@@ -29,25 +29,44 @@ SQL_DIR = Path(__file__).parent / "sql"
 PHASE = 4
 
 sql_step(
-    "team_defense_zone_analysis", phase=PHASE, sql_file=SQL_DIR / "team_defense_zone_analysis.sql",
-    inputs=("team_defense_game_summary", "upcoming_player_game_context"), date_column="analysis_date",
-    rows_due="scheduled_games", description="opponent defence by zone, pace, rating over the last 15 games",
+    "team_defense_zone_analysis",
+    phase=PHASE,
+    sql_file=SQL_DIR / "team_defense_zone_analysis.sql",
+    inputs=("team_defense_game_summary", "upcoming_player_game_context"),
+    date_column="analysis_date",
+    rows_due="scheduled_games",
+    description="opponent defence by zone, pace, rating over the last 15 games",
 )
 sql_step(
-    "player_shot_zone_analysis", phase=PHASE, sql_file=SQL_DIR / "player_shot_zone_analysis.sql",
-    inputs=("player_game_summary", "upcoming_player_game_context"), date_column="analysis_date",
-    rows_due="scheduled_games", description="player shot profile over the last 10 games played",
+    "player_shot_zone_analysis",
+    phase=PHASE,
+    sql_file=SQL_DIR / "player_shot_zone_analysis.sql",
+    inputs=("player_game_summary", "upcoming_player_game_context"),
+    date_column="analysis_date",
+    rows_due="scheduled_games",
+    description="player shot profile over the last 10 games played",
 )
 sql_step(
-    "player_daily_cache", phase=PHASE, sql_file=SQL_DIR / "player_daily_cache.sql",
+    "player_daily_cache",
+    phase=PHASE,
+    sql_file=SQL_DIR / "player_daily_cache.sql",
     inputs=("player_game_summary", "team_offense_game_summary", "upcoming_player_game_context"),
-    date_column="cache_date", rows_due="scheduled_games",
+    date_column="cache_date",
+    rows_due="scheduled_games",
     description="one row of history per player and date, for phase 5",
 )
 
 
-def replace_range(warehouse: Warehouse, table: str, rows: pa.Table, *, start: date, end: date,
-                  date_column: str = "game_date", feature_version: str | None = None) -> int:
+def replace_range(
+    warehouse: Warehouse,
+    table: str,
+    rows: pa.Table,
+    *,
+    start: date,
+    end: date,
+    date_column: str = "game_date",
+    feature_version: str | None = None,
+) -> int:
     """Replace ``table``'s rows dated start..end with ``rows`` in one transaction; return the count.
 
     With ``feature_version``, only that version's rows are replaced (other versions are kept).
@@ -80,14 +99,16 @@ def composite_rows(inputs: pa.Table) -> pa.Table:
     scores = {
         "back_to_back": np.where(np.isnan(days_rest), np.nan, (days_rest == 0).astype(np.float64)),
         "fatigue_score": composite.fatigue_score(
-            days_rest, col("games_in_last_7_days"), col("minutes_load_last_7d"),
-            col("back_to_backs_last_14")),
+            days_rest, col("games_in_last_7_days"), col("minutes_load_last_7d"), col("back_to_backs_last_14")
+        ),
         "rest_advantage": composite.rest_advantage(col("team_days_rest"), col("opponent_days_rest")),
         "pace_score": composite.pace_score(col("opponent_pace"), col("league_pace")),
         "shot_zone_mismatch_score": composite.shot_zone_mismatch(
-            col("share_two"), col("share_three"), col("opp_two_delta"), col("opp_three_delta")),
+            col("share_two"), col("share_three"), col("opp_two_delta"), col("opp_three_delta")
+        ),
         "usage_spike_score": composite.usage_spike(
-            col("usage_rate_last_10"), col("out_usage_load"), col("star_teammates_out")),
+            col("usage_rate_last_10"), col("out_usage_load"), col("star_teammates_out")
+        ),
     }
     arrays = {}
     for column in PLAYER_COMPOSITE_FACTORS.columns:
@@ -105,8 +126,9 @@ def _run_composite(ctx: StepContext) -> int:
 
     model = load_model(SQL_DIR / "player_composite_inputs.sql")
     inputs = query_model(ctx.warehouse, model, {"start": ctx.start, "end": ctx.end, "star_usage": STAR_USAGE})
-    return replace_range(ctx.warehouse, "player_composite_factors", composite_rows(inputs),
-                         start=ctx.start, end=ctx.end)
+    return replace_range(
+        ctx.warehouse, "player_composite_factors", composite_rows(inputs), start=ctx.start, end=ctx.end
+    )
 
 
 def feature_rows(warehouse: Warehouse, start: date, end: date, *, sql_file: Path | None = None) -> pa.Table:
@@ -120,22 +142,45 @@ def feature_rows(warehouse: Warehouse, start: date, end: date, *, sql_file: Path
 
 def _run_feature_store(ctx: StepContext) -> int:
     rows = feature_rows(ctx.warehouse, ctx.start, ctx.end)
-    return replace_range(ctx.warehouse, "feature_store", rows, start=ctx.start, end=ctx.end,
-                         feature_version=FEATURE_VERSION)
+    return replace_range(
+        ctx.warehouse, "feature_store", rows, start=ctx.start, end=ctx.end, feature_version=FEATURE_VERSION
+    )
 
 
-register(Step(
-    "player_composite_factors", PHASE,
-    ("player_game_summary", "team_offense_game_summary", "upcoming_player_game_context",
-     "raw_nbac_injury_report", "team_defense_zone_analysis", "player_shot_zone_analysis",
-     "player_daily_cache"),
-    ("player_composite_factors",), _run_composite, "scheduled_games",
-    "fatigue, zone mismatch, pace and usage-spike factors (features/composite.py)",
-))
-register(Step(
-    "feature_store", PHASE,
-    ("upcoming_player_game_context", "raw_oddsa_player_props", "player_daily_cache",
-     "player_composite_factors", "team_defense_zone_analysis", "player_shot_zone_analysis"),
-    ("feature_store",), _run_feature_store, "scheduled_games",
-    "the point-in-time feature store (features/contract.py, features/store.py)",
-))
+register(
+    Step(
+        "player_composite_factors",
+        PHASE,
+        (
+            "player_game_summary",
+            "team_offense_game_summary",
+            "upcoming_player_game_context",
+            "raw_nbac_injury_report",
+            "team_defense_zone_analysis",
+            "player_shot_zone_analysis",
+            "player_daily_cache",
+        ),
+        ("player_composite_factors",),
+        _run_composite,
+        "scheduled_games",
+        "fatigue, zone mismatch, pace and usage-spike factors (features/composite.py)",
+    )
+)
+register(
+    Step(
+        "feature_store",
+        PHASE,
+        (
+            "upcoming_player_game_context",
+            "raw_oddsa_player_props",
+            "player_daily_cache",
+            "player_composite_factors",
+            "team_defense_zone_analysis",
+            "player_shot_zone_analysis",
+        ),
+        ("feature_store",),
+        _run_feature_store,
+        "scheduled_games",
+        "the point-in-time feature store (features/contract.py, features/store.py)",
+    )
+)

@@ -18,15 +18,28 @@ if TYPE_CHECKING:
     from nbaprops.warehouse.protocol import Warehouse
 
 Format = Literal["csv", "json"]
-LEADING = ("game_date", "player_id", "game_id", "team", "opponent", "feature_version", "as_of",
-           "predictable", "unpredictable_reason", "quality_score", "defaulted_required_count")
+LEADING = (
+    "game_date",
+    "player_id",
+    "game_id",
+    "team",
+    "opponent",
+    "feature_version",
+    "as_of",
+    "predictable",
+    "unpredictable_reason",
+    "quality_score",
+    "defaulted_required_count",
+)
 
 
 def feature_rows(warehouse: Warehouse, day: date, version: str = FEATURE_VERSION) -> list[dict[str, Any]]:
     """The feature_store rows of ``day`` for ``version``, ordered by player, columns in contract order."""
     columns = (*LEADING, *FEATURE_NAMES, "feature_sources")
-    sql = (f"SELECT {', '.join(columns)} FROM feature_store "  # noqa: S608 - names from the contract
-           "WHERE game_date = ? AND feature_version = ? ORDER BY player_id")
+    sql = (
+        f"SELECT {', '.join(columns)} FROM feature_store "  # noqa: S608 - names from the contract
+        "WHERE game_date = ? AND feature_version = ? ORDER BY player_id"
+    )
     rows = warehouse.query_rows(sql, [day, version])
     return [dict(zip(columns, row, strict=True)) for row in rows]
 

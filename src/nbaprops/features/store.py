@@ -42,8 +42,12 @@ def _as_of(row: dict[str, Any]) -> datetime:
 def assemble_row(row: dict[str, Any]) -> dict[str, Any]:
     """One feature_store row from one row of raw feature values (see the module docstring)."""
     out: dict[str, Any] = {
-        "player_id": row["player_id"], "game_date": row["game_date"], "feature_version": FEATURE_VERSION,
-        "game_id": row.get("game_id"), "team": row.get("team"), "opponent": row.get("opponent"),
+        "player_id": row["player_id"],
+        "game_date": row["game_date"],
+        "feature_version": FEATURE_VERSION,
+        "game_id": row.get("game_id"),
+        "team": row.get("team"),
+        "opponent": row.get("opponent"),
         "as_of": _as_of(row),
     }
     sources: dict[str, dict[str, Any]] = {}
@@ -96,6 +100,13 @@ def _schema() -> pa.Schema:
 
     from nbaprops.features.tables import FEATURE_STORE
 
-    types = {"INT64": pa.int64(), "DATE": pa.date32(), "STRING": pa.string(), "FLOAT64": pa.float64(),
-             "TIMESTAMP": pa.timestamp("us", tz="UTC"), "BOOL": pa.bool_(), "JSON": pa.string()}
+    types = {
+        "INT64": pa.int64(),
+        "DATE": pa.date32(),
+        "STRING": pa.string(),
+        "FLOAT64": pa.float64(),
+        "TIMESTAMP": pa.timestamp("us", tz="UTC"),
+        "BOOL": pa.bool_(),
+        "JSON": pa.string(),
+    }
     return pa.schema([(c.name, types[c.type]) for c in FEATURE_STORE.columns])

@@ -65,7 +65,18 @@ def print_report(report: GradeReport) -> None:
     title = f"nbaprops grade {report.start}" + ("" if report.start == report.end else f"..{report.end}")
     table = Table(title=title)
     columns = (
-        "date", "system", "n", "void", "MAE", "bias", "picks", "hit rate", "ROI", "Brier", "ECE", "cover",
+        "date",
+        "system",
+        "n",
+        "void",
+        "MAE",
+        "bias",
+        "picks",
+        "hit rate",
+        "ROI",
+        "Brier",
+        "ECE",
+        "cover",
     )
     for column in columns:
         table.add_column(column, justify="left" if column in ("date", "system") else "right")

@@ -75,9 +75,7 @@ def grade_date(warehouse: Warehouse, day: date, *, now: datetime | None = None) 
     return grade_range(warehouse, day, day, now=now)
 
 
-def grade_range(
-    warehouse: Warehouse, start: date, end: date, *, now: datetime | None = None
-) -> GradeReport:
+def grade_range(warehouse: Warehouse, start: date, end: date, *, now: datetime | None = None) -> GradeReport:
     """Grade every prediction dated ``start``..``end`` and score each system per day.
 
     Raises ``QualityGateError`` (recorded in the ledger) when a date of the range has games whose

@@ -57,7 +57,9 @@ class Alerter:
     channels: list[AlertChannel] = field(default_factory=list)
     raised: list[Alert] = field(default_factory=list)
 
-    def raise_alert(self, kind: str, message: str, *, severity: Severity = "warning", **context: Any) -> Alert:
+    def raise_alert(
+        self, kind: str, message: str, *, severity: Severity = "warning", **context: Any
+    ) -> Alert:
         """Record and deliver one alert; returns it."""
         alert = Alert(uuid.uuid4().hex, now_utc(), kind, severity, message, dict(context))
         self.raised.append(alert)
@@ -72,7 +74,7 @@ class Alerter:
             try:
                 channel.send(alert)
             except NbaPropsError as exc:
-                log.error("alert.delivery_failed", channel=channel.name, kind=kind, error=str(exc))
+                log.exception("alert.delivery_failed", channel=channel.name, kind=kind, error=str(exc))
         return alert
 
     def of_kind(self, kind: str) -> list[Alert]:

@@ -106,8 +106,11 @@ def build_range(
             if step.run is None:
                 continue
             began = time.perf_counter()
-            with ledger.step(step.name, game_date=start if start == end else None,
-                             details={"start": start.isoformat(), "end": end.isoformat()}) as run:
+            with ledger.step(
+                step.name,
+                game_date=start if start == end else None,
+                details={"start": start.isoformat(), "end": end.isoformat()},
+            ) as run:
                 run.rows_out = step.run(ctx)
                 due = (step.rows_due == "final_games" and completeness.has_played_games()) or (
                     step.rows_due == "scheduled_games" and completeness.has_games()
@@ -118,8 +121,9 @@ def build_range(
                     )
             seconds = time.perf_counter() - began
             report.steps.append(StepResult(step.name, step.phase, run.rows_out or 0, seconds))
-        log.info("build.finished", start=start, end=end, steps=len(report.steps),
-                 decision=completeness.decision)
+        log.info(
+            "build.finished", start=start, end=end, steps=len(report.steps), decision=completeness.decision
+        )
         return report
     finally:
         if owned:

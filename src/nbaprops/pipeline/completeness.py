@@ -132,8 +132,7 @@ def _decide(day: date, team_games: list[dict[str, Any]]) -> DateVerdict:
     played = {g: tgs for g, tgs in games.items() if any(t["played"] for t in tgs)}
     with_box = [g for g, tgs in played.items() if all(t["box_source"] for t in tgs)]
     short = [
-        t for tgs in played.values() for t in tgs
-        if t["box_source"] and not full_minutes(float(t["minutes"]))
+        t for tgs in played.values() for t in tgs if t["box_source"] and not full_minutes(float(t["minutes"]))
     ]
     verdict = DateVerdict(
         game_date=day,

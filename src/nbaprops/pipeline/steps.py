@@ -164,8 +164,13 @@ def sql_step(
 
         extra = params(ctx) if params is not None else {}
         return materialize(
-            ctx.warehouse, table, load_model(sql_file), start=ctx.start, end=ctx.end,
-            params=extra, date_column=date_column,
+            ctx.warehouse,
+            table,
+            load_model(sql_file),
+            start=ctx.start,
+            end=ctx.end,
+            params=extra,
+            date_column=date_column,
         )
 
     described = description or f"SQL model {sql_file.name}"
@@ -177,10 +182,17 @@ def _register_ingest() -> None:
     import nbaprops.warehouse.schema  # noqa: F401
     from nbaprops.raw.tables import RAW_TABLES
 
-    register(Step(
-        "ingest", 2, (), tuple(t.name for t in RAW_TABLES), None, "never",
-        "phase 2: lake payloads -> raw tables (run by `nbaprops ingest`)",
-    ))
+    register(
+        Step(
+            "ingest",
+            2,
+            (),
+            tuple(t.name for t in RAW_TABLES),
+            None,
+            "never",
+            "phase 2: lake payloads -> raw tables (run by `nbaprops ingest`)",
+        )
+    )
 
 
 _register_ingest()

@@ -75,8 +75,18 @@ def _top_picks(warehouse: Warehouse, run_id: str, limit: int = 10) -> list[dict[
         "ORDER BY expected_value DESC, player_id LIMIT ?",
         [run_id, limit],
     )
-    keys = ("player_id", "game_id", "system_id", "predicted_points", "line", "line_book",
-            "recommendation", "p_over", "expected_value", "stake")
+    keys = (
+        "player_id",
+        "game_id",
+        "system_id",
+        "predicted_points",
+        "line",
+        "line_book",
+        "recommendation",
+        "p_over",
+        "expected_value",
+        "stake",
+    )
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
@@ -97,9 +107,15 @@ def _print(run: PredictRun, top: list[dict[str, object]]) -> None:
         table.add_column(column)
     for pick in top:
         table.add_row(
-            str(pick["player_id"]), str(pick["game_id"]), str(pick["system_id"]),
-            f"{pick['predicted_points']:.1f}", f"{pick['line']}", str(pick["line_book"]),
-            str(pick["recommendation"]), f"{pick['p_over']:.2f}", f"{pick['expected_value']:+.3f}",
+            str(pick["player_id"]),
+            str(pick["game_id"]),
+            str(pick["system_id"]),
+            f"{pick['predicted_points']:.1f}",
+            f"{pick['line']}",
+            str(pick["line_book"]),
+            str(pick["recommendation"]),
+            f"{pick['p_over']:.2f}",
+            f"{pick['expected_value']:+.3f}",
             f"{pick['stake']:.3f}",
         )
     console.print(table)

@@ -183,15 +183,17 @@ class Coordinator:
             return []
         self.warehouse.insert_arrow(
             "prediction_batches",
-            pa.table({
-                "run_id": [run_id] * len(chunks),
-                "batch_id": batch_ids,
-                "game_date": pa.array([slate.game_date] * len(chunks), type=pa.date32()),
-                "players": pa.array([len(c) for c in chunks], type=pa.int64()),
-                "status": ["dispatched"] * len(chunks),
-                "attempts": pa.array([0] * len(chunks), type=pa.int64()),
-                "dispatched_at": pa.array([created_at] * len(chunks), type=pa.timestamp("us", tz="UTC")),
-            }),
+            pa.table(
+                {
+                    "run_id": [run_id] * len(chunks),
+                    "batch_id": batch_ids,
+                    "game_date": pa.array([slate.game_date] * len(chunks), type=pa.date32()),
+                    "players": pa.array([len(c) for c in chunks], type=pa.int64()),
+                    "status": ["dispatched"] * len(chunks),
+                    "attempts": pa.array([0] * len(chunks), type=pa.int64()),
+                    "dispatched_at": pa.array([created_at] * len(chunks), type=pa.timestamp("us", tz="UTC")),
+                }
+            ),
         )
         for batch_id, rows in zip(batch_ids, chunks, strict=True):
             part, part_meta = select_rows(slate.batch, rows), take_meta(slate.meta, rows)
@@ -236,14 +238,16 @@ class Coordinator:
         worker_excluded = (e for r in results.values() for e in r.exclusions)
         for game_id, player_id, reason in [*slate.exclusions, *worker_excluded]:
             excluded.setdefault((game_id, player_id), reason)
-        exclusions = pa.table({
-            "game_date": pa.array([slate.game_date] * len(excluded), type=pa.date32()),
-            "game_id": pa.array([k[0] for k in excluded], type=pa.string()),
-            "player_id": pa.array([k[1] for k in excluded], type=pa.int64()),
-            "reason": pa.array(list(excluded.values()), type=pa.string()),
-            "run_id": pa.array([run_id] * len(excluded), type=pa.string()),
-            "recorded_at": pa.array([created_at] * len(excluded), type=pa.timestamp("us", tz="UTC")),
-        })
+        exclusions = pa.table(
+            {
+                "game_date": pa.array([slate.game_date] * len(excluded), type=pa.date32()),
+                "game_id": pa.array([k[0] for k in excluded], type=pa.string()),
+                "player_id": pa.array([k[1] for k in excluded], type=pa.int64()),
+                "reason": pa.array(list(excluded.values()), type=pa.string()),
+                "run_id": pa.array([run_id] * len(excluded), type=pa.string()),
+                "recorded_at": pa.array([created_at] * len(excluded), type=pa.timestamp("us", tz="UTC")),
+            }
+        )
         stale = [slate.game_date, run_id]
         with self.warehouse.transaction():
             if predictions is not None:
@@ -257,8 +261,16 @@ class Coordinator:
         predicted = set() if predictions is None else set(predictions.column("player_id").to_pylist())
         rows = 0 if predictions is None else predictions.num_rows
         failures = Counter(f.system_id for r in results.values() for f in r.failures)
-        return PredictRun(run_id, slate.game_date, slate.candidates, len(predicted), rows,
-                          dict(Counter(excluded.values())), batches=0, system_failures=dict(failures))
+        return PredictRun(
+            run_id,
+            slate.game_date,
+            slate.candidates,
+            len(predicted),
+            rows,
+            dict(Counter(excluded.values())),
+            batches=0,
+            system_failures=dict(failures),
+        )
 
 
 # --- loading a slate ------------------------------------------------------------------------------
@@ -358,8 +370,10 @@ def load_slate(
     n = cand.num_rows
     game_ids = _strings(cand, "game_id")
     player_ids = cand.column("player_id").to_numpy().astype(np.int64)
-    features = np.column_stack([_floats(cand, name) for name in FEATURE_NAMES]) if n else np.empty(
-        (0, len(FEATURE_NAMES))
+    features = (
+        np.column_stack([_floats(cand, name) for name in FEATURE_NAMES])
+        if n
+        else np.empty((0, len(FEATURE_NAMES)))
     )
 
     line, over, under, book, snap = _attach_lines(lines, game_ids, player_ids)
@@ -395,8 +409,15 @@ def load_slate(
         out=[False] * len(keep),
         feature_version=FEATURE_VERSION,
     )
-    log.info("predict.slate_loaded", game_date=game_date, candidates=n, selected=len(keep),
-             excluded=len(exclusions), with_line=int(has_line[keep].sum()), unresolved=unresolved)
+    log.info(
+        "predict.slate_loaded",
+        game_date=game_date,
+        candidates=n,
+        selected=len(keep),
+        excluded=len(exclusions),
+        with_line=int(has_line[keep].sum()),
+        unresolved=unresolved,
+    )
     return Slate(game_date, batch, meta, n, exclusions, unresolved)
 
 

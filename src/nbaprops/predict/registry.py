@@ -57,8 +57,11 @@ def _system_class(system_id: str) -> type[TrainableSystem]:
     from nbaprops.predict.systems.zone_matchup import ZoneMatchupSystem
 
     classes: dict[str, type[TrainableSystem]] = {
-        "moving_average": MovingAverageSystem, "zone_matchup": ZoneMatchupSystem,
-        "similarity": SimilaritySystem, "gbm": GbmSystem, "ensemble": EnsembleSystem,
+        "moving_average": MovingAverageSystem,
+        "zone_matchup": ZoneMatchupSystem,
+        "similarity": SimilaritySystem,
+        "gbm": GbmSystem,
+        "ensemble": EnsembleSystem,
     }
     return classes[system_id]
 
@@ -76,26 +79,41 @@ def save_models(warehouse: Warehouse, settings: Settings, trained: TrainedModels
 
     rows: list[dict[str, Any]] = []
     for system_id, system in trained.systems.items():
-        doc = {"format": FILE_FORMAT, "system_id": system_id, "feature_version": FEATURE_VERSION,
-               "system": system.to_bytes().decode(), "calibrator": trained.calibrators[system_id].to_json()}
+        doc = {
+            "format": FILE_FORMAT,
+            "system_id": system_id,
+            "feature_version": FEATURE_VERSION,
+            "system": system.to_bytes().decode(),
+            "calibrator": trained.calibrators[system_id].to_json(),
+        }
         data = json.dumps(doc, sort_keys=True).encode()
         sha = hashlib.sha256(data).hexdigest()
         version = f"{trained.as_of:%Y%m%d}-{sha[:10]}"
         path = models_dir(settings) / system_id / f"{version}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        rows.append({
-            "system_id": system_id, "model_version": version, "trained_at": now_utc(),
-            "train_start": trained.train_start, "train_end": trained.train_end, "as_of": trained.as_of,
-            "feature_version": FEATURE_VERSION, "rows": trained.rows,
-            "metrics": json.dumps(trained.metrics.get(system_id, {}), sort_keys=True),
-            "path": str(path), "sha256": sha, "active": False,
-        })
+        rows.append(
+            {
+                "system_id": system_id,
+                "model_version": version,
+                "trained_at": now_utc(),
+                "train_start": trained.train_start,
+                "train_end": trained.train_end,
+                "as_of": trained.as_of,
+                "feature_version": FEATURE_VERSION,
+                "rows": trained.rows,
+                "metrics": json.dumps(trained.metrics.get(system_id, {}), sort_keys=True),
+                "path": str(path),
+                "sha256": sha,
+                "active": False,
+            }
+        )
     with warehouse.transaction():
         warehouse.merge_arrow("model_registry", pa.Table.from_pylist(rows))
         warehouse.execute(
             "UPDATE model_registry SET active = (as_of = (SELECT MAX(as_of) FROM model_registry m "
-            "WHERE m.system_id = model_registry.system_id)) ")
+            "WHERE m.system_id = model_registry.system_id)) "
+        )
     return [r["model_version"] for r in rows]
 
 
@@ -122,8 +140,12 @@ def load_active(
         raise _fail(alerter, system_id, f"no {system_id} model registered as of {as_of}")
     version, model_as_of, feature_version, path, sha = found[0]
     if feature_version != FEATURE_VERSION:
-        raise _fail(alerter, system_id, f"{system_id} {version} was trained on features {feature_version}, "
-                    f"the contract is {FEATURE_VERSION}")
+        raise _fail(
+            alerter,
+            system_id,
+            f"{system_id} {version} was trained on features {feature_version}, "
+            f"the contract is {FEATURE_VERSION}",
+        )
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -141,8 +163,12 @@ def load_active(
 
 
 def load_all_active(
-    warehouse: Warehouse, settings: Settings, system_ids: tuple[str, ...], as_of: date,
-    *, alerter: Alerter | None = None,
+    warehouse: Warehouse,
+    settings: Settings,
+    system_ids: tuple[str, ...],
+    as_of: date,
+    *,
+    alerter: Alerter | None = None,
 ) -> dict[str, LoadedModel]:
     """Every named system's model as of ``as_of``; the ensemble is bound to the loaded components."""
     from nbaprops.predict.systems.ensemble import EnsembleSystem

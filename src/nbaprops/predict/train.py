@@ -157,7 +157,8 @@ def train_systems(
             metrics[sid]["oos_ece_raw"] = expected_calibration_error(oos_p[sid][usable], outcome[usable])
             # in-sample for the calibrator (it was fitted on these pairs): a floor, not an estimate
             metrics[sid]["oos_ece_calibrated_in_sample"] = expected_calibration_error(
-                calibrated, outcome[usable])
+                calibrated, outcome[usable]
+            )
         metrics[sid]["oos_line_rows"] = float(usable.sum())
     log.info("train.done", as_of=str(as_of), rows=n, oos_rows=int(covered.sum()))
     return TrainedModels(

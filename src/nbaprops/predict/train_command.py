@@ -39,13 +39,18 @@ def train(
     finally:
         warehouse.close()
     summary = {
-        "as_of": str(day), "rows": trained.rows, "train_start": str(trained.train_start),
-        "train_end": str(trained.train_end), "models": versions,
+        "as_of": str(day),
+        "rows": trained.rows,
+        "train_start": str(trained.train_start),
+        "train_end": str(trained.train_end),
+        "models": versions,
         "oos_mae": {sid: round(m.get("oos_mae", float("nan")), 3) for sid, m in trained.metrics.items()},
     }
     if json_out:
         typer.echo(json.dumps(summary, sort_keys=True))
         return
     maes = ", ".join(f"{sid} {m.get('oos_mae', float('nan')):.3f}" for sid, m in trained.metrics.items())
-    typer.echo(f"trained as of {day} on {trained.rows} rows ({trained.train_start}..{trained.train_end}); "
-               f"out-of-sample MAE: {maes}")
+    typer.echo(
+        f"trained as of {day} on {trained.rows} rows ({trained.train_start}..{trained.train_end}); "
+        f"out-of-sample MAE: {maes}"
+    )

@@ -347,8 +347,13 @@ def _empty_predictions() -> pa.Table:
 
     from nbaprops.predict.tables import PREDICTIONS
 
-    types = {"DATE": pa.date32(), "STRING": pa.string(), "INT64": pa.int64(), "FLOAT64": pa.float64(),
-             "TIMESTAMP": pa.timestamp("us", tz="UTC")}
+    types = {
+        "DATE": pa.date32(),
+        "STRING": pa.string(),
+        "INT64": pa.int64(),
+        "FLOAT64": pa.float64(),
+        "TIMESTAMP": pa.timestamp("us", tz="UTC"),
+    }
     return pa.table({c.name: pa.array([], type=types[c.type]) for c in PREDICTIONS.columns})
 
 

@@ -29,7 +29,9 @@ def kind_names() -> list[str]:
     """Every payload kind, without importing the parsers (module name == KIND, enforced below)."""
     from nbaprops.raw import parsers as package
 
-    return sorted(info.name for info in pkgutil.iter_modules(package.__path__) if not info.name.startswith("_"))
+    return sorted(
+        info.name for info in pkgutil.iter_modules(package.__path__) if not info.name.startswith("_")
+    )
 
 
 @cache

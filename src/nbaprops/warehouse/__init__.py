@@ -32,6 +32,7 @@ def __getattr__(name: str) -> object:
         return getattr(schema, name)
     raise AttributeError(f"module 'nbaprops.warehouse' has no attribute {name!r}")
 
+
 __all__ = [
     "TABLES",
     "Capabilities",

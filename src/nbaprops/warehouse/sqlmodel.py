@@ -35,12 +35,16 @@ if TYPE_CHECKING:
     from nbaprops.warehouse.spec import Dialect
 
 _TRAPS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bINSERT\s+OR\s+REPLACE\b", re.I),
-     "INSERT OR REPLACE does not exist in BigQuery: write MERGE"),
+    (
+        re.compile(r"\bINSERT\s+OR\s+REPLACE\b", re.I),
+        "INSERT OR REPLACE does not exist in BigQuery: write MERGE",
+    ),
     (re.compile(r"\bnow\s*\(", re.I), "now() does not exist in BigQuery: write CURRENT_TIMESTAMP()"),
     (re.compile(r"\bepoch\s*\(", re.I), "epoch() does not exist in BigQuery: write UNIX_SECONDS(ts)"),
-    (re.compile(r"\bDATE_TRUNC\s*\(\s*'", re.I),
-     "DATE_TRUNC('unit', d) is DuckDB's form: write DATE_TRUNC(d, MONTH)"),
+    (
+        re.compile(r"\bDATE_TRUNC\s*\(\s*'", re.I),
+        "DATE_TRUNC('unit', d) is DuckDB's form: write DATE_TRUNC(d, MONTH)",
+    ),
     (re.compile(r"\$\w+"), "parameters are written @name (BigQuery's form), not $name"),
 )
 _PARAM = re.compile(r"@(\w+)")

@@ -128,8 +128,12 @@ class SpreadModel:
 
     def to_dict(self) -> dict[str, float | int]:
         """JSON-ready form."""
-        return {"format": SPREAD_FORMAT, "intercept": self.intercept, "slope": self.slope,
-                "n": self.n_samples}
+        return {
+            "format": SPREAD_FORMAT,
+            "intercept": self.intercept,
+            "slope": self.slope,
+            "n": self.n_samples,
+        }
 
     @classmethod
     def from_dict(cls, doc: dict[str, float | int]) -> SpreadModel:

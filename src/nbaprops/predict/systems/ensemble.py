@@ -136,8 +136,13 @@ class EnsembleSystem:
         """Components, weights and spread as JSON."""
         if self.weights is None or self.spread is None:
             raise ValueError("ensemble is not fitted")
-        doc = {"system_id": self.system_id, "components": list(self.components), "weights": self.weights,
-               "window_days": self.window_days, "spread": self.spread.to_dict()}
+        doc = {
+            "system_id": self.system_id,
+            "components": list(self.components),
+            "weights": self.weights,
+            "window_days": self.window_days,
+            "spread": self.spread.to_dict(),
+        }
         return json.dumps(doc).encode()
 
     @classmethod

@@ -61,21 +61,39 @@ def _train_lightgbm(x: FloatArray, y: FloatArray, rounds: int, valid: Valid) -> 
     if valid is None:
         return lgb.train(LGB_PARAMS, train, num_boost_round=rounds)
     held = lgb.Dataset(valid[0], valid[1], reference=train)
-    return lgb.train(LGB_PARAMS, train, num_boost_round=rounds, valid_sets=[held],
-                     callbacks=[lgb.early_stopping(EARLY_STOPPING, verbose=False)])
+    return lgb.train(
+        LGB_PARAMS,
+        train,
+        num_boost_round=rounds,
+        valid_sets=[held],
+        callbacks=[lgb.early_stopping(EARLY_STOPPING, verbose=False)],
+    )
 
 
 def _train_xgboost(x: FloatArray, y: FloatArray, rounds: int, valid: Valid) -> Any:
     import xgboost as xgb  # type: ignore[import-not-found, unused-ignore]
 
-    params = {"eta": 0.05, "max_depth": 4, "min_child_weight": 40, "subsample": 1.0, "nthread": 2,
-              "seed": SEED, "objective": "reg:squarederror"}
+    params = {
+        "eta": 0.05,
+        "max_depth": 4,
+        "min_child_weight": 40,
+        "subsample": 1.0,
+        "nthread": 2,
+        "seed": SEED,
+        "objective": "reg:squarederror",
+    }
     train = xgb.DMatrix(x, label=y, missing=float("nan"))
     if valid is None:
         return xgb.train(params, train, num_boost_round=rounds)
     held = xgb.DMatrix(valid[0], label=valid[1], missing=float("nan"))
-    return xgb.train(params, train, num_boost_round=rounds, evals=[(held, "holdout")],
-                     early_stopping_rounds=EARLY_STOPPING, verbose_eval=False)
+    return xgb.train(
+        params,
+        train,
+        num_boost_round=rounds,
+        evals=[(held, "holdout")],
+        early_stopping_rounds=EARLY_STOPPING,
+        verbose_eval=False,
+    )
 
 
 class GbmSystem:
@@ -96,8 +114,9 @@ class GbmSystem:
         self.feature_names: tuple[str, ...] = ()
         self.spread: SpreadModel | None = None
 
-    def _train(self, x: FloatArray, y: FloatArray, rounds: int,
-               valid: tuple[FloatArray, FloatArray] | None = None) -> Any:
+    def _train(
+        self, x: FloatArray, y: FloatArray, rounds: int, valid: tuple[FloatArray, FloatArray] | None = None
+    ) -> Any:
         trainer = _train_lightgbm if self.backend == "lightgbm" else _train_xgboost
         return trainer(x, y, rounds, valid)
 
@@ -127,8 +146,11 @@ class GbmSystem:
         self.spread = SpreadModel.fit(holdout_mean, y[held])
         self.model = self._train(x, y, rounds)
         self.feature_names = batch.feature_names
-        return {"rows": float(len(batch)), "rounds": float(rounds),
-                "holdout_mae": float(np.mean(np.abs(holdout_mean - y[held])))}
+        return {
+            "rows": float(len(batch)),
+            "rounds": float(rounds),
+            "holdout_mae": float(np.mean(np.abs(holdout_mean - y[held]))),
+        }
 
     def predict(self, batch: PlayerBatch) -> SystemOutput:
         """Predict every row of ``batch``."""
@@ -146,8 +168,13 @@ class GbmSystem:
             text = self.model.model_to_string()
         else:
             text = bytes(self.model.save_raw(raw_format="json")).decode()
-        doc = {"system_id": self.system_id, "backend": self.backend, "features": list(self.feature_names),
-               "spread": self.spread.to_dict(), "model": text}
+        doc = {
+            "system_id": self.system_id,
+            "backend": self.backend,
+            "features": list(self.feature_names),
+            "spread": self.spread.to_dict(),
+            "model": text,
+        }
         return json.dumps(doc).encode()
 
     @classmethod

@@ -37,8 +37,15 @@ if TYPE_CHECKING:
     from nbaprops.predict.systems.base import FloatArray, IntArray
 
 MATCH_FEATURES: tuple[str, ...] = (
-    "points_avg_last_10", "points_avg_season", "minutes_avg_last_10", "usage_rate_last_10",
-    "days_rest", "home_away", "opponent_def_rating", "opponent_pace", "shot_zone_mismatch_score",
+    "points_avg_last_10",
+    "points_avg_season",
+    "minutes_avg_last_10",
+    "usage_rate_last_10",
+    "days_rest",
+    "home_away",
+    "opponent_def_rating",
+    "opponent_pace",
+    "shot_zone_mismatch_score",
     "minutes_change",
 )
 BASELINE = "points_avg_last_10"
@@ -85,7 +92,7 @@ class SimilaritySystem:
         scale = np.nanstd(raw, axis=0)
         self.center = np.nan_to_num(center)
         self.scale = np.where(np.isfinite(scale) & (scale > 1e-9), scale, 1.0)
-        latest = np.argsort(batch.game_dates, kind="stable")[-self.max_reference:]
+        latest = np.argsort(batch.game_dates, kind="stable")[-self.max_reference :]
         ref = select_rows(batch, latest)
         self.ref_x = self._vectors(ref)
         self.ref_player = ref.player_ids.astype(np.int64)
@@ -102,14 +109,14 @@ class SimilaritySystem:
         ref_sq = (self.ref_x**2).sum(axis=1)
         delta = np.empty(len(batch))
         for start in range(0, len(batch), CHUNK):  # chunks bound memory; each chunk is vectorized
-            xs = x[start:start + CHUNK]
+            xs = x[start : start + CHUNK]
             d2 = (xs**2).sum(axis=1)[:, None] + ref_sq[None, :] - 2.0 * xs @ self.ref_x.T
             dist = np.sqrt(np.clip(d2, 0.0, None))
-            other = batch.player_ids[start:start + CHUNK, None] != self.ref_player[None, :]
+            other = batch.player_ids[start : start + CHUNK, None] != self.ref_player[None, :]
             dist += OTHER_PLAYER_PENALTY * other
             nearest = np.argpartition(dist, k - 1, axis=1)[:, :k]
             w = 1.0 / (np.take_along_axis(dist, nearest, axis=1) + EPS)
-            delta[start:start + CHUNK] = (w * self.ref_delta[nearest]).sum(axis=1) / w.sum(axis=1)
+            delta[start : start + CHUNK] = (w * self.ref_delta[nearest]).sum(axis=1) / w.sum(axis=1)
         out: FloatArray = np.nan_to_num(batch.column(BASELINE)) + delta
         return out
 
@@ -135,14 +142,25 @@ class SimilaritySystem:
 
     def to_bytes(self) -> bytes:
         """Standardization, reference set and spread as JSON."""
-        if (self.spread is None or self.ref_x is None or self.center is None or self.scale is None
-                or self.ref_player is None or self.ref_delta is None):
+        if (
+            self.spread is None
+            or self.ref_x is None
+            or self.center is None
+            or self.scale is None
+            or self.ref_player is None
+            or self.ref_delta is None
+        ):
             raise ValueError("similarity is not fitted")
         doc: dict[str, Any] = {
-            "system_id": self.system_id, "k": self.k, "max_reference": self.max_reference,
-            "features": list(MATCH_FEATURES), "center": self.center.tolist(), "scale": self.scale.tolist(),
+            "system_id": self.system_id,
+            "k": self.k,
+            "max_reference": self.max_reference,
+            "features": list(MATCH_FEATURES),
+            "center": self.center.tolist(),
+            "scale": self.scale.tolist(),
             "ref_x": [[round(v, 5) for v in row] for row in self.ref_x.tolist()],
-            "ref_player": self.ref_player.tolist(), "ref_delta": self.ref_delta.tolist(),
+            "ref_player": self.ref_player.tolist(),
+            "ref_delta": self.ref_delta.tolist(),
             "spread": self.spread.to_dict(),
         }
         return json.dumps(doc).encode()

@@ -53,12 +53,14 @@ def _terms(batch: PlayerBatch, def_center: float) -> FloatArray:
     import numpy as np
 
     defence = (np.nan_to_num(batch.column("opponent_def_rating"), nan=def_center) - def_center) / 10.0
-    return np.column_stack([
-        np.nan_to_num(batch.column("shot_zone_mismatch_score")) / 10.0,
-        np.nan_to_num(batch.column("pct_three")) * defence,
-        np.nan_to_num(batch.column("fta_per_fga")) * defence,
-        np.nan_to_num(batch.column("pace_score")) / 3.0,
-    ])
+    return np.column_stack(
+        [
+            np.nan_to_num(batch.column("shot_zone_mismatch_score")) / 10.0,
+            np.nan_to_num(batch.column("pct_three")) * defence,
+            np.nan_to_num(batch.column("fta_per_fga")) * defence,
+            np.nan_to_num(batch.column("pace_score")) / 3.0,
+        ]
+    )
 
 
 class ZoneMatchupSystem:
@@ -126,8 +128,13 @@ class ZoneMatchupSystem:
         """Coefficients, centres and spread as JSON."""
         if self.spread is None or self.coef is None or self.term_means is None:
             raise ValueError("zone_matchup is not fitted")
-        doc = {"system_id": self.system_id, "coef": self.coef, "term_means": self.term_means,
-               "def_center": self.def_center, "spread": self.spread.to_dict()}
+        doc = {
+            "system_id": self.system_id,
+            "coef": self.coef,
+            "term_means": self.term_means,
+            "def_center": self.def_center,
+            "spread": self.spread.to_dict(),
+        }
         return json.dumps(doc).encode()
 
     @classmethod
@@ -143,4 +150,3 @@ class ZoneMatchupSystem:
         if len(coef) != len(means) + 1:
             raise PayloadError("damaged zone_matchup model: coefficient count does not match the terms")
         return cls(coef, means, center, spread)
-
