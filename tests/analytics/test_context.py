@@ -32,7 +32,7 @@ def _dicts(wh: DuckDBWarehouse, sql: str, params: Any = None) -> list[dict[str, 
 def test_the_line_is_the_first_books_latest_snapshot_before_tip(built: DuckDBWarehouse) -> None:
     props = _dicts(
         built,
-        "SELECT p.game_date, s.game_id, p.player_lookup, p.book, p.point, p.snapshot_at, "
+        "SELECT p.game_date, s.game_id, p.player_id, p.book, p.point, p.snapshot_at, "
         "p.over_no_vig, s.tip_utc FROM raw_oddsa_player_props p JOIN raw_nbac_schedule s "
         "ON s.game_date = p.game_date AND s.home_team = p.home_team "
         "AND s.away_team = p.away_team "
@@ -43,18 +43,20 @@ def test_the_line_is_the_first_books_latest_snapshot_before_tip(built: DuckDBWar
         if p["snapshot_at"] >= p["tip_utc"]:
             continue
         rank = (BOOKS.index(p["book"]), -p["snapshot_at"].timestamp(), abs((p["over_no_vig"] or 0.5) - 0.5))
-        key = (p["game_id"], p["player_lookup"])
+        # Keyed by the registry's player id: books spell names their own way ("Kevin Allen" for
+        # NBA.com's "Kevin Allen II"), and the identity step has matched them.
+        key = (p["game_id"], p["player_id"])
         if key not in expected or rank < expected[key][0]:
             expected[key] = (rank, p["point"], p["book"], p["snapshot_at"])
     rows = _dicts(
         built,
-        "SELECT game_id, player_lookup, points_line, line_book, line_snapshot_at, tip_utc, "
+        "SELECT game_id, player_id, points_line, line_book, line_snapshot_at, tip_utc, "
         "opening_snapshot_at, line_movement, opening_line FROM upcoming_player_game_context "
         "WHERE points_line IS NOT NULL",
     )
     assert len(rows) > 500
     for r in rows:
-        _, point, book, at = expected[(r["game_id"], r["player_lookup"])]
+        _, point, book, at = expected[(r["game_id"], r["player_id"])]
         assert (r["points_line"], r["line_book"], r["line_snapshot_at"]) == (point, book, at)
         assert r["line_snapshot_at"] < r["tip_utc"]
         assert r["opening_snapshot_at"] <= r["line_snapshot_at"]

@@ -21,6 +21,7 @@ import pytest
 import nbaprops.warehouse.schema  # noqa: F401 - loads before the step registry (import cycle)
 from factories import open_season_copy, season_warehouse
 from nbaprops.features import models
+from nbaprops.ops.alerts import Alerter
 from nbaprops.pipeline.steps import StepContext, load_registry
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 
@@ -61,7 +62,7 @@ def _rebuild(wh: DuckDBWarehouse, start: date, day: date, overrides: Mapping[str
 
     registry = load_registry()
     for phase, first in ((3, start), (4, day)):
-        ctx = StepContext(warehouse=wh, start=first, end=day, alerter=None)  # type: ignore[arg-type]
+        ctx = StepContext(warehouse=wh, start=first, end=day, alerter=Alerter(wh))
         for step in registry.order((phase,)):
             if step.name in overrides:
                 materialize(

@@ -2,7 +2,9 @@
 /* Box scores come from the preferred source of each team-game (@primary_box_source first, the */
 /* other source otherwise: one source per team-game, never a mix). Team totals are a CTE of this */
 /* same query, so usage rate cannot be computed before them. Ratios are NULL, not 0, when their */
-/* denominator is 0. Starter is NULL: no loaded source says who started. */
+/* denominator is 0. Starter is NULL: no loaded source says who started. Players are keyed by the */
+/* registry's player_id (NBA.com rows carry their person id; other sources are resolved by the */
+/* identity step, and names it could not resolve are in unresolved_names, alerted, not guessed). */
 WITH schedule AS (
   SELECT
     game_id,
@@ -62,7 +64,8 @@ WITH schedule AS (
     plus_minus
   FROM raw_nbac_player_boxscores
   WHERE
-    game_date BETWEEN @start AND @end AND NOT player_lookup IS NULL
+    game_date BETWEEN @start AND @end
+    AND NOT COALESCE(player_id, player_source_id) IS NULL
   UNION ALL
   SELECT
     'bdl' AS source,
@@ -91,7 +94,7 @@ WITH schedule AS (
     plus_minus
   FROM raw_bdl_box_scores
   WHERE
-    game_date BETWEEN @start AND @end AND NOT player_lookup IS NULL
+    game_date BETWEEN @start AND @end AND NOT player_id IS NULL
 ), team_source AS (
   SELECT
     game_date,
@@ -145,15 +148,15 @@ WITH schedule AS (
   JOIN team_games AS tg
     ON tg.game_date = i.game_date AND tg.team = i.team
   WHERE
-    i.snapshot_at < tg.tip_utc AND NOT i.player_lookup IS NULL
+    i.snapshot_at < tg.tip_utc AND NOT i.player_id IS NULL
   QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY tg.game_id, i.player_lookup ORDER BY i.snapshot_at DESC) = 1
+    ROW_NUMBER() OVER (PARTITION BY tg.game_id, i.player_id ORDER BY i.snapshot_at DESC) = 1
 ), not_played AS (
   SELECT
     game_date,
     team,
-    player_lookup,
-    MAX(player_id) AS player_id,
+    MAX(player_lookup) AS player_lookup,
+    player_id,
     MAX(player_name) AS player_name,
     MIN(source) AS source
   FROM box AS b
@@ -164,14 +167,12 @@ WITH schedule AS (
         1
       FROM played AS p
       WHERE
-        p.game_date = b.game_date
-        AND p.team = b.team
-        AND p.player_lookup = b.player_lookup
+        p.game_date = b.game_date AND p.team = b.team AND p.player_id = b.player_id
     )
   GROUP BY
     game_date,
     team,
-    player_lookup
+    player_id
 ), out_listed AS (
   SELECT
     tg.game_date,
@@ -190,18 +191,14 @@ WITH schedule AS (
         1
       FROM played AS p
       WHERE
-        p.game_date = tg.game_date
-        AND p.team = i.team
-        AND p.player_lookup = i.player_lookup
+        p.game_date = tg.game_date AND p.team = i.team AND p.player_id = i.player_id
     )
     AND NOT EXISTS(
       SELECT
         1
       FROM not_played AS n
       WHERE
-        n.game_date = tg.game_date
-        AND n.team = i.team
-        AND n.player_lookup = i.player_lookup
+        n.game_date = tg.game_date AND n.team = i.team AND n.player_id = i.player_id
     )
 ), dnp AS (
   SELECT
@@ -214,7 +211,7 @@ WITH schedule AS (
 ), zones AS (
   SELECT
     game_id,
-    player_lookup,
+    COALESCE(player_id, player_source_id) AS player_id,
     COUNTIF(zone = 'paint' AND made) AS paint_fgm,
     COUNTIF(zone = 'paint') AS paint_fga,
     COUNTIF(zone = 'mid_range' AND made) AS mid_fgm,
@@ -227,10 +224,11 @@ WITH schedule AS (
       SELECT
         game_id
       FROM schedule
-    ) AND NOT player_lookup IS NULL
+    )
+    AND NOT COALESCE(player_id, player_source_id) IS NULL
   GROUP BY
     game_id,
-    player_lookup
+    COALESCE(player_id, player_source_id)
 ), rows_out AS (
   SELECT
     tg.game_date,
@@ -304,7 +302,7 @@ WITH schedule AS (
   JOIN team_games AS tg
     ON tg.game_date = d.game_date AND tg.team = d.team
   LEFT JOIN injury AS i
-    ON i.game_id = tg.game_id AND i.player_lookup = d.player_lookup
+    ON i.game_id = tg.game_id AND i.player_id = d.player_id
 )
 SELECT
   r.game_date,
@@ -369,4 +367,4 @@ LEFT JOIN team_totals AS t
 LEFT JOIN team_totals AS o
   ON o.game_date = r.game_date AND o.team = r.opponent
 LEFT JOIN zones AS z
-  ON z.game_id = r.game_id AND z.player_lookup = r.player_lookup AND r.played
+  ON z.game_id = r.game_id AND z.player_id = r.player_id AND r.played

@@ -6,29 +6,33 @@ WITH nbac AS (
     game_date,
     team,
     player_lookup,
+    COALESCE(player_id, player_source_id) AS player_id,
     minutes,
     pts
   FROM raw_nbac_player_boxscores
   WHERE
-    game_date BETWEEN @start AND @end AND played AND NOT player_lookup IS NULL
+    game_date BETWEEN @start AND @end
+    AND played
+    AND NOT COALESCE(player_id, player_source_id) IS NULL
 ), bdl AS (
   SELECT
     game_date,
     team,
-    player_lookup,
+    player_id,
     MAX(minutes) AS minutes,
     MAX(pts) AS pts
   FROM raw_bdl_box_scores
   WHERE
-    game_date BETWEEN @start AND @end AND NOT player_lookup IS NULL
+    game_date BETWEEN @start AND @end AND NOT player_id IS NULL
   GROUP BY
     game_date,
     team,
-    player_lookup
+    player_id
 )
 SELECT
   n.game_date,
   n.game_id,
+  n.player_id,
   n.player_lookup,
   n.team,
   n.minutes AS nbac_minutes,
@@ -40,9 +44,7 @@ SELECT
   CURRENT_TIMESTAMP() AS built_at
 FROM nbac AS n
 JOIN bdl AS b
-  ON b.game_date = n.game_date
-  AND b.team = n.team
-  AND b.player_lookup = n.player_lookup
+  ON b.game_date = n.game_date AND b.team = n.team AND b.player_id = n.player_id
 WHERE
   ABS(n.minutes - b.minutes) > @minutes_tolerance
   OR ABS(n.pts - b.pts) > @points_tolerance

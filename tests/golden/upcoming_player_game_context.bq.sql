@@ -67,7 +67,7 @@ WITH schedule AS (
     team
   FROM history
   QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY game_id, player_lookup ORDER BY game_date DESC, team NULLS LAST) = 1
+    ROW_NUMBER() OVER (PARTITION BY game_id, player_id ORDER BY game_date DESC, team NULLS LAST) = 1
 ), injury AS (
   SELECT
     tg.game_id,
@@ -82,14 +82,14 @@ WITH schedule AS (
   JOIN team_games AS tg
     ON tg.game_date = i.game_date AND tg.team = i.team
   WHERE
-    i.snapshot_at < tg.tip_utc AND NOT i.player_lookup IS NULL
+    i.snapshot_at < tg.tip_utc AND NOT i.player_id IS NULL
   QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY tg.game_id, i.player_lookup ORDER BY i.snapshot_at DESC) = 1
+    ROW_NUMBER() OVER (PARTITION BY tg.game_id, i.player_id ORDER BY i.snapshot_at DESC) = 1
 ), roster AS (
   SELECT
     tg.game_id,
     r.player_lookup,
-    r.player_id,
+    COALESCE(r.player_id, r.player_source_id) AS player_id,
     r.player_name,
     r.team
   FROM team_games AS tg
@@ -106,8 +106,8 @@ WITH schedule AS (
 ), pool AS (
   SELECT
     game_id,
-    player_lookup,
-    MAX(player_id) AS player_id,
+    MAX(player_lookup) AS player_lookup,
+    player_id,
     MAX(player_name) AS player_name,
     MAX(team) AS team
   FROM (
@@ -127,13 +127,15 @@ WITH schedule AS (
       team
     FROM injury
   )
+  WHERE
+    NOT player_id IS NULL
   GROUP BY
     game_id,
-    player_lookup
+    player_id
 ), props AS (
   SELECT
     tg.game_id,
-    pp.player_lookup,
+    pp.player_id,
     pp.book,
     pp.point,
     pp.over_price,
@@ -147,14 +149,16 @@ WITH schedule AS (
     AND tg.home_team = pp.home_team
     AND tg.away_team = pp.away_team
   WHERE
-    pp.market = 'player_points' AND pp.snapshot_at < tg.tip_utc
+    pp.market = 'player_points'
+    AND pp.snapshot_at < tg.tip_utc
+    AND NOT pp.player_id IS NULL
 ), chosen_line AS (
   SELECT
     *
   FROM props
   QUALIFY
     ROW_NUMBER() OVER (
-      PARTITION BY game_id, player_lookup
+      PARTITION BY game_id, player_id
       ORDER BY CASE WHEN listed_at = 0 THEN 1 ELSE 0 END NULLS LAST, listed_at NULLS LAST, snapshot_at DESC, off_even NULLS LAST, point NULLS LAST
     ) = 1
 ), opening_line AS (
@@ -163,7 +167,7 @@ WITH schedule AS (
   FROM props
   QUALIFY
     ROW_NUMBER() OVER (
-      PARTITION BY game_id, player_lookup
+      PARTITION BY game_id, player_id
       ORDER BY CASE WHEN listed_at = 0 THEN 1 ELSE 0 END NULLS LAST, listed_at NULLS LAST, snapshot_at NULLS LAST, off_even NULLS LAST, point NULLS LAST
     ) = 1
 ), game_lines AS (
@@ -178,7 +182,7 @@ WITH schedule AS (
 ), recent AS (
   SELECT
     h.game_id,
-    h.player_lookup,
+    h.player_id,
     MAX(IF(h.played, h.game_date, NULL)) AS last_played,
     COUNTIF(h.played AND h.game_date >= DATE_SUB(h.target_date, INTERVAL '7' DAY)) AS games_last_7,
     COUNTIF(h.played AND h.game_date >= DATE_SUB(h.target_date, INTERVAL '14' DAY)) AS games_last_14,
@@ -187,12 +191,12 @@ WITH schedule AS (
   FROM history AS h
   GROUP BY
     h.game_id,
-    h.player_lookup
+    h.player_id
 ), team_out AS (
   SELECT
     game_id,
     team,
-    player_lookup,
+    player_id,
     player_name
   FROM injury
   WHERE
@@ -234,7 +238,7 @@ SELECT
       COUNT(*)
     FROM team_out AS o
     WHERE
-      o.game_id = tg.game_id AND o.team = tg.team AND o.player_lookup <> p.player_lookup
+      o.game_id = tg.game_id AND o.team = tg.team AND o.player_id <> p.player_id
   ) AS teammates_out,
   (
     SELECT
@@ -243,23 +247,21 @@ SELECT
         o.player_name)
     FROM team_out AS o
     WHERE
-      o.game_id = tg.game_id AND o.team = tg.team AND o.player_lookup <> p.player_lookup
+      o.game_id = tg.game_id AND o.team = tg.team AND o.player_id <> p.player_id
   ) AS teammates_out_names,
   CURRENT_TIMESTAMP() AS built_at
 FROM pool AS p
 JOIN team_games AS tg
   ON tg.game_id = p.game_id AND tg.team = p.team
 LEFT JOIN injury AS i
-  ON i.game_id = p.game_id AND i.player_lookup = p.player_lookup
+  ON i.game_id = p.game_id AND i.player_id = p.player_id
 LEFT JOIN chosen_line AS cl
-  ON cl.game_id = p.game_id AND cl.player_lookup = p.player_lookup
+  ON cl.game_id = p.game_id AND cl.player_id = p.player_id
 LEFT JOIN opening_line AS ol
-  ON ol.game_id = p.game_id
-  AND ol.player_lookup = p.player_lookup
-  AND ol.book = cl.book
+  ON ol.game_id = p.game_id AND ol.player_id = p.player_id AND ol.book = cl.book
 LEFT JOIN game_lines AS gl
   ON gl.game_id = p.game_id AND gl.team = p.team
 LEFT JOIN recent AS r
-  ON r.game_id = p.game_id AND r.player_lookup = p.player_lookup
+  ON r.game_id = p.game_id AND r.player_id = p.player_id
 WHERE
   i.status IS NULL OR i.status <> 'Out'

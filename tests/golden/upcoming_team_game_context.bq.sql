@@ -116,15 +116,15 @@ WITH schedule AS (
   SELECT
     t.game_id,
     i.team,
-    i.player_lookup,
+    i.player_id,
     i.status
   FROM raw_nbac_injury_report AS i
   JOIN targets AS t
     ON t.game_date = i.game_date AND t.team = i.team
   WHERE
-    i.snapshot_at < t.tip_utc AND NOT i.player_lookup IS NULL
+    i.snapshot_at < t.tip_utc AND NOT i.player_id IS NULL
   QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY t.game_id, i.player_lookup ORDER BY i.snapshot_at DESC) = 1
+    ROW_NUMBER() OVER (PARTITION BY t.game_id, i.player_id ORDER BY i.snapshot_at DESC) = 1
 ), outs AS (
   SELECT
     game_id,

@@ -12,6 +12,7 @@ from nbaprops.sandbox.model import Season
 
 KIND_OF = {
     ("nbacom", "schedule"): "nbac_schedule_api",
+    ("nbacom", "playerindex"): "nbac_player_list",
     ("nbacom", "leaguegamelog"): "nbac_player_boxscore",
     ("bdl", "box_scores"): "bdl_box_scores",
     ("nbacom", "injury_report"): "nbac_injury_report",

@@ -34,11 +34,41 @@ def _book_params(ctx: StepContext) -> Mapping[str, Any]:
     return {"book_priority": ",".join(b.strip() for b in books.split(",") if b.strip())}
 
 
+def _resolve_identities(ctx: StepContext) -> int:
+    """Resolve every source's players to the registry and match games without NBA.com ids.
+
+    It also fills ``player_id`` / ``game_id`` in the raw tables (their only writer besides ingest);
+    unresolved names are recorded in ``unresolved_names`` and alerted, never guessed.
+    """
+    from nbaprops.raw.resolve import resolve_identities
+
+    report = resolve_identities(ctx.warehouse, ctx.alerter)
+    return sum(report.player_rows_filled.values()) + sum(report.game_rows_filled.values())
+
+
+register(
+    Step(
+        "resolve_identities",
+        3,
+        (
+            *_BOX,
+            "raw_nbac_player_list",
+            "raw_nbac_injury_report",
+            "raw_nbac_pbp_shots",
+            "raw_oddsa_player_props",
+        ),
+        ("player_registry", "player_source_ids", "unresolved_names", "unmatched_games"),
+        _resolve_identities,
+        "never",
+        "one player_id per player across sources (registry, aliases); games matched by date and teams",
+    )
+)
+
 sql_step(
     "player_game_summary",
     phase=3,
     sql_file=SQL_DIR / "player_game_summary.sql",
-    inputs=(*_BOX, "raw_nbac_injury_report", "raw_nbac_pbp_shots"),
+    inputs=(*_BOX, "raw_nbac_injury_report", "raw_nbac_pbp_shots", "player_source_ids"),
     params=_box_params,
     description="player x game box score, DNPs with reasons, usage/TS%/eFG%, shot zones",
 )
@@ -104,12 +134,12 @@ def _discrepancies(ctx: StepContext) -> int:
         wh.execute(
             "INSERT INTO data_quality (check_name, game_date, game_id, player_id, detail, severity, "
             "recorded_at) "
-            "SELECT 'box_score_source_discrepancy', d.game_date, d.game_id, p.player_id, "
+            "SELECT 'box_score_source_discrepancy', d.game_date, d.game_id, d.player_id, "
             "d.player_lookup || ': minutes ' || CAST(d.nbac_minutes AS VARCHAR) || ' vs ' || "
             "CAST(d.bdl_minutes AS VARCHAR) || ', points ' || CAST(d.nbac_pts AS VARCHAR) || ' vs ' || "
             "CAST(d.bdl_pts AS VARCHAR), 'warning', d.built_at "
             "FROM source_discrepancies AS d LEFT JOIN player_game_summary AS p "
-            "ON p.game_id = d.game_id AND p.player_lookup = d.player_lookup "
+            "ON p.game_id = d.game_id AND p.player_id = d.player_id "
             "WHERE d.game_date BETWEEN ? AND ?",
             [ctx.start, ctx.end],
         )

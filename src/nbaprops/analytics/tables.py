@@ -45,14 +45,14 @@ PLAYER_GAME_SUMMARY = TableSpec(
         "the preferred source of that team-game (settings.box_score_sources); usage rate from the "
         "team's totals in the same query; shot zones where play-by-play exists."
     ),
-    key=("game_id", "player_lookup"),
+    key=("game_id", "player_id"),
     columns=_columns(
         """
 game_date DATE!
 game_id STRING!
 season STRING
-player_lookup STRING!
-player_id INT64
+player_lookup STRING
+player_id INT64!
 player_name STRING
 team STRING!
 opponent STRING!
@@ -163,14 +163,14 @@ UPCOMING_PLAYER_GAME_CONTEXT = TableSpec(
         "(latest pre-tip snapshot, book priority), opening line and movement, game spread and total, "
         "rest, back-to-back, recent load, teammates out."
     ),
-    key=("game_id", "player_lookup"),
+    key=("game_id", "player_id"),
     columns=_columns("""
 game_date DATE!
 game_id STRING!
 season STRING
 tip_utc TIMESTAMP
-player_lookup STRING!
-player_id INT64
+player_lookup STRING
+player_id INT64!
 player_name STRING
 team STRING!
 opponent STRING!
@@ -236,11 +236,12 @@ SOURCE_DISCREPANCIES = TableSpec(
         "One row per player-game where NBA.com and Ball Don't Lie disagree on minutes or points by "
         "more than the tolerance (each also recorded in data_quality and alerted)."
     ),
-    key=("game_id", "player_lookup"),
+    key=("game_id", "player_id"),
     columns=_columns("""
 game_date DATE!
 game_id STRING!
-player_lookup STRING!
+player_id INT64!
+player_lookup STRING
 team STRING
 nbac_minutes FLOAT64
 bdl_minutes FLOAT64

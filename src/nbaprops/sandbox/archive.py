@@ -9,7 +9,8 @@ What a date D holds (as fetched the morning after D, except pre-tip data which i
 each tip): the NBA.com player game log of D, Ball Don't Lie box scores of D, the last injury report
 published before D's first tip, The Odds API historical events at the last snapshot before the
 first tip, and for every game its opening and last pre-tip event odds (player points, spreads,
-totals, American prices), optionally play-by-play. The season schedule is stored once, undated.
+totals, American prices), optionally play-by-play. The season schedule and the player index (rosters)
+are stored once, undated.
 """
 
 from __future__ import annotations
@@ -86,6 +87,22 @@ def write_archive(
     if days and with_schedule:
         after = et_datetime(days[-1] + timedelta(days=1), 6)
         put("nbacom", "schedule", None, _json(render_schedule.schedule_payload(season, after)), after)
+        # The season's rosters (NBA.com player index), so players who have not played yet are known.
+        roster_params = {
+            "Historical": "0",
+            "LeagueID": "00",
+            "Season": season.label,
+            "SeasonType": "Regular Season",
+            "TeamID": "0",
+        }
+        first_morning = et_datetime(days[0], 9)
+        put(
+            "nbacom",
+            "playerindex",
+            None,
+            _json(render_nbacom.playerindex_payload(season, first_morning, roster_params)),
+            first_morning,
+        )
     for day in days:
         games = season.games_by_date[day]
         morning_after = et_datetime(day + timedelta(days=1), 6)

@@ -2,7 +2,9 @@
 -- Box scores come from the preferred source of each team-game (@primary_box_source first, the
 -- other source otherwise: one source per team-game, never a mix). Team totals are a CTE of this
 -- same query, so usage rate cannot be computed before them. Ratios are NULL, not 0, when their
--- denominator is 0. Starter is NULL: no loaded source says who started.
+-- denominator is 0. Starter is NULL: no loaded source says who started. Players are keyed by the
+-- registry's player_id (NBA.com rows carry their person id; other sources are resolved by the
+-- identity step, and names it could not resolve are in unresolved_names, alerted, not guessed).
 WITH schedule AS (
   SELECT game_id, game_date, season, tip_utc, home_team, away_team
   FROM raw_nbac_schedule
@@ -20,13 +22,13 @@ box AS (
     player_name, played, minutes, pts, fgm, fga, fg3m, fg3a, ftm, fta, oreb, dreb, reb, ast, stl, blk, tov, pf,
     plus_minus
   FROM raw_nbac_player_boxscores
-  WHERE game_date BETWEEN @start AND @end AND player_lookup IS NOT NULL
+  WHERE game_date BETWEEN @start AND @end AND COALESCE(player_id, player_source_id) IS NOT NULL
   UNION ALL
   SELECT 'bdl' AS source, game_date, team, player_lookup, player_id,
     player_name, played, minutes, pts, fgm, fga, fg3m, fg3a, ftm, fta, oreb, dreb, reb, ast, stl, blk, tov, pf,
     plus_minus
   FROM raw_bdl_box_scores
-  WHERE game_date BETWEEN @start AND @end AND player_lookup IS NOT NULL
+  WHERE game_date BETWEEN @start AND @end AND player_id IS NOT NULL
 ),
 team_source AS (
   SELECT game_date, team, source
@@ -52,21 +54,21 @@ injury AS (
   SELECT tg.game_id, i.team, i.player_lookup, i.player_id, i.player_name, i.status, i.reason
   FROM raw_nbac_injury_report AS i
   JOIN team_games AS tg ON tg.game_date = i.game_date AND tg.team = i.team
-  WHERE i.snapshot_at < tg.tip_utc AND i.player_lookup IS NOT NULL
+  WHERE i.snapshot_at < tg.tip_utc AND i.player_id IS NOT NULL
   QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY tg.game_id, i.player_lookup ORDER BY i.snapshot_at DESC NULLS LAST
+    PARTITION BY tg.game_id, i.player_id ORDER BY i.snapshot_at DESC NULLS LAST
   ) = 1
 ),
 not_played AS (
-  SELECT game_date, team, player_lookup, MAX(player_id) AS player_id, MAX(player_name) AS player_name,
+  SELECT game_date, team, MAX(player_lookup) AS player_lookup, player_id, MAX(player_name) AS player_name,
     MIN(source) AS source
   FROM box AS b
   WHERE NOT COALESCE(b.played, FALSE)
     AND NOT EXISTS (
       SELECT 1 FROM played AS p
-      WHERE p.game_date = b.game_date AND p.team = b.team AND p.player_lookup = b.player_lookup
+      WHERE p.game_date = b.game_date AND p.team = b.team AND p.player_id = b.player_id
     )
-  GROUP BY game_date, team, player_lookup
+  GROUP BY game_date, team, player_id
 ),
 out_listed AS (
   SELECT tg.game_date, i.team, i.player_lookup, i.player_id, i.player_name, 'nbacom_injury_report' AS source
@@ -75,11 +77,11 @@ out_listed AS (
   WHERE i.status = 'Out'
     AND NOT EXISTS (
       SELECT 1 FROM played AS p
-      WHERE p.game_date = tg.game_date AND p.team = i.team AND p.player_lookup = i.player_lookup
+      WHERE p.game_date = tg.game_date AND p.team = i.team AND p.player_id = i.player_id
     )
     AND NOT EXISTS (
       SELECT 1 FROM not_played AS n
-      WHERE n.game_date = tg.game_date AND n.team = i.team AND n.player_lookup = i.player_lookup
+      WHERE n.game_date = tg.game_date AND n.team = i.team AND n.player_id = i.player_id
     )
 ),
 dnp AS (
@@ -88,13 +90,13 @@ dnp AS (
   SELECT * FROM out_listed
 ),
 zones AS (
-  SELECT game_id, player_lookup,
+  SELECT game_id, COALESCE(player_id, player_source_id) AS player_id,
     COUNTIF(zone = 'paint' AND made) AS paint_fgm, COUNTIF(zone = 'paint') AS paint_fga,
     COUNTIF(zone = 'mid_range' AND made) AS mid_fgm, COUNTIF(zone = 'mid_range') AS mid_fga,
     COUNTIF(zone = 'three' AND made) AS three_fgm, COUNTIF(zone = 'three') AS three_fga
   FROM raw_nbac_pbp_shots
-  WHERE game_id IN (SELECT game_id FROM schedule) AND player_lookup IS NOT NULL
-  GROUP BY game_id, player_lookup
+  WHERE game_id IN (SELECT game_id FROM schedule) AND COALESCE(player_id, player_source_id) IS NOT NULL
+  GROUP BY game_id, COALESCE(player_id, player_source_id)
 ),
 rows_out AS (
   SELECT tg.game_date, tg.game_id, tg.season, p.player_lookup, p.player_id, p.player_name, tg.team, tg.opponent,
@@ -115,7 +117,7 @@ rows_out AS (
     CAST(NULL AS INT64) AS plus_minus, d.source
   FROM dnp AS d
   JOIN team_games AS tg ON tg.game_date = d.game_date AND tg.team = d.team
-  LEFT JOIN injury AS i ON i.game_id = tg.game_id AND i.player_lookup = d.player_lookup
+  LEFT JOIN injury AS i ON i.game_id = tg.game_id AND i.player_id = d.player_id
 )
 SELECT
   r.game_date, r.game_id, r.season, r.player_lookup, r.player_id, r.player_name, r.team, r.opponent, r.is_home,
@@ -135,4 +137,4 @@ SELECT
 FROM rows_out AS r
 LEFT JOIN team_totals AS t ON t.game_date = r.game_date AND t.team = r.team
 LEFT JOIN team_totals AS o ON o.game_date = r.game_date AND o.team = r.opponent
-LEFT JOIN zones AS z ON z.game_id = r.game_id AND z.player_lookup = r.player_lookup AND r.played
+LEFT JOIN zones AS z ON z.game_id = r.game_id AND z.player_id = r.player_id AND r.played

@@ -31,7 +31,7 @@ latest_team AS (
   SELECT game_id, player_lookup, player_id, player_name, team
   FROM history
   QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY game_id, player_lookup ORDER BY game_date DESC NULLS LAST, team NULLS LAST
+    PARTITION BY game_id, player_id ORDER BY game_date DESC NULLS LAST, team NULLS LAST
   ) = 1
 ),
 injury AS (
@@ -39,40 +39,42 @@ injury AS (
     i.snapshot_at
   FROM raw_nbac_injury_report AS i
   JOIN team_games AS tg ON tg.game_date = i.game_date AND tg.team = i.team
-  WHERE i.snapshot_at < tg.tip_utc AND i.player_lookup IS NOT NULL
+  WHERE i.snapshot_at < tg.tip_utc AND i.player_id IS NOT NULL
   QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY tg.game_id, i.player_lookup ORDER BY i.snapshot_at DESC NULLS LAST
+    PARTITION BY tg.game_id, i.player_id ORDER BY i.snapshot_at DESC NULLS LAST
   ) = 1
 ),
 roster AS (
-  SELECT tg.game_id, r.player_lookup, r.player_id, r.player_name, r.team
+  SELECT tg.game_id, r.player_lookup, COALESCE(r.player_id, r.player_source_id) AS player_id, r.player_name,
+    r.team
   FROM team_games AS tg
   JOIN raw_nbac_player_list AS r ON r.team = tg.team AND r.season = tg.season
   WHERE NOT EXISTS (SELECT 1 FROM latest_team AS l WHERE l.game_id = tg.game_id AND l.team = tg.team)
 ),
 pool AS (
-  SELECT game_id, player_lookup, MAX(player_id) AS player_id, MAX(player_name) AS player_name,
+  SELECT game_id, MAX(player_lookup) AS player_lookup, player_id, MAX(player_name) AS player_name,
     MAX(team) AS team
   FROM (
     SELECT * FROM latest_team
     UNION ALL SELECT * FROM roster
     UNION ALL SELECT game_id, player_lookup, player_id, player_name, team FROM injury
   )
-  GROUP BY game_id, player_lookup
+  WHERE player_id IS NOT NULL
+  GROUP BY game_id, player_id
 ),
 props AS (
-  SELECT tg.game_id, pp.player_lookup, pp.book, pp.point, pp.over_price, pp.under_price, pp.snapshot_at,
+  SELECT tg.game_id, pp.player_id, pp.book, pp.point, pp.over_price, pp.under_price, pp.snapshot_at,
     STRPOS(CONCAT(',', @book_priority, ','), CONCAT(',', pp.book, ',')) AS listed_at,
     ABS(COALESCE(pp.over_no_vig, 0.5) - 0.5) AS off_even
   FROM raw_oddsa_player_props AS pp
   JOIN schedule AS tg
     ON tg.game_date = pp.game_date AND tg.home_team = pp.home_team AND tg.away_team = pp.away_team
-  WHERE pp.market = 'player_points' AND pp.snapshot_at < tg.tip_utc
+  WHERE pp.market = 'player_points' AND pp.snapshot_at < tg.tip_utc AND pp.player_id IS NOT NULL
 ),
 chosen_line AS (
   SELECT * FROM props
   QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY game_id, player_lookup
+    PARTITION BY game_id, player_id
     ORDER BY CASE WHEN listed_at = 0 THEN 1 ELSE 0 END NULLS LAST, listed_at NULLS LAST,
       snapshot_at DESC NULLS LAST, off_even NULLS LAST, point NULLS LAST
   ) = 1
@@ -80,7 +82,7 @@ chosen_line AS (
 opening_line AS (
   SELECT * FROM props
   QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY game_id, player_lookup
+    PARTITION BY game_id, player_id
     ORDER BY CASE WHEN listed_at = 0 THEN 1 ELSE 0 END NULLS LAST, listed_at NULLS LAST,
       snapshot_at NULLS LAST, off_even NULLS LAST, point NULLS LAST
   ) = 1
@@ -91,17 +93,17 @@ game_lines AS (
   WHERE game_date BETWEEN @start AND @end
 ),
 recent AS (
-  SELECT h.game_id, h.player_lookup,
+  SELECT h.game_id, h.player_id,
     MAX(IF(h.played, h.game_date, NULL)) AS last_played,
     COUNTIF(h.played AND h.game_date >= DATE_SUB(h.target_date, INTERVAL 7 DAY)) AS games_last_7,
     COUNTIF(h.played AND h.game_date >= DATE_SUB(h.target_date, INTERVAL 14 DAY)) AS games_last_14,
     SUM(IF(h.game_date >= DATE_SUB(h.target_date, INTERVAL 7 DAY), h.minutes, 0)) AS minutes_last_7,
     SUM(IF(h.game_date >= DATE_SUB(h.target_date, INTERVAL 14 DAY), h.minutes, 0)) AS minutes_last_14
   FROM history AS h
-  GROUP BY h.game_id, h.player_lookup
+  GROUP BY h.game_id, h.player_id
 ),
 team_out AS (
-  SELECT game_id, team, player_lookup, player_name FROM injury WHERE status = 'Out'
+  SELECT game_id, team, player_id, player_name FROM injury WHERE status = 'Out'
 )
 SELECT
   tg.game_date, tg.game_id, tg.season, tg.tip_utc, p.player_lookup, p.player_id, p.player_name, tg.team,
@@ -117,17 +119,17 @@ SELECT
   COALESCE(r.games_last_7, 0) AS games_last_7, COALESCE(r.games_last_14, 0) AS games_last_14,
   COALESCE(r.minutes_last_7, 0.0) AS minutes_last_7, COALESCE(r.minutes_last_14, 0.0) AS minutes_last_14,
   (SELECT COUNT(*) FROM team_out AS o
-    WHERE o.game_id = tg.game_id AND o.team = tg.team AND o.player_lookup != p.player_lookup) AS teammates_out,
+    WHERE o.game_id = tg.game_id AND o.team = tg.team AND o.player_id != p.player_id) AS teammates_out,
   (SELECT STRING_AGG(o.player_name, ', ' ORDER BY o.player_name) FROM team_out AS o
-    WHERE o.game_id = tg.game_id AND o.team = tg.team AND o.player_lookup != p.player_lookup)
+    WHERE o.game_id = tg.game_id AND o.team = tg.team AND o.player_id != p.player_id)
     AS teammates_out_names,
   CURRENT_TIMESTAMP() AS built_at
 FROM pool AS p
 JOIN team_games AS tg ON tg.game_id = p.game_id AND tg.team = p.team
-LEFT JOIN injury AS i ON i.game_id = p.game_id AND i.player_lookup = p.player_lookup
-LEFT JOIN chosen_line AS cl ON cl.game_id = p.game_id AND cl.player_lookup = p.player_lookup
+LEFT JOIN injury AS i ON i.game_id = p.game_id AND i.player_id = p.player_id
+LEFT JOIN chosen_line AS cl ON cl.game_id = p.game_id AND cl.player_id = p.player_id
 LEFT JOIN opening_line AS ol
-  ON ol.game_id = p.game_id AND ol.player_lookup = p.player_lookup AND ol.book = cl.book
+  ON ol.game_id = p.game_id AND ol.player_id = p.player_id AND ol.book = cl.book
 LEFT JOIN game_lines AS gl ON gl.game_id = p.game_id AND gl.team = p.team
-LEFT JOIN recent AS r ON r.game_id = p.game_id AND r.player_lookup = p.player_lookup
+LEFT JOIN recent AS r ON r.game_id = p.game_id AND r.player_id = p.player_id
 WHERE i.status IS NULL OR i.status != 'Out'

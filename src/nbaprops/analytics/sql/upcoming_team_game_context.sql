@@ -54,12 +54,12 @@ earlier AS (
   GROUP BY t.game_id, t.team
 ),
 injury AS (
-  SELECT t.game_id, i.team, i.player_lookup, i.status
+  SELECT t.game_id, i.team, i.player_id, i.status
   FROM raw_nbac_injury_report AS i
   JOIN targets AS t ON t.game_date = i.game_date AND t.team = i.team
-  WHERE i.snapshot_at < t.tip_utc AND i.player_lookup IS NOT NULL
+  WHERE i.snapshot_at < t.tip_utc AND i.player_id IS NOT NULL
   QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY t.game_id, i.player_lookup ORDER BY i.snapshot_at DESC NULLS LAST
+    PARTITION BY t.game_id, i.player_id ORDER BY i.snapshot_at DESC NULLS LAST
   ) = 1
 ),
 outs AS (
