@@ -41,7 +41,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dates", type=int, default=0, help="Only the first N game dates (0: all).")
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads (the target is for 2 cores).")
-    parser.add_argument("--workers", type=int, default=2, help="Parser processes (1: parse in-process).")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="Parser processes (1, the default: parse in-process)."
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     settings = load_settings(data_dir=work, log_level="WARNING")

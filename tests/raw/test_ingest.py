@@ -14,6 +14,7 @@ import typer
 from fsspec.implementations.local import LocalFileSystem
 from typer.testing import CliRunner
 
+from nbaprops.dates import EASTERN
 from nbaprops.errors import QualityGateError
 from nbaprops.lake import FsspecLake
 from nbaprops.ops.alerts import Alerter
@@ -85,7 +86,10 @@ def test_a_day_loads_every_payload_filed_under_it(
         "SELECT count(*) FROM raw_nbac_player_boxscores WHERE game_date = ?", [days[0]]
     )
     assert stored == [(expected,)]
-    assert report.payloads_found == len(lake.list(game_date=days[0]))
+    fetched_that_day = [
+        o for o in lake.list() if o.game_date is None and o.fetched_at.astimezone(EASTERN).date() == days[0]
+    ]
+    assert report.payloads_found == len(lake.list(game_date=days[0])) + len(fetched_that_day)
     assert report.rows_written > expected
     [entry] = RunLedger(warehouse).recent("ingest")
     assert (entry.status, entry.game_date, entry.rows_out) == ("success", days[0], report.rows_written)
@@ -205,3 +209,24 @@ def test_a_malformed_date_is_a_config_error() -> None:
     app.command()(ingest)
     result = CliRunner().invoke(app, ["--date", "21/10/2025"])
     assert "YYYY-MM-DD" in str(result.exception)
+
+
+def test_a_day_also_loads_undated_payloads_fetched_on_another_day(
+    archive: tuple[Path, list[date]], warehouse: DuckDBWarehouse, settings: Settings
+) -> None:
+    root, days = archive
+    lake = _lake(root)
+    [schedule] = lake.list("nbacom", "schedule")
+    assert schedule.game_date is None
+    assert schedule.fetched_at.date() > days[-1]  # fetched after the dates, as a backfill does
+    report = ingest_date(settings, days[0], warehouse=warehouse, lake=lake)
+    assert report.undated_earlier >= 1
+    assert schedule.path in {r.path for r in report.results if r.status == "loaded"}
+    assert warehouse.query_rows("SELECT count(*) FROM raw_nbac_schedule WHERE game_date = ?", [days[0]]) != [
+        (0,)
+    ]
+    later = ingest_date(settings, days[1], warehouse=warehouse, lake=lake)
+    assert schedule.path not in {r.path for r in later.results}
+    assert warehouse.query_rows(
+        "SELECT count(*) FROM loaded_payloads WHERE lake_path = ?", [schedule.path]
+    ) == [(1,)]

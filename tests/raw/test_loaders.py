@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
+from nbaprops.errors import WarehouseError
 from nbaprops.lake import LakeObject
 from nbaprops.ops.alerts import Alerter
-from nbaprops.raw.loaders import KIND_TABLES, LoadResult, load_payload
+from nbaprops.raw.loaders import (
+    KIND_TABLES,
+    LoadResult,
+    ParsedPayload,
+    load_batch,
+    load_payload,
+    parse_payload,
+)
 from nbaprops.raw.registry import maybe_gunzip, parser_for
 from nbaprops.raw.tables import IGNORED_FIELDS, LOAD_RULES, PROVENANCE
 from nbaprops.warehouse import create_schema, table_spec
@@ -204,3 +213,127 @@ def test_a_value_that_does_not_fit_its_column_is_schema_drift(
     assert result.status == "quarantined"
     assert warehouse.query_rows("SELECT error_type FROM quarantine") == [("SchemaDrift",)]
     assert warehouse.row_count("raw_oddsa_events") == 0
+
+
+def _item(kind: str, payload: bytes, obj: LakeObject) -> ParsedPayload:
+    return ParsedPayload(kind, obj, payload, parse_payload(kind, payload))
+
+
+def test_a_batch_writes_one_statement_per_table_and_a_later_payload_wins_a_key(
+    real_fixtures: Path,
+) -> None:
+    wh = CountingWarehouse()
+    kind = "nbac_scoreboard_v2"
+    payload = capture(real_fixtures, kind)
+    changed = payload.replace(b"Wells Fargo Center", b"The Wells Fargo Center")
+    first, second = lake_object(kind, payload), lake_object(kind, changed, name="b")
+    results = load_batch(wh, [_item(kind, payload, first), _item(kind, changed, second)], loaded_at=LOADED)
+    assert [(r.path, r.status, r.rows_written) for r in results] == [
+        (first.path, "loaded", 11),
+        (second.path, "loaded", 11),
+    ]
+    assert wh.writes == [("merge", "raw_nbac_scoreboard", 11)]
+    arena = wh.query_rows("SELECT arena, source_file FROM raw_nbac_scoreboard WHERE game_id = '0022400561'")
+    assert arena == [("The Wells Fargo Center", second.path)]
+    wh.close()
+
+
+def test_the_same_bytes_twice_in_a_batch_load_once_and_keep_the_first_path(
+    warehouse: DuckDBWarehouse, real_fixtures: Path
+) -> None:
+    kind = "nbac_scoreboard_v2"
+    payload = capture(real_fixtures, kind)
+    first, again = lake_object(kind, payload), lake_object(kind, payload, name="b")
+    results = load_batch(
+        warehouse, [_item(kind, payload, first), _item(kind, payload, again)], loaded_at=LOADED
+    )
+    assert [(r.status, r.rows_written) for r in results] == [("loaded", 11), ("unchanged", 0)]
+    assert warehouse.query_rows("SELECT DISTINCT source_file FROM raw_nbac_scoreboard") == [(first.path,)]
+
+
+def test_append_only_rows_of_a_batch_keep_the_first_snapshot_and_count_per_payload(
+    warehouse: DuckDBWarehouse, real_fixtures: Path
+) -> None:
+    kind = "bdl_injuries"
+    payload = capture(real_fixtures, kind)
+    first = lake_object(kind, payload)
+    same_snapshot = lake_object(kind, payload, name="b")
+    later = lake_object(kind, payload, FETCHED + timedelta(hours=6), name="c")
+    results = load_batch(
+        warehouse,
+        [_item(kind, payload, o) for o in (first, same_snapshot, later)],
+        loaded_at=LOADED,
+    )
+    assert [(r.status, r.rows_written) for r in results] == [
+        ("loaded", 100),
+        ("unchanged", 0),
+        ("loaded", 100),
+    ]
+    stored = warehouse.query_rows("SELECT source_file, count(*) FROM raw_bdl_injuries GROUP BY 1 ORDER BY 1")
+    assert stored == [(first.path, 100), (later.path, 100)]
+    again = load_batch(warehouse, [_item(kind, payload, later)], loaded_at=LOADED)
+    assert [(r.status, r.rows_written) for r in again] == [("unchanged", 0)]
+
+
+def test_a_bad_payload_in_a_batch_is_quarantined_alone_and_results_keep_the_batch_order(
+    warehouse: DuckDBWarehouse, real_fixtures: Path
+) -> None:
+    page = b"<html><body>502 Bad Gateway</body></html>"
+    score = capture(real_fixtures, "nbac_scoreboard_v2")
+    box = capture(real_fixtures, "nbac_player_boxscore")
+    batch = [
+        _item("nbac_scoreboard_v2", score, lake_object("nbac_scoreboard_v2", score)),
+        _item("nbac_player_boxscore", page, lake_object("nbac_player_boxscore", page, name="bad")),
+        _item("nbac_player_boxscore", box, lake_object("nbac_player_boxscore", box)),
+    ]
+    results = load_batch(warehouse, batch, loaded_at=LOADED)
+    assert [(r.kind, r.status) for r in results] == [
+        ("nbac_scoreboard_v2", "loaded"),
+        ("nbac_player_boxscore", "quarantined"),
+        ("nbac_player_boxscore", "loaded"),
+    ]
+    assert warehouse.query_rows("SELECT lake_path FROM quarantine") == [(batch[1].obj.path,)]
+    assert warehouse.row_count("raw_nbac_player_boxscores") == results[2].rows_written > 0
+
+
+def test_a_failed_write_leaves_nothing_of_the_batch(real_fixtures: Path) -> None:
+    wh = CountingWarehouse(fail_on="raw_bdl_injuries")
+    page = b"<html><body>502 Bad Gateway</body></html>"
+    score = capture(real_fixtures, "nbac_scoreboard_v2")
+    injuries = capture(real_fixtures, "bdl_injuries")
+    batch = [
+        _item("nbac_scoreboard_v2", score, lake_object("nbac_scoreboard_v2", score)),
+        _item("nbac_player_boxscore", page, lake_object("nbac_player_boxscore", page)),
+        _item("bdl_injuries", injuries, lake_object("bdl_injuries", injuries)),
+    ]
+    with pytest.raises(WarehouseError, match="refused"):
+        load_batch(wh, batch, loaded_at=LOADED)
+    assert ("merge", "raw_nbac_scoreboard", 11) in wh.writes  # written, then rolled back
+    for table in ("raw_nbac_scoreboard", "raw_bdl_injuries", "quarantine", "alerts"):
+        assert wh.row_count(table) == 0, table
+    wh.close()
+
+
+class CountingWarehouse(DuckDBWarehouse):
+    """An in-memory warehouse that records each Arrow write (and can refuse one table's)."""
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        super().__init__(":memory:", query_timeout_s=30)
+        create_schema(self)
+        self.writes: list[tuple[str, str, int]] = []
+        self.fail_on = fail_on
+
+    def _note(self, how: str, table_name: str, arrow_table: pa.Table) -> None:
+        self.writes.append((how, table_name, arrow_table.num_rows))
+        if table_name == self.fail_on:
+            raise WarehouseError(f"{table_name}: write refused by the test")
+
+    def insert_arrow(self, table_name: str, arrow_table: pa.Table) -> int:
+        self._note("insert", table_name, arrow_table)
+        return super().insert_arrow(table_name, arrow_table)
+
+    def merge_arrow(
+        self, table_name: str, arrow_table: pa.Table, key_columns: Sequence[str] | None = None
+    ) -> int:
+        self._note("merge", table_name, arrow_table)
+        return super().merge_arrow(table_name, arrow_table, key_columns)

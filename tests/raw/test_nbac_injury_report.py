@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from nbaprops.errors import PayloadError, SchemaDrift
-from nbaprops.raw.parsers.nbac_injury_report import parse
+from nbaprops.raw.parsers.nbac_injury_report import X_TOLERANCE, _placement, _words, parse
+from nbaprops.sandbox.model import Season
 
 Rows = list[dict[str, Any]]
 
@@ -224,3 +225,30 @@ def test_sandbox_reports_round_trip_through_the_parser() -> None:
         published = report.published_utc.isoformat().replace("+00:00", "Z")
         assert {r["report_time_utc"] for r in rows} == {published}
     assert len({r["page"] for r in parse(injury_pdf.report_pdf(season, reports[-1]))}) > 1
+
+
+def _plumber_words(pdf: bytes) -> list[list[tuple[str, float, float, float, float]]]:
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        pages = [page.extract_words(x_tolerance=X_TOLERANCE, y_tolerance=2) for page in document.pages]
+    return [[(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in page] for page in pages]
+
+
+def test_words_read_from_pdfminer_equal_pdfplumbers_extract_words(raw: bytes, sandbox_season: Season) -> None:
+    """The fast character path places and groups every word exactly as pdfplumber's pages do."""
+    from nbaprops.sandbox import injury_pdf
+
+    largest = max(sandbox_season.injury_reports, key=lambda r: len(r.entries))
+    for pdf in (raw, _pdf(HEADINGS, ROW), injury_pdf.report_pdf(sandbox_season, largest)):
+        ours = [[(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in page] for page in _words(pdf)]
+        assert ours == _plumber_words(pdf)
+        assert sum(map(len, ours)) > 10
+
+
+def test_placement_follows_the_media_box_origin_and_rotation() -> None:
+    assert _placement([0, 0, 842, 595], 0) == (595.0, 0.0, -0.0)
+    assert _placement([10, 20, 852, 615], 0) == (595.0, 10.0, -20.0)
+    assert _placement([0, 0, 595, 842], 90) == (595.0, 0.0, -0.0)

@@ -278,14 +278,37 @@ def test_the_scoreboard_serves_when_the_schedule_was_not_loaded(real_fixtures: P
 @pytest.fixture(scope="module")
 def sandbox_day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Resolved]:
     """One sandbox game day scraped over loopback HTTP into the lake, loaded and resolved."""
-    from nbaprops.pipeline.demo import fetch_day
+    from datetime import timedelta
+
+    from nbaprops.dates import et_datetime
+    from nbaprops.http import HttpClient
     from nbaprops.pipeline.sandbox_session import default_demo_date, sandbox_session
+    from nbaprops.sources.daily import scrape_source
+    from nbaprops.warehouse.ledger import RunLedger
 
     settings = load_settings(data_dir=tmp_path_factory.mktemp("sandbox"))
-    with sandbox_session(settings) as session:
-        report = fetch_day(session.settings, session.season, default_demo_date(session.season))
-        assert all(item.status != "failed" for item in report)
+    scratch = DuckDBWarehouse(":memory:", query_timeout_s=30)
+    create_schema(scratch)
+    with sandbox_session(settings) as session, HttpClient.from_settings(session.settings) as http:
+        day = default_demo_date(session.season)
         lake = open_lake(session.settings)
+        morning = et_datetime(day, 11)
+        # The day before (finished games, from both box-score sources), the day itself (pre-tip),
+        # and BDL's rosters.
+        yesterday = day - timedelta(days=1)
+        for source, when in (("all", yesterday), ("bdl", yesterday), ("all", day), ("bdl", day)):
+            report = scrape_source(
+                session.settings,
+                source,
+                when,
+                http=http,
+                lake=lake,
+                ledger=RunLedger(scratch),
+                alerter=Alerter(scratch),
+                now=morning,
+            )
+            assert report.problems == []
+    scratch.close()
     wh = DuckDBWarehouse(":memory:", query_timeout_s=30)
     create_schema(wh)
     for obj in lake.list():

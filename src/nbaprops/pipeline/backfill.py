@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import structlog
 import typer
 
-from nbaprops.dates import EASTERN, date_range, et_datetime, now_utc
+from nbaprops.dates import date_range, et_datetime, now_utc
 from nbaprops.errors import NbaPropsError, QualityGateError
 from nbaprops.warehouse.ledger import RunLedger
 
@@ -129,28 +129,6 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[str], None]]:
         yield advance
 
 
-def _ingest_undated(settings: Settings, *, warehouse: Warehouse, lake: Lake, alerter: Alerter) -> int:
-    """Load undated payloads (season schedule, rosters) not loaded yet.
-
-    ``ingest_date`` takes undated payloads by the ET day they were fetched, which in a backfill is
-    today, not the date being filled: so ingest each such fetch day first.
-    """
-    from nbaprops.raw import ingest
-
-    loaded = {sha for (sha,) in warehouse.query_rows("SELECT DISTINCT payload_sha256 FROM loaded_payloads")}
-    days = sorted(
-        {
-            o.fetched_at.astimezone(EASTERN).date()
-            for o in lake.list()
-            if o.game_date is None and o.sha256 not in loaded
-        }
-    )
-    return sum(
-        ingest.ingest_date(settings, d, warehouse=warehouse, lake=lake, alerter=alerter).rows_written
-        for d in days
-    )
-
-
 def backfill_range(
     settings: Settings,
     start: date,
@@ -217,8 +195,7 @@ def backfill_range(
                                     )
                                 rows += sum(s.rows for s in scraped.steps)
                         else:
-                            rows = _ingest_undated(settings, warehouse=warehouse, lake=lake, alerter=alerter)
-                            rows += ingest.ingest_date(
+                            rows = ingest.ingest_date(
                                 settings, day, warehouse=warehouse, lake=lake, alerter=alerter
                             ).rows_written
                     except NbaPropsError as exc:

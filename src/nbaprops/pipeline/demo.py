@@ -1,175 +1,219 @@
-"""``nbaprops demo``: the main job on the sandbox league.
+"""``nbaprops demo``: the main job, end to end, on the sandbox league.
 
-Today it covers phase 1 end to end: serve the sandbox, fetch one game day from every source
-endpoint through the HTTP client into the lake, check each payload with its parser, record every
-step in the run ledger, and print what was stored. Later phases extend the same entry point.
+1. History: the sandbox's archive of every game date before the demo date (the payloads a daily
+   scrape would have stored) goes into the lake and is ingested and built (phases 2-4), the same
+   path as ``nbaprops ingest --from-dir`` on saved payloads.
+2. The demo date itself, live: the sandbox is served on a loopback port with its clock at 11:00 ET
+   and every source is scraped through the HTTP client (schedule, rosters, injury report, Ball Don't
+   Lie, The Odds API, ESPN), then ingested and built for that date.
+3. A walk-forward backtest of the season so far: each day predicted as of that morning with models
+   trained only on earlier days, then graded, beside the book line and the last-5-games average.
+4. Train as of the demo date, predict it, grade the day before, and print the summary and the top
+   recommendations.
+
+Every step writes run-ledger rows; any failure stops the demo with a one-line reason.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from nbaprops.dates import et_datetime, parse_game_date, season_of
-from nbaprops.errors import NbaPropsError, QualityGateError
+from nbaprops.dates import et_datetime, parse_game_date
+from nbaprops.errors import ConfigError, QualityGateError
 
 if TYPE_CHECKING:
+    from nbaprops.ops.alerts import Alerter
+    from nbaprops.pipeline.backtest import BacktestReport
+    from nbaprops.predict.coordinator import PredictRun
     from nbaprops.sandbox.model import Season
     from nbaprops.settings import Settings
-    from nbaprops.sources.base import Fetched, Fetcher
+    from nbaprops.warehouse.protocol import Warehouse
 
 log = structlog.get_logger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class StoredPayload:
-    """One line of the demo's report."""
-
-    step: str
-    game_date: date | None
-    path: str
-    size: int
-    rows: int
-    status: str
-    error: str = ""
+WARMUP_DAYS = 28  # game days of history before the backtest's first predicted day
+ODDS_QUOTA = 200_000
+TOP_PICKS_SYSTEM = "ensemble"  # the recommendations shown are the ensemble's (every system's are stored)  # the sandbox key's credits: a season of history needs ~37,000
 
 
-def _plan(
-    fetcher: Fetcher, settings: Settings, season: Season, day: date
-) -> list[tuple[str, date | None, Callable[[], list[Fetched]]]]:
-    """Every endpoint, for the demo day (pre-tip data) or the day before (finished games)."""
-    from nbaprops.sources import balldontlie, espn, injury_report, nbacom
-    from nbaprops.sources.oddsapi import OddsScraper
+@dataclass
+class DemoReport:
+    """What the demo did, with the time each stage took."""
 
-    odds = OddsScraper(fetcher, settings)
-    yesterday = day - timedelta(days=1)
-    now = et_datetime(day, 11, 0)
-    finished = [g.game_id for g in season.games_by_date.get(yesterday, [])][:2]
-    upcoming = season.games_by_date.get(day, [])
-    before_yesterday_tips = et_datetime(yesterday, 12, 0)
-    past_event = (
-        season.games_by_date[yesterday][0].odds_event_id if yesterday in season.games_by_date else None
-    )
-
-    def events_and_odds() -> list[Fetched]:
-        listed = odds.events(day)
-        return [listed, *(odds.event_odds(day, g.odds_event_id) for g in upcoming[:3])]
-
-    def historical() -> list[Fetched]:
-        snapshots = [odds.historical_events(yesterday, before_yesterday_tips)]
-        if past_event is not None:
-            snapshots.append(odds.historical_event_odds(yesterday, past_event, before_yesterday_tips))
-        return snapshots
-
-    return [
-        ("nbacom.schedule", None, lambda: [nbacom.fetch_schedule(fetcher)]),
-        ("nbacom.leaguegamelog", yesterday, lambda: [nbacom.fetch_gamelog(fetcher, yesterday)]),
-        ("nbacom.scoreboardv2", yesterday, lambda: [nbacom.fetch_scoreboard(fetcher, yesterday)]),
-        ("nbacom.playerindex", None, lambda: [nbacom.fetch_player_index(fetcher, season_of(day))]),
-        ("nbacom.playbyplay", yesterday, lambda: nbacom.fetch_play_by_play(fetcher, yesterday, finished)),
-        ("nbacom.injury_report", day, lambda: [injury_report.fetch_latest_report(fetcher, day, now)]),
-        ("bdl.games", day, lambda: balldontlie.fetch_games(fetcher, day)),
-        ("bdl.box_scores", yesterday, lambda: [balldontlie.fetch_box_scores(fetcher, yesterday)]),
-        ("bdl.player_injuries", day, lambda: balldontlie.fetch_injuries(fetcher, day)),
-        ("bdl.players_active", None, lambda: balldontlie.fetch_active_players(fetcher)),
-        ("bdl.teams", None, lambda: [balldontlie.fetch_teams(fetcher)]),
-        ("oddsapi.events+odds", day, events_and_odds),
-        ("oddsapi.historical", yesterday, historical),
-        ("espn.scoreboard", yesterday, lambda: [espn.fetch_scoreboard(fetcher, yesterday)]),
-    ]
+    demo_date: date
+    history_dates: int = 0
+    scraped_steps: int = 0
+    backtest: BacktestReport | None = None
+    prediction: PredictRun | None = None
+    graded_day: date | None = None
+    graded: int = 0
+    top_picks: list[dict[str, Any]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _parsed_rows(fetched: Fetched) -> int | None:
-    """Rows the payload's parser finds; None when no parser exists for the kind yet."""
-    from nbaprops.raw.registry import maybe_gunzip, parsers
+class _Stopwatch:
+    def __init__(self, report: DemoReport) -> None:
+        self._report = report
+        self._started = time.perf_counter()
 
-    spec = parsers().get(fetched.endpoint.kind)
-    if spec is None:
-        return None
-    return len(spec.parse(maybe_gunzip(fetched.response.content)))
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self._report.seconds[stage] = round(now - self._started, 2)
+        log.info("demo.stage", stage=stage, seconds=self._report.seconds[stage])
+        self._started = now
 
 
-def fetch_day(settings: Settings, season: Season, day: date) -> list[StoredPayload]:
-    """Fetch every endpoint for ``day`` through the sandbox-pointed ``settings``; one ledger row each."""
+def _history(settings: Settings, season: Season, day: date, warehouse: Warehouse, alerter: Alerter) -> int:
+    """Archive every game date before ``day`` into the lake, ingest it, build phases 3-4."""
+    from nbaprops.lake import open_lake
+    from nbaprops.pipeline.build import build_range
+    from nbaprops.raw.ingest import ingest_from_dir
+    from nbaprops.sandbox.archive import write_archive
+
+    end = day - timedelta(days=1)
+    archive = write_archive(season, open_lake(settings), start=season.first_date, end=end)
+    ingest_from_dir(settings, Path(settings.resolved_lake_url), warehouse=warehouse, alerter=alerter)
+    build_range(warehouse, season.first_date, end, alerter=alerter, settings=settings)
+    return archive.dates
+
+
+def _today(settings: Settings, season: Season, day: date, warehouse: Warehouse, alerter: Alerter) -> int:
+    """Scrape every source for ``day`` at 11:00 ET over loopback HTTP, ingest and build the day."""
     from nbaprops.http import HttpClient
     from nbaprops.lake import open_lake
-    from nbaprops.sources.base import Fetcher
-    from nbaprops.warehouse import create_schema, open_warehouse
+    from nbaprops.pipeline.build import build_date
+    from nbaprops.pipeline.sandbox_session import sandbox_session
+    from nbaprops.raw.ingest import ingest_date
+    from nbaprops.sources.daily import scrape_source
     from nbaprops.warehouse.ledger import RunLedger
 
-    warehouse = open_warehouse(settings)
-    create_schema(warehouse)
-    ledger = RunLedger(warehouse)
-    report: list[StoredPayload] = []
-    try:
-        with HttpClient.from_settings(settings) as http:
-            fetcher = Fetcher(settings, http, open_lake(settings))
-            for step, step_date, action in _plan(fetcher, settings, season, day):
-                try:
-                    with ledger.step(f"scrape.{step}", game_date=step_date) as run:
-                        fetched = action()
-                        counts = [_parsed_rows(f) for f in fetched]
-                        run.rows_out = sum(c or 0 for c in counts)
-                        if not fetched:
-                            raise QualityGateError(f"{step}: nothing fetched")
-                except NbaPropsError as exc:
-                    report.append(StoredPayload(step, step_date, "-", 0, 0, "failed", str(exc)))
-                    continue
-                report += [
-                    StoredPayload(
-                        step, step_date, f.obj.path, f.obj.size, c or 0, "ok" if c is not None else "stored"
-                    )
-                    for f, c in zip(fetched, counts, strict=True)
-                ]
-    finally:
-        warehouse.close()
-    return report
-
-
-def print_report(report: list[StoredPayload], lake_url: str, day: date) -> None:
-    """A table of what was stored, for a person at a terminal."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"nbaprops demo: sandbox game day {day} -> lake {lake_url}")
-    for column in ("step", "date", "lake path", "bytes", "rows", "status"):
-        table.add_column(column, justify="right" if column in ("bytes", "rows") else "left")
-    for item in report:
-        table.add_row(
-            item.step,
-            str(item.game_date or ""),
-            item.path,
-            f"{item.size:,}",
-            str(item.rows),
-            item.status if not item.error else f"{item.status}: {item.error}",
+    lake = open_lake(settings)
+    morning = et_datetime(day, 11)
+    with (
+        sandbox_session(settings, now=morning, season=season, odds_quota=ODDS_QUOTA) as session,
+        HttpClient.from_settings(session.settings) as http,
+    ):
+        report = scrape_source(
+            session.settings,
+            "all",
+            day,
+            http=http,
+            lake=lake,
+            ledger=RunLedger(warehouse),
+            alerter=alerter,
+            warehouse=warehouse,
+            now=morning,
         )
-    Console(file=sys.stdout, width=200).print(table)
+    if report.problems:
+        raise QualityGateError(
+            f"scraping {day} failed: " + "; ".join(f"{p.step}: {p.error}" for p in report.problems)
+        )
+    ingest_date(settings, day, warehouse=warehouse, lake=lake, alerter=alerter)
+    build_date(warehouse, day, alerter=alerter, settings=settings, now=morning)
+    return len(report.steps)
 
 
-def run_demo(settings: Settings, date_text: str | None) -> list[StoredPayload]:
-    """Serve the sandbox, fetch one game day from every source, print the report.
-
-    Raises ``QualityGateError`` when any step failed, after printing what did succeed.
-    """
+def run_demo(settings: Settings, date_text: str | None) -> DemoReport:
+    """Run the whole path on the sandbox and print the summary; returns what it did."""
+    from nbaprops.grade.grader import grade_date
     from nbaprops.logs import configure_logging
-    from nbaprops.pipeline.sandbox_session import default_demo_date, sandbox_session
+    from nbaprops.ops.alerts import Alerter
+    from nbaprops.pipeline.backtest import run_backtest
+    from nbaprops.pipeline.sandbox_session import default_demo_date
+    from nbaprops.predict.commands import predict_date, top_picks
+    from nbaprops.predict.registry import save_models
+    from nbaprops.predict.train import needs_retrain, train_as_of
     from nbaprops.sandbox.simulator import generate_season
+    from nbaprops.warehouse import create_schema, open_warehouse
 
     configure_logging(settings)
     season = generate_season(settings.sandbox_seed, settings.sandbox_season)
+    dates = sorted(season.games_by_date)
     day = parse_game_date(date_text) if date_text else default_demo_date(season)
-    with sandbox_session(settings, day=day) as session:
-        report = fetch_day(session.settings, session.season, day)
-    print_report(report, settings.resolved_lake_url, day)
-    failed = [r for r in report if r.status == "failed"]
-    if failed:
-        raise QualityGateError(
-            f"{len(failed)} of {len(report)} demo steps failed: "
-            + "; ".join(f"{r.step}: {r.error}" for r in failed)
+    if day not in season.games_by_date or day <= dates[WARMUP_DAYS + 1]:
+        raise ConfigError(
+            f"--date must be a game date of the sandbox season after {dates[WARMUP_DAYS + 1]}, "
+            f"at most {dates[-1]}; got {day}"
         )
+    report = DemoReport(day)
+    watch = _Stopwatch(report)
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    warehouse = open_warehouse(settings)
+    try:
+        create_schema(warehouse)
+        alerter = Alerter(warehouse)
+        report.history_dates = _history(settings, season, day, warehouse, alerter)
+        watch.lap("history")
+        report.scraped_steps = _today(settings, season, day, warehouse, alerter)
+        watch.lap("demo_date_live")
+        previous = max(d for d in dates if d < day)
+        report.backtest = run_backtest(warehouse, settings, dates[WARMUP_DAYS], previous, alerter=alerter)
+        watch.lap("backtest")
+        if needs_retrain(warehouse, day):
+            save_models(warehouse, settings, train_as_of(warehouse, day))
+        report.prediction = predict_date(
+            warehouse, settings, day, alerter=alerter, as_of=et_datetime(day, 11)
+        )
+        report.top_picks = top_picks(warehouse, report.prediction.run_id, system_id=TOP_PICKS_SYSTEM)
+        watch.lap("predict")
+        report.graded_day, report.graded = previous, grade_date(warehouse, previous).graded
+        watch.lap("grade")
+    finally:
+        warehouse.close()
+    print_summary(report)
     return report
+
+
+def print_summary(report: DemoReport) -> None:
+    """The backtest table, the demo date's top recommendations, and where the time went."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from nbaprops.pipeline.backtest import print_report
+
+    console = Console(file=sys.stdout, width=170)
+    console.print(
+        f"[bold]nbaprops demo[/bold]: {report.history_dates} game dates of history, "
+        f"{report.scraped_steps} live scrape steps for {report.demo_date}"
+    )
+    if report.backtest is not None:
+        print_report(report.backtest)
+    run = report.prediction
+    if run is not None:
+        # Reasons are detailed per player in prediction_exclusions; here, one count per kind.
+        kinds: dict[str, int] = {}
+        for reason, count in run.exclusions.items():
+            kinds[reason.split(":")[0]] = kinds.get(reason.split(":")[0], 0) + count
+        console.print(
+            f"predicted {run.predicted_players} of {run.candidates} players on {run.game_date} "
+            f"({run.prediction_rows} rows); excluded (see prediction_exclusions): "
+            + (", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) or "none")
+        )
+    picks = Table(title=f"top recommendations for {report.demo_date}")
+    for column in ("player", "game", "system", "predicted", "line", "book", "pick", "P(over)", "EV", "stake"):
+        picks.add_column(column, justify="left" if column in ("system", "book", "pick") else "right")
+    for pick in report.top_picks:
+        picks.add_row(
+            str(pick["player_id"]),
+            str(pick["game_id"]),
+            str(pick["system_id"]),
+            f"{pick['predicted_points']:.1f}",
+            f"{pick['line']:.1f}",
+            str(pick["line_book"]),
+            str(pick["recommendation"]),
+            f"{pick['p_over']:.3f}",
+            f"{pick['expected_value']:+.3f}",
+            f"{pick['stake']:.2%}",
+        )
+    console.print(picks)
+    console.print(
+        f"graded {report.graded} predictions of {report.graded_day}; seconds per stage: "
+        + ", ".join(f"{k} {v}" for k, v in report.seconds.items())
+    )

@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from nbaprops.ops.alerts import Alerter
     from nbaprops.predict.coordinator import PredictRun
+    from nbaprops.settings import Settings
     from nbaprops.warehouse.protocol import Warehouse
 
 
@@ -32,9 +36,6 @@ def predict(
     from nbaprops.dates import parse_game_date
     from nbaprops.logs import configure_logging
     from nbaprops.ops.alerts import Alerter
-    from nbaprops.pipeline.bus import InProcessBus
-    from nbaprops.predict.coordinator import Coordinator
-    from nbaprops.predict.worker import Worker, models_from_registry
     from nbaprops.settings import load_settings
     from nbaprops.warehouse import create_schema, open_warehouse
 
@@ -44,15 +45,8 @@ def predict(
     warehouse = open_warehouse(settings)
     try:
         create_schema(warehouse)
-        alerter = Alerter(warehouse)
-        models = models_from_registry(warehouse, settings, day, alerter=alerter)
-        bus = InProcessBus(alerter=alerter)
-        books = [b.strip() for b in settings.odds_bookmakers.split(",") if b.strip()]
-        coordinator = Coordinator(
-            warehouse, bus, Worker(models, alerter=alerter), alerter=alerter, bookmakers=books
-        )
-        run = coordinator.run(day)
-        top = _top_picks(warehouse, run.run_id)
+        run = predict_date(warehouse, settings, day, alerter=Alerter(warehouse))
+        top = top_picks(warehouse, run.run_id)
     finally:
         warehouse.close()
     if json_out:
@@ -61,22 +55,49 @@ def predict(
     _print(run, top)
 
 
+def predict_date(
+    warehouse: Warehouse, settings: Settings, day: date, *, alerter: Alerter, as_of: datetime | None = None
+) -> PredictRun:
+    """Phase 5 for ``day`` with the registry's active models (a load failure stops it with an alert)."""
+    from nbaprops.pipeline.bus import InProcessBus
+    from nbaprops.predict.coordinator import Coordinator
+    from nbaprops.predict.worker import Worker, models_from_registry
+
+    models = models_from_registry(warehouse, settings, day, alerter=alerter)
+    books = [b.strip() for b in settings.odds_bookmakers.split(",") if b.strip()]
+    coordinator = Coordinator(
+        warehouse,
+        InProcessBus(alerter=alerter),
+        Worker(models, alerter=alerter),
+        alerter=alerter,
+        bookmakers=books,
+    )
+    return coordinator.run(day, as_of=as_of)
+
+
 def describe(run: PredictRun) -> dict[str, Any]:
     """A JSON-ready summary of a run (what ``--json`` prints, beside the top picks)."""
     doc: dict[str, Any] = json.loads(json.dumps(vars(run), default=str))
     return doc
 
 
-def _top_picks(warehouse: Warehouse, run_id: str, limit: int = 10) -> list[dict[str, object]]:
+def top_picks(
+    warehouse: Warehouse, run_id: str, limit: int = 10, *, system_id: str | None = None
+) -> list[dict[str, object]]:
+    """The run's best OVER/UNDER picks by expected value, with each player's name and matchup."""
     rows = warehouse.query_rows(
-        "SELECT player_id, game_id, system_id, predicted_points, line, line_book, recommendation, "
-        "p_over, expected_value, stake FROM predictions "
-        "WHERE run_id = ? AND recommendation IN ('OVER', 'UNDER') "
-        "ORDER BY expected_value DESC, player_id LIMIT ?",
-        [run_id, limit],
+        "SELECT p.player_id, c.player_name, p.team, p.opponent, p.game_id, p.system_id, p.predicted_points, "
+        "p.line, p.line_book, p.recommendation, p.p_over, p.expected_value, p.stake FROM predictions AS p "
+        "LEFT JOIN upcoming_player_game_context AS c ON c.game_id = p.game_id AND c.player_id = p.player_id "
+        "WHERE p.run_id = ? AND p.recommendation IN ('OVER', 'UNDER') AND (? IS NULL OR p.system_id = ?) "
+        "ORDER BY p.expected_value DESC, p.player_id LIMIT ?",
+        [run_id, system_id, system_id, limit],
     )
     keys = (
         "player_id",
+        "player_name",
+        "team",
+        "opponent",
         "game_id",
         "system_id",
         "predicted_points",

@@ -1,8 +1,9 @@
 """Lake -> raw tables: which stored payloads an ingest run loads, in what order, and its record.
 
 ``ingest_date(settings, day, …)`` loads every lake object filed under ``day`` plus the undated ones
-(schedule, player index, BDL teams and active players) fetched on ``day`` (ET), so a daily run
-picks up the rosters scraped that morning. ``ingest_from_dir(settings, path, …)`` opens a folder
+(schedule, player index, BDL teams and active players) not loaded yet, whatever day they were
+fetched: a daily run picks up the rosters scraped that morning, and a backfill of past dates the
+schedule and rosters it fetched today. ``ingest_from_dir(settings, path, …)`` opens a folder
 with the lake's layout (an archive, a copy of a bucket) and loads everything in it: a user can
 rebuild every raw table from saved payloads.
 
@@ -35,7 +36,7 @@ import structlog
 from nbaprops.dates import EASTERN, now_utc
 from nbaprops.errors import PayloadError, QualityGateError
 from nbaprops.ops.alerts import Alerter
-from nbaprops.raw.loaders import KIND_TABLES, LoadResult, load_parsed, parse_payload
+from nbaprops.raw.loaders import KIND_TABLES, LoadResult, ParsedPayload, load_batch, parse_payload
 from nbaprops.raw.registry import Row
 from nbaprops.warehouse.ledger import RunLedger, StepRun
 
@@ -72,8 +73,9 @@ class IngestReport:
 
     scope: str  # the ISO date, or the folder replayed
     run_id: str
-    payloads_found: int = 0
-    already_loaded: int = 0
+    payloads_found: int = 0  # filed under the day, or undated and fetched on it (a folder: all)
+    undated_earlier: int = 0  # undated payloads fetched on other days, loaded too if not yet
+    already_loaded: int = 0  # loads skipped: done by earlier runs
     not_loadable: list[str] = field(default_factory=list)
     results: list[LoadResult] = field(default_factory=list)
 
@@ -108,6 +110,7 @@ class IngestReport:
             "scope": self.scope,
             "run_id": self.run_id,
             "payloads_found": self.payloads_found,
+            "undated_earlier": self.undated_earlier,
             "already_loaded": self.already_loaded,
             "not_loadable": self.not_loadable,
             "rows_in": self.rows_in,
@@ -127,18 +130,29 @@ def ingest_date(
     alerter: Alerter | None = None,
     workers: int = 1,
 ) -> IngestReport:
-    """Load the lake's payloads for ``day`` (plus undated ones fetched that ET day) into raw tables.
+    """Load the lake's payloads for ``day`` (plus undated ones not loaded yet) into raw tables.
 
     ``workers`` > 1 parses large batches in that many spawned processes (the caller's main module
     must be import-safe, as ``multiprocessing`` requires).
     """
     del settings  # the warehouse, lake and alerter carry everything this step needs
     objects = lake.list(game_date=day)
-    objects += [o for o in lake.list() if o.game_date is None and _et_day(o.fetched_at) == day]
+    undated = [o for o in lake.list() if o.game_date is None]
+    objects += [o for o in undated if _et_day(o.fetched_at) == day]
+    # Undated payloads fetched on other days are loaded too if they are not yet: a backfill of past
+    # dates fetches the schedule and rosters today, not on the date it fills.
+    earlier = [o for o in undated if _et_day(o.fetched_at) != day]
     alerter = alerter or Alerter(warehouse)
     with RunLedger(warehouse).step(STEP, game_date=day, details={"scope": day.isoformat()}) as run:
         report = _ingest(
-            objects, day.isoformat(), run, warehouse=warehouse, lake=lake, alerter=alerter, workers=workers
+            objects,
+            day.isoformat(),
+            run,
+            warehouse=warehouse,
+            lake=lake,
+            alerter=alerter,
+            workers=workers,
+            earlier=earlier,
         )
         dated = sum(1 for o in objects if o.game_date == day)
         games = _scheduled_games(warehouse, day)
@@ -146,7 +160,7 @@ def ingest_date(
             raise QualityGateError(f"ingest {day}: {games} game(s) scheduled but the lake holds no payload")
         if games and not _anything_stored(report):
             raise QualityGateError(f"ingest {day}: {games} game(s) scheduled but no payload loaded any rows")
-        if not objects and not games:
+        if not objects and not games and not report.results:
             run.skip(f"no payloads in the lake for {day} and no games scheduled")
     return report
 
@@ -187,13 +201,17 @@ def _ingest(
     lake: Lake,
     alerter: Alerter,
     workers: int,
+    earlier: list[LakeObject] | None = None,
 ) -> IngestReport:
-    report = IngestReport(scope=scope, run_id=run.run_id, payloads_found=len(objects))
+    earlier = earlier or []
+    report = IngestReport(
+        scope=scope, run_id=run.run_id, payloads_found=len(objects), undated_earlier=len(earlier)
+    )
     handled = warehouse.query_rows("SELECT payload_sha256, kind FROM loaded_payloads")
     done = {(sha, kind) for sha, kind in handled}
     known = lake_kinds()
     work: list[tuple[int, str, LakeObject]] = []
-    for obj in objects:
+    for obj in [*objects, *earlier]:
         kinds = known.get((obj.source, obj.endpoint), ())
         if not kinds:
             report.not_loadable.append(obj.path)
@@ -255,27 +273,20 @@ def _load_batch(
 ) -> None:
     """Parse the batch (in worker processes when it is large), then write it in one transaction.
 
-    Every load and its ``loaded_payloads`` row commit together: a crash loses the whole batch,
-    which the next run then loads again, never half of it.
+    ``load_batch`` writes one statement per raw table for the whole batch; those writes and the
+    batch's ``loaded_payloads`` rows commit together: a crash loses the whole batch, which the next
+    run then loads again, never half of it.
     """
     payloads = [lake.get(obj.path) for _, obj in batch]
     kinds = [kind for kind, _ in batch]
     parsed = _parse_all(kinds, payloads, workers)
     loaded_at = now_utc()
-    results = []
+    items = [
+        ParsedPayload(kind, obj, payload, rows)
+        for (kind, obj), payload, rows in zip(batch, payloads, parsed, strict=True)
+    ]
     with warehouse.transaction():
-        for (kind, obj), payload, rows in zip(batch, payloads, parsed, strict=True):
-            results.append(
-                load_parsed(
-                    warehouse,
-                    kind=kind,
-                    obj=obj,
-                    payload=payload,
-                    parsed=rows,
-                    loaded_at=loaded_at,
-                    alerter=alerter,
-                )
-            )
+        results = load_batch(warehouse, items, loaded_at=loaded_at, alerter=alerter)
         _record(warehouse, batch, results, run_id, loaded_at)
     report.results.extend(results)
 

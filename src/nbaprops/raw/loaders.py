@@ -1,14 +1,16 @@
-"""Payload -> raw table: parse, type the rows as Arrow, write them in one statement, or quarantine.
+"""Payload -> raw table: parse, type the rows as Arrow, write them set-based, or quarantine.
 
-``load_payload`` is the one way rows enter a raw table:
+``load_batch`` (and ``load_payload``, its one-payload form) is the one way rows enter a raw table:
 
 1. the kind's parser turns the bytes into rows (pure; ``PayloadError``/``SchemaDrift`` on bad input);
 2. the rows become an Arrow table with the table's declared column types plus provenance
    (``source_file``, ``payload_sha256``, ``loaded_at``) and, for time series, ``snapshot_at``;
    a value that does not fit its column, a NULL in a required column or a repeated key is
    ``SchemaDrift`` too, caught before anything is written;
-3. one write statement: MERGE by natural key, or, for append-only tables, an INSERT of the rows
-   whose key and snapshot are not stored yet.
+3. one write statement per raw table for a whole batch of payloads (``load_batch``; a single
+   payload is a batch of one): MERGE by natural key, or, for append-only tables, an INSERT of the
+   rows whose key and snapshot are not stored yet. The batch is one transaction, so nothing is
+   ever half-written, and it gives the rows that loading its payloads one by one, in order, would.
 
 A payload that fails step 1 or 2 is quarantined instead: one ``quarantine`` row (kind, lake path,
 error type and text, first 200 bytes, hash), an alert of kind ``quarantine``, and no raw rows.
@@ -83,6 +85,16 @@ class LoadResult:
     table: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ParsedPayload:
+    """One payload of a batch: its lake object, bytes, and what ``parse_payload`` made of them."""
+
+    kind: str
+    obj: LakeObject
+    payload: bytes
+    parsed: list[Row] | PayloadError
+
+
 def load_payload(
     warehouse: Warehouse,
     *,
@@ -129,26 +141,76 @@ def load_parsed(
     alerter: Alerter | None = None,
 ) -> LoadResult:
     """``load_payload`` for bytes already parsed by ``parse_payload`` (possibly in another process)."""
-    table = table_of(kind)
-    spec, rule = table_spec(table), LOAD_RULES[table]
-    sha = hashlib.sha256(payload).hexdigest()
-    try:
-        if isinstance(parsed, PayloadError):
-            raise parsed
-        rows = parsed
-        arrow = to_arrow(spec, rule, rows, obj=obj, sha=sha, loaded_at=loaded_at)
-    except PayloadError as exc:
-        _quarantine(
-            warehouse, alerter or Alerter(warehouse), kind=kind, obj=obj, payload=payload, sha=sha, exc=exc
-        )
-        return LoadResult(kind, obj.path, 0, 0, "quarantined", _describe(exc), table)
-    if rule.mode == "merge":
-        written = _merge(warehouse, spec, arrow, sha)
-    else:
-        written = _append_new(warehouse, spec, arrow)
-    status: Status = "loaded" if written or not rows else "unchanged"
-    log.debug("raw.loaded", kind=kind, table=table, path=obj.path, rows_in=len(rows), rows_written=written)
-    return LoadResult(kind, obj.path, len(rows), written, status, None, table)
+    [result] = load_batch(
+        warehouse, [ParsedPayload(kind, obj, payload, parsed)], loaded_at=loaded_at, alerter=alerter
+    )
+    return result
+
+
+def load_batch(
+    warehouse: Warehouse,
+    batch: Sequence[ParsedPayload],
+    *,
+    loaded_at: datetime,
+    alerter: Alerter | None = None,
+) -> list[LoadResult]:
+    """Write a batch of parsed payloads in one transaction: one write statement per raw table.
+
+    Each bad payload is quarantined on its own; the others' rows are typed one payload at a time
+    (a ``SchemaDrift`` quarantines only its payload), then concatenated per table. The result for
+    each payload is what loading the batch one payload after another, in order, would give:
+
+    * merge tables: a key repeated across payloads keeps the last payload's row; a payload whose
+      rows are all stored from the same bytes already (or that repeats earlier bytes of the batch)
+      is ``unchanged``;
+    * append tables: a key (snapshot included) keeps its first row; rows whose key is stored
+      already are skipped.
+
+    Results come back in the batch's order.
+    """
+    results: list[LoadResult | None] = [None] * len(batch)
+    typed: dict[str, list[_Typed]] = {}
+    with warehouse.transaction():
+        for index, item in enumerate(batch):
+            table = table_of(item.kind)
+            spec, rule = table_spec(table), LOAD_RULES[table]
+            sha = hashlib.sha256(item.payload).hexdigest()
+            try:
+                if isinstance(item.parsed, PayloadError):
+                    raise item.parsed
+                arrow = to_arrow(spec, rule, item.parsed, obj=item.obj, sha=sha, loaded_at=loaded_at)
+            except PayloadError as exc:
+                _quarantine(warehouse, alerter or Alerter(warehouse), item=item, sha=sha, exc=exc)
+                results[index] = LoadResult(
+                    item.kind, item.obj.path, 0, 0, "quarantined", _describe(exc), table
+                )
+                continue
+            typed.setdefault(table, []).append(_Typed(index, item, sha, arrow))
+        for table, loads in typed.items():
+            spec = table_spec(table)
+            if LOAD_RULES[table].mode == "merge":
+                written = _merge(warehouse, spec, loads)
+            else:
+                written = _append_new(warehouse, spec, loads)
+            for load, count in zip(loads, written, strict=True):
+                rows = load.arrow.num_rows
+                status: Status = "loaded" if count or not rows else "unchanged"
+                results[load.index] = LoadResult(
+                    load.item.kind, load.item.obj.path, rows, count, status, None, table
+                )
+                where = {"kind": load.item.kind, "table": table, "path": load.item.obj.path}
+                log.debug("raw.loaded", **where, rows_in=rows, rows_written=count)
+    return [r for r in results if r is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Typed:
+    """A payload of the batch whose rows typed cleanly, waiting for its table's write."""
+
+    index: int
+    item: ParsedPayload
+    sha: str
+    arrow: pa.Table
 
 
 def table_of(kind: str) -> str:
@@ -193,7 +255,7 @@ def to_arrow(
             values = [_snapshot(rule, row, obj) for row in rows]
         else:
             values = [row.get(column.name) for row in rows]
-        converted = [_convert(column.type, v, spec.name, column.name) for v in values]
+        converted = _convert_column(column.type, values, spec.name, column.name)
         if column.required and any(v is None for v in converted):
             raise SchemaDrift(f"{spec.name}: required column {column.name} is null in a parsed row")
         arrays.append(pa.array(converted, type=types[column.type]()))
@@ -288,6 +350,15 @@ def _arrow_types() -> dict[str, Callable[[], pa.DataType]]:
     }
 
 
+def _convert_column(type_name: str, values: list[Any], table: str, column: str) -> list[Any]:
+    """A column's values converted in one pass; the value-by-value pass only names a failure."""
+    convert = _CONVERTERS[type_name]
+    try:
+        return [None if v is None else convert(v) for v in values]
+    except (ValueError, TypeError, OverflowError):
+        return [_convert(type_name, v, table, column) for v in values]
+
+
 def _convert(type_name: str, value: Any, table: str, column: str) -> Any:
     if value is None:
         return None
@@ -300,37 +371,71 @@ def _convert(type_name: str, value: Any, table: str, column: str) -> Any:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _merge(warehouse: Warehouse, spec: TableSpec, arrow: pa.Table, sha: str) -> int:
-    if arrow.num_rows == 0:
-        return 0
-    stored = warehouse.query_rows(
-        f"SELECT count(*) FROM {spec.name} WHERE payload_sha256 = ?",  # noqa: S608 - allow-listed name
-        [sha],
-    )
-    if int(stored[0][0]) == arrow.num_rows:
-        return 0  # every row already came from these exact bytes: a reload changes nothing
-    return warehouse.merge_arrow(spec.name, arrow)
+def _merge(warehouse: Warehouse, spec: TableSpec, loads: list[_Typed]) -> list[int]:
+    """One MERGE of the batch's rows for ``spec``; rows written per payload (its rows, or 0 if skipped)."""
+    import pyarrow as pa
+
+    shas = sorted({load.sha for load in loads if load.arrow.num_rows})
+    stored: dict[str, int] = {}
+    if shas:
+        counts = warehouse.query_rows(
+            f"SELECT payload_sha256, count(*) FROM {spec.name} "  # noqa: S608 - allow-listed name
+            "WHERE list_contains(?, payload_sha256) GROUP BY payload_sha256",
+            [shas],
+        )
+        stored = {sha: int(count) for sha, count in counts}
+    written: list[int] = []
+    seen: set[str] = set()
+    for load in loads:
+        # Every row already came from these exact bytes (stored, or earlier in the batch): a reload
+        # changes nothing.
+        repeat = load.sha in seen or stored.get(load.sha) == load.arrow.num_rows
+        written.append(0 if repeat else load.arrow.num_rows)
+        seen.add(load.sha)
+    kept = [load.arrow for load, count in zip(loads, written, strict=True) if count]
+    if not kept:
+        return written
+    arrow = pa.concat_tables(kept)
+    # Later payloads win a repeated key, as they would loaded one after another.
+    arrow = arrow.take(_last_of_each_key(arrow, spec.key))
+    warehouse.merge_arrow(spec.name, arrow)
+    return written
 
 
-def _append_new(warehouse: Warehouse, spec: TableSpec, arrow: pa.Table) -> int:
-    """Insert only rows whose key (snapshot included) is not stored yet."""
+def _append_new(warehouse: Warehouse, spec: TableSpec, loads: list[_Typed]) -> list[int]:
+    """Insert only rows whose key (snapshot included) is neither stored nor earlier in the batch."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
+    arrow = pa.concat_tables([load.arrow for load in loads])
+    owner = [i for i, load in enumerate(loads) for _ in range(load.arrow.num_rows)]
     if arrow.num_rows == 0:
-        return 0
+        return [0] * len(loads)
     snapshots = arrow.column("snapshot_at")
     keys = ", ".join(f'"{k}"' for k in spec.key)
     existing = warehouse.query_arrow(
         f"SELECT {keys} FROM {spec.name} WHERE snapshot_at BETWEEN ? AND ?",  # noqa: S608 - allow-listed
         [pc.min(snapshots).as_py(), pc.max(snapshots).as_py()],
     )
-    if existing.num_rows:
-        stored = set(_key_strings(existing, spec.key))
-        keep = [k not in stored for k in _key_strings(arrow, spec.key)]
-        arrow = arrow.filter(keep)
-    if arrow.num_rows == 0:
-        return 0
-    return warehouse.insert_arrow(spec.name, arrow)
+    taken = set(_key_strings(existing, spec.key)) if existing.num_rows else set()
+    keep: list[int] = []
+    written = [0] * len(loads)
+    for row, key in enumerate(_key_strings(arrow, spec.key)):
+        if key not in taken:
+            taken.add(key)
+            keep.append(row)
+            written[owner[row]] += 1
+    if keep:
+        warehouse.insert_arrow(spec.name, arrow.take(pa.array(keep, type=pa.int64())))
+    return written
+
+
+def _last_of_each_key(arrow: pa.Table, key: Sequence[str]) -> list[int]:
+    """Row indices keeping, for each key, its last row (in the table's order)."""
+    last: dict[tuple[str | None, ...], int] = {}
+    for row, value in enumerate(_key_strings(arrow, key)):
+        last[value] = row
+    return sorted(last.values())
 
 
 def _key_strings(table: pa.Table, key: Sequence[str]) -> list[tuple[str | None, ...]]:
@@ -348,15 +453,9 @@ def _key_strings(table: pa.Table, key: Sequence[str]) -> list[tuple[str | None, 
 
 
 def _quarantine(
-    warehouse: Warehouse,
-    alerter: Alerter,
-    *,
-    kind: str,
-    obj: LakeObject,
-    payload: bytes,
-    sha: str,
-    exc: PayloadError,
+    warehouse: Warehouse, alerter: Alerter, *, item: ParsedPayload, sha: str, exc: PayloadError
 ) -> None:
+    kind, obj, payload = item.kind, item.obj, item.payload
     error_type = type(exc).__name__
     text = _describe(exc)
     warehouse.execute(
@@ -386,6 +485,8 @@ __all__ = [
     "KIND_TABLES",
     "PROVENANCE",
     "LoadResult",
+    "ParsedPayload",
+    "load_batch",
     "load_parsed",
     "load_payload",
     "parse_payload",

@@ -7,7 +7,7 @@ GET through ``HttpClient`` (bounded, retried, redacted), then the exact bytes in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -78,10 +78,15 @@ class Fetched:
 class Fetcher:
     """GET an endpoint through the bounded client and keep the exact bytes in the lake."""
 
-    def __init__(self, settings: Settings, http: HttpClient, lake: Lake) -> None:
+    def __init__(
+        self, settings: Settings, http: HttpClient, lake: Lake, *, clock: Callable[[], datetime] = now_utc
+    ) -> None:
         self.settings = settings
         self.http = http
         self.lake = lake
+        # When the payload was fetched; live odds and reports are snapshots as of this moment. A
+        # sandbox or a replay passes its own clock so snapshots line up with the simulated time.
+        self.clock = clock
 
     def _auth(self, endpoint: Endpoint, params: dict[str, Any], headers: dict[str, str]) -> None:
         if endpoint.auth == "bdl_header":
@@ -121,7 +126,7 @@ class Fetcher:
             endpoint.name,
             game_date,
             response.content,
-            fetched_at=fetched_at or now_utc(),
+            fetched_at=fetched_at or self.clock(),
             content_type=endpoint.content_type,
             meta={"url": response.url_redacted, "kind": endpoint.kind, "status": str(response.status)},
         )

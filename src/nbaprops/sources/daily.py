@@ -143,7 +143,7 @@ class DayScrape:
         self.settings = settings
         self.day = day
         self.now = now or now_utc()
-        self.fetcher = Fetcher(settings, http, lake)
+        self.fetcher = Fetcher(settings, http, lake, clock=(lambda: now) if now is not None else now_utc)
         self.ledger = ledger
         self.alerter = alerter
         self.warehouse = warehouse if warehouse is not None else alerter.warehouse
@@ -458,7 +458,8 @@ def scrape_source(
     if source in ("all", "nbacom"):
         _scoreboard(scrape, report)
         _play_by_play(scrape, report)
-    if source == "nbacom":
+    if source in ("all", "nbacom"):
+        # Rosters: players who have not played yet are known to the registry before they appear.
         _player_index(scrape, report)
     if source == "bdl":
         _bdl_rosters(scrape, report)
