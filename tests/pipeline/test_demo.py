@@ -22,7 +22,12 @@ def test_demo_runs_every_phase_and_leaves_no_failed_step(
     assert report.history_dates == WARMUP_DAYS + 3
     assert report.backtest is not None
     assert report.backtest.predicted_days == 3
-    assert {row["system_id"] for row in report.backtest.systems} >= {"gbm", "ensemble", "book_line", "last5_avg"}
+    assert {row["system_id"] for row in report.backtest.systems} >= {
+        "gbm",
+        "ensemble",
+        "book_line",
+        "last5_avg",
+    }
     assert report.prediction is not None
     assert report.prediction.prediction_rows > 0
     assert report.top_picks, "the demo date has posted lines, so some pick clears the thresholds"
