@@ -1,14 +1,18 @@
 """Walk-forward backtest of a sandbox season: archive -> ingest -> build, then ``run_backtest``.
 
-Only the backtest itself is the timed figure (target <= 180 s on 2 cores); the setup is reported
-beside it. Prints one JSON line via benchlib.
-Run: ``.venv/bin/python bench/bench_backtest.py [--days N] [--warmup-days W]`` (default: the whole
-season, predicting from day 15 on).
+Only the backtest itself is the timed figure (target <= 180 s on 2 cores); the setup (season,
+archive, ingest, identities, build) is reported beside it. Prints one JSON line via benchlib with
+every system's walk-forward metrics beside the two references (``last5_avg``, ``book_line``), all
+on the same comparison rows (N).
+Run: ``.venv/bin/python bench/bench_backtest.py [--days N] [--warmup-days W] [--built PATH]``
+(default: the whole season, predicting from day 15 on). ``--built PATH`` keeps the built warehouse
+at PATH and reuses it on the next run with the same ``--days`` (setup then reports the copy only).
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -27,6 +31,7 @@ def main() -> None:
     parser.add_argument(
         "--warmup-days", type=int, default=14, help="Days of history before the first prediction."
     )
+    parser.add_argument("--built", type=Path, default=None, help="Keep/reuse the built warehouse here.")
     args = parser.parse_args()
 
     import structlog
@@ -50,34 +55,52 @@ def main() -> None:
     season = generate_season(2025, "2025-26")
     start = season.first_date
     end = season.last_date if args.days is None else start + timedelta(days=args.days - 1)
+    reused = args.built is not None and args.built.exists()
     with tempfile.TemporaryDirectory(prefix="nbaprops-bench-") as tmp:
         settings = load_settings(data_dir=Path(tmp), log_level="ERROR")
-        root = Path(tmp) / "lake"
-        write_archive(season, FsspecLake(LocalFileSystem(), root.as_posix()), start=start, end=end)
-        with DuckDBWarehouse(str(Path(tmp) / "wh.duckdb"), query_timeout_s=600) as warehouse:
-            create_schema(warehouse)
+        db = Path(tmp) / "wh.duckdb"
+        if reused:
+            shutil.copyfile(args.built, db)
+        else:
+            root = Path(tmp) / "lake"
+            write_archive(season, FsspecLake(LocalFileSystem(), root.as_posix()), start=start, end=end)
+        with DuckDBWarehouse(str(db), query_timeout_s=600) as warehouse:
             alerter = Alerter(warehouse)
-            ingest_from_dir(settings, root, warehouse=warehouse, alerter=alerter)
-            resolve_identities(warehouse, alerter)
-            build_range(warehouse, start, end, settings=settings, now=et_datetime(end + timedelta(days=1), 6))
+            if not reused:
+                create_schema(warehouse)
+                ingest_from_dir(settings, root, warehouse=warehouse, alerter=alerter)
+                resolve_identities(warehouse, alerter)
+                now = et_datetime(end + timedelta(days=1), 6)
+                build_range(warehouse, start, end, settings=settings, now=now)
+                warehouse.execute("CHECKPOINT")
+                if args.built is not None:
+                    shutil.copyfile(db, args.built)
             setup = time.perf_counter() - clock
             report = run_backtest(
                 warehouse, settings, start + timedelta(days=args.warmup_days), end, alerter=alerter
             )
     by_system = {
-        r["system_id"]: {k: r[k] for k in ("n", "mae", "hit_rate", "n_picks", "roi", "ece")}
+        r["system_id"]: {k: r[k] for k in ("n", "mae", "bias", "hit_rate", "n_picks", "roi", "ece")}
         for r in report.systems
     }
+    last5 = by_system.get("last5_avg", {}).get("mae")
     emit(
         "backtest_season",
         seconds=round(report.seconds, 2),
         target_seconds=180,
         setup_seconds=round(setup, 2),
+        setup_reused=reused,
+        range=[report.start.isoformat(), report.end.isoformat()],
         days=report.days,
         predicted_days=report.predicted_days,
         retrains=len(report.retrains),
         graded=report.graded,
         comparison_rows=report.comparison_rows,
+        mae_vs_last5={
+            sid: round(row["mae"] / last5 - 1.0, 4)
+            for sid, row in by_system.items()
+            if last5 and row.get("mae") is not None
+        },
         systems=by_system,
     )
 

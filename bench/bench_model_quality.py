@@ -2,7 +2,8 @@
 
 Builds the warehouse the real way (archive -> lake -> ingest -> identities -> build), loads every
 training row once (training_data.training_batch), then for each week W from ``--warmup-days`` on:
-trains as of W's first day on earlier rows only and predicts W. Prints one JSON line.
+trains as of W's first day on earlier rows only (the earlier weeks' models serve as the inner
+out-of-sample folds, as in the backtest) and predicts W. Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -61,8 +63,10 @@ def main() -> None:
     probs: dict[str, list[np.ndarray]] = {sid: [] for sid in SYSTEM_IDS}
     rows: list[np.ndarray] = []
     as_of = start + timedelta(days=args.warmup_days)
+    earlier: list[Any] = []  # earlier weeks' models stand in for the inner folds they cover
     while as_of <= end:
-        trained = train_systems(batch, as_of)
+        trained = train_systems(batch, as_of, earlier=earlier[-4:])
+        earlier.append(trained)
         week_end = np.datetime64(as_of + timedelta(days=7))
         week = (batch.game_dates >= np.datetime64(as_of)) & (batch.game_dates < week_end)
         test = select_rows(batch, week)

@@ -10,17 +10,14 @@ import pytest
 from factories import open_season_copy, season_warehouse
 from nbaprops.dates import et_datetime
 from nbaprops.pipeline.backtest import BOOK_LINE, LAST5, BacktestReport, run_backtest
+from nbaprops.predict.train import WalkForwardTrainer
 from nbaprops.settings import load_settings
 
 DAYS = 14  # the last four predicted with at least ten days of history
-
-
-def _short_fold_trainer(warehouse: Any, as_of: date) -> Any:
-    """Training as in production but with 3-day inner folds: two weeks hold too few 7-day folds."""
-    from nbaprops.predict.train import train_systems
-    from nbaprops.predict.training_data import training_batch
-
-    return train_systems(training_batch(warehouse, as_of - timedelta(days=365), as_of), as_of, fold_days=3)
+# Production's walk-forward trainer with 3-day inner folds (two weeks hold too few 7-day ones). Its end
+# lies far past the data, so it loads every row, later days included: only its slicing by date keeps
+# them out of training, and the first test checks that it does.
+TRAINER = WalkForwardTrainer(date(2100, 1, 1), fold_days=3)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +41,7 @@ def backtest(tmp_path_factory: pytest.TempPathFactory) -> tuple[BacktestReport, 
         source.end - timedelta(days=3),
         source.end,
         retrain_days=2,
-        trainer=_short_fold_trainer,
+        trainer=TRAINER,
     )
     return report, warehouse
 
@@ -86,3 +83,25 @@ def test_book_line_reference_mae_is_the_mean_distance_from_line_to_actual(
     gbm = next(r for r in systems if r["system_id"] == "gbm")
     assert book["n"] == gbm["n"]
     assert book["mae"] > 0
+
+
+def test_later_retrains_calibrate_on_earlier_retrains_out_of_sample_predictions(
+    backtest: tuple[BacktestReport, Any],
+) -> None:
+    import json
+
+    report, warehouse = backtest
+    rows = warehouse.query_rows(
+        "SELECT as_of, train_end, metrics FROM model_registry WHERE system_id = 'ensemble' ORDER BY as_of"
+    )
+    assert [r[0] for r in rows] == report.retrains
+    reused = [json.loads(metrics)["oos_rows_from_earlier_models"] for _, _, metrics in rows]
+    assert reused[0] == 0  # the first retrain has no earlier models: its folds are fitted
+    assert all(n > 0 for n in reused[1:])
+    assert all(train_end < as_of for as_of, train_end, _ in rows)
+
+
+def test_the_walk_forward_trainer_refuses_to_go_back_in_time(backtest: tuple[BacktestReport, Any]) -> None:
+    report, warehouse = backtest
+    with pytest.raises(ValueError, match="must increase"):
+        TRAINER(warehouse, report.retrains[-1])

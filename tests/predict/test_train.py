@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
 from test_systems import AS_OF, make_batch
 
 from nbaprops.errors import QualityGateError
-from nbaprops.predict.train import SYSTEM_IDS, TrainedModels, over_outcome, train_systems
+from nbaprops.predict.train import (
+    SYSTEM_IDS,
+    TrainedModels,
+    fold_segments,
+    over_outcome,
+    train_systems,
+)
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +97,59 @@ def test_over_outcome_drops_pushes_and_missing_lines() -> None:
     assert out[0] == 0.0
     assert out[1] == 1.0
     assert np.isnan(out[2:]).all()
+
+
+def test_fold_segments_without_earlier_models_are_the_last_weeks_to_fit() -> None:
+    assert fold_segments(AS_OF, folds=3, fold_days=7) == [
+        (AS_OF - timedelta(days=21), AS_OF - timedelta(days=14), None),
+        (AS_OF - timedelta(days=14), AS_OF - timedelta(days=7), None),
+        (AS_OF - timedelta(days=7), AS_OF, None),
+    ]
+
+
+def test_fold_segments_reuse_earlier_retrains_and_fit_only_what_they_miss() -> None:
+    week = timedelta(days=7)
+    # one earlier retrain 8 days back: the window before it is fitted, the rest is its segment
+    assert fold_segments(AS_OF, [AS_OF - week - timedelta(days=1), AS_OF], folds=2, fold_days=7) == [
+        (AS_OF - 2 * week, AS_OF - week - timedelta(days=1), None),
+        (AS_OF - week - timedelta(days=1), AS_OF, AS_OF - week - timedelta(days=1)),
+    ]
+    # the whole folds before a retrain two days back are fitted, the last stretched up to it
+    assert fold_segments(AS_OF, [AS_OF - timedelta(days=2)], folds=3, fold_days=3) == [
+        (AS_OF - timedelta(days=9), AS_OF - timedelta(days=6), None),
+        (AS_OF - timedelta(days=6), AS_OF - timedelta(days=2), None),
+        (AS_OF - timedelta(days=2), AS_OF, AS_OF - timedelta(days=2)),
+    ]
+    # a retrain before the window covers its start; later ones take over from their own date
+    earlier = [AS_OF - 4 * week, AS_OF - 3 * week - timedelta(days=2), AS_OF - 2 * week, AS_OF - week]
+    assert fold_segments(AS_OF, earlier, folds=3, fold_days=7) == [
+        (AS_OF - 3 * week, AS_OF - 2 * week, AS_OF - 3 * week - timedelta(days=2)),
+        (AS_OF - 2 * week, AS_OF - week, AS_OF - 2 * week),
+        (AS_OF - week, AS_OF, AS_OF - week),
+    ]
+
+
+def test_earlier_retrains_give_the_same_models_as_refitting_the_folds(
+    season: object, trained: TrainedModels
+) -> None:
+    # The models trained as of each fold's start on the same rows are exactly the fold models.
+    # A chain, as in a backtest: each retrain reuses the ones before it (its components do not
+    # depend on its folds, only its calibrators and ensemble weights do).
+    earlier: list[TrainedModels] = []
+    for k in (3, 2, 1):
+        earlier.append(train_systems(season, AS_OF - timedelta(days=7 * k), earlier=earlier))  # type: ignore[arg-type]
+    reused = train_systems(season, AS_OF, earlier=earlier)  # type: ignore[arg-type]
+    assert reused.metrics["gbm"]["oos_rows_from_earlier_models"] == trained.metrics["gbm"]["oos_rows"]
+    assert trained.metrics["gbm"]["oos_rows_from_earlier_models"] == 0
+    for sid in SYSTEM_IDS:
+        assert reused.calibrators[sid].to_json() == trained.calibrators[sid].to_json()
+        assert reused.systems[sid].to_bytes() == trained.systems[sid].to_bytes()
+
+
+def test_earlier_models_trained_on_rows_inside_their_segment_are_refused(
+    season: object, trained: TrainedModels
+) -> None:
+    # A model claiming as_of a week back but trained up to as_of would leak its segment's outcomes.
+    leaky = replace(trained, as_of=AS_OF - timedelta(days=7))
+    with pytest.raises(ValueError, match="not out of sample"):
+        train_systems(season, AS_OF, earlier=[leaky])  # type: ignore[arg-type]

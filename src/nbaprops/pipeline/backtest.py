@@ -3,9 +3,10 @@
 For every game date D of the range, in order:
 
 1. **train** as of D when the registry's newest models are a week old or more
-   (``predict.train.needs_retrain``): ``train_as_of`` sees only games strictly before D, and the
-   models are registered (``save_models``) with that training window; between retrains the same
-   models are reused;
+   (``predict.train.needs_retrain``): the trainer (``predict.train.WalkForwardTrainer``: training
+   rows loaded once and sliced by date, earlier retrains' models standing in for the inner
+   out-of-sample folds) sees only games strictly before D, and the models are registered
+   (``save_models``) with that training window; between retrains the same models are reused;
 2. **predict** D as of 11:00 ET that morning (``Coordinator.run(D, as_of=...)``) with the newest
    registered models whose ``as_of`` is D or earlier — never one trained on D or later.
 
@@ -154,18 +155,20 @@ def run_backtest(
 ) -> BacktestReport:
     """Walk forward over ``start``..``end`` (train before D, predict D that morning), grade, score.
 
-    ``trainer(warehouse, D)`` trains on games before D (default ``predict.train.train_as_of``).
+    ``trainer(warehouse, D)`` trains on games before D (default ``predict.train.WalkForwardTrainer``:
+    the training rows loaded once, earlier retrains' models as the out-of-sample folds).
     """
     from nbaprops.grade.grader import grade_range
     from nbaprops.ops.alerts import Alerter
     from nbaprops.predict.registry import save_models
-    from nbaprops.predict.train import RETRAIN_EVERY_DAYS, needs_retrain, train_as_of
+    from nbaprops.predict.train import RETRAIN_EVERY_DAYS, WalkForwardTrainer, needs_retrain
 
     if end < start:
         raise ValueError(f"backtest range ends ({end}) before it starts ({start})")
     began = time.perf_counter()
     alerter = alerter or Alerter(warehouse)
     cadence = retrain_days or RETRAIN_EVERY_DAYS
+    train = trainer or WalkForwardTrainer(end)
     report = BacktestReport(start, end)
     with RunLedger(warehouse).step(STEP, details={"start": start.isoformat(), "end": end.isoformat()}) as run:
         days = game_days(warehouse, start, end)
@@ -174,7 +177,7 @@ def run_backtest(
         for day in days:
             if needs_retrain(warehouse, day, cadence_days=cadence):
                 try:
-                    trained = (trainer or train_as_of)(warehouse, day)
+                    trained = train(warehouse, day)
                 except QualityGateError as exc:
                     report.skipped[day] = f"no model: {exc}"
                     continue

@@ -9,6 +9,12 @@ rows before that week and predicts that week. Those predictions, never in-sample
 * the ensemble's weights (NNLS on the components' out-of-sample means, see ``systems/ensemble.py``);
   the ensemble's own calibrator uses the blend of the same out-of-sample means.
 
+When the models of earlier retrains are at hand (``earlier``: a walk-forward, see
+``WalkForwardTrainer``), the inner folds are not refitted: each earlier model trained as of T
+predicts the rows from T up to the next retrain — exactly the predictions the walk-forward already
+made with it, genuinely out of sample (its rows are all before T) and earlier than D. Folds are
+fitted only for the part of the window no earlier model covers (the first retrain).
+
 The final systems are then fitted on every row before D. Models are retrained every
 ``RETRAIN_EVERY_DAYS`` (weekly); ``needs_retrain`` says when the registry's newest models are older.
 """
@@ -27,6 +33,8 @@ from nbaprops.predict.systems.base import PlayerBatch, TrainableSystem, select_r
 from nbaprops.predict.systems.ensemble import EnsembleSystem, mean_key
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
 
     from nbaprops.predict.systems.base import FloatArray
@@ -54,6 +62,11 @@ class TrainedModels:
     systems: dict[str, TrainableSystem]
     calibrators: dict[str, Calibrator]
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    # (game_id, player_id) -> (mean, raw p_over) per component, of rows these models predicted as an
+    # out-of-sample fold of a later retrain: the next retrains reuse them instead of predicting again.
+    oos_memo: dict[str, dict[tuple[str, int], tuple[float, float]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
 
 def new_system(system_id: str, *, gbm_backend: str = "lightgbm") -> TrainableSystem:
@@ -86,6 +99,36 @@ def _day(value: np.datetime64) -> date:
     return date.fromisoformat(str(value.astype("datetime64[D]")))
 
 
+def fold_segments(
+    as_of: date, earlier: Sequence[date] = (), *, folds: int = INNER_FOLDS, fold_days: int = FOLD_DAYS
+) -> list[tuple[date, date, date | None]]:
+    """The out-of-sample segments ``(start, end, models_as_of)`` covering the last weeks before ``as_of``.
+
+    The window is ``[as_of - folds * fold_days, as_of)``. Each earlier retrain date T (``earlier``,
+    all before ``as_of``) inside it starts a segment predicted by T's models (``models_as_of = T``);
+    the newest T at or before the window's start covers the window's beginning. Without one, the
+    window's beginning up to the first such T is cut into whole ``fold_days`` folds to fit
+    (``models_as_of = None``), the last one reaching up to that T.
+    """
+    window_start = as_of - timedelta(days=folds * fold_days)
+    dates = sorted({d for d in earlier if d < as_of})
+    inside = [d for d in dates if d > window_start]
+    covering = [d for d in dates if d <= window_start]
+    starts: list[tuple[date, date | None]] = []
+    if covering:
+        starts.append((window_start, covering[-1]))
+    else:
+        # Whole folds up to the first reused date (the last one stretched to reach it): never a
+        # fit for a sliver of a fold.
+        first_reused = inside[0] if inside else as_of
+        fold_starts = [as_of - timedelta(days=k * fold_days) for k in range(folds, 0, -1)]
+        whole = [s for s in fold_starts if s + timedelta(days=fold_days) <= first_reused]
+        starts += [(s, None) for s in whole or [window_start]]
+    starts += [(d, d) for d in inside]
+    ends = [s for s, _ in starts[1:]] + [as_of]
+    return [(s, e, m) for (s, m), e in zip(starts, ends, strict=True)]
+
+
 def train_systems(
     batch: PlayerBatch,
     as_of: date,
@@ -93,8 +136,13 @@ def train_systems(
     folds: int = INNER_FOLDS,
     fold_days: int = FOLD_DAYS,
     gbm_backend: str = "lightgbm",
+    earlier: Sequence[TrainedModels] = (),
 ) -> TrainedModels:
-    """Fit every system as of ``as_of`` on the rows of ``batch`` before it (see the module docstring)."""
+    """Fit every system as of ``as_of`` on the rows of ``batch`` before it (see the module docstring).
+
+    ``earlier``: models trained before ``as_of`` on the rows of this same ``batch`` (each on rows
+    strictly before its own ``as_of``); they stand in for the inner folds they cover.
+    """
     import numpy as np
 
     from nbaprops.grade.metrics import expected_calibration_error
@@ -109,17 +157,31 @@ def train_systems(
     n = len(past)
     oos_mean = {sid: np.full(n, np.nan) for sid in COMPONENT_IDS}
     oos_p = {sid: np.full(n, np.nan) for sid in COMPONENT_IDS}
-    for k in range(folds, 0, -1):
-        fold_start = as_of - timedelta(days=k * fold_days)
-        before = past.game_dates < np.datetime64(fold_start)
-        inside = ~before & (past.game_dates < np.datetime64(fold_start + timedelta(days=fold_days)))
-        enough = before.sum() >= MIN_FOLD_TRAIN_ROWS and np.unique(past.game_dates[before]).size >= 3
-        if not enough or not inside.any():
+    by_date = {m.as_of: m for m in earlier}
+    reused_rows = 0
+    for seg_start, seg_end, models_as_of in fold_segments(
+        as_of, list(by_date), folds=folds, fold_days=fold_days
+    ):
+        before = past.game_dates < np.datetime64(seg_start)
+        inside = ~before & (past.game_dates < np.datetime64(seg_end))
+        if not inside.any():
             continue
-        train_rows, test_rows = select_rows(past, before), select_rows(past, inside)
+        test_rows = select_rows(past, inside)
+        if models_as_of is not None:
+            reused = by_date[models_as_of]
+            if not reused.train_end < reused.as_of <= seg_start:
+                raise ValueError(f"models as of {reused.as_of} are not out of sample from {seg_start}")
+            for sid in COMPONENT_IDS:
+                oos_mean[sid][inside], oos_p[sid][inside] = _memoized_predict(reused, sid, test_rows)
+            reused_rows += int(inside.sum())
+            continue
+        enough = before.sum() >= MIN_FOLD_TRAIN_ROWS and np.unique(past.game_dates[before]).size >= 3
+        if not enough:
+            continue
+        train_rows = select_rows(past, before)
         for sid in COMPONENT_IDS:
             system = new_system(sid, gbm_backend=gbm_backend)
-            system.fit(train_rows, as_of=fold_start)
+            system.fit(train_rows, as_of=seg_start)
             out = system.predict(test_rows)
             oos_mean[sid][inside], oos_p[sid][inside] = out.mean, out.p_over
     covered = np.isfinite(oos_mean[COMPONENT_IDS[0]])
@@ -150,6 +212,7 @@ def train_systems(
 
     for sid in SYSTEM_IDS:
         metrics[sid]["oos_rows"] = float(covered.sum())
+        metrics[sid]["oos_rows_from_earlier_models"] = float(reused_rows)
         metrics[sid]["oos_mae"] = float(np.mean(np.abs(oos_mean[sid][covered] - actual[covered])))
         usable = np.isfinite(oos_p[sid]) & np.isfinite(outcome)
         if usable.any():
@@ -172,6 +235,26 @@ def train_systems(
     )
 
 
+def _memoized_predict(models: TrainedModels, sid: str, rows: PlayerBatch) -> tuple[FloatArray, FloatArray]:
+    """``models.systems[sid]``'s mean and raw P(over) of ``rows``, predicting only rows not seen before."""
+    import numpy as np
+
+    memo = models.oos_memo.setdefault(sid, {})
+    keys = list(zip(rows.game_ids.tolist(), rows.player_ids.tolist(), strict=True))
+    missing = np.asarray([key not in memo for key in keys], dtype=bool)
+    if missing.any():
+        out = models.systems[sid].predict(select_rows(rows, missing))
+        for key, m, p in zip(
+            (k for k, miss in zip(keys, missing, strict=True) if miss),
+            out.mean.tolist(),
+            out.p_over.tolist(),
+            strict=True,
+        ):
+            memo[key] = (m, p)
+    pairs = np.asarray([memo[key] for key in keys], dtype=np.float64).reshape(len(keys), 2)
+    return pairs[:, 0], pairs[:, 1]
+
+
 def _with_extras(batch: PlayerBatch, extras: dict[str, FloatArray]) -> PlayerBatch:
     from dataclasses import replace
 
@@ -186,6 +269,71 @@ def train_as_of(
 
     batch = training_batch(warehouse, as_of - timedelta(days=lookback_days), as_of)
     return train_systems(batch, as_of, gbm_backend=gbm_backend)
+
+
+class WalkForwardTrainer:
+    """``train_as_of`` for a walk-forward: the rows are loaded once, earlier retrains stand in for folds.
+
+    Called as ``trainer(warehouse, as_of)`` with non-decreasing dates (``pipeline.backtest``). The
+    first call loads every training row up to ``end`` (two queries, ``training_batch``); each call
+    then trains on the slice ``[as_of - lookback_days, as_of)`` of it (rows on or after ``as_of`` are
+    never passed on) with the models of its own earlier calls as the out-of-sample folds they cover
+    (``train_systems(earlier=...)``). Same rows, same folds as ``train_as_of`` when the lookback
+    holds the whole history; only the refitting of those folds is saved.
+    """
+
+    def __init__(
+        self,
+        end: date,
+        *,
+        lookback_days: int = LOOKBACK_DAYS,
+        folds: int = INNER_FOLDS,
+        fold_days: int = FOLD_DAYS,
+        gbm_backend: str = "lightgbm",
+    ) -> None:
+        self.end = end
+        self.lookback_days = lookback_days
+        self.folds = folds
+        self.fold_days = fold_days
+        self.gbm_backend = gbm_backend
+        self._rows: PlayerBatch | None = None
+        self._loaded: tuple[date, date] | None = None
+        self._earlier: list[TrainedModels] = []
+
+    def _window(self, warehouse: Warehouse, as_of: date) -> PlayerBatch:
+        import numpy as np
+
+        from nbaprops.predict.training_data import training_batch
+
+        start = as_of - timedelta(days=self.lookback_days)
+        if (
+            self._rows is None
+            or self._loaded is None
+            or not self._loaded[0] <= start <= as_of <= self._loaded[1]
+        ):
+            last = max(as_of, self.end)
+            self._rows, self._loaded = training_batch(warehouse, start, last), (start, last)
+        dates = self._rows.game_dates
+        return select_rows(self._rows, (dates >= np.datetime64(start)) & (dates < np.datetime64(as_of)))
+
+    def __call__(self, warehouse: Warehouse, as_of: date) -> TrainedModels:
+        """Models as of ``as_of`` (games strictly before it only); remembered for the next calls."""
+        if self._earlier and as_of <= self._earlier[-1].as_of:
+            raise ValueError(f"walk-forward dates must increase: {as_of} after {self._earlier[-1].as_of}")
+        trained = train_systems(
+            self._window(warehouse, as_of),
+            as_of,
+            folds=self.folds,
+            fold_days=self.fold_days,
+            gbm_backend=self.gbm_backend,
+            earlier=self._earlier,
+        )
+        # Only the newest retrain at or before the next window's start is ever reused, plus later ones.
+        horizon = as_of - timedelta(days=self.folds * self.fold_days)
+        keep = [m for m in self._earlier if m.as_of > horizon]
+        older = [m for m in self._earlier if m.as_of <= horizon]
+        self._earlier = [*older[-1:], *keep, trained]
+        return trained
 
 
 def needs_retrain(warehouse: Warehouse, as_of: date, *, cadence_days: int = RETRAIN_EVERY_DAYS) -> bool:
