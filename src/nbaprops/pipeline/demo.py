@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 WARMUP_DAYS = 28  # game days of history before the backtest's first predicted day
-ODDS_QUOTA = 200_000
-TOP_PICKS_SYSTEM = "ensemble"  # the recommendations shown are the ensemble's (every system's are stored)  # the sandbox key's credits: a season of history needs ~37,000
+ODDS_QUOTA = 200_000  # the sandbox key's credits: a season of history needs ~37,000
+TOP_PICKS_SYSTEM = "ensemble"  # the recommendations shown are the ensemble's (every system's are stored)
 
 
 @dataclass
