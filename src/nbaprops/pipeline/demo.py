@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from nbaprops.predict.coordinator import PredictRun
     from nbaprops.sandbox.model import Season
     from nbaprops.settings import Settings
+    from nbaprops.sources.daily import StepOutcome
     from nbaprops.warehouse.protocol import Warehouse
 
 log = structlog.get_logger(__name__)
@@ -49,7 +50,7 @@ class DemoReport:
 
     demo_date: date
     history_dates: int = 0
-    scraped_steps: int = 0
+    scraped: list[StepOutcome] = field(default_factory=list)
     backtest: BacktestReport | None = None
     prediction: PredictRun | None = None
     graded_day: date | None = None
@@ -84,7 +85,9 @@ def _history(settings: Settings, season: Season, day: date, warehouse: Warehouse
     return archive.dates
 
 
-def _today(settings: Settings, season: Season, day: date, warehouse: Warehouse, alerter: Alerter) -> int:
+def _today(
+    settings: Settings, season: Season, day: date, warehouse: Warehouse, alerter: Alerter
+) -> list[StepOutcome]:
     """Scrape every source for ``day`` at 11:00 ET over loopback HTTP, ingest and build the day."""
     from nbaprops.http import HttpClient
     from nbaprops.lake import open_lake
@@ -117,7 +120,7 @@ def _today(settings: Settings, season: Season, day: date, warehouse: Warehouse, 
         )
     ingest_date(settings, day, warehouse=warehouse, lake=lake, alerter=alerter)
     build_date(warehouse, day, alerter=alerter, settings=settings, now=morning)
-    return len(report.steps)
+    return report.steps
 
 
 def run_demo(settings: Settings, date_text: str | None) -> DemoReport:
@@ -151,7 +154,7 @@ def run_demo(settings: Settings, date_text: str | None) -> DemoReport:
         alerter = Alerter(warehouse)
         report.history_dates = _history(settings, season, day, warehouse, alerter)
         watch.lap("history")
-        report.scraped_steps = _today(settings, season, day, warehouse, alerter)
+        report.scraped = _today(settings, season, day, warehouse, alerter)
         watch.lap("demo_date_live")
         previous = max(d for d in dates if d < day)
         report.backtest = run_backtest(warehouse, settings, dates[WARMUP_DAYS], previous, alerter=alerter)
@@ -180,9 +183,16 @@ def print_summary(report: DemoReport) -> None:
 
     console = Console(file=sys.stdout, width=170)
     console.print(
-        f"[bold]nbaprops demo[/bold]: {report.history_dates} game dates of history, "
-        f"{report.scraped_steps} live scrape steps for {report.demo_date}"
+        f"[bold]nbaprops demo[/bold]: {report.history_dates} game dates of history replayed from the "
+        f"sandbox archive; {report.demo_date} scraped live over loopback HTTP:"
     )
+    scraped = Table(title=f"live scrape of {report.demo_date} at 11:00 ET (every payload kept in the lake)")
+    for column in ("step", "status", "rows", "payloads", "note"):
+        scraped.add_column(column, justify="right" if column in ("rows", "payloads") else "left")
+    for step in report.scraped:
+        note = step.error or (f"served by {step.rescued_by}" if step.rescued_by else "")
+        scraped.add_row(step.step, step.status, str(step.rows), str(len(step.lake_paths)), note)
+    console.print(scraped)
     if report.backtest is not None:
         print_report(report.backtest)
     run = report.prediction
