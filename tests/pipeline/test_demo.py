@@ -20,7 +20,7 @@ def test_demo_runs_every_phase_and_leaves_no_failed_step(
     report = run_demo(load_settings(data_dir=tmp_path / "demo"), day.isoformat())
 
     assert report.history_dates == WARMUP_DAYS + 3
-    assert {s.step.split(".")[1] for s in report.scraped} >= {"nbacom", "bdl", "oddsapi"}
+    assert {s.step.split(".")[0] for s in report.scraped} >= {"nbacom", "oddsapi", "espn"}
     assert all(s.status in ("success", "skipped") for s in report.scraped)
     assert report.backtest is not None
     assert report.backtest.predicted_days == 3
