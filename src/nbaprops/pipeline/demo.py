@@ -206,14 +206,16 @@ def print_summary(report: DemoReport) -> None:
             f"({run.prediction_rows} rows); excluded (see prediction_exclusions): "
             + (", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) or "none")
         )
-    picks = Table(title=f"top recommendations for {report.demo_date}")
-    for column in ("player", "game", "system", "predicted", "line", "book", "pick", "P(over)", "EV", "stake"):
-        picks.add_column(column, justify="left" if column in ("system", "book", "pick") else "right")
+    picks = Table(title=f"top recommendations for {report.demo_date} ({TOP_PICKS_SYSTEM}, by expected value)")
+    for column in ("player", "team", "vs", "predicted", "line", "book", "pick", "P(over)", "EV", "stake"):
+        picks.add_column(
+            column, justify="left" if column in ("player", "team", "vs", "book", "pick") else "right"
+        )
     for pick in report.top_picks:
         picks.add_row(
-            str(pick["player_id"]),
-            str(pick["game_id"]),
-            str(pick["system_id"]),
+            str(pick["player_name"] or pick["player_id"]),
+            str(pick["team"]),
+            str(pick["opponent"]),
             f"{pick['predicted_points']:.1f}",
             f"{pick['line']:.1f}",
             str(pick["line_book"]),
