@@ -1,4 +1,4 @@
-"""Phase-4 models on DuckDB over a small hand-made league, and golden tests of their BigQuery text.
+"""Phase-4 models on DuckDB over a small hand-made league.
 
 The phase-3 tables are seeded directly (two teams, one game every other day), so every expected
 value below can be computed by hand from the seeded rows.
@@ -7,7 +7,6 @@ value below can be computed by hand from the seeded rows.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -17,14 +16,11 @@ import pyarrow as pa
 import pytest
 
 import nbaprops.warehouse.schema  # noqa: F401 - loads before the step registry (import cycle)
-from nbaprops.features import models
 from nbaprops.features.contract import FEATURE_VERSION, REQUIRED_FEATURES
 from nbaprops.pipeline.steps import StepContext, load_registry
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 from nbaprops.warehouse.schema import create_schema
-from nbaprops.warehouse.sqlmodel import load_model
 
-GOLDEN = Path(__file__).parent / "golden"
 FIRST = date(2025, 11, 1)
 DAYS = [FIRST + timedelta(days=2 * i) for i in range(12)]  # a game every other day
 LAST = DAYS[-1]
@@ -229,18 +225,8 @@ def test_building_twice_changes_nothing(built: DuckDBWarehouse) -> None:
     assert before.equals(after)
 
 
-MODELS = sorted(p.stem for p in models.SQL_DIR.glob("*.sql"))
-
-
-@pytest.mark.parametrize("name", MODELS)
-def test_bigquery_text_matches_its_golden_file(name: str) -> None:
-    """Set UPDATE_GOLDEN=1 to rewrite tests/features/golden/ after an intended change."""
-    text = load_model(models.SQL_DIR / f"{name}.sql").bigquery
-    golden = GOLDEN / f"{name}.bq.sql"
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(text, encoding="utf-8")
-    assert golden.read_text(encoding="utf-8") == text
+# The BigQuery text of every phase-4 model has its golden file in tests/golden/, checked (with every
+# other SQL model of the project) by tests/warehouse/test_sqlmodel.py.
 
 
 def test_show_renders_a_dates_rows_in_contract_order(built: DuckDBWarehouse) -> None:

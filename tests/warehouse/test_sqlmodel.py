@@ -117,6 +117,12 @@ def test_every_model_file_is_found() -> None:
         "upcoming_team_game_context",
         "source_discrepancies",
         "completeness",
+        "player_daily_cache",
+        "player_shot_zone_analysis",
+        "team_defense_zone_analysis",
+        "player_composite_inputs",
+        "feature_store_inputs",
+        "grade_inputs",
     } <= names
 
 
