@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import structlog
 from fsspec.core import url_to_fs
 
 from nbaprops.errors import ConfigError, PayloadError
+from nbaprops.secrets import redact_url
 
 if TYPE_CHECKING:
     from nbaprops.settings import Settings
@@ -55,8 +55,6 @@ _EXTENSIONS = {
     "application/gzip": "gz",
     "application/x-gzip": "gz",
 }
-# Query parameters whose values are credentials; their values never reach the manifest.
-_SECRET_PARAMS = re.compile(r"(api[_-]?key|key|token|secret|password|passwd|auth|signature|sig)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -141,7 +139,7 @@ class FsspecLake:
         fetched_utc = fetched_at.astimezone(UTC)
         digest = hashlib.sha256(payload).hexdigest()
         folder = _folder(source, endpoint, game_date)
-        clean_meta = {str(k): _scrub(str(v)) for k, v in (meta or {}).items()}
+        clean_meta = {str(k): redact_url(str(v)) for k, v in (meta or {}).items()}
         with self._lock:
             for existing in self._read_manifest(folder):
                 if existing.sha256 == digest:
@@ -317,15 +315,6 @@ def _extension(content_type: str, payload: bytes) -> str:
     if payload.startswith(_GZIP_MAGIC) and ext != "gz":
         ext += ".gz"
     return ext
-
-
-def _scrub(value: str) -> str:
-    """Blank the values of credential-like query parameters in a URL-shaped meta value."""
-    if "?" not in value or not value.startswith(("http://", "https://")):
-        return value
-    parts = urlsplit(value)
-    query = [(k, "REDACTED" if _SECRET_PARAMS.search(k) else v) for k, v in parse_qsl(parts.query, True)]
-    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
 
 
 def _ends_with_newline(path: str) -> bool:

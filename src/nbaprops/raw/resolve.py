@@ -219,25 +219,28 @@ def _recency(row: tuple[Any, ...]) -> tuple[date, int]:
 # --- 2/3. players -----------------------------------------------------------------------------
 
 
-def _distinct_names_sql() -> str:
+def _distinct_names_sql() -> tuple[str, list[str]]:
+    """One query over every player table (identifiers allow-listed; the labels are bound values)."""
     parts = []
+    params: list[str] = []
     for spec in PLAYER_TABLES:
         f = {"t": ""}
+        params += [spec.table, spec.source]
         parts.append(
-            f"SELECT '{spec.table}' AS raw_table, '{spec.source}' AS source, "  # noqa: S608 - allow-listed
+            "SELECT CAST(? AS VARCHAR) AS raw_table, CAST(? AS VARCHAR) AS source, "  # noqa: S608 - allow-listed
             f"{spec.key_sql.format(**f)} AS source_player_id, MAX(player_name) AS player_name, "
             f"{spec.team_sql.format(**f)} AS team, {spec.teams_sql.format(**f)} AS teams, "
             f"{spec.date_sql.format(**f)} AS game_date, COUNT(*) AS n "
             f"FROM {spec.table} WHERE player_id IS NULL AND player_name IS NOT NULL "
             f"AND player_lookup IS NOT NULL GROUP BY {spec.key_sql.format(**f)}"
         )
-    return " UNION ALL ".join(parts)
+    return " UNION ALL ".join(parts), params
 
 
 def _resolve_players(
     warehouse: Warehouse, registry: Sequence[RegistryPlayer], now: datetime, report: ResolveReport
 ) -> None:
-    refs = warehouse.query_rows(_distinct_names_sql())
+    refs = warehouse.query_rows(*_distinct_names_sql())
     stored = warehouse.query_rows("SELECT source, source_player_id, player_id FROM player_source_ids")
     known = {(str(s), str(k)): int(p) for s, k, p in stored}
     names = [
@@ -358,10 +361,11 @@ def _match_games(warehouse: Warehouse, now: datetime, report: ResolveReport) -> 
         )
     open_games = warehouse.query_rows(
         " UNION ALL ".join(
-            f"SELECT '{table}', game_date, {home}, {away}, COUNT(*) FROM {table} "  # noqa: S608
+            f"SELECT CAST(? AS VARCHAR), game_date, {home}, {away}, COUNT(*) FROM {table} "  # noqa: S608
             f"WHERE game_id IS NULL GROUP BY game_date, {home}, {away}"
             for table, home, away in GAME_TABLES
-        )
+        ),
+        [table for table, _, _ in GAME_TABLES],
     )
     after: Counter[str] = Counter()
     for row in open_games:
@@ -397,10 +401,10 @@ def _match_games(warehouse: Warehouse, now: datetime, report: ResolveReport) -> 
 def _null_counts(warehouse: Warehouse, checks: Sequence[tuple[str, str, str]]) -> dict[str, int]:
     """Rows per table whose ``column`` is NULL (and that satisfy ``where``), in one query."""
     sql = " UNION ALL ".join(
-        f"SELECT '{table}', COUNT(*) FROM {table} WHERE {column} IS NULL AND {where}"  # noqa: S608
+        f"SELECT CAST(? AS VARCHAR), COUNT(*) FROM {table} WHERE {column} IS NULL AND {where}"  # noqa: S608
         for table, column, where in checks
     )
-    return {str(t): int(n) for t, n in warehouse.query_rows(sql)}
+    return {str(t): int(n) for t, n in warehouse.query_rows(sql, [table for table, _, _ in checks])}
 
 
 def _arrow(table: str, rows: Sequence[dict[str, Any]]) -> Any:
