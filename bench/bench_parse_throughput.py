@@ -22,7 +22,7 @@ from benchlib import ROOT, emit
 from nbaprops.errors import PayloadError
 from nbaprops.raw.registry import maybe_gunzip, parsers
 
-REAL = ROOT.parent / "shared" / "fixtures" / "real"
+REAL = ROOT / "tests" / "fixtures" / "real"
 MIN_RUNS = 3
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL_FIXTURES = ROOT.parent / "shared" / "fixtures" / "real"
+REAL_FIXTURES = ROOT / "tests" / "fixtures" / "real"
 
 
 @pytest.fixture(scope="session")
 def real_fixtures() -> Path:
-    """The folder of real API captures (../shared/fixtures/real); its absence is a failure, not a skip."""
+    """The folder of real API captures (tests/fixtures/real); its absence is a failure, not a skip."""
     assert REAL_FIXTURES.is_dir(), f"real fixtures missing at {REAL_FIXTURES}"
     return REAL_FIXTURES
 

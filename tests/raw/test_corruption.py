@@ -1,6 +1,6 @@
 """Every registered parser, fed corrupted variants of its real capture, fails cleanly or not at all.
 
-For each kind in ``nbaprops.raw.registry.parsers()`` the capture under ../shared/fixtures/real is
+For each kind in ``nbaprops.raw.registry.parsers()`` the capture under tests/fixtures/real is
 corrupted (truncated, bytes flipped, swapped for an HTML error page or garbage, a key deleted or
 renamed, a value given the wrong type, a count made absurd) and parsed. The parse must either raise
 ``PayloadError`` (``SchemaDrift`` included) with a one-line message naming the kind, or return rows:
@@ -274,7 +274,7 @@ def _checks(capture: Capture) -> list[Check]:
     return checks
 
 
-# Kinds with no real capture in ../shared/fixtures/real: their parsers are tested on sandbox payloads
+# Kinds with no real capture in tests/fixtures/real: their parsers are tested on sandbox payloads
 # (tests/raw/test_bdl_games.py and friends). A new kind must either bring a capture or be listed here.
 NO_REAL_CAPTURE = frozenset({"bdl_games", "bdl_players", "bdl_teams"})
 

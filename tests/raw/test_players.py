@@ -25,7 +25,7 @@ from nbaprops.sandbox.model import Season
 BUTLER, BRUNSON, JOKIC, MILICIC, KJ_MARTIN = 202710, 1628973, 203999, 1642945, 1630231
 
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "real"
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 
 
 @cache

@@ -1,6 +1,6 @@
 """The official NBA injury report PDF, rendered from a sandbox ``InjuryReport`` with reportlab.
 
-Layout follows the real report (shared/fixtures/real/nbac_injury_report): A4 landscape, the title
+Layout follows the real report (tests/fixtures/real/nbac_injury_report): A4 landscape, the title
 "Injury Report: MM/DD/YY HH:MM PM" on every page, seven columns, game date, time, matchup and team
 printed only on the first row of their group (a group may run onto the next page), a single
 "NOT YET SUBMITTED" row for a team whose list is not in, long reasons wrapped onto two lines, and a

@@ -1,7 +1,7 @@
 """Ball Don't Lie v1 payloads rendered from a simulated season.
 
 Pure functions: (season, now, query) -> JSON-ready dict. The shapes follow the real captures in
-shared/fixtures/real (``bdl_box_scores``: the current schema with players nested under each team
+tests/fixtures/real (``bdl_box_scores``: the current schema with players nested under each team
 and no ``meta``; ``bdl_injuries``: cursor paging with ``meta {next_cursor, per_page}``). Names use
 BDL's own spellings (``SimPlayer.bdl_first_name``), ids its own numbers (``bdl_id``). Nothing that
 happens after ``now`` is visible: box scores exist only for final games, injuries come from reports

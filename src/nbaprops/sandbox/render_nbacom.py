@@ -1,7 +1,7 @@
 """NBA.com payloads of a simulated season: schedule, leaguegamelog, scoreboardV2, playerindex, play-by-play.
 
 Pure functions of ``(season, now, request parameters)`` that return JSON-ready dicts shaped like the
-real captures in shared/fixtures/real (same keys, nesting, value types and result-set headers).
+real captures in tests/fixtures/real (same keys, nesting, value types and result-set headers).
 They are time-aware: a game is final, and its numbers visible, only once ``now`` passes its tip by
 ``FINAL_AFTER``; before that it reads as scheduled, with zero scores and no box score.
 """
