@@ -75,3 +75,13 @@ def test_settings_are_read_only() -> None:
     with pytest.raises(ValueError, match="frozen"):
         settings.http_max_attempts = 9  # type: ignore[misc]
     assert os.environ["NBAPROPS_DATA_DIR"]
+
+
+def test_prediction_time_is_an_et_wall_clock_as_of_across_dst() -> None:
+    from datetime import UTC, date, datetime
+
+    settings = Settings(prediction_time_et="11:00")
+    assert settings.prediction_as_of(date(2026, 1, 5)) == datetime(2026, 1, 5, 16, 0, tzinfo=UTC)
+    assert settings.prediction_as_of(date(2026, 4, 5)) == datetime(2026, 4, 5, 15, 0, tzinfo=UTC)
+    with pytest.raises(ConfigError, match="prediction_time_et"):
+        load_settings(prediction_time_et="25:00")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from functools import cached_property
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from nbaprops.dates import et_datetime
 from nbaprops.errors import ConfigError
 
 ENV_PREFIX = "NBAPROPS_"
@@ -99,6 +101,15 @@ class Settings(BaseSettings):
     # --- warehouse bounds --------------------------------------------------------------------
     query_timeout_s: float = Field(120.0, gt=0, description="Longest a single warehouse statement may run.")
 
+    # --- prediction time -----------------------------------------------------------------------
+    prediction_time_et: str = Field(
+        "11:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="Wall-clock ET time (HH:MM) of the daily prediction: its as-of, the same in live, "
+        "training and backtest. Every feature, line, injury note and slate entry a prediction uses was "
+        "published at or before it.",
+    )
+
     # --- sandbox -----------------------------------------------------------------------------
     sandbox_seed: int = Field(2025, description="Seed of the simulated league; same seed, same season.")
     sandbox_season: str = Field("2025-26", description="Season the sandbox simulates.")
@@ -129,6 +140,11 @@ class Settings(BaseSettings):
         if not names or unknown or len(set(names)) != len(names):
             raise ValueError("must be a comma-separated order of distinct sources among nbacom, bdl, espn")
         return ",".join(names)
+
+    def prediction_as_of(self, day: date) -> datetime:
+        """The as-of (aware UTC) of the daily prediction for the games of ET date ``day``."""
+        hour, minute = (int(part) for part in self.prediction_time_et.split(":"))
+        return et_datetime(day, hour, minute)
 
     def source_order(self, fact: Literal["box_scores", "injuries", "schedule"]) -> list[str]:
         """The configured fallback order of sources for one fact."""
