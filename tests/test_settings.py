@@ -83,5 +83,5 @@ def test_prediction_time_is_an_et_wall_clock_as_of_across_dst() -> None:
     settings = Settings(prediction_time_et="11:00")
     assert settings.prediction_as_of(date(2026, 1, 5)) == datetime(2026, 1, 5, 16, 0, tzinfo=UTC)
     assert settings.prediction_as_of(date(2026, 4, 5)) == datetime(2026, 4, 5, 15, 0, tzinfo=UTC)
-    with pytest.raises(ConfigError, match="prediction_time_et"):
+    with pytest.raises(ConfigError, match="NBAPROPS_PREDICTION_TIME_ET"):
         load_settings(prediction_time_et="25:00")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import stat
-from functools import cached_property
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
