@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from nbaprops.dates import EASTERN
 from nbaprops.lake import FsspecLake
 from nbaprops.raw.registry import maybe_gunzip, parser_for
 from nbaprops.sandbox.archive import write_archive
@@ -50,10 +51,17 @@ def test_archive_holds_every_kind_for_each_date_and_all_of_it_parses(
         if line.status == "played"
     )
     assert rows_by_kind["nbac_player_boxscore"] == played
-    assert sum(1 for o in objects if o.endpoint == "historical_event_odds") == 2 * games
+    # opening, closing and one in-play snapshot per game
+    assert sum(1 for o in objects if o.endpoint == "historical_event_odds") == 3 * games
+    # per date, the morning report (before an 11:00 ET prediction) and the last before the first tip
+    reports = [o for o in objects if o.endpoint == "injury_report"]
+    assert len(reports) == 2 * len(days)
+    hours = sorted({o.fetched_at.astimezone(EASTERN).strftime("%H:%M") for o in reports})
+    assert hours[0] == "10:30"
+    assert hours[-1] > "17:00"
 
 
-def test_archived_odds_snapshots_are_all_before_tip(sandbox_season: Season, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_archived_odds_hold_pre_tip_and_in_play_snapshots(sandbox_season: Season, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import fsspec
 
     lake = FsspecLake(fsspec.filesystem("file"), str(tmp_path / "lake"))
@@ -61,10 +69,16 @@ def test_archived_odds_snapshots_are_all_before_tip(sandbox_season: Season, tmp_
     write_archive(sandbox_season, lake, start=day, end=day, with_schedule=False)
     tips = {g.odds_event_id: g.tip_utc for g in sandbox_season.games_by_date[day]}
     odds = lake.list(source="oddsapi", endpoint="historical_event_odds")
-    assert odds
+    before: dict[str, int] = {}
+    after: dict[str, int] = {}
     for obj in odds:
         document = json.loads(lake.get(obj.path))
         snapshot = datetime.fromisoformat(document["timestamp"].replace("Z", "+00:00"))
-        assert snapshot < tips[document["data"]["id"]]
+        tip = tips[document["data"]["id"]]
         assert obj.fetched_at == snapshot
-        assert tips[document["data"]["id"]] - snapshot >= timedelta(minutes=5)
+        assert abs(tip - snapshot) >= timedelta(minutes=5)  # never a snapshot at the tip itself
+        side = before if snapshot < tip else after
+        side[document["data"]["id"]] = side.get(document["data"]["id"], 0) + 1
+    assert set(before) == set(after) == set(tips)
+    assert set(before.values()) == {2}
+    assert set(after.values()) == {1}

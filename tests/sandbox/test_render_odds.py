@@ -38,15 +38,17 @@ def test_decimal_and_american_prices() -> None:
     assert [o["price"] for o in dec["bookmakers"][0]["markets"][0]["outcomes"]] == [1.89, 1.93]
 
 
-def test_event_odds_use_the_latest_snapshot_before_the_moment_and_never_after_tip() -> None:
+def test_event_odds_use_the_latest_snapshot_at_or_before_the_moment_in_play_ones_after_tip() -> None:
     q = OddsQuery.parse({"markets": "player_points,spreads", "regions": "us"})
     snaps = SEASON.snapshot_times[GAME.game_id]
     early, count = render_odds.event_odds(SEASON, GAME, snaps[0] + timedelta(minutes=1), q, historical=False)
     assert count == 2
     assert early["bookmakers"][0]["markets"][1]["outcomes"][0]["point"] == 15.5
-    late, _ = render_odds.event_odds(SEASON, GAME, TIP1 + timedelta(hours=1), q, historical=True)
-    assert late["bookmakers"][0]["markets"][1]["outcomes"][0]["point"] == 18.5  # the last pre-tip snapshot
-    assert late["bookmakers"][0]["last_update"] < TIP1.strftime("%Y-%m-%dT%H:%M:%SZ")
+    closing, _ = render_odds.event_odds(SEASON, GAME, TIP1 - timedelta(seconds=1), q, historical=True)
+    assert closing["bookmakers"][0]["markets"][1]["outcomes"][0]["point"] == 18.5  # the last pre-tip one
+    assert closing["bookmakers"][0]["last_update"] < TIP1.strftime("%Y-%m-%dT%H:%M:%SZ")
+    live, _ = render_odds.event_odds(SEASON, GAME, TIP1 + timedelta(hours=1), q, historical=True)
+    assert live["bookmakers"][0]["last_update"] > TIP1.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert "last_update" not in early["bookmakers"][0]  # as in the real current-odds capture
 
 

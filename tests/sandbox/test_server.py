@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from nbaprops.errors import ConfigError
+from nbaprops.sandbox.books import IN_PLAY_AFTER, in_play_lines
 from nbaprops.sandbox.faults import FaultPlan
 from nbaprops.sandbox.model import (
     GameLine,
@@ -211,6 +212,10 @@ def tiny_season() -> Season:
                         )
                     )
             reports.append(InjuryReport(published, (day,), tuple(entries), ()))
+    live_props, live_lines, live_snaps = in_play_lines(games, box, props, lines)
+    props += live_props
+    lines += live_lines
+    snaps = {game_id: times + live_snaps[game_id] for game_id, times in snaps.items()}
     return Season(
         label="2025-26",
         seed=7,
@@ -335,7 +340,7 @@ def test_box_score_appears_only_once_the_game_is_final(client: httpx.Client, clo
     assert sorted(r["min"] for r in rows).count("00") == 2  # inactive players are present with "00"
 
 
-def test_current_odds_never_show_a_snapshot_after_now_or_after_tip(
+def test_current_odds_never_show_a_snapshot_after_now_and_trade_in_play_until_final(
     client: httpx.Client, clock: SandboxClock
 ) -> None:
     path = f"/v4/sports/basketball_nba/events/{'a' * 32}/odds"
@@ -344,8 +349,12 @@ def test_current_odds_never_show_a_snapshot_after_now_or_after_tip(
     totals = event["bookmakers"][0]["markets"][0]
     assert totals["outcomes"][0]["point"] == 225.5  # snapshot index 1
     assert totals["last_update"] < (TIP1 - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    clock.set(TIP1 + timedelta(minutes=5))
-    assert _odds(client, path, regions="us", markets="totals").json()["bookmakers"] == []
+    clock.set(TIP1 + IN_PLAY_AFTER[0] + timedelta(minutes=1))
+    live = _odds(client, path, regions="us", markets="totals").json()["bookmakers"][0]["markets"][0]
+    assert live["last_update"] > TIP1.strftime("%Y-%m-%dT%H:%M:%SZ")  # an in-play snapshot
+    final_total = SEASON.games[0].home_score + SEASON.games[0].away_score
+    # the in-play total has moved from the pre-tip 227.5 toward the final score
+    assert abs(live["outcomes"][0]["point"] - final_total) < abs(227.5 - final_total)
     clock.set(TIP1 + timedelta(hours=3))
     assert _odds(client, path, regions="us", markets="totals").status_code == 404
 
@@ -363,12 +372,13 @@ def test_historical_odds_serve_latest_snapshot_at_or_before_date(
     assert body["timestamp"] == snaps[2].strftime(fmt)
     assert body["previous_timestamp"] == snaps[1].strftime(fmt)
     assert body["next_timestamp"] == snaps[3].strftime(fmt)
-    # Asking after tip still gives the last pre-tip snapshot, never an in-play one.
+    # Asking after tip gives the in-play snapshot in force then, as the real history does.
     late = _odds(
         client, path, regions="us", markets="spreads", date=(TIP1 + timedelta(hours=1)).isoformat()
     ).json()
-    assert late["timestamp"] == snaps[3].strftime(fmt)
-    assert late["next_timestamp"] is None
+    assert late["timestamp"] == (TIP1 + IN_PLAY_AFTER[0]).strftime(fmt) == snaps[4].strftime(fmt)
+    assert late["previous_timestamp"] == snaps[3].strftime(fmt)
+    assert late["next_timestamp"] == snaps[5].strftime(fmt)
 
 
 def test_historical_events_never_reveal_snapshots_after_now(

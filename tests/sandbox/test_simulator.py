@@ -11,8 +11,9 @@ import pytest
 
 from nbaprops.dates import EASTERN, game_date_of
 from nbaprops.identity import player_lookup
+from nbaprops.sandbox.books import IN_PLAY_AFTER
 from nbaprops.sandbox.model import Season
-from nbaprops.sandbox.realism import realism_report
+from nbaprops.sandbox.realism import closing_lines, realism_report
 from nbaprops.sandbox.simulator import generate_season
 from nbaprops.sandbox.truth import write_truth
 
@@ -137,16 +138,31 @@ def test_closing_line_is_as_good_as_the_real_market(report: dict[str, float]) ->
     assert 0.45 <= report["line_over_share"] <= 0.52
 
 
-def test_prop_lines_are_half_points_posted_before_tip(season: Season) -> None:
+def test_prop_lines_are_half_points_posted_before_tip_and_in_play(season: Season) -> None:
     tips = {g.game_id: g.tip_utc for g in season.games}
     books = set()
     for line in season.prop_lines[::7]:
-        assert line.snapshot_utc < tips[line.game_id]
         assert line.point % 1 == 0.5
         assert line.over_price <= -100 or line.over_price >= 100
         books.add(line.book)
     assert {"draftkings", "fanduel", "betmgm"} <= books
-    assert all(len(t) >= 3 and t[-1] < tips[gid] for gid, t in season.snapshot_times.items())
+    for gid, times in season.snapshot_times.items():
+        assert len([t for t in times if t < tips[gid]]) >= 3
+        assert [t - tips[gid] for t in times if t >= tips[gid]] == list(IN_PLAY_AFTER)
+
+
+def test_in_play_lines_lean_toward_the_result(season: Season) -> None:
+    """In-play lines know part of the game: they sit nearer the final points than the pre-tip line."""
+    tips = {g.game_id: g.tip_utc for g in season.games}
+    points = {(r.game_id, r.player_id): r.pts for r in season.box if r.status == "played"}
+    closing = closing_lines(season)
+    late = [ln for ln in season.prop_lines if ln.snapshot_utc == tips[ln.game_id] + IN_PLAY_AFTER[-1]]
+    pairs = [(ln, closing[(ln.game_id, ln.player_id)]) for ln in late if ln.book == "draftkings"]
+    assert len(pairs) > 10_000
+    assert all((ln.game_id, ln.player_id) in points for ln, _ in pairs)  # no line for who sat
+    live_err = sum(abs(points[(ln.game_id, ln.player_id)] - ln.point) for ln, _ in pairs) / len(pairs)
+    pre_err = sum(abs(points[(ln.game_id, ln.player_id)] - pre.point) for ln, pre in pairs) / len(pairs)
+    assert live_err < 0.6 * pre_err
     totals = [gl.total for gl in season.game_lines]
     assert 205 <= sum(totals) / len(totals) <= 240
 

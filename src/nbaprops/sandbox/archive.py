@@ -6,11 +6,16 @@ the fast way to build a season of history for tests and benchmarks, and an archi
 replay with ``nbaprops ingest --from-dir``.
 
 What a date D holds (as fetched the morning after D, except pre-tip data which is fetched before
-each tip): the NBA.com player game log of D, Ball Don't Lie box scores of D, the last injury report
-published before D's first tip, The Odds API historical events at the last snapshot before the
-first tip, and for every game its opening and last pre-tip event odds (player points, spreads,
-totals, American prices), optionally play-by-play. The season schedule and the player index (rosters)
-are stored once, undated.
+each tip): the NBA.com player game log of D, Ball Don't Lie box scores of D, two injury reports that
+list D (the morning one and the last before the first tip, each stored at its publication time),
+The Odds API historical events at the last snapshot before the first tip, and for every game
+its event odds (player points, spreads, totals, American prices) at the opening, the last pre-tip
+and the last in-play snapshot (``archived_snapshots``). Optionally play-by-play. The season schedule
+and the player index (rosters) are stored once, undated.
+
+The archive deliberately holds what a prediction made at 11:00 ET must not read (the evening report
+with its late ruled-outs, the closing and in-play lines): the point-in-time tests need those to be
+there to prove they are ignored.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from nbaprops.dates import et_datetime
 
 if TYPE_CHECKING:
     from nbaprops.lake import Lake
-    from nbaprops.sandbox.model import Season
+    from nbaprops.sandbox.model import Season, SimGame
 
 JSON = "application/json"
 ODDS_PARAMS = {
@@ -46,6 +51,19 @@ class ArchiveReport:
 
 def _json(document: Any) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode()
+
+
+def archived_snapshots(season: Season, game: SimGame) -> tuple[datetime, ...]:
+    """The odds snapshots a date keeps for ``game``: opening, last pre-tip, and the last in-play one.
+
+    The opening line (10:00 ET) is the one a morning prediction reads; the closing and in-play
+    lines are published after it, so the point-in-time checks have something to refuse. The
+    snapshots in between are left out: each costs as much to ingest as the rest of the date.
+    """
+    times = sorted(season.snapshot_times.get(game.game_id, ()))
+    before = [t for t in times if t < game.tip_utc]
+    after = [t for t in times if t >= game.tip_utc]
+    return tuple(dict.fromkeys([*before[:1], *before[-1:], *after[-1:]]))
 
 
 def write_archive(
@@ -133,15 +151,10 @@ def write_archive(
             morning_after,
         )
         reports = [r for r in injury_pdf.published_reports(season, first_tip) if day in r.game_dates]
-        if reports:
-            put(
-                "nbacom",
-                "injury_report",
-                day,
-                injury_pdf.report_pdf(season, reports[-1]),
-                reports[-1].published_utc,
-                ctype="application/pdf",
-            )
+        # the morning report (what an 11:00 ET prediction reads) and the last before the first tip
+        for report in dict.fromkeys(reports[:1] + reports[-1:]):
+            pdf = injury_pdf.report_pdf(season, report)
+            put("nbacom", "injury_report", day, pdf, report.published_utc, ctype="application/pdf")
         before_tip = first_tip - timedelta(minutes=5)
         put(
             "oddsapi",
@@ -151,8 +164,7 @@ def write_archive(
             before_tip,
         )
         for game in games:
-            times = sorted(t for t in season.snapshot_times.get(game.game_id, ()) if t < game.tip_utc)
-            for at in dict.fromkeys((times[0], times[-1]) if times else ()):
+            for at in archived_snapshots(season, game):
                 answer = render_odds.historical_event_odds_payload(season, at, game, at, query)
                 if answer is not None:
                     put("oddsapi", "historical_event_odds", day, _json(answer[0]), at)

@@ -1,10 +1,14 @@
-"""Sportsbooks: player-points lines, spreads and totals at several snapshots before each tip.
+"""Sportsbooks: player-points lines, spreads and totals at several snapshots before each tip, and in-play.
 
 A book prices a player from the same model the simulator plays the game with, but it knows less: it
 sees only the injury report published before its snapshot (not the late scratch), it carries a
 market-wide error about each player plus its own, a small per-book bias, and noise that shrinks as
 tip-off nears. Lines are that estimate rounded to the nearest x.5; the price leans toward the side
 the rounding favours, with about 4.5% of vig.
+
+Books keep trading after tip. ``in_play_lines`` posts two in-play snapshots per game whose lines lean
+toward what the game is producing; nothing that predicts before tip may read them, which is what
+makes them useful: a leakage check that lets one through sees a line that already knows the result.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from nbaprops.dates import et_datetime
-from nbaprops.sandbox.model import GameLine, PropLine
+from nbaprops.sandbox.model import GAME_LENGTH, GameLine, PlayerGame, PropLine, SimGame
 
 if TYPE_CHECKING:
     from datetime import date
@@ -37,6 +41,7 @@ CALIBRATION = 0.012
 MEDIAN_SHIFT = 0.3
 # How likely the market thinks a listed player is to play, by his latest status.
 _CHANCE: dict[str | None, float] = {"Out": 0.0, "Doubtful": 0.0, "Questionable": 0.55}
+IN_PLAY_AFTER = (timedelta(minutes=45), timedelta(minutes=100))  # in-play snapshots, after tip
 
 
 def rotation_weights(minutes: NDArray[np.float64], available: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -191,3 +196,69 @@ def make_lines(
                     )
                 )
     return props, game_lines, snaps
+
+
+def _half_point(value: float) -> float:
+    import math
+
+    return float(math.floor(value)) + 0.5
+
+
+def _round_half(value: float) -> float:
+    return round(value * 2) / 2
+
+
+def in_play_lines(
+    games: Sequence[SimGame], box: Sequence[PlayerGame], props: Sequence[PropLine], lines: Sequence[GameLine]
+) -> tuple[list[PropLine], list[GameLine], dict[str, tuple[datetime, ...]]]:
+    """Every book's in-play lines at ``IN_PLAY_AFTER`` past each tip (no random draws: the season stays).
+
+    At a share ``f`` of the game played, a line moves from the book's last pre-tip line toward the
+    final result, ``f * final + (1 - f) * pre-tip``; players who do not play get no in-play line.
+    """
+    points = {(r.game_id, r.player_id): float(r.pts) for r in box if r.status == "played"}
+    last_prop: dict[tuple[str, int, str], PropLine] = {}
+    for prop in props:
+        key = (prop.game_id, prop.player_id, prop.book)
+        if key not in last_prop or prop.snapshot_utc > last_prop[key].snapshot_utc:
+            last_prop[key] = prop
+    last_line: dict[tuple[str, str], GameLine] = {}
+    for line in lines:
+        gkey = (line.game_id, line.book)
+        if gkey not in last_line or line.snapshot_utc > last_line[gkey].snapshot_utc:
+            last_line[gkey] = line
+    by_game = {g.game_id: g for g in games}
+    live_props: list[PropLine] = []
+    live_lines: list[GameLine] = []
+    times: dict[str, tuple[datetime, ...]] = {
+        g.game_id: tuple(g.tip_utc + d for d in IN_PLAY_AFTER) for g in games
+    }
+    for after in IN_PLAY_AFTER:
+        share = after / GAME_LENGTH
+        for (game_id, player_id, book), pre in last_prop.items():
+            final = points.get((game_id, player_id))
+            if final is None:
+                continue
+            point = _half_point(share * final + (1 - share) * pre.point)
+            when = by_game[game_id].tip_utc + after
+            live_props.append(
+                PropLine(game_id, player_id, book, when, point, pre.over_price, pre.under_price)
+            )
+        for (game_id, _), pre_line in last_line.items():
+            game = by_game[game_id]
+            margin = share * (game.home_score - game.away_score) - (1 - share) * pre_line.home_spread
+            total = share * (game.home_score + game.away_score) + (1 - share) * pre_line.total
+            live_lines.append(
+                GameLine(
+                    game_id,
+                    pre_line.book,
+                    game.tip_utc + after,
+                    -_round_half(margin),
+                    pre_line.home_spread_price,
+                    pre_line.away_spread_price,
+                    _round_half(total),
+                    pre_line.over_price,
+                    pre_line.under_price,
+                )
+            )
+    return live_props, live_lines, times

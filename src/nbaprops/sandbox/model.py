@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Literal
 
 from nbaprops.identity import ascii_fold
 
+GAME_LENGTH = timedelta(hours=2, minutes=30)  # tip to final, the same rule every sandbox module uses
 InjuryStatus = Literal["Out", "Doubtful", "Questionable", "Probable", "Available"]
 PlayStatus = Literal["played", "dnp_coach", "inactive"]
 
@@ -229,7 +230,7 @@ class Season:
     games: tuple[SimGame, ...]  # ordered by tip time
     box: tuple[PlayerGame, ...]  # every roster player of both teams, played or not
     injury_reports: tuple[InjuryReport, ...]  # ordered by published_utc
-    prop_lines: tuple[PropLine, ...]
+    prop_lines: tuple[PropLine, ...]  # pre-tip snapshots, then in-play ones (snapshot_utc > tip)
     game_lines: tuple[GameLine, ...]
     snapshot_times: dict[str, tuple[datetime, ...]] = field(default_factory=dict)  # game_id -> odds snapshots
 

@@ -19,7 +19,7 @@ def closing_lines(season: Season, book: str = PRIMARY_BOOK) -> dict[tuple[str, i
     """The latest pre-tip line of ``book`` for each (game, player)."""
     latest: dict[tuple[str, int], PropLine] = {}
     for line in season.prop_lines:
-        if line.book != book:
+        if line.book != book or line.snapshot_utc >= season.game_by_id[line.game_id].tip_utc:
             continue
         key = (line.game_id, line.player_id)
         if key not in latest or line.snapshot_utc > latest[key].snapshot_utc:
@@ -50,6 +50,7 @@ def realism_report(season: Season) -> dict[str, float]:
     errors: list[float] = []
     overs = 0
     closing = closing_lines(season)
+    tips = {g.game_id: g.tip_utc for g in season.games}
     for key, line in closing.items():
         row = actual.get(key)
         if row is None:
@@ -73,7 +74,7 @@ def realism_report(season: Season) -> dict[str, float]:
         "b2b_min": float(min(b2b)),
         "b2b_max": float(max(b2b)),
         "players": float(len(season.players)),
-        "prop_lines": float(len(season.prop_lines)),
+        "prop_lines": float(sum(1 for ln in season.prop_lines if ln.snapshot_utc < tips[ln.game_id])),
         "line_mae": _mean([abs(e) for e in errors]),
         "line_bias": _mean(errors),
         "line_over_share": overs / len(errors) if errors else float("nan"),

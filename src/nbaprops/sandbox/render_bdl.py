@@ -16,9 +16,8 @@ from typing import Any, TypeVar
 
 from nbaprops.dates import game_date_of, season_start_of
 from nbaprops.identity import TEAMS, team
-from nbaprops.sandbox.model import InjuryEntry, PlayerGame, Season, SimGame, SimPlayer
+from nbaprops.sandbox.model import GAME_LENGTH, InjuryEntry, PlayerGame, Season, SimGame, SimPlayer
 
-GAME_LENGTH = timedelta(hours=2, minutes=30)  # tip to final, the same rule every sandbox renderer uses
 _PERIOD_LENGTH = GAME_LENGTH / 4
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100

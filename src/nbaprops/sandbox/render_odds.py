@@ -4,8 +4,8 @@ Pure functions. Shapes follow the real captures: historical responses wrap the d
 ``{timestamp, previous_timestamp, next_timestamp, data}``; event odds carry ``bookmakers[] ->
 markets[] -> outcomes[]`` with full team names (``Team.odds_name``) and, for ``player_points``, the
 player's name as the book prints it in ``description``. As in the captures, historical bookmakers
-carry a ``last_update`` and current event-odds bookmakers do not. Books only post snapshots before
-tip, and nothing after ``now`` is ever served.
+carry a ``last_update`` and current event-odds bookmakers do not. Books post snapshots before tip and
+in play (``books.in_play_lines``), until the game is final; nothing after ``now`` is ever served.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from nbaprops.identity import team
-from nbaprops.sandbox.model import BOOK_TITLES, GameLine, PropLine, Season, SimGame
-from nbaprops.sandbox.render_bdl import GAME_LENGTH
+from nbaprops.sandbox.model import BOOK_TITLES, GAME_LENGTH, GameLine, PropLine, Season, SimGame
 
 LISTING_HORIZON = timedelta(days=7)  # how far ahead the events listing reaches
 MARKETS = ("h2h", "spreads", "totals", "player_points")
@@ -188,13 +187,12 @@ def _game_markets(game: SimGame, line: GameLine, q: OddsQuery) -> dict[str, list
 def event_odds(
     season: Season, game: SimGame, moment: datetime, q: OddsQuery, *, historical: bool
 ) -> tuple[dict[str, Any], int]:
-    """One event with each requested book's newest lines at ``moment`` (never after tip).
+    """One event with each requested book's newest lines at ``moment`` (in-play ones after tip).
 
     Returns the event object and the number of distinct markets in it (the API bills those).
     """
-    cutoff = min(moment, game.tip_utc - timedelta(seconds=1))
-    props = _latest_lines(season.props_by_game.get(game.game_id, []), cutoff)
-    lines = _latest_lines(season.game_lines_by_game.get(game.game_id, []), cutoff)
+    props = _latest_lines(season.props_by_game.get(game.game_id, []), moment)
+    lines = _latest_lines(season.game_lines_by_game.get(game.game_id, []), moment)
     bookmakers = []
     returned: set[str] = set()
     for book, title in BOOK_TITLES.items():
@@ -246,7 +244,7 @@ def historical_event_odds_payload(
 
     None when the books had posted nothing for this event by then (the API answers 404).
     """
-    times = sorted(t for t in season.snapshot_times.get(game.game_id, ()) if t < game.tip_utc)
+    times = sorted(season.snapshot_times.get(game.game_id, ()))
     index = latest_at_or_before(times, min(at, now))
     if index is None:
         return None

@@ -262,8 +262,6 @@ def _odds(sb: _Sandbox, kind: str) -> Renderer:
         if render_bdl.is_final(game, now):
             return missing
         data, markets = render_odds.event_odds(sb.season, game, now, q, historical=False)
-        if now >= game.tip_utc:  # the sandbox books take no in-play bets
-            data["bookmakers"], markets = [], 0
         return _json(data, cost=markets * q.region_count)
 
     return render

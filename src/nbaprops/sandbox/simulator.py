@@ -201,7 +201,7 @@ def generate_season(seed: int = 2025, label: str = "2025-26") -> Season:
     """Simulate a whole regular season, deterministically from ``seed`` and ``label``."""
     import numpy as np
 
-    from nbaprops.sandbox.books import GameMarket, make_lines
+    from nbaprops.sandbox.books import GameMarket, in_play_lines, make_lines
     from nbaprops.sandbox.injuries import make_reports, report_times
 
     start_year = season_start_of(label)
@@ -389,6 +389,10 @@ def generate_season(seed: int = 2025, label: str = "2025-26") -> Season:
     reports = [r for day, items in day_games.items() for r in make_reports(r_inj, day, items)]
     reports.sort(key=lambda r: r.published_utc)
     props, game_lines, snaps = make_lines(r_book, markets)
+    live_props, live_lines, live_snaps = in_play_lines(games, box, props, game_lines)
+    props += live_props
+    game_lines += live_lines
+    snaps = {game_id: times + live_snaps[game_id] for game_id, times in snaps.items()}
     return Season(
         label=label,
         seed=seed,
