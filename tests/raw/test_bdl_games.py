@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -48,6 +49,39 @@ def test_scheduled_games_parse_with_null_quarters_and_no_periods(sandbox_season:
         None,
         None,
     )
+
+
+def _without_line_score(document: dict[str, Any]) -> dict[str, Any]:
+    """The real shape of a games page that carries no quarter or overtime keys at all."""
+    periods = {
+        f"{side}_{p}" for side in ("home", "visitor") for p in (*bdl_games.QUARTERS, *bdl_games.OVERTIMES)
+    }
+    document["data"] = [{k: v for k, v in game.items() if k not in periods} for game in document["data"]]
+    return document
+
+
+def test_a_page_without_quarter_keys_keeps_every_final_game(sandbox_season: Season) -> None:
+    payload, games = _page(sandbox_season)
+    document = _without_line_score(json.loads(payload))
+    assert "home_q1" not in document["data"][0]
+    rows = bdl_games.parse(json.dumps(document).encode())
+    assert len(rows) == len(games) >= 2
+    by_id = {row["source_game_id"]: row for row in rows}
+    for game in games:
+        row = by_id[str(game.bdl_id)]
+        assert (row["home_score"], row["visitor_score"]) == (game.home_score, game.away_score)
+        assert row["is_final"] is True
+        assert row["periods"] == game.periods  # from BDL's period, overtime included
+        assert (row["home_q1"], row["visitor_q4"], row["home_ot"]) == (None, None, None)
+
+
+def test_a_line_score_on_one_side_only_is_drift(sandbox_season: Season) -> None:
+    payload, _ = _page(sandbox_season)
+    document = json.loads(payload)
+    for q in bdl_games.QUARTERS + bdl_games.OVERTIMES:
+        document["data"][0].pop(f"visitor_{q}")
+    with pytest.raises(SchemaDrift, match="one side only"):
+        bdl_games.parse(json.dumps(document).encode())
 
 
 def test_quarters_that_do_not_add_up_to_the_score_are_drift(sandbox_season: Season) -> None:

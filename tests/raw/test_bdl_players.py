@@ -41,3 +41,54 @@ def test_a_player_twice_on_a_page_is_drift(sandbox_season: Season) -> None:
     document["data"].append(document["data"][0])
     with pytest.raises(SchemaDrift, match="twice"):
         bdl_players.parse(json.dumps(document).encode())
+
+
+# BDL numbers defunct franchises past 30; its /v1/teams lists them with blank conference/division.
+WASHINGTON_CAPITOLS = {
+    "id": 45,
+    "conference": "    ",
+    "division": "   ",
+    "city": "Washington",
+    "name": "Capitols",
+    "full_name": "Washington Capitols",
+    "abbreviation": "WSC",
+}
+
+
+def test_a_player_of_a_defunct_team_keeps_his_row_with_no_team_and_the_page_loads(
+    sandbox_season: Season,
+) -> None:
+    from datetime import UTC, datetime
+
+    from nbaprops.lake import LakeObject
+    from nbaprops.raw.loaders import load_payload
+    from nbaprops.warehouse import create_schema
+    from nbaprops.warehouse.duckdb import DuckDBWarehouse
+
+    document = _document(sandbox_season)
+    document["data"][7]["team"] = WASHINGTON_CAPITOLS
+    payload = json.dumps(document).encode()
+    rows = bdl_players.parse(payload)
+    assert len(rows) == 100
+    defunct = rows[7]
+    assert (defunct["team"], defunct["team_source_id"]) == (None, 45)
+    assert all(row["team"] for i, row in enumerate(rows) if i != 7)
+    fetched = datetime(2025, 11, 3, 15, 0, tzinfo=UTC)
+    obj = LakeObject(
+        path="bdl/players/undated/20251103T150000Z_0000000000000001.json",
+        source="bdl",
+        endpoint="players",
+        game_date=None,
+        fetched_at=fetched,
+        sha256="0" * 64,
+        size=len(payload),
+        content_type="application/json",
+    )
+    with DuckDBWarehouse(":memory:", query_timeout_s=30) as wh:
+        create_schema(wh)
+        result = load_payload(wh, kind="bdl_players", obj=obj, payload=payload, loaded_at=fetched)
+        assert (result.status, result.rows_written) == ("loaded", 100)
+        assert wh.query_rows(
+            "SELECT team, team_source_id FROM raw_bdl_players WHERE player_source_id = ?",
+            [defunct["player_source_id"]],
+        ) == [(None, 45)]

@@ -6,6 +6,11 @@ must be the ET date of the UTC ``datetime``, ``season`` must match that date's s
 must be NBA teams (and different), and per side the quarters and overtimes reported so far must
 add up to the score. ``is_final`` is BDL's ``status == "Final"``; ``periods`` counts the periods
 with points reported (4 plus overtimes) and is null until the game is final.
+
+BDL serves games in two real shapes: with the line score (``home_q1`` … ``visitor_ot3``) and
+without any of those keys (older and lower-tier responses). Without them the quarters and overtime
+stay null, the score is taken as given, and a final game's ``periods`` is BDL's ``period`` (at least
+4). A game with the keys on one side only is drift.
 """
 
 from __future__ import annotations
@@ -82,13 +87,14 @@ def _game(game: Any, where: str) -> Row:
     teams = {side: _team(game, side, where) for side in SIDES}
     if teams["home"][0] == teams["visitor"][0]:
         raise SchemaDrift(f"{KIND}: {where} has {teams['home'][0]} on both sides")
+    line_score = _has_line_score(game, where)
     played_ots = 0
     for side in SIDES:
         score = integer(KIND, game, f"{side}_team_score", where, (0, 300))
         quarters = [_optional_points(game, f"{side}_{q}", where) for q in QUARTERS]
         overtimes = [_optional_points(game, f"{side}_{ot}", where) for ot in OVERTIMES]
         reported = sum(p for p in quarters + overtimes if p is not None)
-        if reported != score:
+        if line_score and reported != score:
             raise SchemaDrift(f"{KIND}: {where} {side} periods add up to {reported}, not the score {score}")
         ots = [p for p in overtimes if p is not None]
         played_ots = max(played_ots, len(ots))
@@ -99,8 +105,19 @@ def _game(game: Any, where: str) -> Row:
             **{f"{side}_{q}": v for q, v in zip(QUARTERS, quarters, strict=True)},
             f"{side}_ot": sum(ots) if ots else None,
         }
-    row["periods"] = 4 + played_ots if row["is_final"] else None
+    if not row["is_final"]:
+        row["periods"] = None
+    else:
+        row["periods"] = 4 + played_ots if line_score else max(4, row["period"])
     return row
+
+
+def _has_line_score(game: Any, where: str) -> bool:
+    """Whether the game carries the period keys; both sides or neither, anything else is drift."""
+    present = {side: any(f"{side}_{p}" in game for p in QUARTERS + OVERTIMES) for side in SIDES}
+    if present["home"] != present["visitor"]:
+        raise SchemaDrift(f"{KIND}: {where} has a line score for one side only")
+    return present["home"]
 
 
 def _team(game: Any, side: str, where: str) -> tuple[str, int]:

@@ -1,8 +1,10 @@
 """Ball Don't Lie ``/v1/players/active`` (one cursor page): one row per player with his team.
 
 Heights stay as BDL writes them ("6-8"); weights are pounds as text in the payload and become
-integers here. Draft fields are null for undrafted players. A player listed twice on one page, a
-team id that is not an NBA team, or a weight outside 100..450 lb is drift.
+integers here. Draft fields are null for undrafted players. A player whose team id is not a current
+franchise (BDL also numbers defunct ones, past 30, and ``/v1/teams`` lists them) keeps his row with
+``team`` null and the id in ``team_source_id``: one such player must not cost the rest of the page.
+A player listed twice on one page or a weight outside 100..450 lb is drift.
 """
 
 from __future__ import annotations
@@ -55,9 +57,9 @@ def _player(entry: Any, where: str) -> Row:
     team = field(KIND, entry, "team", where)
     team_id = integer(KIND, team, "id", f"{where}.team", (1, 10**6))
     try:
-        tricode = tricode_from_bdl_id(team_id)
+        tricode: str | None = tricode_from_bdl_id(team_id)
     except UnknownTeam:
-        raise SchemaDrift(f"{KIND}: {where}.team.id {team_id} is not an NBA team") from None
+        tricode = None
     return {
         "source": SOURCE,
         "kind": KIND,
