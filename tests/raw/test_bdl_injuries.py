@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,56 @@ def test_an_unknown_status_is_schema_drift(raw: bytes) -> None:
 def test_an_impossible_return_date_is_schema_drift(raw: bytes) -> None:
     with pytest.raises(SchemaDrift, match="no day 31 in Feb"):
         bdl_injuries.parse(raw.replace(b'"return_date":"Feb 1"', b'"return_date":"Feb 31"', 1))
+
+
+FETCHED = datetime(2025, 7, 18, 14, 0, tzinfo=UTC)  # the capture's notes run up to Jul 17
+
+
+def test_in_force_dates_a_note_from_its_own_date_to_the_fetch(rows: list[dict[str, object]]) -> None:
+    dated = [bdl_injuries.in_force(row, FETCHED) for row in rows]
+    assert {d["in_force_to"] for d in dated} == {date(2025, 7, 18)}
+    by_text = {row["note_date_text"]: d for row, d in zip(rows, dated, strict=True)}
+    assert by_text["Jul 17"]["note_date"] == by_text["Jul 17"]["in_force_from"] == date(2025, 7, 17)
+    assert by_text["Jun 24"]["note_date"] == date(2025, 6, 24)
+    # a return month before the note's month is next year's
+    feb = next(d for row, d in zip(rows, dated, strict=True) if row["return_date_text"] == "Feb 1")
+    assert feb["return_date"] == date(2026, 2, 1)
+    assert all(d["in_force_from"] <= d["in_force_to"] for d in dated)
+
+
+def test_a_note_date_after_the_fetch_day_is_last_year() -> None:
+    row = {"note_month": 12, "note_day": 30, "return_month": 1, "return_day": 5}
+    dated = bdl_injuries.in_force(row, datetime(2026, 1, 2, 16, 0, tzinfo=UTC))
+    assert (dated["note_date"], dated["return_date"]) == (date(2025, 12, 30), date(2026, 1, 5))
+    undated = {"note_month": None, "note_day": None, "return_month": None, "return_day": None}
+    late_evening = datetime(2026, 1, 3, 3, 30, tzinfo=UTC)  # 10:30 pm ET on Jan 2
+    assert bdl_injuries.in_force(undated, late_evening)["in_force_from"] == date(2026, 1, 2)
+
+
+def test_a_page_fetched_during_a_backfill_is_never_filed_under_the_past_date(raw: bytes) -> None:
+    """A backfill of 2025-01-10 fetches BDL today and stores it under that date: the notes stay on today."""
+    from nbaprops.lake import LakeObject
+    from nbaprops.raw.loaders import load_payload
+    from nbaprops.warehouse import create_schema
+    from nbaprops.warehouse.duckdb import DuckDBWarehouse
+
+    obj = LakeObject(
+        path="bdl/injuries/2025-01-10/20250718T140000Z_0000000000000001.json",
+        source="bdl",
+        endpoint="injuries",
+        game_date=date(2025, 1, 10),
+        fetched_at=FETCHED,
+        sha256="0" * 64,
+        size=len(raw),
+        content_type="application/json",
+    )
+    with DuckDBWarehouse(":memory:", query_timeout_s=30) as wh:
+        create_schema(wh)
+        result = load_payload(wh, kind="bdl_injuries", obj=obj, payload=raw, loaded_at=FETCHED)
+        assert result.rows_written == 100
+        in_force_on = "SELECT COUNT(*) FROM raw_bdl_injuries WHERE ? BETWEEN in_force_from AND in_force_to"
+        assert wh.query_rows(in_force_on, [date(2025, 1, 10)]) == [(0,)]
+        assert wh.query_rows(in_force_on, [date(2025, 7, 18)]) == [(100,)]
+        # on Jul 2 only the four notes dated Jun 24 and Jun 28 were in force already
+        assert wh.query_rows(in_force_on, [date(2025, 7, 2)]) == [(4,)]
+        assert wh.query_rows(in_force_on, [date(2025, 6, 23)]) == [(0,)]

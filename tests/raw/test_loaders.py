@@ -119,6 +119,8 @@ def test_every_parser_field_has_a_column_and_every_column_a_source(real_fixtures
     rule = LOAD_RULES[spec.name]
     fields = set(rows[0]) - IGNORED_FIELDS
     derived = {*PROVENANCE, *rule.filled_later, "snapshot_at"}
+    if rule.dated_by_fetch is not None:
+        derived |= set(rule.dated_by_fetch(rows[0], FETCHED))
     assert fields <= set(spec.column_names)
     assert set(spec.column_names) - derived <= fields
 

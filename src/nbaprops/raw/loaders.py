@@ -4,7 +4,8 @@
 
 1. the kind's parser turns the bytes into rows (pure; ``PayloadError``/``SchemaDrift`` on bad input);
 2. the rows become an Arrow table with the table's declared column types plus provenance
-   (``source_file``, ``payload_sha256``, ``loaded_at``) and, for time series, ``snapshot_at``;
+   (``source_file``, ``payload_sha256``, ``loaded_at``), for time series ``snapshot_at``, and the
+   columns only the fetch time can date (``LoadRule.dated_by_fetch``: Ball Don't Lie injury notes);
    a value that does not fit its column, a NULL in a required column or a repeated key is
    ``SchemaDrift`` too, caught before anything is written;
 3. one write statement per raw table for a whole batch of payloads (``load_batch``; a single
@@ -245,6 +246,8 @@ def to_arrow(
     types = _arrow_types()
     fixed: dict[str, Any] = {"source_file": obj.path, "payload_sha256": sha, "loaded_at": loaded_at}
     names = [c.name for c in spec.columns if c.name not in rule.filled_later]
+    if rule.dated_by_fetch is not None:
+        rows = [row | rule.dated_by_fetch(row, obj.fetched_at) for row in rows]
     arrays = []
     for column in spec.columns:
         if column.name in rule.filled_later:

@@ -19,9 +19,12 @@ fields ``source`` and ``kind`` are not stored: the table name says both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
+from nbaprops.raw.parsers import bdl_injuries
 from nbaprops.warehouse.spec import Column, TableSpec
 
 WriteMode = Literal["merge", "append"]
@@ -39,6 +42,8 @@ class LoadRule:
     """Append tables: the parser field holding the snapshot time (None: use the lake's fetched_at)."""
     filled_later: tuple[str, ...] = ()
     """Columns the identity step fills; loads never write them, so a reload keeps its work."""
+    dated_by_fetch: Callable[[dict[str, Any], datetime], dict[str, Any]] | None = None
+    """Columns that need the fetch time the parser cannot see: (parsed row, fetched_at) -> values."""
 
 
 def _columns(block: str) -> tuple[Column, ...]:
@@ -366,7 +371,9 @@ BDL_INJURIES = TableSpec(
     name="raw_bdl_injuries",
     description=(
         "Ball Don't Lie player injuries (append-only): one row per player note per fetch; "
-        "snapshot_at is when the lake fetched the page (the payload has no time of its own)."
+        "snapshot_at is when the lake fetched the page (the payload has no time of its own). BDL "
+        "serves only the notes in force now, so a note is in force for the game dates "
+        "in_force_from (its own date) .. in_force_to (the ET date it was fetched), never earlier."
     ),
     key=("snapshot_at", "player_source_id"),
     columns=_columns("""
@@ -385,6 +392,10 @@ note_date_text STRING
 note_month INT64
 note_day INT64
 description STRING
+note_date DATE
+return_date DATE
+in_force_from DATE!
+in_force_to DATE!
 """),
 )
 
@@ -591,7 +602,7 @@ LOAD_RULES: dict[str, LoadRule] = {
     NBAC_PBP_SHOTS.name: LoadRule("merge", filled_later=_PLAYER),
     BDL_GAMES.name: LoadRule("merge", filled_later=_GAME),
     BDL_BOX_SCORES.name: LoadRule("merge", filled_later=_PLAYER + _GAME),
-    BDL_INJURIES.name: LoadRule("append", None, filled_later=_PLAYER),
+    BDL_INJURIES.name: LoadRule("append", None, filled_later=_PLAYER, dated_by_fetch=bdl_injuries.in_force),
     BDL_PLAYERS.name: LoadRule("merge", filled_later=_PLAYER),
     BDL_TEAMS.name: LoadRule("merge"),
     ODDSA_EVENTS.name: LoadRule("append", "snapshot_timestamp", filled_later=_GAME),

@@ -3,10 +3,15 @@
 ``return_date`` is a month and day without a year ("Oct 1"), and each ``description`` opens with the
 note's own date, also without a year ("Jul 14: …"). Neither can be resolved to a calendar date from
 the payload alone, because the payload does not say when it was fetched; rows keep both texts and
-their month/day numbers, and the loader, which knows the fetch time, resolves the year (a return
-month earlier than the note month rolls into the next year). The team appears only as
-``player.team_id`` and becomes a tricode. ``meta.next_cursor`` (``None`` on the last page) is on every
-row and from ``next_cursor(payload)``.
+their month/day numbers, and the loader, which knows the fetch time, resolves the years with
+``in_force`` (the note date is the last such day on or before the fetch, the return date the first
+on or after the note). The team appears only as ``player.team_id`` and becomes a tricode.
+``meta.next_cursor`` (``None`` on the last page) is on every row and from ``next_cursor(payload)``.
+
+BDL serves only the notes in force *now*: a page says nothing about any earlier day. ``in_force``
+therefore files a note under the game dates from its own date to the ET date it was fetched, and
+no others; a page fetched during a historical backfill lands on today's date, never on the past
+date being backfilled.
 
 An empty ``data`` list is legitimate (no injuries listed) and parses to no rows.
 """
@@ -14,8 +19,10 @@ An empty ``data`` list is legitimate (no injuries listed) and parses to no rows.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Any
 
+from nbaprops.dates import game_date_of
 from nbaprops.errors import SchemaDrift
 from nbaprops.identity import UnknownTeam, player_lookup, tricode_from_bdl_id
 from nbaprops.raw.parsers.oddsa_events_his import field, integer, items, load_json, text
@@ -121,3 +128,48 @@ def _month_day(pattern: re.Pattern[str], value: str, where: str) -> tuple[int | 
     if not 1 <= day <= (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31):
         raise SchemaDrift(f"{KIND}: {where} has no day {day} in {match.group(1)}")
     return month, day
+
+
+def in_force(row: Row, fetched_at: datetime) -> Row:
+    """The dated fields of a parsed note fetched at ``fetched_at`` (aware): what the loader stores.
+
+    ``in_force_to`` is the ET date of the fetch, ``in_force_from`` the note's own date (the fetch
+    date when the description carries none); ``note_date`` and ``return_date`` get their years.
+    """
+    fetched = game_date_of(fetched_at)
+    note = _on_or_before(row["note_month"], row["note_day"], fetched)
+    start = note or fetched
+    return {
+        "note_date": note,
+        "return_date": _on_or_after(row["return_month"], row["return_day"], start),
+        "in_force_from": start,
+        "in_force_to": fetched,
+    }
+
+
+def _on_or_before(month: int | None, day: int | None, limit: date) -> date | None:
+    """The last ``month``/``day`` on or before ``limit`` (Feb 29 looks back to a leap year)."""
+    if month is None or day is None:
+        return None
+    for year in range(limit.year, limit.year - 9, -1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:  # Feb 29 of a common year
+            continue
+        if candidate <= limit:
+            return candidate
+    return None
+
+
+def _on_or_after(month: int | None, day: int | None, start: date) -> date | None:
+    """The first ``month``/``day`` on or after ``start``."""
+    if month is None or day is None:
+        return None
+    for year in range(start.year, start.year + 9):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate >= start:
+            return candidate
+    return None
