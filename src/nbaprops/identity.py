@@ -8,6 +8,7 @@ so that "Nikola Jokić", "Nikola Jokic" and "JOKIC, NIKOLA" can meet in the regi
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -31,6 +32,18 @@ _SPECIAL_LETTERS = str.maketrans(
         "ð": "d",
     }
 )
+# Letters that sources transliterate more than one way, ascii_fold's choice first: NBA.com prints
+# "Đorđević" (folded "Dordevic") where books and Ball Don't Lie write "Djordjevic"; "Schröder" is
+# also "Schroeder", "Søren" also "Soeren", "Jæger" also "Jager", "Strauß" also "Straus".
+_TRANSLITERATIONS: dict[str, tuple[str, ...]] = {
+    "đ": ("d", "dj"),
+    "ø": ("o", "oe"),
+    "æ": ("ae", "a"),
+    "ß": ("ss", "s"),
+    "ä": ("a", "ae"),
+    "ö": ("o", "oe"),
+    "ü": ("u", "ue"),
+}
 _NON_ALNUM = re.compile(r"[^a-z0-9]")
 _SUFFIXES = ("jr", "sr", "ii", "iii", "iv", "v")
 
@@ -39,6 +52,23 @@ def ascii_fold(text: str) -> str:
     """Drop diacritics: "Dončić" -> "Doncic", "Đurišić" -> "Durisic"."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def transliterations(name: str) -> tuple[str, ...]:
+    """The name (lower-cased) as each transliteration convention writes it, ascii_fold's first.
+
+    "Nikola Đurđević" -> ("nikola durdevic", "nikola djurdjevic"); a name without such letters
+    gives itself alone. One convention per letter across the whole name: sources do not mix them.
+    """
+    text = unicodedata.normalize("NFC", name.lower())
+    present = [letter for letter in _TRANSLITERATIONS if letter in text]
+    spellings: dict[str, None] = {}
+    for choice in itertools.product(*(_TRANSLITERATIONS[letter] for letter in present)):
+        spelled = text
+        for letter, written in zip(present, choice, strict=True):
+            spelled = spelled.replace(letter, written)
+        spellings[ascii_fold(spelled)] = None
+    return tuple(spellings)
 
 
 def player_lookup(name: str) -> str:

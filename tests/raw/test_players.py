@@ -194,6 +194,60 @@ def test_two_players_with_one_name_are_ambiguous_unless_the_team_decides() -> No
     assert both.method == "unresolved"
 
 
+@pytest.mark.parametrize(
+    ("registered", "spelled"),
+    [
+        ("Nikola Đurđević", "Nikola Djurdjevic"),  # books and Ball Don't Lie
+        ("Nikola Đurđević", "Nikola Durdevic"),  # a plain fold
+        ("Nikola Djurdjevic", "Nikola Đurđević"),  # the other way round
+        ("Dennis Schröder", "Dennis Schroeder"),
+        ("Dennis Schröder", "Dennis Schroder"),
+        ("Mikkel Søgaard", "Mikkel Soegaard"),
+        ("Jonas Jæger", "Jonas Jager"),
+        ("Paul Strauß", "Paul Straus"),
+        ("Paul Strauß", "Paul Strauss"),
+        ("Jakub Włodarczyk", "Jakub Wlodarczyk"),
+        ("Kerem Kanıtkaya", "Kerem Kanitkaya"),  # Turkish dotless i
+        ("Nikola Đurđević Jr.", "Nikola Djurdjevic"),  # a transliteration and a dropped suffix at once
+    ],
+)
+def test_transliteration_variants_resolve_to_the_registered_player(registered: str, spelled: str) -> None:
+    registry = (
+        RegistryPlayer(1, registered, frozenset({"DEN"})),
+        RegistryPlayer(2, "Nikola Jokić", frozenset({"DEN"})),
+    )
+    match = one(SourceName("oddsapi", None, spelled, game_teams=("DEN", "LAL")), registry)
+    assert match.player_id == 1, match
+
+
+def test_a_transliterated_initial_resolves_within_the_team() -> None:
+    registry = (RegistryPlayer(1, "Nikola Đurđević", frozenset({"DEN"})),)
+    match = one(SourceName("nbacom", None, "N. Djurdjevic", "DEN"), registry)
+    assert (match.player_id, match.method) == (1, "team_context")
+
+
+@pytest.mark.parametrize(
+    "spelled", ["Jaren Jackson", "Jaren Jackson Jr", "Jaren Jackson, Jr.", "Gary Payton", "Gary Payton II"]
+)
+def test_dropped_or_respelled_suffixes_resolve(spelled: str) -> None:
+    registry = (
+        RegistryPlayer(1, "Jaren Jackson Jr.", frozenset({"MEM"})),
+        RegistryPlayer(2, "Gary Payton II", frozenset({"GSW"})),
+    )
+    match = one(SourceName("oddsapi", None, spelled, game_teams=("MEM", "GSW")), registry)
+    assert match.player_id == (1 if "Jackson" in spelled else 2)
+
+
+def test_namesakes_on_two_teams_are_told_apart_by_each_event_s_teams() -> None:
+    registry = (
+        RegistryPlayer(1, "Jalen Foster", frozenset({"ATL"})),
+        RegistryPlayer(2, "Jalen Foster", frozenset({"POR"})),
+    )
+    for teams, expected in ((("HOU", "ATL"), 1), (("ATL", "HOU"), 1), (("POR", "BOS"), 2)):
+        match = one(SourceName("oddsapi", None, "Jalen Foster", game_teams=teams), registry)
+        assert (match.player_id, match.method) == (expected, "team_context")
+
+
 def test_initials_shared_by_two_teammates_are_ambiguous_but_a_suffix_decides() -> None:
     registry = (
         RegistryPlayer(1, "Dalton Ross", frozenset({"DET"})),

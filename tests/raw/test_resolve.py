@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from nbaprops.identity import player_lookup
 from nbaprops.lake import LakeObject, open_lake
 from nbaprops.ops.alerts import Alerter
 from nbaprops.raw.loaders import KIND_TABLES, load_payload
@@ -239,6 +240,60 @@ def bdl_game(source_game_id: str, day: date, home: str, visitor: str) -> pa.Tabl
             "loaded_at": pa.array([LOADED], pa.timestamp("us", tz="UTC")),
         }
     )
+
+
+def _registry_row(player_id: int, name: str, team: str) -> pa.Table:
+    return pa.table(
+        {
+            "player_id": [player_id],
+            "display_name": [name],
+            "player_lookup": [player_lookup(name)],
+            "team": [team],
+            "first_seen": pa.array([None], pa.date32()),
+            "last_seen": pa.array([None], pa.date32()),
+            "source": ["raw_nbac_player_list"],
+        }
+    )
+
+
+def _prop(event: str, day: date, home: str, away: str, name: str) -> pa.Table:
+    moment = datetime(day.year, day.month, day.day, 15, 0, tzinfo=UTC)
+    stamp = pa.array([moment], pa.timestamp("us", tz="UTC"))
+    return pa.table(
+        {
+            "snapshot_at": stamp,
+            "event_id": [event],
+            "commence_time": pa.array([moment.replace(hour=23)], pa.timestamp("us", tz="UTC")),
+            "game_date": pa.array([day], pa.date32()),
+            "home_team": [home],
+            "away_team": [away],
+            "book": ["draftkings"],
+            "market": ["player_points"],
+            "player_name": [name],
+            "player_lookup": [player_lookup(name)],
+            "point": [14.5],
+            "source_file": ["test"],
+            "payload_sha256": ["x"],
+            "loaded_at": pa.array([LOADED], pa.timestamp("us", tz="UTC")),
+        }
+    )
+
+
+def test_namesakes_props_land_on_the_player_of_each_event_s_teams_over_both_venues(
+    fresh: DuckDBWarehouse,
+) -> None:
+    """One name on ATL and on POR: ATL's games against HOU, home and away, are ATL's player."""
+    fresh.insert_arrow("player_registry", _registry_row(9_000_001, "Jalen Foster", "ATL"))
+    fresh.insert_arrow("player_registry", _registry_row(9_000_002, "Jalen Foster", "POR"))
+    fresh.insert_arrow("raw_oddsa_player_props", _prop("e1", date(2025, 11, 3), "ATL", "HOU", "Jalen Foster"))
+    fresh.insert_arrow("raw_oddsa_player_props", _prop("e2", date(2025, 12, 9), "HOU", "ATL", "Jalen Foster"))
+    fresh.insert_arrow("raw_oddsa_player_props", _prop("e3", date(2025, 11, 5), "POR", "BOS", "Jalen Foster"))
+    resolve_identities(fresh, Alerter(fresh))
+    placed = rows(
+        fresh,
+        "SELECT event_id, player_id FROM raw_oddsa_player_props WHERE player_lookup = 'jalenfoster' ORDER BY 1",
+    )
+    assert placed == [("e1", 9_000_001), ("e2", 9_000_001), ("e3", 9_000_002)]
 
 
 def test_games_without_nbacom_ids_match_the_schedule_by_date_home_and_away(fresh: DuckDBWarehouse) -> None:

@@ -8,7 +8,9 @@ first that yields exactly one player:
 
 1. ``source_id``: the source's own player id was matched before (or is an NBA.com id in the registry);
 2. ``alias``: a documented whole-name row of ``player_aliases.csv`` names the canonical player;
-3. ``exact_lookup``: the ``player_lookup`` key equals one registry player's;
+3. ``exact_lookup``: the ``player_lookup`` key equals one registry player's, under any of the
+   transliterations sources use ("Djurdjevic" = "Đurđević" = "Durdevic", ``identity.transliterations``;
+   they apply to the steps below too);
 4. ``lookup_without_suffix``: equal once generational suffixes are dropped on both sides
    ("Jimmy Butler" = "Jimmy Butler III");
 5. ``alias`` again: equal once documented first-name nicknames are expanded on both sides
@@ -35,7 +37,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from nbaprops.identity import ascii_fold, lookup_without_suffix, player_lookup
+from nbaprops.identity import ascii_fold, lookup_without_suffix, player_lookup, transliterations
 
 Method = Literal["source_id", "alias", "exact_lookup", "lookup_without_suffix", "team_context", "unresolved"]
 METHODS: tuple[Method, ...] = (
@@ -197,12 +199,13 @@ class PlayerIndex:
         for player in players:
             self.ids.add(player.player_id)
             self.teams[player.player_id] = self.teams.get(player.player_id, frozenset()) | player.teams
-            self.exact[player_lookup(player.display_name)].add(player.player_id)
-            self.no_suffix[lookup_without_suffix(player.display_name)].add(player.player_id)
-            parts = _parts(player.display_name)
-            if parts.last_core:
-                self.by_last[parts.last_core].append(_Entry(player.player_id, parts, player.teams))
-                self.by_given[given.get(parts.first, parts.first) + parts.last_core].add(player.player_id)
+            for spelled in transliterations(player.display_name):
+                self.exact[player_lookup(spelled)].add(player.player_id)
+                self.no_suffix[lookup_without_suffix(spelled)].add(player.player_id)
+                parts = _parts(spelled)
+                if parts.last_core:
+                    self.by_last[parts.last_core].append(_Entry(player.player_id, parts, player.teams))
+                    self.by_given[given.get(parts.first, parts.first) + parts.last_core].add(player.player_id)
 
     def narrow(self, candidates: set[int], teams: frozenset[str]) -> set[int]:
         """The candidates seen on one of ``teams`` (all of them when no team is known)."""
@@ -271,26 +274,35 @@ def resolve_one(
         decided = _decide(name, set(index.exact.get(player_lookup(canonical), ())), "alias", index)
         if decided is not None:
             return decided
-    spelled = _suffix_last(name.name)
-    parts = _parts(spelled)
-    nickname_key = aliases.given.get(parts.first, parts.first) + parts.last_core
+    spellings = transliterations(_suffix_last(name.name))
+    parts_of = [_parts(spelled) for spelled in spellings]
     steps: tuple[tuple[Method, set[int]], ...] = (
-        ("exact_lookup", set(index.exact.get(player_lookup(spelled), ()))),
-        ("lookup_without_suffix", set(index.no_suffix.get(lookup_without_suffix(spelled), ()))),
-        ("alias", set(index.by_given.get(nickname_key, ())) if parts.last_core else set()),
+        ("exact_lookup", _union(index.exact, (player_lookup(s) for s in spellings))),
+        ("lookup_without_suffix", _union(index.no_suffix, (lookup_without_suffix(s) for s in spellings))),
+        (
+            "alias",
+            _union(
+                index.by_given,
+                (aliases.given.get(p.first, p.first) + p.last_core for p in parts_of if p.last_core),
+            ),
+        ),
     )
     for method, found in steps:
         decided = _decide(name, found, method, index)
         if decided is not None:
             return decided
     teams = name.context_teams
-    if parts.first and parts.last_core and teams:
-        found = index.on_teams(parts, teams)
+    if teams:
+        found = {pid for p in parts_of if p.first and p.last_core for pid in index.on_teams(p, teams)}
         if len(found) == 1:
             return Match(name, next(iter(found)), "team_context")
         if found:
             return Match(name, None, "unresolved", reason="ambiguous", candidates=tuple(sorted(found)))
     return Match(name, None, "unresolved", reason="no_candidate")
+
+
+def _union(keyed: Mapping[str, set[int]], keys: Iterable[str]) -> set[int]:
+    return {pid for key in keys for pid in keyed.get(key, ())}
 
 
 def resolve_names(

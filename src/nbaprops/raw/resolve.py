@@ -85,7 +85,9 @@ PLAYER_TABLES: tuple[PlayerTable, ...] = (
             "|| '-' || COALESCE(GREATEST({t}home_team, {t}away_team), '')"
         ),
         team_sql="CAST(NULL AS STRING)",
-        teams_sql="MAX({t}home_team) || ',' || MAX({t}away_team)",
+        # The key holds both venues of a pair (A at B, B at A): the pair, not MAX(home)/MAX(away),
+        # which would give "B,B" and send a player to the namesake on the other team.
+        teams_sql="MAX(LEAST({t}home_team, {t}away_team)) || ',' || MAX(GREATEST({t}home_team, {t}away_team))",
     ),
 )
 
