@@ -18,6 +18,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -32,6 +33,9 @@ def main() -> None:
         "--warmup-days", type=int, default=14, help="Days of history before the first prediction."
     )
     parser.add_argument("--built", type=Path, default=None, help="Keep/reuse the built warehouse here.")
+    parser.add_argument(
+        "--with-pbp", action="store_true", help="Archive play-by-play too (zone_matchup's pbp zones)."
+    )
     args = parser.parse_args()
 
     import structlog
@@ -40,7 +44,7 @@ def main() -> None:
     from nbaprops.dates import et_datetime
     from nbaprops.lake import FsspecLake
     from nbaprops.ops.alerts import Alerter
-    from nbaprops.pipeline.backtest import run_backtest
+    from nbaprops.pipeline.backtest import comparison_rows, run_backtest
     from nbaprops.pipeline.build import build_range
     from nbaprops.raw.ingest import ingest_from_dir
     from nbaprops.raw.resolve import resolve_identities
@@ -63,7 +67,13 @@ def main() -> None:
             shutil.copyfile(args.built, db)
         else:
             root = Path(tmp) / "lake"
-            write_archive(season, FsspecLake(LocalFileSystem(), root.as_posix()), start=start, end=end)
+            write_archive(
+                season,
+                FsspecLake(LocalFileSystem(), root.as_posix()),
+                start=start,
+                end=end,
+                with_pbp=args.with_pbp,
+            )
         with DuckDBWarehouse(str(db), query_timeout_s=600) as warehouse:
             alerter = Alerter(warehouse)
             if not reused:
@@ -79,6 +89,7 @@ def main() -> None:
             report = run_backtest(
                 warehouse, settings, start + timedelta(days=args.warmup_days), end, alerter=alerter
             )
+            versus_line = mae_minus_line(comparison_rows(warehouse, report.start, report.end))
     by_system = {
         r["system_id"]: {k: r[k] for k in ("n", "mae", "bias", "hit_rate", "n_picks", "roi", "ece")}
         for r in report.systems
@@ -90,6 +101,7 @@ def main() -> None:
         target_seconds=180,
         setup_seconds=round(setup, 2),
         setup_reused=reused,
+        with_pbp=args.with_pbp,
         range=[report.start.isoformat(), report.end.isoformat()],
         days=report.days,
         predicted_days=report.predicted_days,
@@ -102,7 +114,36 @@ def main() -> None:
             if last5 and row.get("mae") is not None
         },
         systems=by_system,
+        mae_minus_book_line=versus_line,
+        diversity=None if report.diversity is None else report.diversity.to_dict(),
     )
+
+
+def mae_minus_line(rows: dict[str, Any] | None) -> dict[str, dict[str, float]]:
+    """Per system, MAE minus the book line's MAE on the same rows, with a 95% interval by game day.
+
+    The per-row differences |pred - actual| - |line - actual| are averaged per game day and the
+    interval is mean +- 1.96 sd / sqrt(days) of the daily means (rows of one day share injuries,
+    lines and games, so days, not rows, are the independent units).
+    """
+    import numpy as np
+
+    if rows is None:
+        return {}
+    out = {}
+    for sid in sorted(set(rows["system_id"].tolist())):
+        mine = rows["system_id"] == sid
+        actual = rows["actual_points"][mine]
+        diff = np.abs(rows["predicted_points"][mine] - actual) - np.abs(rows["line"][mine] - actual)
+        days, inverse = np.unique(rows["game_date"][mine], return_inverse=True)
+        daily = np.bincount(inverse, weights=diff) / np.bincount(inverse)
+        half = 1.96 * float(daily.std(ddof=1)) / np.sqrt(days.size) if days.size > 1 else float("nan")
+        out[sid] = {
+            "n": int(mine.sum()),
+            "mae_minus_line": round(float(diff.mean()), 4),
+            "ci95": [round(float(diff.mean()) - half, 4), round(float(diff.mean()) + half, 4)],
+        }
+    return out
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     import pyarrow as pa
 
+    from nbaprops.grade.diversity import DiversityReport
     from nbaprops.ops.alerts import Alerter
     from nbaprops.predict.coordinator import Coordinator
     from nbaprops.predict.train import TrainedModels
@@ -98,6 +99,7 @@ class BacktestReport:
     graded: int = 0
     comparison_rows: int = 0
     systems: list[dict[str, Any]] = field(default_factory=list)
+    diversity: DiversityReport | None = None
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -112,6 +114,7 @@ class BacktestReport:
             "graded": self.graded,
             "comparison_rows": self.comparison_rows,
             "systems": self.systems,
+            "diversity": None if self.diversity is None else self.diversity.to_dict(),
             "seconds": round(self.seconds, 2),
         }
 
@@ -191,6 +194,7 @@ def run_backtest(
         if report.predicted_days:
             report.graded = grade_range(warehouse, start, end).graded
             report.comparison_rows, report.systems = compare(warehouse, start, end)
+            report.diversity = diversity(warehouse, start, end)
         run.rows_in = report.days
         run.rows_out = report.graded
         run.details |= {k: v for k, v in report.to_dict().items() if k != "systems"}
@@ -205,13 +209,17 @@ def run_backtest(
     return report
 
 
-def compare(warehouse: Warehouse, start: date, end: date) -> tuple[int, list[dict[str, Any]]]:
-    """Scores of every system and of the two references on the same comparison rows (one query)."""
+def comparison_rows(warehouse: Warehouse, start: date, end: date) -> dict[str, Any] | None:
+    """The comparison rows (every system predicted them, played, with a line and an earlier game).
+
+    Column name -> array, one entry per (player-game, system), with ``key`` naming the player-game;
+    None when the range has no graded prediction (one query).
+    """
     import numpy as np
 
     table = warehouse.query_arrow(_COMPARISON_SQL, [end, start, end])
     if table.num_rows == 0:
-        return 0, []
+        return None
     cols = {name: _values(table, name) for name in table.column_names}
     systems = sorted(set(cols["system_id"].tolist()))
     keys = np.char.add(
@@ -223,7 +231,17 @@ def compare(warehouse: Warehouse, start: date, end: date) -> tuple[int, list[dic
     unique_keys, inverse = np.unique(keys, return_inverse=True)
     per_key = np.bincount(inverse, weights=usable.astype(np.float64), minlength=unique_keys.size)
     keep = usable & (per_key[inverse] == len(systems))
-    rows = {k: v[keep] for k, v in cols.items()}
+    return {"key": keys[keep], **{k: v[keep] for k, v in cols.items()}}
+
+
+def compare(warehouse: Warehouse, start: date, end: date) -> tuple[int, list[dict[str, Any]]]:
+    """Scores of every system and of the two references on the same comparison rows (one query)."""
+    import numpy as np
+
+    rows = comparison_rows(warehouse, start, end)
+    if rows is None:
+        return 0, []
+    systems = sorted(set(rows["system_id"].tolist()))
     reference_rows = rows["system_id"] == systems[0]
     scored = _score(rows, rows["system_id"].astype(str))
     for name, predicted in ((BOOK_LINE, rows["line"]), (LAST5, rows["last5_avg"])):
@@ -234,6 +252,16 @@ def compare(warehouse: Warehouse, start: date, end: date) -> tuple[int, list[dic
             ref[v] = np.full(int(reference_rows.sum()), np.nan)
         scored += _score(ref, np.full(int(reference_rows.sum()), name))
     return int(reference_rows.sum()), scored
+
+
+def diversity(warehouse: Warehouse, start: date, end: date) -> DiversityReport | None:
+    """Correlation of the systems' edges (prediction - line) on the comparison rows."""
+    from nbaprops.grade.diversity import edge_diversity
+
+    rows = comparison_rows(warehouse, start, end)
+    if rows is None:
+        return None
+    return edge_diversity(rows["key"], rows["system_id"], rows["predicted_points"], rows["line"])
 
 
 def _values(table: pa.Table, name: str) -> Any:
@@ -339,6 +367,10 @@ def print_report(report: BacktestReport) -> None:
         )
     console = Console(file=sys.stdout, width=170)
     console.print(table)
+    if report.diversity is not None and report.diversity.n:
+        from nbaprops.grade.diversity import render_diversity
+
+        console.print(render_diversity(report.diversity), highlight=False)
     console.print(
         f"{report.predicted_days} of {report.days} game days predicted, {len(report.retrains)} retrain(s), "
         f"{report.graded} predictions graded in {report.seconds:.1f} s; skipped: {len(report.skipped)}"
