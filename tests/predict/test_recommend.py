@@ -16,8 +16,12 @@ def test_minus_110_both_sides_breaks_even_at_52_38_and_p55_is_worth_five_cents()
     assert rec.ev_under[0] == pytest.approx(0.45 * (1 + 100 / 110) - 1)
     assert rec.side.tolist() == ["OVER"]
     assert rec.edge[0] == pytest.approx(0.05)
-    # Full Kelly (0.9091 * 0.55 - 0.45) / 0.9091 = 0.055; a quarter of it is 1.375% of bankroll.
-    assert rec.stake[0] == pytest.approx(0.01375)
+    # Staking believes half the edge: p_bet = 0.525, full Kelly (0.9091 * 0.525 - 0.475) / 0.9091
+    # = 0.0025, a quarter of it 0.0625% of bankroll; trusting the model fully it would be 1.375%.
+    assert rec.stake[0] == pytest.approx(0.000625)
+    assert rec.adjusted_ev[0] == pytest.approx(0.525 * (1 + 100 / 110) - 1)
+    trusting = recommend([0.55], [-110], [-110], thresholds=Thresholds(market_shrink=1.0))
+    assert trusting.stake[0] == pytest.approx(0.01375)
 
 
 @pytest.mark.parametrize(("price", "break_even"), [(-105, 0.5122), (-115, 0.5349), (-120, 0.5455)])
@@ -67,7 +71,8 @@ def test_thresholds_are_configurable() -> None:
     rec = recommend([0.55, 0.62], [-110, -110], [-110, -110], thresholds=strict)
     assert rec.side.tolist() == ["PASS", "OVER"]
     assert rec.reason[1] == "p=0.62 >= 0.60 and EV=+0.18 >= 0.10"
-    full = (0.62 * (100 / 110) - 0.38) / (100 / 110)
+    # Kelly on the probability shrunk halfway to the market's 0.50: 0.56.
+    full = (0.56 * (100 / 110) - 0.44) / (100 / 110)
     assert rec.stake[1] == pytest.approx(min(0.5 * full, 0.05))
 
 
