@@ -127,7 +127,8 @@ def test_wilson_interval_matches_the_textbook_figures() -> None:
     assert (low, high) == (pytest.approx(0.4524, abs=1e-4), pytest.approx(0.6439, abs=1e-4))
     # Stays inside [0, 1] where the normal approximation would not.
     low, high = metrics.wilson_interval(0, 10)
-    assert low == pytest.approx(0.0, abs=1e-12) and high == pytest.approx(0.2775, abs=1e-4)
+    assert low == pytest.approx(0.0, abs=1e-12)
+    assert high == pytest.approx(0.2775, abs=1e-4)
     assert np.isnan(metrics.wilson_interval(0, 0)).all()
     with pytest.raises(ValueError, match="successes"):
         metrics.wilson_interval(11, 10)

@@ -151,7 +151,9 @@ def test_earlier_retrains_give_the_same_models_as_refitting_the_folds(
     # before this window, plus this window's, all dated before as_of.
     expanded = train_systems(season, AS_OF, earlier=earlier)  # type: ignore[arg-type]
     pool, pairs = earlier[-1].oos_pairs, expanded.oos_pairs
-    assert pool is not None and pairs is not None and trained.oos_pairs is not None
+    assert pool is not None
+    assert pairs is not None
+    assert trained.oos_pairs is not None
     window_start = np.datetime64(AS_OF - timedelta(days=21))
     older = int((pool.game_dates < window_start).sum())
     assert older > 0
