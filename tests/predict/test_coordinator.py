@@ -475,9 +475,10 @@ def test_each_systems_slate_is_sized_at_once_with_the_dropped_picks_explained() 
     )
     sized, exposure, capped = size_predictions(table, SlateCaps(max_game=0.04, max_day=0.5), shrink=0.5)
     assert capped == 2
-    assert sized.column("recommendation").to_pylist() == ["PASS", "UNDER", "PASS", "UNDER", "OVER"] + [
-        "OVER"
-    ] * 3
+    assert (
+        sized.column("recommendation").to_pylist()
+        == ["PASS", "UNDER", "PASS", "UNDER", "OVER"] + ["OVER"] * 3
+    )
     # The two BOS picks with the lowest P(over) (best UNDERs) survive; the dropped ones say why.
     assert sized.column("reasons").to_pylist()[0].startswith("limit: more than 2 picks")
     stakes = sized.column("stake").to_pylist()
