@@ -2,21 +2,26 @@
 
 Events go to stderr (stdout stays free for ``--json`` command output), as console lines for a
 person or JSON lines for a machine (``settings.log_json``). The last step before rendering is the
-redaction processor holding the settings' secret values, so no event can print a key. The standard
-library loggers of httpx and httpcore are held at WARNING, because at INFO httpx writes every
-request's full URL (The Odds API key included); what they still emit is redacted too.
+redaction processor holding the settings' secret values, so no event can print a key.
+
+Standard-library records are redacted where they are made: ``install_record_redaction`` wraps the
+log-record factory, so every record of every logger (child loggers, httpx, fsspec, uvicorn, ones
+that do not propagate to the root) reaches every handler with its message, traceback and stack
+already masked. The loggers of httpx and httpcore are also held at WARNING, because at INFO httpx
+writes every request's full URL (The Odds API key included).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from nbaprops.secrets import redact, redaction_processor
+from nbaprops.secrets import known_secrets, redact, redaction_processor, remember_secrets
 
 if TYPE_CHECKING:
     from nbaprops.settings import Settings
@@ -24,30 +29,57 @@ if TYPE_CHECKING:
 NOISY_LOGGERS = ("httpx", "httpcore")
 
 
-class RedactingFilter(logging.Filter):
-    """A stdlib logging filter that rewrites each record's message with secrets masked."""
+def _redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Render the record's message, traceback and stack now, masked, so no handler sees the raw text."""
+    secrets = known_secrets()
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):
+        # Arguments that do not fit the format: logging would print them raw in its error report.
+        message = f"{record.msg!r} (unformattable arguments)"
+    record.msg = redact(message, secrets)
+    record.args = None
+    if record.exc_info and record.exc_info[0] is not None:
+        record.exc_text = redact(_FORMATTER.formatException(record.exc_info), secrets)
+        record.exc_info = None  # a handler must not render the unmasked traceback again
+    elif record.exc_text:
+        record.exc_text = redact(record.exc_text, secrets)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info, secrets)
+    return record
 
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self._secrets = [s for s in secrets if s]
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Mask the fully formatted message in place; never drops a record."""
-        record.msg = redact(record.getMessage(), self._secrets)
-        record.args = None
-        return True
+_FORMATTER = logging.Formatter()
+_factory_lock = threading.Lock()
+_installed = False
+
+
+def install_record_redaction(secrets: Iterable[str] = ()) -> None:
+    """Remember ``secrets`` and make every standard-library log record redacted at creation.
+
+    Idempotent: the factory is wrapped once per process; later calls only add secrets.
+    """
+    global _installed  # noqa: PLW0603 - the record factory is process-wide by nature
+    remember_secrets(secrets)
+    with _factory_lock:
+        if _installed:
+            return
+        base = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            return _redact_record(base(*args, **kwargs))
+
+        logging.setLogRecordFactory(factory)
+        _installed = True
 
 
 def quiet_http_loggers(secrets: Iterable[str] = ()) -> None:
-    """Hold httpx/httpcore at WARNING or above and redact what they still log."""
-    known = list(secrets)
+    """Hold httpx/httpcore at WARNING or above; what they (and everyone else) log is redacted."""
+    install_record_redaction(secrets)
     for name in NOISY_LOGGERS:
         logger = logging.getLogger(name)
         if logger.level < logging.WARNING:
             logger.setLevel(logging.WARNING)
-        for old in [f for f in logger.filters if isinstance(f, RedactingFilter)]:
-            logger.removeFilter(old)
-        logger.addFilter(RedactingFilter(known))
 
 
 class _CurrentStderr:
