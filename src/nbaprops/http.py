@@ -304,7 +304,9 @@ class HttpClient:
                 parsed = _parse_json(outcome[2], url_redacted) if expected == "json" else None
                 elapsed = self._clock.monotonic() - started
                 return Response(*outcome, url_redacted, elapsed, attempt, parsed)
-            _log.warning("http.request", **fields, error=outcome.reason)
+            # A permanent failure is raised to the caller, who decides whether it matters (a 403 is how
+            # an injury-report probe learns "no report at that minute"); a retried one is a warning.
+            (_log.warning if outcome.transient else _log.info)("http.request", **fields, error=outcome.reason)
             if not outcome.transient or breaker_state == "open":
                 # An attempt that just opened the breaker ends the call: the next would fail fast.
                 raise outcome.error

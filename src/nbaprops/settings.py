@@ -133,7 +133,17 @@ class Settings(BaseSettings):
 
     # --- logging -----------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Event level.")
-    log_json: bool = Field(False, description="Emit JSON log lines instead of console-formatted ones.")
+    log_json: bool = Field(
+        False,
+        description="Stream every event to stderr as JSON lines (for a platform that collects stderr); "
+        "the log file under data_dir is JSON lines either way.",
+    )
+    log_stderr: bool = Field(
+        False,
+        description="Stream every event to stderr as console lines (what -v/--verbose does); by default "
+        "stderr gets only warnings and errors, one line each, and the full stream goes to "
+        "<data_dir>/logs/nbaprops.jsonl. Setting log_level explicitly does the same.",
+    )
 
     @field_validator(
         "nbacom_stats_base_url",
