@@ -122,7 +122,7 @@ def fill(wh: DuckDBWarehouse, players: list[P], day: date = DAY, game_id: str = 
             wh.execute(
                 "INSERT INTO raw_oddsa_player_props (snapshot_at, event_id, commence_time, game_date, book, "
                 "market, player_lookup, point, over_price, under_price, over_no_vig, source_file, "
-                "payload_sha256, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "payload_sha256, fetched_at, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     snapshot,
                     "ev1",
@@ -138,13 +138,14 @@ def fill(wh: DuckDBWarehouse, players: list[P], day: date = DAY, game_id: str = 
                     "odds.json",
                     "sha",
                     built,
+                    built,
                 ],
             )
         if p.report_out:
             wh.execute(
                 "INSERT INTO raw_nbac_injury_report (snapshot_at, game_date, game_id, tip_utc, matchup, "
-                "team, player_id, player_lookup, status, source_file, payload_sha256, loaded_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "team, player_id, player_lookup, status, source_file, payload_sha256, fetched_at, "
+                "loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     tip - timedelta(hours=2),
                     day,
@@ -157,6 +158,7 @@ def fill(wh: DuckDBWarehouse, players: list[P], day: date = DAY, game_id: str = 
                     "Out",
                     "report.pdf",
                     "sha",
+                    built,
                     built,
                 ],
             )
