@@ -421,6 +421,43 @@ def test_a_batch_that_keeps_failing_fails_the_step_after_the_others_are_merged(w
     assert [r[0] for r in wh.query_rows("SELECT kind FROM alerts")] == ["bus.dead_letter"]
 
 
+def test_a_rerun_with_a_failed_batch_keeps_that_batchs_earlier_predictions(wh: DuckDBWarehouse) -> None:
+    class LastTenButNotPlayer7(LastTen):
+        def predict(self, batch: PlayerBatch) -> SystemOutput:
+            if 7 in batch.player_ids.tolist():
+                raise ValueError("cannot handle player 7")
+            return super().predict(batch)
+
+    fill(wh, SLATE)
+    first = coordinator(wh, batch_size=1, models=[SystemModel(LastTen(), "lt1")]).run(DAY)
+    earlier = wh.query_rows("SELECT player_id, run_id FROM predictions ORDER BY player_id")
+    assert [p for p, _ in earlier] == [1, 7, 8]
+    failing = coordinator(
+        wh, batch_size=1, models=[SystemModel(LastTenButNotPlayer7(), "lt1")], breaker_threshold=10
+    )
+    with pytest.raises(QualityGateError, match="keep their earlier predictions"):
+        failing.run(DAY)
+    second = wh.query_rows("SELECT run_id FROM run_ledger WHERE status = 'failed'")[0][0]
+    after = dict(wh.query_rows("SELECT player_id, run_id FROM predictions"))
+    assert after == {1: second, 7: first.run_id, 8: second}
+
+
+def test_a_system_that_fails_a_rerun_keeps_its_earlier_rows_and_the_others_are_replaced(
+    wh: DuckDBWarehouse,
+) -> None:
+    class Broken(LastTen):
+        def predict(self, batch: PlayerBatch) -> SystemOutput:
+            raise ValueError("model file unreadable")
+
+    fill(wh, SLATE)
+    first = coordinator(wh).run(DAY)
+    second = coordinator(wh, models=[models()[1], SystemModel(Broken(), "lt1")], breaker_threshold=10).run(
+        DAY
+    )
+    rows = wh.query_rows("SELECT DISTINCT system_id, run_id FROM predictions ORDER BY 1")
+    assert rows == [("last_ten", first.run_id), ("moving_average", second.run_id)]
+
+
 def test_day_without_games_is_recorded_as_skipped_and_clears_old_rows(wh: DuckDBWarehouse) -> None:
     run = coordinator(wh).run(DAY)
     assert (run.candidates, run.prediction_rows, run.batches) == (0, 0, 0)
