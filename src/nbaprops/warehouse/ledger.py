@@ -33,6 +33,7 @@ from typing import Any, Literal
 import structlog
 
 from nbaprops.errors import QualityGateError, WarehouseError
+from nbaprops.secrets import scrub
 from nbaprops.warehouse.protocol import Warehouse
 
 log = structlog.get_logger(__name__)
@@ -116,7 +117,7 @@ class RunLedger:
         try:
             yield run
         except BaseException as exc:
-            error = f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_CHARS]
+            error = scrub(f"{type(exc).__name__}: {exc}")[:_MAX_ERROR_CHARS]
             try:
                 self._finish(run, "failed", error)
             except WarehouseError as ledger_exc:
@@ -137,8 +138,8 @@ class RunLedger:
                 status,
                 run.rows_in,
                 run.rows_out,
-                error,
-                json.dumps(run.details, default=str),
+                None if error is None else scrub(error),
+                scrub(json.dumps(run.details, default=str)),
                 run.run_id,
             ],
         )
