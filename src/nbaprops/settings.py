@@ -117,6 +117,12 @@ class Settings(BaseSettings):
 
     # --- warehouse bounds --------------------------------------------------------------------
     query_timeout_s: float = Field(120.0, gt=0, description="Longest a single warehouse statement may run.")
+    warehouse_lock_wait_s: float = Field(
+        30.0,
+        ge=0,
+        description="How long opening a warehouse file that another process holds keeps retrying "
+        "(capped backoff with jitter) before failing with WarehouseBusy.",
+    )
 
     # --- prediction time -----------------------------------------------------------------------
     prediction_time_et: str = Field(

@@ -122,7 +122,7 @@ def fill(wh: DuckDBWarehouse, players: list[P], day: date = DAY, game_id: str = 
             wh.execute(
                 "INSERT INTO raw_oddsa_player_props (snapshot_at, event_id, commence_time, game_date, book, "
                 "market, player_lookup, point, over_price, under_price, over_no_vig, source_file, "
-                "payload_sha256, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "payload_sha256, fetched_at, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     snapshot,
                     "ev1",
@@ -138,13 +138,14 @@ def fill(wh: DuckDBWarehouse, players: list[P], day: date = DAY, game_id: str = 
                     "odds.json",
                     "sha",
                     built,
+                    built,
                 ],
             )
         if p.report_out:
             wh.execute(
                 "INSERT INTO raw_nbac_injury_report (snapshot_at, game_date, game_id, tip_utc, matchup, "
-                "team, player_id, player_lookup, status, source_file, payload_sha256, loaded_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "team, player_id, player_lookup, status, source_file, payload_sha256, fetched_at, "
+                "loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     tip - timedelta(hours=2),
                     day,
@@ -157,6 +158,7 @@ def fill(wh: DuckDBWarehouse, players: list[P], day: date = DAY, game_id: str = 
                     "Out",
                     "report.pdf",
                     "sha",
+                    built,
                     built,
                 ],
             )
@@ -417,6 +419,43 @@ def test_a_batch_that_keeps_failing_fails_the_step_after_the_others_are_merged(w
     assert "cannot handle player 7" in failed[0][1]
     assert wh.query_rows("SELECT status FROM run_ledger WHERE step = 'predict'") == [("failed",)]
     assert [r[0] for r in wh.query_rows("SELECT kind FROM alerts")] == ["bus.dead_letter"]
+
+
+def test_a_rerun_with_a_failed_batch_keeps_that_batchs_earlier_predictions(wh: DuckDBWarehouse) -> None:
+    class LastTenButNotPlayer7(LastTen):
+        def predict(self, batch: PlayerBatch) -> SystemOutput:
+            if 7 in batch.player_ids.tolist():
+                raise ValueError("cannot handle player 7")
+            return super().predict(batch)
+
+    fill(wh, SLATE)
+    first = coordinator(wh, batch_size=1, models=[SystemModel(LastTen(), "lt1")]).run(DAY)
+    earlier = wh.query_rows("SELECT player_id, run_id FROM predictions ORDER BY player_id")
+    assert [p for p, _ in earlier] == [1, 7, 8]
+    failing = coordinator(
+        wh, batch_size=1, models=[SystemModel(LastTenButNotPlayer7(), "lt1")], breaker_threshold=10
+    )
+    with pytest.raises(QualityGateError, match="keep their earlier predictions"):
+        failing.run(DAY)
+    second = wh.query_rows("SELECT run_id FROM run_ledger WHERE status = 'failed'")[0][0]
+    after = dict(wh.query_rows("SELECT player_id, run_id FROM predictions"))
+    assert after == {1: second, 7: first.run_id, 8: second}
+
+
+def test_a_system_that_fails_a_rerun_keeps_its_earlier_rows_and_the_others_are_replaced(
+    wh: DuckDBWarehouse,
+) -> None:
+    class Broken(LastTen):
+        def predict(self, batch: PlayerBatch) -> SystemOutput:
+            raise ValueError("model file unreadable")
+
+    fill(wh, SLATE)
+    first = coordinator(wh).run(DAY)
+    second = coordinator(wh, models=[models()[1], SystemModel(Broken(), "lt1")], breaker_threshold=10).run(
+        DAY
+    )
+    rows = wh.query_rows("SELECT DISTINCT system_id, run_id FROM predictions ORDER BY 1")
+    assert rows == [("last_ten", first.run_id), ("moving_average", second.run_id)]
 
 
 def test_day_without_games_is_recorded_as_skipped_and_clears_old_rows(wh: DuckDBWarehouse) -> None:
