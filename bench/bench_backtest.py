@@ -4,7 +4,9 @@ Only the backtest itself is the timed figure (target <= 180 s on 2 cores); the s
 archive, ingest, identities, build) is reported beside it. Prints one JSON line via benchlib with
 every system's walk-forward metrics beside the two references (``last5_avg``, ``book_line``), all
 on the same comparison rows (N).
-Run: ``.venv/bin/python bench/bench_backtest.py [--days N] [--warmup-days W] [--built PATH]``
+The ``headline`` figures are ``grade.scorecard``'s (MAE minus the line's with its interval, hit rate
+with its Wilson interval, ROI, Brier skill, equal-mass ECE, CLV, daily exposure).
+Run: ``.venv/bin/python bench/bench_backtest.py [--days N] [--warmup-days W] [--built PATH] [--report PATH]``
 (default: the whole season, predicting from day 15 on). ``--built PATH`` keeps the built warehouse
 at PATH and reuses it on the next run with the same ``--days`` (setup then reports the copy only).
 """
@@ -12,13 +14,13 @@ at PATH and reuses it on the next run with the same ``--days`` (setup then repor
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -36,6 +38,9 @@ def main() -> None:
     parser.add_argument(
         "--with-pbp", action="store_true", help="Archive play-by-play too (zone_matchup's pbp zones)."
     )
+    parser.add_argument(
+        "--report", type=Path, default=None, help="Also write the full report (reliability tables) here."
+    )
     args = parser.parse_args()
 
     import structlog
@@ -44,7 +49,7 @@ def main() -> None:
     from nbaprops.dates import et_datetime
     from nbaprops.lake import FsspecLake
     from nbaprops.ops.alerts import Alerter
-    from nbaprops.pipeline.backtest import comparison_rows, run_backtest
+    from nbaprops.pipeline.backtest import run_backtest
     from nbaprops.pipeline.build import build_range
     from nbaprops.raw.ingest import ingest_from_dir
     from nbaprops.raw.resolve import resolve_identities
@@ -89,7 +94,12 @@ def main() -> None:
             report = run_backtest(
                 warehouse, settings, start + timedelta(days=args.warmup_days), end, alerter=alerter
             )
-            versus_line = mae_minus_line(comparison_rows(warehouse, report.start, report.end))
+    if args.report is not None:
+        args.report.write_text(json.dumps(report.to_dict(), default=str, indent=1), encoding="utf-8")
+    headline = {
+        h["system_id"]: {k: v for k, v in h.items() if k not in ("system_id", "reliability_picks")}
+        for h in report.headline
+    }
     by_system = {
         r["system_id"]: {k: r[k] for k in ("n", "mae", "bias", "hit_rate", "n_picks", "roi", "ece")}
         for r in report.systems
@@ -114,36 +124,9 @@ def main() -> None:
             if last5 and row.get("mae") is not None
         },
         systems=by_system,
-        mae_minus_book_line=versus_line,
+        headline=headline,
         diversity=None if report.diversity is None else report.diversity.to_dict(),
     )
-
-
-def mae_minus_line(rows: dict[str, Any] | None) -> dict[str, dict[str, float]]:
-    """Per system, MAE minus the book line's MAE on the same rows, with a 95% interval by game day.
-
-    The per-row differences |pred - actual| - |line - actual| are averaged per game day and the
-    interval is mean +- 1.96 sd / sqrt(days) of the daily means (rows of one day share injuries,
-    lines and games, so days, not rows, are the independent units).
-    """
-    import numpy as np
-
-    if rows is None:
-        return {}
-    out = {}
-    for sid in sorted(set(rows["system_id"].tolist())):
-        mine = rows["system_id"] == sid
-        actual = rows["actual_points"][mine]
-        diff = np.abs(rows["predicted_points"][mine] - actual) - np.abs(rows["line"][mine] - actual)
-        days, inverse = np.unique(rows["game_date"][mine], return_inverse=True)
-        daily = np.bincount(inverse, weights=diff) / np.bincount(inverse)
-        half = 1.96 * float(daily.std(ddof=1)) / np.sqrt(days.size) if days.size > 1 else float("nan")
-        out[sid] = {
-            "n": int(mine.sum()),
-            "mae_minus_line": round(float(diff.mean()), 4),
-            "ci95": [round(float(diff.mean()) - half, 4), round(float(diff.mean()) + half, 4)],
-        }
-    return out
 
 
 if __name__ == "__main__":

@@ -140,12 +140,31 @@ def test_earlier_retrains_give_the_same_models_as_refitting_the_folds(
     earlier: list[TrainedModels] = []
     for k in (3, 2, 1):
         earlier.append(train_systems(season, AS_OF - timedelta(days=7 * k), earlier=earlier))  # type: ignore[arg-type]
-    reused = train_systems(season, AS_OF, earlier=earlier)  # type: ignore[arg-type]
+    # Without the earlier retrains' calibration pools, the calibrators see exactly the same pairs.
+    windows_only = [replace(m, oos_pairs=None) for m in earlier]
+    reused = train_systems(season, AS_OF, earlier=windows_only)  # type: ignore[arg-type]
     assert reused.metrics["gbm"]["oos_rows_from_earlier_models"] == trained.metrics["gbm"]["oos_rows"]
     assert trained.metrics["gbm"]["oos_rows_from_earlier_models"] == 0
     for sid in SYSTEM_IDS:
         assert reused.calibrators[sid].to_json() == trained.calibrators[sid].to_json()
         assert reused.systems[sid].to_bytes() == trained.systems[sid].to_bytes()
+
+    # With them, the calibrators learn on an expanding window: the newest earlier pool's pairs from
+    # before this window, plus this window's, all dated before as_of.
+    expanded = train_systems(season, AS_OF, earlier=earlier)  # type: ignore[arg-type]
+    pool, pairs = earlier[-1].oos_pairs, expanded.oos_pairs
+    assert pool is not None
+    assert pairs is not None
+    assert trained.oos_pairs is not None
+    window_start = np.datetime64(AS_OF - timedelta(days=21))
+    older = int((pool.game_dates < window_start).sum())
+    assert older > 0
+    assert pairs.outcome.size == trained.oos_pairs.outcome.size + older
+    assert pairs.game_dates.max() < np.datetime64(AS_OF)
+    assert pairs.game_dates.min() < window_start
+    assert expanded.metrics["gbm"]["calibration_pairs"] > trained.metrics["gbm"]["calibration_pairs"]
+    for sid in SYSTEM_IDS:
+        assert expanded.systems[sid].to_bytes() == trained.systems[sid].to_bytes()
 
 
 def test_earlier_models_trained_on_rows_inside_their_segment_are_refused(
