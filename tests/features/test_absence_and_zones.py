@@ -172,9 +172,8 @@ def _seed(wh: DuckDBWarehouse) -> None:
         ("raw_nbac_pbp_shots", shots),
         ("raw_nbac_injury_report", injuries),
     ):
-        if table.startswith("raw_"):
-            rows = [{**row, **provenance} for row in rows]
-        wh.insert_arrow(table, pa.Table.from_pylist(rows))
+        extra = provenance if table.startswith("raw_") else {}
+        wh.insert_arrow(table, pa.Table.from_pylist([{**row, **extra} for row in rows]))
 
 
 @pytest.fixture(scope="module")
