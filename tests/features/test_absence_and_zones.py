@@ -163,7 +163,7 @@ def _seed(wh: DuckDBWarehouse) -> None:
             "status": "Out",
         }
     )
-    provenance = {"source_file": "test", "payload_sha256": "0" * 64, "loaded_at": BUILT}
+    provenance = {"source_file": "test", "payload_sha256": "0" * 64, "loaded_at": BUILT, "fetched_at": BUILT}
     for table, rows in (
         ("raw_nbac_schedule", schedule),
         ("team_offense_game_summary", teams),
