@@ -358,12 +358,17 @@ def print_report(report: BacktestReport) -> None:
         return "-" if value is None else format(value, spec)
 
     def ival(doc: dict[str, Any], spec: str) -> str:
+        """``mean [low, high]``; a percentage's bounds are printed as bare points to stay narrow."""
+        if spec.endswith("%"):
+            bounds = spec[:-1] + "f"
+            low, high = (None if v is None else 100 * v for v in (doc["low"], doc["high"]))
+            return f"{fmt(doc['mean'], spec)} [{fmt(low, bounds)}, {fmt(high, bounds)}]"
         return f"{fmt(doc['mean'], spec)} [{fmt(doc['low'], spec)}, {fmt(doc['high'], spec)}]"
 
     def ece(doc: dict[str, Any]) -> str:
         return f"{fmt(doc['ece'], '.3f')} ({fmt(doc['noise_floor'], '.3f')})"
 
-    console = Console(file=sys.stdout, width=170)
+    console = Console(file=sys.stdout, width=180)
     accuracy = Table(
         title=f"backtest {report.start}..{report.end}: accuracy on {report.comparison_rows} comparison rows"
     )
@@ -395,9 +400,9 @@ def print_report(report: BacktestReport) -> None:
         "ROI staked",
         "ECE picks (floor)",
         "CLV pts [95%]",
-        "exposure/day med, max",
+        "stake/day: median, max",
     ):
-        betting.add_column(column, justify="left" if column == "system" else "right")
+        betting.add_column(column, justify="left" if column == "system" else "right", no_wrap=True)
     for head in report.headline:
         claim = fmt(head["claimed_hit_rate"], ".1%") + ("" if head["claim_within_interval"] else " !")
         betting.add_row(
@@ -410,18 +415,18 @@ def print_report(report: BacktestReport) -> None:
             fmt(head["staked_roi"], "+.1%"),
             ece(head["ece_picks"]),
             ival(head["clv_points"], "+.2f"),
-            f"{fmt(head['exposure_median'], '.1%')}, {fmt(head['exposure_max'], '.1%')}",
+            f"{fmt(head['exposure_median'], '.1%')}, {fmt(head['exposure_max'], '.0%')}",
         )
     console.print(betting)
-    if report.diversity is not None and report.diversity.n:
-        from nbaprops.grade.diversity import render_diversity
-
-        console.print(render_diversity(report.diversity), highlight=False)
+    console.print("claimed: mean probability of the side taken (! = outside the hit rate's interval)")
     console.print(
-        "claimed: mean probability of the side taken (! = outside the hit rate's interval); "
-        "ECE: 20 equal-mass bins, noise floor in brackets"
+        "ECE: 20 equal-mass bins, noise floor in brackets; intervals 95% (Wilson; clustered by game date)"
     )
     console.print(
         f"{report.predicted_days} of {report.days} game days predicted, {len(report.retrains)} retrain(s), "
         f"{report.graded} predictions graded in {report.seconds:.1f} s; skipped: {len(report.skipped)}"
     )
+    if report.diversity is not None and report.diversity.n:
+        from nbaprops.grade.diversity import render_diversity
+
+        console.print(render_diversity(report.diversity), highlight=False)
