@@ -30,7 +30,7 @@ def rows() -> dict[str, np.ndarray]:
 
 
 def test_a_scorecard_matches_hand_computation() -> None:
-    card = scorecard(rows())
+    card = scorecard(rows(), pick_cap=0.01)
     # |error| - |line error| per row: (1 - 4.5), (4 - 2.5), (1 - 3.5), (1 - 0.5)
     assert card["mae_minus_line"]["mean"] == pytest.approx((-3.5 + 1.5 - 2.5 + 0.5) / 4)
     assert card["line_mae"] == pytest.approx((4.5 + 2.5 + 3.5 + 0.5) / 4)
@@ -42,6 +42,8 @@ def test_a_scorecard_matches_hand_computation() -> None:
     assert card["claimed_ev"] == pytest.approx((0.1455 + 0.1073 + 0.1455) / 3)
     assert card["staked_roi"] == pytest.approx((0.02 * 100 / 110 - 0.005) / 0.025)
     assert (card["exposure_median"], card["exposure_max"]) == (pytest.approx(0.0125), pytest.approx(0.015))
+    assert card["stake_median"] == 0.01
+    assert card["share_at_pick_cap"] == pytest.approx(2 / 3)
     assert card["n_clv"] == 3
     assert card["clv_points"]["mean"] == pytest.approx(0.5 / 3)
     assert sum(b["n"] for b in card["reliability_picks"]) == 3

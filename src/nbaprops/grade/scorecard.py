@@ -8,7 +8,8 @@ What a bettor needs to know of a system, in the order the backtest prints it:
 * **betting**: picks decided (WIN or LOSS), hit rate with its Wilson interval beside the hit rate the
   picks claimed (mean probability of the side taken) and whether the claim lies inside the interval;
   flat-stake ROI with its interval beside the EV the picks claimed; ROI at the stakes actually
-  recommended; the daily exposure (sum of stakes per game date: median and maximum);
+  recommended, the median stake and the share of picks at the per-pick cap; the daily exposure (sum
+  of stakes per game date: median and maximum);
 * **calibration**: Brier skill of P(over) against the market's no-vig P(over), and ECE with 20
   equal-mass bins on all rows and on picks, each beside its noise floor (what a perfectly calibrated
   predictor would score on the same probabilities), plus the picks' reliability table;
@@ -76,10 +77,13 @@ def _daily_exposure(days: NDArray[Any], stake: NDArray[np.float64]) -> tuple[flo
     return (float(np.median(totals)), float(totals.max())) if totals.size else (math.nan, math.nan)
 
 
-def scorecard(rows: Mapping[str, NDArray[Any]], *, bins: int = ECE_BINS) -> dict[str, Any]:
+def scorecard(
+    rows: Mapping[str, NDArray[Any]], *, bins: int = ECE_BINS, pick_cap: float | None = None
+) -> dict[str, Any]:
     """The headline figures of one system over ``rows`` (every array of ``COLUMNS``, one length).
 
     Rows are the comparison rows (played, with a line); ``actual_points`` must be finite on all.
+    ``pick_cap`` (the per-pick stake cap) adds the share of picks staked at it.
     """
     import numpy as np
 
@@ -140,6 +144,10 @@ def scorecard(rows: Mapping[str, NDArray[Any]], *, bins: int = ECE_BINS) -> dict
         "roi": _interval(*roi),
         "claimed_ev": _nan_to_none(float(f["expected_value"][decided].mean()) if n_picks else math.nan),
         "staked_roi": _nan_to_none(staked_roi),
+        "stake_median": _nan_to_none(float(np.median(staked[decided])) if n_picks else math.nan),
+        "share_at_pick_cap": None
+        if pick_cap is None or not n_picks
+        else float(np.mean(staked[decided] >= pick_cap - 1e-12)),
         "exposure_median": _nan_to_none(exposure_median),
         "exposure_max": _nan_to_none(exposure_max),
         "n_scored": int(scored.sum()),

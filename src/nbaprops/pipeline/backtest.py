@@ -198,7 +198,9 @@ def run_backtest(
             report.predicted_days += 1
         if report.predicted_days:
             report.graded = grade_range(warehouse, start, end).graded
-            report.comparison_rows, report.systems, report.headline = compare(warehouse, start, end)
+            report.comparison_rows, report.systems, report.headline = compare(
+                warehouse, start, end, pick_cap=settings.stake_max_pick
+            )
             report.diversity = diversity(warehouse, start, end)
         run.rows_in = report.days
         run.rows_out = report.graded
@@ -250,7 +252,7 @@ def diversity(warehouse: Warehouse, start: date, end: date) -> DiversityReport |
 
 
 def compare(
-    warehouse: Warehouse, start: date, end: date
+    warehouse: Warehouse, start: date, end: date, *, pick_cap: float | None = None
 ) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
     """Scores of every system and of the two references on the same comparison rows (one query).
 
@@ -275,7 +277,10 @@ def compare(
             ref[v] = np.full(int(reference_rows.sum()), np.nan)
         scored += _score(ref, np.full(int(reference_rows.sum()), name))
     headline = [
-        {"system_id": sid, **scorecard({k: v[rows["system_id"] == sid] for k, v in rows.items()})}
+        {
+            "system_id": sid,
+            **scorecard({k: v[rows["system_id"] == sid] for k, v in rows.items()}, pick_cap=pick_cap),
+        }
         for sid in systems
     ]
     return int(reference_rows.sum()), scored, headline
@@ -368,7 +373,7 @@ def print_report(report: BacktestReport) -> None:
     def ece(doc: dict[str, Any]) -> str:
         return f"{fmt(doc['ece'], '.3f')} ({fmt(doc['noise_floor'], '.3f')})"
 
-    console = Console(file=sys.stdout, width=180)
+    console = Console(file=sys.stdout, width=200)
     accuracy = Table(
         title=f"backtest {report.start}..{report.end}: accuracy on {report.comparison_rows} comparison rows"
     )
@@ -398,6 +403,7 @@ def print_report(report: BacktestReport) -> None:
         "ROI flat [95%]",
         "claimed EV",
         "ROI staked",
+        "stake: median, at cap",
         "ECE picks (floor)",
         "CLV pts [95%]",
         "stake/day: median, max",
@@ -413,6 +419,7 @@ def print_report(report: BacktestReport) -> None:
             ival(head["roi"], "+.1%"),
             fmt(head["claimed_ev"], "+.1%"),
             fmt(head["staked_roi"], "+.1%"),
+            f"{fmt(head.get('stake_median'), '.2%')}, {fmt(head.get('share_at_pick_cap'), '.0%')}",
             ece(head["ece_picks"]),
             ival(head["clv_points"], "+.2f"),
             f"{fmt(head['exposure_median'], '.1%')}, {fmt(head['exposure_max'], '.0%')}",
