@@ -36,6 +36,9 @@ def main() -> None:
     )
     parser.add_argument("--built", type=Path, default=None, help="Keep/reuse the built warehouse here.")
     parser.add_argument(
+        "--with-pbp", action="store_true", help="Archive play-by-play too (zone_matchup's pbp zones)."
+    )
+    parser.add_argument(
         "--report", type=Path, default=None, help="Also write the full report (reliability tables) here."
     )
     args = parser.parse_args()
@@ -69,7 +72,13 @@ def main() -> None:
             shutil.copyfile(args.built, db)
         else:
             root = Path(tmp) / "lake"
-            write_archive(season, FsspecLake(LocalFileSystem(), root.as_posix()), start=start, end=end)
+            write_archive(
+                season,
+                FsspecLake(LocalFileSystem(), root.as_posix()),
+                start=start,
+                end=end,
+                with_pbp=args.with_pbp,
+            )
         with DuckDBWarehouse(str(db), query_timeout_s=600) as warehouse:
             alerter = Alerter(warehouse)
             if not reused:
@@ -102,6 +111,7 @@ def main() -> None:
         target_seconds=180,
         setup_seconds=round(setup, 2),
         setup_reused=reused,
+        with_pbp=args.with_pbp,
         range=[report.start.isoformat(), report.end.isoformat()],
         days=report.days,
         predicted_days=report.predicted_days,
@@ -115,6 +125,7 @@ def main() -> None:
         },
         systems=by_system,
         headline=headline,
+        diversity=None if report.diversity is None else report.diversity.to_dict(),
     )
 
 

@@ -11,6 +11,7 @@ from test_systems import AS_OF, make_batch
 
 from nbaprops.errors import QualityGateError
 from nbaprops.predict.train import (
+    COMPONENT_IDS,
     SYSTEM_IDS,
     TrainedModels,
     fold_segments,
@@ -51,7 +52,8 @@ def _planted(season: object) -> object:
     for name in aligned:
         fields[name] = np.concatenate([getattr(batch, name), getattr(extra, name)])
     actual = np.concatenate([batch.actual_points, np.full(400, 500.0)])  # type: ignore[attr-defined]
-    return replace(batch, game_dates=dates, actual_points=actual, **fields)  # type: ignore[type-var]
+    extras = {k: np.concatenate([v, np.full(400, 48.0)]) for k, v in batch.extras.items()}  # type: ignore[attr-defined]
+    return replace(batch, game_dates=dates, actual_points=actual, extras=extras, **fields)  # type: ignore[type-var]
 
 
 def test_every_system_is_trained_with_a_calibrator(trained: TrainedModels) -> None:
@@ -65,7 +67,7 @@ def test_rows_on_or_after_as_of_change_nothing(season: object, trained: TrainedM
     planted = train_systems(_planted(season), AS_OF)  # type: ignore[arg-type]
     assert planted.rows == trained.rows
     probe = make_batch(n=200, seed=13)
-    for sid in ("moving_average", "zone_matchup", "similarity", "gbm"):
+    for sid in COMPONENT_IDS:
         np.testing.assert_array_equal(
             planted.systems[sid].predict(probe).mean, trained.systems[sid].predict(probe).mean
         )

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     import pyarrow as pa
 
+    from nbaprops.grade.diversity import DiversityReport
     from nbaprops.ops.alerts import Alerter
     from nbaprops.predict.coordinator import Coordinator
     from nbaprops.predict.train import TrainedModels
@@ -100,6 +101,7 @@ class BacktestReport:
     comparison_rows: int = 0
     systems: list[dict[str, Any]] = field(default_factory=list)
     headline: list[dict[str, Any]] = field(default_factory=list)  # grade.scorecard per system
+    diversity: DiversityReport | None = None  # grade.diversity: correlation of edges between systems
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,6 +117,7 @@ class BacktestReport:
             "comparison_rows": self.comparison_rows,
             "systems": self.systems,
             "headline": self.headline,
+            "diversity": None if self.diversity is None else self.diversity.to_dict(),
             "seconds": round(self.seconds, 2),
         }
 
@@ -198,6 +201,7 @@ def run_backtest(
             report.comparison_rows, report.systems, report.headline = compare(
                 warehouse, start, end, pick_cap=settings.stake_max_pick
             )
+            report.diversity = diversity(warehouse, start, end)
         run.rows_in = report.days
         run.rows_out = report.graded
         run.details |= {k: v for k, v in report.to_dict().items() if k != "systems"}
@@ -212,6 +216,41 @@ def run_backtest(
     return report
 
 
+def comparison_rows(warehouse: Warehouse, start: date, end: date) -> dict[str, Any] | None:
+    """The comparison rows (every system predicted them, played, with a line and an earlier game).
+
+    Column name -> array, one entry per (player-game, system), with ``key`` naming the player-game;
+    None when the range has no graded prediction (one query).
+    """
+    import numpy as np
+
+    table = warehouse.query_arrow(_COMPARISON_SQL, [end, start, end])
+    if table.num_rows == 0:
+        return None
+    cols = {name: _values(table, name) for name in table.column_names}
+    systems = sorted(set(cols["system_id"].tolist()))
+    keys = np.char.add(
+        np.char.add(cols["game_date"].astype(str), "|"),
+        np.char.add(np.char.add(cols["game_id"].astype(str), "|"), cols["player_id"].astype(str)),
+    )
+    usable = np.isfinite(cols["actual_points"]) & (np.nan_to_num(cols["minutes"]) > 0)
+    usable &= np.isfinite(cols["line"]) & np.isfinite(cols["last5_avg"])
+    unique_keys, inverse = np.unique(keys, return_inverse=True)
+    per_key = np.bincount(inverse, weights=usable.astype(np.float64), minlength=unique_keys.size)
+    keep = usable & (per_key[inverse] == len(systems))
+    return {"key": keys[keep], **{k: v[keep] for k, v in cols.items()}}
+
+
+def diversity(warehouse: Warehouse, start: date, end: date) -> DiversityReport | None:
+    """Correlation of the systems' edges (prediction - line) on the comparison rows."""
+    from nbaprops.grade.diversity import edge_diversity
+
+    rows = comparison_rows(warehouse, start, end)
+    if rows is None:
+        return None
+    return edge_diversity(rows["key"], rows["system_id"], rows["predicted_points"], rows["line"])
+
+
 def compare(
     warehouse: Warehouse, start: date, end: date, *, pick_cap: float | None = None
 ) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
@@ -224,21 +263,10 @@ def compare(
 
     from nbaprops.grade.scorecard import scorecard
 
-    table = warehouse.query_arrow(_COMPARISON_SQL, [end, start, end])
-    if table.num_rows == 0:
+    rows = comparison_rows(warehouse, start, end)
+    if rows is None:
         return 0, [], []
-    cols = {name: _values(table, name) for name in table.column_names}
-    systems = sorted(set(cols["system_id"].tolist()))
-    keys = np.char.add(
-        np.char.add(cols["game_date"].astype(str), "|"),
-        np.char.add(np.char.add(cols["game_id"].astype(str), "|"), cols["player_id"].astype(str)),
-    )
-    usable = np.isfinite(cols["actual_points"]) & (np.nan_to_num(cols["minutes"]) > 0)
-    usable &= np.isfinite(cols["line"]) & np.isfinite(cols["last5_avg"])
-    unique_keys, inverse = np.unique(keys, return_inverse=True)
-    per_key = np.bincount(inverse, weights=usable.astype(np.float64), minlength=unique_keys.size)
-    keep = usable & (per_key[inverse] == len(systems))
-    rows = {k: v[keep] for k, v in cols.items()}
+    systems = sorted(set(rows["system_id"].tolist()))
     reference_rows = rows["system_id"] == systems[0]
     scored = _score(rows, rows["system_id"].astype(str))
     for name, predicted in ((BOOK_LINE, rows["line"]), (LAST5, rows["last5_avg"])):
@@ -405,3 +433,7 @@ def print_report(report: BacktestReport) -> None:
         f"{report.predicted_days} of {report.days} game days predicted, {len(report.retrains)} retrain(s), "
         f"{report.graded} predictions graded in {report.seconds:.1f} s; skipped: {len(report.skipped)}"
     )
+    if report.diversity is not None and report.diversity.n:
+        from nbaprops.grade.diversity import render_diversity
+
+        console.print(render_diversity(report.diversity), highlight=False)

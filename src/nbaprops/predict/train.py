@@ -35,7 +35,7 @@ import structlog
 from nbaprops.errors import QualityGateError
 from nbaprops.predict.calibration import Calibrator, fit_logistic
 from nbaprops.predict.systems.base import PlayerBatch, TrainableSystem, select_rows
-from nbaprops.predict.systems.ensemble import EnsembleSystem, mean_key
+from nbaprops.predict.systems.ensemble import COMPONENTS, EnsembleSystem, mean_key
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -53,7 +53,7 @@ INNER_FOLDS = 3
 FOLD_DAYS = 7
 LOOKBACK_DAYS = 365
 MIN_FOLD_TRAIN_ROWS = 300
-COMPONENT_IDS: tuple[str, ...] = ("moving_average", "zone_matchup", "similarity", "gbm")
+COMPONENT_IDS: tuple[str, ...] = COMPONENTS
 SYSTEM_IDS: tuple[str, ...] = (*COMPONENT_IDS, "ensemble")
 
 
@@ -112,6 +112,8 @@ class TrainedModels:
 def new_system(system_id: str, *, gbm_backend: str = "lightgbm") -> TrainableSystem:
     """A fresh, unfitted component system."""
     from nbaprops.predict.systems.gbm import GbmSystem
+    from nbaprops.predict.systems.line_residual import LineResidualSystem
+    from nbaprops.predict.systems.minutes_ppm import MinutesPpmSystem
     from nbaprops.predict.systems.moving_average import MovingAverageSystem
     from nbaprops.predict.systems.similarity import SimilaritySystem
     from nbaprops.predict.systems.zone_matchup import ZoneMatchupSystem
@@ -122,6 +124,8 @@ def new_system(system_id: str, *, gbm_backend: str = "lightgbm") -> TrainableSys
         "moving_average": MovingAverageSystem,
         "zone_matchup": ZoneMatchupSystem,
         "similarity": SimilaritySystem,
+        "line_residual": LineResidualSystem,
+        "minutes_ppm": MinutesPpmSystem,
     }
     return factories[system_id]()
 
