@@ -133,6 +133,29 @@ class Settings(BaseSettings):
         "published at or before it.",
     )
 
+    # --- picks and stakes (predict/recommend.py) ----------------------------------------------
+    pick_min_probability: float = Field(
+        0.55, gt=0, lt=1, description="Calibrated probability a side needs to be recommended."
+    )
+    pick_min_ev: float = Field(0.03, description="Expected value per unit staked a side needs (0.03 = 3%).")
+    stake_kelly_fraction: float = Field(0.25, gt=0, le=1, description="Share of the full Kelly stake bet.")
+    stake_market_shrink: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the model's edge over the no-vig market that staking believes (Kelly is "
+        "sized on market + share * edge; 0 stakes nothing, 1 trusts the model fully).",
+    )
+    stake_max_pick: float = Field(0.02, ge=0, le=1, description="Largest stake on one pick (of bankroll).")
+    stake_max_game: float = Field(0.05, ge=0, le=1, description="Largest total stake on one game.")
+    stake_max_team: float = Field(
+        0.03, ge=0, le=1, description="Largest total stake on one team's players in one game."
+    )
+    stake_max_day: float = Field(0.20, ge=0, le=1, description="Largest total stake of one system per day.")
+    stake_max_picks_per_team: int = Field(
+        2, ge=1, description="Most picks on one team's players in one game (correlated outcomes)."
+    )
+
     # --- sandbox -----------------------------------------------------------------------------
     sandbox_seed: int = Field(2025, description="Seed of the simulated league; same seed, same season.")
     sandbox_season: str = Field("2025-26", description="Season the sandbox simulates.")

@@ -488,3 +488,39 @@ def test_predict_command_stops_with_an_alert_when_no_model_is_registered() -> No
     finally:
         warehouse.close()
     assert {"model_load_failed", "predict.model_load_failed"} <= kinds
+
+
+def test_each_systems_slate_is_sized_at_once_with_the_dropped_picks_explained() -> None:
+    import pyarrow as pa
+
+    from nbaprops.predict.coordinator import size_predictions
+    from nbaprops.predict.recommend import SlateCaps
+
+    n = 8
+    # System "a": four UNDERs on BOS in one game plus one OVER on NYK; system "b": three small picks.
+    table = pa.table(
+        {
+            "system_id": ["a"] * 5 + ["b"] * 3,
+            "game_id": ["g1"] * 5 + ["g1", "g2", "g3"],
+            "team": ["BOS"] * 4 + ["NYK"] + ["BOS", "LAL", "MIA"],
+            "recommendation": ["UNDER"] * 4 + ["OVER"] * 4,
+            "p_over": [0.40, 0.30, 0.42, 0.35, 0.62, 0.60, 0.60, 0.60],
+            "p_push": [0.0] * n,
+            "over_price": pa.array([-110] * n, pa.int64()),
+            "under_price": pa.array([-110] * n, pa.int64()),
+            "stake": [0.02] * 5 + [0.005] * 3,
+            "reasons": ["why"] * n,
+        }
+    )
+    sized, exposure, capped = size_predictions(table, SlateCaps(max_game=0.04, max_day=0.5), shrink=0.5)
+    assert capped == 2
+    assert (
+        sized.column("recommendation").to_pylist()
+        == ["PASS", "UNDER", "PASS", "UNDER", "OVER"] + ["OVER"] * 3
+    )
+    # The two BOS picks with the lowest P(over) (best UNDERs) survive; the dropped ones say why.
+    assert sized.column("reasons").to_pylist()[0].startswith("limit: more than 2 picks")
+    stakes = sized.column("stake").to_pylist()
+    assert sum(stakes[:4]) == pytest.approx(0.03 * 0.04 / 0.05)  # team cap, then the game's 4%
+    assert sum(stakes[:5]) == pytest.approx(0.04)
+    assert exposure == {"a": pytest.approx(0.04), "b": pytest.approx(0.015)}

@@ -21,11 +21,13 @@ For game date D, ``Coordinator.run`` does, inside one ``run_ledger`` step (``pre
    The batch handler runs the ``Worker``, keeps the result under its ``batch_id`` (a second delivery
    of the same batch replaces the first, never adds to it) and marks the batch ``completed`` or
    ``failed`` with its attempt count.
-5. **Consolidate** with one ``MERGE`` into ``predictions``, then delete the date's rows left by
-   earlier runs (same for ``prediction_exclusions``), in one transaction: re-running a day replaces
-   its predictions. Only what this run computed is replaced: the players of a batch that never
-   completed, and a system that failed for a completed batch's players, keep the earlier runs'
-   rows. Batches that never completed fail the step after the completed ones are merged.
+5. **Size** each system's slate at once (``size_predictions``: per-team pick limit, team, game and
+   day stake caps, ``recommend.size_slate``), then **consolidate** with one ``MERGE`` into
+   ``predictions``, then delete the date's rows left by earlier runs (same for
+   ``prediction_exclusions``), in one transaction: re-running a day replaces its predictions. Only
+   what this run computed is replaced: the players of a batch that never completed, and a system
+   that failed for a completed batch's players, keep the earlier runs' rows. Batches that never
+   completed fail the step after the completed ones are merged.
 
 With Pub/Sub (see ``pipeline.bus``) the handler runs in the worker service and writes its result to
 a staging table keyed by ``(run_id, batch_id)``; the coordinator consolidates once
@@ -44,6 +46,7 @@ import structlog
 
 from nbaprops.dates import now_utc
 from nbaprops.errors import QualityGateError
+from nbaprops.predict.recommend import PASS, SlateCaps, edge_adjusted_ev, size_slate
 from nbaprops.predict.systems.base import HISTORY_GAMES, select_rows
 from nbaprops.predict.worker import (
     BatchMeta,
@@ -111,6 +114,8 @@ class PredictRun:
     batches: int
     failed_batches: list[str] = field(default_factory=list)
     system_failures: dict[str, int] = field(default_factory=dict)
+    exposure: dict[str, float] = field(default_factory=dict)  # per system: total stake, share of bankroll
+    capped_picks: int = 0  # picks the per-team count limit turned into PASS, all systems together
 
 
 class Coordinator:
@@ -125,6 +130,7 @@ class Coordinator:
         alerter: Alerter,
         bookmakers: Sequence[str],
         config: CoordinatorConfig | None = None,
+        caps: SlateCaps | None = None,
     ) -> None:
         if not bookmakers:
             raise ValueError("at least one bookmaker is needed to choose lines")
@@ -134,6 +140,7 @@ class Coordinator:
         self.alerter = alerter
         self.bookmakers = tuple(bookmakers)
         self.config = config or CoordinatorConfig()
+        self.caps = caps or SlateCaps()
         self._results: dict[str, dict[str, BatchResult]] = {}
         bus.subscribe(TOPIC, self.handle)
 
@@ -245,6 +252,11 @@ class Coordinator:
 
         tables = [r.predictions for r in results.values() if r.predictions.num_rows]
         predictions = pa.concat_tables(tables) if tables else None
+        exposure: dict[str, float] = {}
+        capped = 0
+        if predictions is not None:
+            shrink = self.worker.thresholds.market_shrink
+            predictions, exposure, capped = size_predictions(predictions, self.caps, shrink=shrink)
         excluded: dict[tuple[str, int], str] = {}
         worker_excluded = (e for r in results.values() for e in r.exclusions)
         for game_id, player_id, reason in [*slate.exclusions, *worker_excluded]:
@@ -282,7 +294,52 @@ class Coordinator:
             dict(Counter(excluded.values())),
             batches=0,
             system_failures=dict(failures),
+            exposure=exposure,
+            capped_picks=capped,
         )
+
+
+def size_predictions(
+    predictions: pa.Table, caps: SlateCaps, *, shrink: float
+) -> tuple[pa.Table, dict[str, float], int]:
+    """Each system's slate sized at once (``recommend.size_slate``): the table, exposures, capped picks.
+
+    The worker stakes each pick alone, batch by batch; only here is the whole slate of a system in
+    one place. Picks over the per-team count limit become PASS with the reason saying so.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    side = np.asarray(_strings(predictions, "recommendation"), dtype=object)
+    score = edge_adjusted_ev(
+        side.astype(str),
+        _floats(predictions, "p_over"),
+        _floats(predictions, "over_price"),
+        _floats(predictions, "under_price"),
+        p_push=_floats(predictions, "p_push"),
+        shrink=shrink,
+    )
+    stake = np.nan_to_num(_floats(predictions, "stake"))
+    system = _strings(predictions, "system_id")
+    game, team = _strings(predictions, "game_id"), _strings(predictions, "team")
+    dropped = np.zeros(stake.shape, dtype=bool)
+    exposure: dict[str, float] = {}
+    for sid in np.unique(system).tolist():
+        rows = system == sid
+        stake[rows], dropped[rows] = size_slate(stake[rows], score[rows], game[rows], team[rows], caps)
+        exposure[sid] = float(stake[rows].sum())
+    reasons = np.asarray(_strings(predictions, "reasons"), dtype=object)
+    limit = f"limit: more than {caps.max_picks_per_team} picks on this team's players in this game; "
+    reasons[dropped] = np.char.add(limit, reasons[dropped].astype(str))
+    side[dropped] = PASS
+    replaced = {
+        "stake": pa.array(stake, type=pa.float64()),
+        "recommendation": pa.array(side.tolist(), type=pa.string()),
+        "reasons": pa.array(reasons.tolist(), type=pa.string()),
+    }
+    for name, column in replaced.items():
+        predictions = predictions.set_column(predictions.schema.get_field_index(name), name, column)
+    return predictions, exposure, int(dropped.sum())
 
 
 _PLAYER_KEY = "game_id || '|' || CAST(player_id AS VARCHAR)"
