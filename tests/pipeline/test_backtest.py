@@ -133,3 +133,22 @@ def test_the_walk_forward_trainer_refuses_to_go_back_in_time(backtest: tuple[Bac
     report, warehouse = backtest
     with pytest.raises(ValueError, match="must increase"):
         TRAINER(warehouse, report.retrains[-1])
+
+
+def test_live_training_calibrates_on_the_graded_predictions_before_its_window(
+    backtest: tuple[BacktestReport, Any],
+) -> None:
+    import numpy as np
+
+    from nbaprops.predict.train import SYSTEM_IDS, graded_oos_pairs
+
+    report, warehouse = backtest
+    pairs = graded_oos_pairs(warehouse, report.start, report.end + timedelta(days=1))
+    assert pairs.outcome.size > 100
+    assert set(np.unique(pairs.outcome).tolist()) == {0.0, 1.0}  # pushes and voids are not pairs
+    assert pairs.game_dates.min() >= np.datetime64(report.start)
+    assert pairs.game_dates.max() <= np.datetime64(report.end)
+    assert set(pairs.p_over) == set(SYSTEM_IDS)
+    assert np.isfinite(pairs.market).mean() > 0.9
+    # Only what was graded before a date may calibrate for it.
+    assert graded_oos_pairs(warehouse, report.start, report.start).outcome.size == 0

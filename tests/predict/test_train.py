@@ -174,3 +174,26 @@ def test_earlier_models_trained_on_rows_inside_their_segment_are_refused(
     leaky = replace(trained, as_of=AS_OF - timedelta(days=7))
     with pytest.raises(ValueError, match="not out of sample"):
         train_systems(season, AS_OF, earlier=[leaky])  # type: ignore[arg-type]
+
+
+def test_live_training_extends_its_window_with_graded_pairs_dated_before_it(
+    season: object, trained: TrainedModels
+) -> None:
+    from nbaprops.predict.train import OosPairs
+
+    # 30 pairs a day from 60 days before as_of to 5 days after it; only those before the window count.
+    days = np.repeat(np.arange(-60, 5), 30).astype("timedelta64[D]") + np.datetime64(AS_OF)
+    rng = np.random.default_rng(4)
+    n = days.size
+    graded = OosPairs(
+        days,
+        (rng.uniform(size=n) < 0.5).astype(float),
+        np.full(n, 0.5),
+        {sid: rng.uniform(0.3, 0.7, n) for sid in SYSTEM_IDS},
+    )
+    live = train_systems(season, AS_OF, graded_pairs=graded)  # type: ignore[arg-type]
+    assert live.oos_pairs is not None
+    assert trained.oos_pairs is not None
+    before_window = int((days < np.datetime64(AS_OF - timedelta(days=21))).sum())
+    assert live.oos_pairs.outcome.size == trained.oos_pairs.outcome.size + before_window
+    assert live.oos_pairs.game_dates.max() < np.datetime64(AS_OF)

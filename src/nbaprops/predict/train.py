@@ -181,11 +181,14 @@ def train_systems(
     fold_days: int = FOLD_DAYS,
     gbm_backend: str = "lightgbm",
     earlier: Sequence[TrainedModels] = (),
+    graded_pairs: OosPairs | None = None,
 ) -> TrainedModels:
     """Fit every system as of ``as_of`` on the rows of ``batch`` before it (see the module docstring).
 
     ``earlier``: models trained before ``as_of`` on the rows of this same ``batch`` (each on rows
     strictly before its own ``as_of``); they stand in for the inner folds they cover.
+    ``graded_pairs``: out-of-sample pairs from graded predictions (``graded_oos_pairs``), the
+    calibration pool when no earlier model carries one (live training).
     """
     import numpy as np
 
@@ -254,7 +257,7 @@ def train_systems(
     window = OosPairs(
         past.game_dates, outcome, market_probability(past), {sid: oos_p[sid] for sid in SYSTEM_IDS}
     ).select(covered)
-    pairs = _expanding_pairs(earlier, window, as_of, folds=folds, fold_days=fold_days)
+    pairs = _expanding_pairs(earlier, window, as_of, folds=folds, fold_days=fold_days, graded=graded_pairs)
     calibrators: dict[str, Calibrator] = {
         sid: fit_logistic(pairs.p_over[sid], pairs.outcome, pairs.market, system_id=sid) for sid in SYSTEM_IDS
     }
@@ -288,27 +291,37 @@ def train_systems(
 
 def market_probability(batch: PlayerBatch) -> FloatArray:
     """The book's no-vig P(over) of each row from its posted prices (NaN where a price is missing)."""
+    return _fair_over(batch.over_price, batch.under_price)
+
+
+def _fair_over(over_price: FloatArray, under_price: FloatArray) -> FloatArray:
     from nbaprops.predict.recommend import decimal_prices, fair_probabilities
 
-    fair_over, _ = fair_probabilities(decimal_prices(batch.over_price), decimal_prices(batch.under_price))
+    fair_over, _ = fair_probabilities(decimal_prices(over_price), decimal_prices(under_price))
     return fair_over
 
 
 def _expanding_pairs(
-    earlier: Sequence[TrainedModels], window: OosPairs, as_of: date, *, folds: int, fold_days: int
+    earlier: Sequence[TrainedModels],
+    window: OosPairs,
+    as_of: date,
+    *,
+    folds: int,
+    fold_days: int,
+    graded: OosPairs | None = None,
 ) -> OosPairs:
-    """This window's out-of-sample pairs plus the newest earlier retrain's pool before the window.
+    """This window's out-of-sample pairs plus the pool before the window.
 
+    The pool is the newest earlier retrain's (a walk-forward), else ``graded`` (live training).
     Only pairs dated within ``LOOKBACK_DAYS`` before ``as_of`` and before this window's start are
-    taken from the pool, so no row counts twice and none is on or after ``as_of``.
+    taken from it, so no row counts twice and none is on or after ``as_of``.
     """
     import numpy as np
 
-    pooled = [m for m in earlier if m.oos_pairs is not None and m.as_of < as_of]
-    if not pooled:
+    pooled = [m.oos_pairs for m in sorted(earlier, key=lambda m: m.as_of) if m.as_of < as_of]
+    pool = pooled[-1] if pooled and pooled[-1] is not None else graded
+    if pool is None:
         return window
-    pool = max(pooled, key=lambda m: m.as_of).oos_pairs
-    assert pool is not None  # noqa: S101 - filtered above
     start = np.datetime64(as_of - timedelta(days=folds * fold_days))
     oldest = np.datetime64(as_of - timedelta(days=LOOKBACK_DAYS))
     keep = (pool.game_dates < start) & (pool.game_dates >= oldest)
@@ -341,14 +354,58 @@ def _with_extras(batch: PlayerBatch, extras: dict[str, FloatArray]) -> PlayerBat
     return replace(batch, extras=extras)
 
 
+_GRADED_PAIRS_SQL = """
+SELECT p.game_date, p.game_id, p.player_id,
+  ANY_VALUE(p.over_price) AS over_price, ANY_VALUE(p.under_price) AS under_price,
+  CAST(BOOL_OR(g.went_over) AS DOUBLE) AS outcome,
+  {columns}
+FROM predictions AS p
+JOIN prediction_grades AS g
+  ON g.game_date = p.game_date AND g.game_id = p.game_id AND g.player_id = p.player_id
+ AND g.system_id = p.system_id AND g.model_version = p.model_version
+WHERE p.game_date >= ? AND p.game_date < ? AND g.went_over IS NOT NULL AND p.p_over_raw IS NOT NULL
+GROUP BY p.game_date, p.game_id, p.player_id
+ORDER BY p.game_date, p.game_id, p.player_id
+"""
+
+
+def graded_oos_pairs(warehouse: Warehouse, start: date, end: date) -> OosPairs:
+    """Calibration pairs from the graded predictions dated ``start <= game_date < end`` (one query).
+
+    Each was made by a model trained before its own date, so its raw P(over) is out of sample: the
+    pool live training extends its window with, as a walk-forward does with its earlier retrains.
+    """
+    import numpy as np
+
+    columns = ", ".join(
+        f"MAX(CASE WHEN p.system_id = ? THEN p.p_over_raw END) AS p{i}" for i in range(len(SYSTEM_IDS))
+    )
+    table = warehouse.query_arrow(_GRADED_PAIRS_SQL.format(columns=columns), [*SYSTEM_IDS, start, end])
+
+    def floats(name: str) -> FloatArray:
+        return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+    return OosPairs(
+        np.asarray(table.column("game_date").to_numpy(zero_copy_only=False)).astype("datetime64[D]"),
+        floats("outcome"),
+        _fair_over(floats("over_price"), floats("under_price")),
+        {sid: floats(f"p{i}") for i, sid in enumerate(SYSTEM_IDS)},
+    )
+
+
 def train_as_of(
     warehouse: Warehouse, as_of: date, *, lookback_days: int = LOOKBACK_DAYS, gbm_backend: str = "lightgbm"
 ) -> TrainedModels:
-    """Load the training window ``[as_of - lookback_days, as_of)`` from the warehouse and train on it."""
+    """Load the training window ``[as_of - lookback_days, as_of)`` from the warehouse and train on it.
+
+    The calibrators' pool is the graded predictions of that window (``graded_oos_pairs``).
+    """
     from nbaprops.predict.training_data import training_batch
 
-    batch = training_batch(warehouse, as_of - timedelta(days=lookback_days), as_of)
-    return train_systems(batch, as_of, gbm_backend=gbm_backend)
+    start = as_of - timedelta(days=lookback_days)
+    batch = training_batch(warehouse, start, as_of)
+    graded = graded_oos_pairs(warehouse, start, as_of)
+    return train_systems(batch, as_of, gbm_backend=gbm_backend, graded_pairs=graded)
 
 
 class WalkForwardTrainer:

@@ -171,7 +171,8 @@ def load_batch(
         for index, item in enumerate(batch):
             table = table_of(item.kind)
             spec, rule = table_spec(table), LOAD_RULES[table]
-            sha = hashlib.sha256(item.payload).hexdigest()
+            # Bytes the lake could not hand over are known by the hash their manifest entry names.
+            sha = hashlib.sha256(item.payload).hexdigest() if item.payload else item.obj.sha256
             try:
                 if isinstance(item.parsed, PayloadError):
                     raise item.parsed
@@ -492,13 +493,9 @@ def _quarantine(
     warehouse: Warehouse, alerter: Alerter, *, item: ParsedPayload, sha: str, exc: PayloadError
 ) -> None:
     kind, obj, payload = item.kind, item.obj, item.payload
-    error_type = type(exc).__name__
-    text = _describe(exc)
-    warehouse.execute(
-        "INSERT INTO quarantine (quarantined_at, kind, lake_path, error_type, error, first_bytes, "
-        "payload_sha256) SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
-        "(SELECT 1 FROM quarantine WHERE payload_sha256 = ? AND kind = ?)",
-        [datetime.now(UTC), kind, obj.path, error_type, text, payload[:FIRST_BYTES], sha, sha, kind],
+    error_type, text = type(exc).__name__, _describe(exc)
+    record_quarantine(
+        warehouse, kind=kind, lake_path=obj.path, sha=sha, first_bytes=payload[:FIRST_BYTES], exc=exc
     )
     log.warning("raw.quarantined", kind=kind, path=obj.path, error_type=error_type, error=text)
     alerter.raise_alert(
@@ -511,6 +508,24 @@ def _quarantine(
         error=text,
         payload_sha256=sha,
     )
+
+
+def record_quarantine(
+    warehouse: Warehouse, *, kind: str, lake_path: str, sha: str, first_bytes: bytes, exc: PayloadError
+) -> bool:
+    """Add a ``quarantine`` row, once per (hash, kind); returns whether it is new."""
+    first_bytes = first_bytes[:FIRST_BYTES]
+    known = warehouse.query_rows(
+        "SELECT count(*) FROM quarantine WHERE payload_sha256 = ? AND kind = ?", [sha, kind]
+    )
+    if known[0][0]:
+        return False
+    warehouse.execute(
+        "INSERT INTO quarantine (quarantined_at, kind, lake_path, error_type, error, first_bytes, "
+        "payload_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [datetime.now(UTC), kind, lake_path, type(exc).__name__, _describe(exc), first_bytes, sha],
+    )
+    return True
 
 
 def _describe(exc: BaseException) -> str:
@@ -526,6 +541,7 @@ __all__ = [
     "load_parsed",
     "load_payload",
     "parse_payload",
+    "record_quarantine",
     "table_of",
     "to_arrow",
 ]
