@@ -76,19 +76,22 @@ def sandbox_session(
     faults: str = "",
     odds_quota: int = 20_000,
     season: Season | None = None,
+    profile: str = "default",
 ) -> Iterator[SandboxSession]:
     """Serve the sandbox season on a free loopback port, yield, stop.
 
-    The season is generated from the settings' seed unless one is given. The clock starts at
-    ``now``, or at 11:00 ET on ``day`` (default: ``default_demo_date``). ``odds_quota`` is the
-    credit balance of the sandbox's Odds API key (a whole season of history needs ~37,000).
+    The season is generated from the settings' seed (and recast for ``profile``, see
+    ``sandbox.profiles``) unless one is given. The clock starts at ``now``, or at 11:00 ET on
+    ``day`` (default: ``default_demo_date``). ``odds_quota`` is the credit balance of the
+    sandbox's Odds API key (a whole season of history needs ~37,000).
     """
     from nbaprops.sandbox.faults import FaultPlan
+    from nbaprops.sandbox.profiles import get_profile, profile_season
     from nbaprops.sandbox.runner import serve_in_thread
     from nbaprops.sandbox.server import SANDBOX_BDL_KEY, SANDBOX_ODDS_KEY, SandboxClock, create_app
-    from nbaprops.sandbox.simulator import generate_season
 
-    season = season or generate_season(settings.sandbox_seed, settings.sandbox_season)
+    chosen = get_profile(profile)
+    season = season or profile_season(chosen, settings.sandbox_seed, settings.sandbox_season)
     if day is not None and not season.first_date <= day <= season.last_date:
         raise ConfigError(f"{day} is outside the sandbox season {season.first_date}..{season.last_date}")
     start = now or et_datetime(day or default_demo_date(season), 11, 0)
@@ -100,6 +103,7 @@ def sandbox_session(
         bdl_key=SANDBOX_BDL_KEY,
         odds_key=SANDBOX_ODDS_KEY,
         odds_quota=odds_quota,
+        profile=chosen,
     )
     with serve_in_thread(app) as server:
         pointed = pointed_settings(

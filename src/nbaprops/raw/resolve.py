@@ -87,7 +87,9 @@ PLAYER_TABLES: tuple[PlayerTable, ...] = (
         team_sql="CAST(NULL AS STRING)",
         # The key holds both venues of a pair (A at B, B at A): the pair, not MAX(home)/MAX(away),
         # which would give "B,B" and send a player to the namesake on the other team.
-        teams_sql="MAX(LEAST({t}home_team, {t}away_team)) || ',' || MAX(GREATEST({t}home_team, {t}away_team))",
+        teams_sql=(
+            "MAX(LEAST({t}home_team, {t}away_team)) || ',' || MAX(GREATEST({t}home_team, {t}away_team))"
+        ),
     ),
 )
 

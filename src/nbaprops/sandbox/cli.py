@@ -59,6 +59,15 @@ def serve(  # noqa: PLR0917  # typer maps each parameter to one option
     odds_quota: Annotated[
         int, typer.Option("--odds-quota", help="Odds API credits the sandbox key starts with.")
     ] = 20_000,
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile",
+            help="default (every source answers for every game) or real-history (a past season as the "
+            "real APIs serve it: gaps in play-by-play and injury PDFs, no player index, a shared name, "
+            "a transliterated name, a mid-season trade).",
+        ),
+    ] = "default",
 ) -> None:
     """Serve every source (NBA.com, Ball Don't Lie, The Odds API, ESPN) for one simulated season.
 
@@ -66,6 +75,10 @@ def serve(  # noqa: PLR0917  # typer maps each parameter to one option
     """
     try:
         from nbaprops.sandbox.faults import FaultPlan  # lazy: keeps `nbaprops --help` fast
+        from nbaprops.sandbox.profiles import (
+            get_profile,
+            profile_season,
+        )  # lazy: keeps `nbaprops --help` fast
         from nbaprops.sandbox.runner import serve as run_server  # lazy: keeps `nbaprops --help` fast
         from nbaprops.sandbox.server import (  # lazy: keeps `nbaprops --help` fast
             SANDBOX_BDL_KEY,
@@ -73,19 +86,25 @@ def serve(  # noqa: PLR0917  # typer maps each parameter to one option
             SandboxClock,
             create_app,
         )
-        from nbaprops.sandbox.simulator import generate_season  # lazy: keeps `nbaprops --help` fast
         from nbaprops.settings import load_settings  # lazy: keeps `nbaprops --help` fast
 
+        chosen = get_profile(profile)
         plan = FaultPlan.parse(faults, seed=seed)
         clock = SandboxClock(parse_now(now))
         settings = load_settings()
         bdl_key = settings.bdl_api_key.get_secret_value() if settings.bdl_api_key else SANDBOX_BDL_KEY
         odds_key = settings.odds_api_key.get_secret_value() if settings.odds_api_key else SANDBOX_ODDS_KEY
-        league = generate_season(seed, season)
+        league = profile_season(chosen, seed, season)
         application = create_app(
-            league, clock=clock, faults=plan, bdl_key=bdl_key, odds_key=odds_key, odds_quota=odds_quota
+            league,
+            clock=clock,
+            faults=plan,
+            bdl_key=bdl_key,
+            odds_key=odds_key,
+            odds_quota=odds_quota,
+            profile=chosen,
         )
-        typer.echo(f"sandbox {season} (seed {seed}) on http://{host}:{port}", err=True)
+        typer.echo(f"sandbox {season} (seed {seed}, profile {profile}) on http://{host}:{port}", err=True)
         run_server(application, host=host, port=port)
     except NbaPropsError as exc:
         raise _fail(exc) from None

@@ -39,6 +39,7 @@ from nbaprops.sandbox import (
 )
 from nbaprops.sandbox.faults import FaultPlan, damage
 from nbaprops.sandbox.model import InjuryReport, Season
+from nbaprops.sandbox.profiles import DEFAULT, PROFILES, Profile
 
 SANDBOX_BDL_KEY = "sandbox-bdl-key"
 SANDBOX_ODDS_KEY = "sandbox-odds-key"
@@ -133,8 +134,9 @@ class _Sandbox:
         bdl_key: str,
         odds_key: str,
         quota: int,
+        profile: Profile,
     ) -> None:
-        self.season, self.clock, self.faults = season, clock, faults
+        self.season, self.clock, self.faults, self.profile = season, clock, faults, profile
         self.bdl_key, self.odds_key = bdl_key, odds_key
         self.quota, self.used, self.last = quota, 0, 0
         self.stopping = threading.Event()
@@ -187,6 +189,8 @@ class _Sandbox:
         report = self._reports.get(filename)
         if report is None or report.published_utc > now:
             return None
+        if not self.profile.has_injury_pdf(game_date_of(report.published_utc)):
+            return None
         return injury_pdf.report_pdf(self.season, report)  # cached by injury_pdf itself
 
 
@@ -202,12 +206,17 @@ def _nbacom(sb: _Sandbox, kind: str) -> Renderer:
             day = _parse_day(params.get("GameDate") or params.get("gameDate"), now)
             return _json(render_scoreboard.scoreboard_v2_payload(sb.season, now, day))
         if kind == "playerindex":
+            if not sb.profile.serves_player_index:
+                return Rendered(b"<html><body><h1>404 Not Found</h1></body></html>", 404, "text/html")
             return _json(render_nbacom.playerindex_payload(sb.season, now, params))
         if kind == "schedule":
             return _json(render_schedule.schedule_payload(sb.season, now))
         if kind == "espn":
             return _json(render_espn.scoreboard_payload(sb.season, now, _parse_day(params.get("dates"), now)))
-        payload = render_pbp.playbyplay_payload(sb.season, now, request.path_params["game_id"])
+        game_id = request.path_params["game_id"]
+        payload = (
+            render_pbp.playbyplay_payload(sb.season, now, game_id) if sb.profile.has_pbp(game_id) else None
+        )
         return _json(payload) if payload is not None else Rendered(_S3_DENIED, 403, "application/xml")
 
     return render
@@ -305,6 +314,8 @@ def _endpoint(sb: _Sandbox, source: str, renderer: Renderer) -> Callable[[Reques
             )
         if fault == "server_error":
             return Response(b"<html><body><h1>502 Bad Gateway</h1></body></html>", 502, extra, "text/html")
+        if fault == "not_found":
+            return Response(b'{"message":"Not Found"}', 404, extra, JSON)
         if fault == "hang":
             await _hang(sb)
             if sb.stopping.is_set():
@@ -349,7 +360,7 @@ def _injury_endpoint(sb: _Sandbox) -> Callable[[Request], Any]:
         if fault == "hang":
             await _hang(sb)
         pdf = await run_in_threadpool(sb.published_pdf, filename, sb.clock.now())
-        if pdf is None or not filename.endswith(".pdf"):
+        if pdf is None or fault == "not_found" or not filename.endswith(".pdf"):
             return Response(_S3_DENIED, 403, media_type="application/xml")
         body = damage(fault, pdf, "application/pdf") if fault else pdf
         return Response(body, 200, media_type="application/pdf")
@@ -413,13 +424,24 @@ def _admin_routes(sb: _Sandbox) -> list[Route]:
 
 
 def create_app(
-    season: Season, *, clock: SandboxClock, faults: FaultPlan, bdl_key: str, odds_key: str, odds_quota: int
+    season: Season,
+    *,
+    clock: SandboxClock,
+    faults: FaultPlan,
+    bdl_key: str,
+    odds_key: str,
+    odds_quota: int,
+    profile: Profile = PROFILES[DEFAULT],
 ) -> Starlette:
     """The sandbox app: NBA.com stats/CDN/injury PDFs, Ball Don't Lie, The Odds API and ESPN on one port.
 
-    ``app.state.sandbox.stopping`` (a ``threading.Event``) ends hanging requests; the runner sets it.
+    ``profile`` says what the server leaves out (``sandbox.profiles``; serve it the season
+    ``profiles.profile_season`` makes for it). ``app.state.sandbox.stopping`` (a
+    ``threading.Event``) ends hanging requests; the runner sets it.
     """
-    sb = _Sandbox(season, clock, faults, bdl_key=bdl_key, odds_key=odds_key, quota=odds_quota)
+    sb = _Sandbox(
+        season, clock, faults, bdl_key=bdl_key, odds_key=odds_key, quota=odds_quota, profile=profile
+    )
 
     def nba(path: str, kind: str) -> Route:
         return Route(path, _endpoint(sb, "nbacom", _nbacom(sb, kind)))
