@@ -277,6 +277,7 @@ def _prop(event: str, day: date, home: str, away: str, name: str) -> pa.Table:
             "point": [14.5],
             "source_file": ["test"],
             "payload_sha256": ["x"],
+            "fetched_at": stamp,
             "loaded_at": pa.array([LOADED], pa.timestamp("us", tz="UTC")),
         }
     )
