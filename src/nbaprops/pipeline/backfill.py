@@ -19,9 +19,7 @@ any server that speaks them) and each date is scraped once, as of now.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
@@ -31,6 +29,7 @@ import typer
 
 from nbaprops.dates import date_range, et_datetime, now_utc
 from nbaprops.errors import NbaPropsError, QualityGateError
+from nbaprops.progress import display, on_terminal, task
 from nbaprops.warehouse.ledger import RunLedger
 
 if TYPE_CHECKING:
@@ -106,29 +105,6 @@ class ProgressStore:
         self.done.update((d, stage) for d in days)
 
 
-@contextmanager
-def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[str], None]]:
-    """A rich progress bar on stderr when enabled; yields ``advance(description)``."""
-    if not enabled:
-        yield lambda _description: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=False,
-    ) as bar:
-        task = bar.add_task("backfill", total=total)
-
-        def advance(description: str) -> None:
-            bar.update(task, advance=1, description=description)
-
-        yield advance
-
-
 def backfill_range(
     settings: Settings,
     start: date,
@@ -160,7 +136,10 @@ def backfill_range(
     with ledger.step(STEP, details={"start": start.isoformat(), "end": end.isoformat()}) as run:
         store = ProgressStore(warehouse, start, end, run.run_id)
         last_moment = now_utc()
-        with _progress_bar(len(days) * 2 + 1, progress) as advance:
+        with (
+            display(progress),
+            task("backfill: stages (scrape, ingest per date; build)", len(days) * 2 + 1) as advance,
+        ):
             for day in days:
                 for stage in ("scrape", "ingest"):
                     if day in report.failed:
@@ -251,7 +230,7 @@ def run_backfill(
     from nbaprops.pipeline.sandbox_session import sandbox_session
     from nbaprops.warehouse import create_schema, open_warehouse
 
-    show = sys.stderr.isatty() if progress is None else progress
+    show = on_terminal() if progress is None else progress
     warehouse = open_warehouse(settings)
     try:
         create_schema(warehouse)
@@ -313,7 +292,9 @@ def backfill(
     configure_logging(settings)
     first, last = parse_game_date(start), parse_game_date(end)
     try:
-        report = run_backfill(settings, first, last, use_settings_urls=use_settings_urls)
+        report = run_backfill(
+            settings, first, last, use_settings_urls=use_settings_urls, progress=on_terminal(json_out)
+        )
     except KeyboardInterrupt:
         typer.echo("nbaprops: backfill interrupted; finished stages are kept, re-run to resume", err=True)
         raise SystemExit(130) from None

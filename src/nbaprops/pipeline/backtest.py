@@ -30,6 +30,7 @@ import typer
 
 from nbaprops.dates import et_datetime
 from nbaprops.errors import QualityGateError
+from nbaprops.progress import display, on_terminal, track
 from nbaprops.warehouse.ledger import RunLedger
 
 if TYPE_CHECKING:
@@ -161,7 +162,12 @@ def run_backtest(
     from nbaprops.grade.grader import grade_range
     from nbaprops.ops.alerts import Alerter
     from nbaprops.predict.registry import save_models
-    from nbaprops.predict.train import RETRAIN_EVERY_DAYS, WalkForwardTrainer, needs_retrain
+    from nbaprops.predict.train import (
+        RETRAIN_EVERY_DAYS,
+        WalkForwardTrainer,
+        latest_model_dates,
+        needs_retrain,
+    )
 
     if end < start:
         raise ValueError(f"backtest range ends ({end}) before it starts ({start})")
@@ -174,7 +180,8 @@ def run_backtest(
         days = game_days(warehouse, start, end)
         report.days = len(days)
         coordinator: Coordinator | None = None
-        for day in days:
+        serving: dict[str, date] = {}
+        for day in track(days, "backtest: days predicted", note=date.isoformat):
             if needs_retrain(warehouse, day, cadence_days=cadence):
                 try:
                     trained = train(warehouse, day)
@@ -183,9 +190,11 @@ def run_backtest(
                     continue
                 save_models(warehouse, settings, trained)
                 report.retrains.append(day)
-                coordinator = None
-            if coordinator is None:
-                coordinator = _coordinator(warehouse, settings, day, alerter)
+            # Models registered by an earlier run are served from the day they are as of, as in a
+            # first run, so a re-run over the same data gives the same figures.
+            newest = latest_model_dates(warehouse, day)
+            if coordinator is None or newest != serving:
+                coordinator, serving = _coordinator(warehouse, settings, day, alerter), newest
             coordinator.run(day, as_of=et_datetime(day, MORNING_HOUR_ET))
             report.predicted_days += 1
         if report.predicted_days:
@@ -291,7 +300,8 @@ def backtest(
     warehouse = open_warehouse(settings)
     try:
         create_schema(warehouse)
-        report = run_backtest(warehouse, settings, first, last)
+        with display(on_terminal(json_out)):
+            report = run_backtest(warehouse, settings, first, last)
     finally:
         warehouse.close()
     if json_out:
