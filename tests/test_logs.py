@@ -12,7 +12,7 @@ import pytest
 import structlog
 
 from nbaprops.errors import ConfigError
-from nbaprops.logs import NOISY_LOGGERS, RedactingFilter, configure_logging
+from nbaprops.logs import NOISY_LOGGERS, configure_logging
 from nbaprops.settings import load_settings
 
 KEY = "oddskey-9f8e7d6c5b4a"
@@ -26,17 +26,12 @@ def fail(error: Exception) -> None:
 @pytest.fixture(autouse=True)
 def _restore_logging() -> Iterator[None]:
     """Each test starts and ends with structlog's defaults and the http loggers untouched."""
-    saved = {
-        name: (logging.getLogger(name).level, list(logging.getLogger(name).filters)) for name in NOISY_LOGGERS
-    }
+    saved = {name: logging.getLogger(name).level for name in NOISY_LOGGERS}
     structlog.reset_defaults()
     yield
     structlog.reset_defaults()
-    for name, (level, filters) in saved.items():
-        logger = logging.getLogger(name)
-        logger.setLevel(level)
-        for extra in [f for f in logger.filters if f not in filters]:
-            logger.removeFilter(extra)
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def test_json_lines_carry_the_event_and_never_the_key(capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,19 +82,60 @@ def test_httpx_loggers_are_held_at_warning_and_redacted() -> None:
     for name in NOISY_LOGGERS:
         assert logging.getLogger(name).getEffectiveLevel() >= logging.WARNING
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
-    redacting = [f for f in logging.getLogger("httpx").filters if isinstance(f, RedactingFilter)]
-    assert len(redacting) == 1, "configuring twice must not stack filters"
-    record = logging.LogRecord(
+    record = logging.getLogger("httpx").makeRecord(
         "httpx", logging.WARNING, __file__, 1, "GET %s failed", (f"/?apiKey={KEY}",), None
     )
-    assert redacting[0].filter(record)
     assert record.getMessage() == "GET /?apiKey=*** failed"
 
 
-def test_configuring_twice_keeps_one_filter() -> None:
+@pytest.mark.parametrize("name", ["nbaprops.lake.child", "fsspec.local", "httpx", "uvicorn.error", "x.y.z"])
+def test_every_logger_reaches_every_handler_redacted(name: str) -> None:
+    """Child loggers, libraries and loggers that do not propagate: all masked, in message,
+    arguments, repr/escaped spellings and tracebacks."""
     configure_logging(load_settings(odds_api_key=KEY))
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(self.format(record))
+
+    logger = logging.getLogger(name)
+    handler = Keep()
+    logger.addHandler(handler)
+    old_propagate, logger.propagate = logger.propagate, False
+    try:
+        logger.error("header %r rejected; raw %s", KEY.encode() + b"\r", KEY)
+        try:
+            fail(ValueError(f"Illegal header value {(KEY + chr(13)).encode()!r}"))
+        except ValueError:
+            logger.exception("boom %s", f"apiKey%3D{KEY}")
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old_propagate
+    text = "\n".join(seen)
+    assert len(seen) == 2
+    assert "ValueError: Illegal header value" in text, "the traceback is kept, masked"
+    assert KEY not in text
+
+
+def test_a_library_traceback_reaches_the_log_file_masked(tmp_path: Path) -> None:
     configure_logging(load_settings(odds_api_key=KEY))
-    assert sum(isinstance(f, RedactingFilter) for f in logging.getLogger("httpx").filters) == 1
+    try:
+        fail(OSError(f"gs://bucket/x?key={KEY} timed out"))
+    except OSError:
+        logging.getLogger("fsspec.gcs").exception("retrying %s", KEY)
+    events = _file_events(tmp_path)
+    text = json.dumps(events)
+    assert KEY not in text
+    assert "OSError: gs://bucket/x?key=***" in text
+
+
+def test_configuring_twice_masks_both_keys() -> None:
+    configure_logging(load_settings(odds_api_key=KEY))
+    configure_logging(load_settings(bdl_api_key="bdlkey-1234567890"))
+    args = (KEY, "bdlkey-1234567890")
+    record = logging.getLogger("any").makeRecord("any", logging.ERROR, __file__, 1, "%s %s", args, None)
+    assert record.getMessage() == "*** ***"
 
 
 def _file_events(tmp_path: Path) -> list[dict[str, object]]:

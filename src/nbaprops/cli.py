@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from nbaprops.errors import NbaPropsError
+from nbaprops.secrets import scrub
 
 app = typer.Typer(
     name="nbaprops",
@@ -150,5 +151,5 @@ def main() -> None:
     try:
         app()
     except NbaPropsError as exc:
-        typer.echo(f"nbaprops: error: {exc}", err=True)
+        typer.echo(f"nbaprops: error: {scrub(str(exc))}", err=True)
         raise SystemExit(2) from None

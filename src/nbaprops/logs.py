@@ -12,9 +12,11 @@ Where events go (structlog events and the standard library's records, httpx's in
 
 Every event passes the same processors before any rendering: dates and times become ISO text (never
 a ``datetime.date(…)`` repr), then the redaction processor holding the settings' secret values masks
-every string, so neither the file nor stderr can print a key. The standard library loggers of httpx
-and httpcore are held at WARNING, because at INFO httpx writes every request's full URL (The Odds API
-key included); what they still emit is redacted too.
+every string, so neither the file nor stderr can print a key. Plain standard-library records are
+redacted where they are made (``install_record_redaction`` wraps the record factory), so every
+logger's records, tracebacks included, reach every handler masked. The loggers of httpx and
+httpcore are also held at WARNING, because at INFO httpx writes every request's full URL (The Odds
+API key included).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
+import threading
 from collections.abc import Iterable, Mapping, MutableMapping
 from datetime import date, time
 from pathlib import Path
@@ -30,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from nbaprops.errors import ConfigError
-from nbaprops.secrets import redact, redaction_processor
+from nbaprops.secrets import known_secrets, redact, redaction_processor, remember_secrets
 
 if TYPE_CHECKING:
     from nbaprops.settings import Settings
@@ -42,30 +45,68 @@ _ROTATE_BYTES = 20 * 1024 * 1024
 _ROTATE_KEEP = 3
 
 
-class RedactingFilter(logging.Filter):
-    """A stdlib logging filter that rewrites each record's message with secrets masked."""
+def _redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Render a plain record's message and traceback now, masked, so no handler sees the raw text.
 
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self._secrets = [s for s in secrets if s]
+    The traceback is folded into the message (and ``exc_info`` dropped) because handlers render
+    ``exc_info`` themselves, from the live exception, where no mask can reach. Records whose
+    message is not text are structlog's own events, already redacted by its processor chain.
+    """
+    if not isinstance(record.msg, str):
+        return record
+    secrets = known_secrets()
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):
+        # Arguments that do not fit the format: logging would print them raw in its error report.
+        message = f"{record.msg!r} (unformattable arguments)"
+    if record.exc_info and record.exc_info[0] is not None:
+        message += "\n" + _FORMATTER.formatException(record.exc_info)
+    elif record.exc_text:
+        message += "\n" + record.exc_text
+    record.msg = redact(message, secrets)
+    record.args = None
+    record.exc_info = None
+    record.exc_text = None
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info, secrets)
+    return record
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Mask the fully formatted message in place; never drops a record."""
-        record.msg = redact(record.getMessage(), self._secrets)
-        record.args = None
-        return True
+
+_FORMATTER = logging.Formatter()
+_factory_lock = threading.Lock()
+_installed = False
+
+
+def install_record_redaction(secrets: Iterable[str] = ()) -> None:
+    """Remember ``secrets`` and make every standard-library log record redacted at creation.
+
+    Wrapping the record factory, rather than filtering handlers, reaches every record of every
+    logger (child loggers, httpx, fsspec, uvicorn's, loggers that do not propagate to the root)
+    before any handler, file or stderr, sees it. Idempotent: wrapped once per process; later
+    calls only add secrets.
+    """
+    global _installed  # noqa: PLW0603 - the record factory is process-wide by nature
+    remember_secrets(secrets)
+    with _factory_lock:
+        if _installed:
+            return
+        base = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            return _redact_record(base(*args, **kwargs))
+
+        logging.setLogRecordFactory(factory)
+        _installed = True
 
 
 def quiet_http_loggers(secrets: Iterable[str] = ()) -> None:
-    """Hold httpx/httpcore at WARNING or above and redact what they still log."""
-    known = list(secrets)
+    """Hold httpx/httpcore at WARNING or above; what they (and every logger) log is redacted."""
+    install_record_redaction(secrets)
     for name in NOISY_LOGGERS:
         logger = logging.getLogger(name)
         if logger.level < logging.WARNING:
             logger.setLevel(logging.WARNING)
-        for old in [f for f in logger.filters if isinstance(f, RedactingFilter)]:
-            logger.removeFilter(old)
-        logger.addFilter(RedactingFilter(known))
 
 
 class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -4,13 +4,20 @@ Values come, highest priority first, from: keyword arguments, ``NBAPROPS_*`` env
 variables, a secrets file (``NBAPROPS_SECRETS_FILE``: ``KEY=value`` lines, must be mode 0600),
 and the defaults below. The defaults describe the embedded deployment: a DuckDB file and a lake
 folder under ``data_dir``, every source pointed at its real public host.
+
+Secrets (API keys) must be printable ASCII without spaces: a key with a control character (the
+trailing CR a CRLF file leaves) or a non-ASCII letter cannot go into an HTTP header or query and
+would otherwise fail, or leak, at the first request. Such a key is refused up front with one line
+naming the setting, never the value. The secrets file's lines are stripped of surrounding
+whitespace (CR included) before parsing, so a CRLF secrets file works; an environment variable is
+taken as given, so a stray CR there is refused rather than silently repaired.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -23,13 +30,18 @@ from nbaprops.dates import et_datetime
 from nbaprops.errors import ConfigError
 
 ENV_PREFIX = "NBAPROPS_"
+ODDS_SNAPSHOTS = ("opening", "prediction", "pretip")
 
 
 class Settings(BaseSettings):
     """Every knob of the platform. Unknown ``NBAPROPS_*`` variables are rejected, not ignored."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, validate_default=True
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+        hide_input_in_errors=True,  # a rejected secret must not be echoed by a validation error
     )
 
     # --- where things live -------------------------------------------------------------------
@@ -58,10 +70,27 @@ class Settings(BaseSettings):
     odds_base_url: str = Field("https://api.the-odds-api.com", description="The Odds API host.")
     odds_api_key: SecretStr | None = Field(None, description="The Odds API key (apiKey query parameter).")
     odds_credit_budget: int = Field(
-        500, ge=0, description="Most Odds API credits one run may spend; calls beyond it are refused."
+        1500,
+        ge=0,
+        description="Most Odds API credits one scrape of one date may spend; calls beyond it are refused "
+        "(a busy date of history: 15 games x 3 snapshots x 30 = 1,350).",
     )
     odds_bookmakers: str = Field(
         "draftkings,fanduel,betmgm", description="Books to request, in priority order for line choice."
+    )
+    odds_snapshots: str = Field(
+        "opening,prediction,pretip",
+        description="Historical odds snapshots bought per played game, each once: 'opening' (at "
+        "NBAPROPS_ODDS_OPENING_TIME_ET), 'prediction' (at NBAPROPS_PREDICTION_TIME_ET), 'pretip' "
+        "(NBAPROPS_ODDS_PRETIP_MINUTES before tip). Times at or after tip are dropped.",
+    )
+    odds_opening_time_et: str = Field(
+        "10:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="ET wall-clock time (HH:MM) on the game date of the 'opening' odds snapshot.",
+    )
+    odds_pretip_minutes: int = Field(
+        30, ge=1, le=600, description="Minutes before tip of the 'pretip' odds snapshot (the closing line)."
     )
     espn_base_url: str = Field("https://site.api.espn.com", description="ESPN site API host.")
     box_score_sources: str = Field(
@@ -88,6 +117,12 @@ class Settings(BaseSettings):
     http_retry_budget_s: float = Field(
         90.0, gt=0, description="Total time one call may spend across all its attempts and waits."
     )
+    http_max_response_bytes: int = Field(
+        256 * 1024 * 1024,
+        gt=0,
+        description="Largest body one answer may stream before it is cut off as a PayloadError "
+        "(NBA.com's season schedule, the biggest real payload, is ~15 MB).",
+    )
     breaker_failure_threshold: int = Field(5, ge=1, description="Consecutive failures that open a breaker.")
     breaker_cooldown_s: float = Field(60.0, gt=0, description="Open time before a breaker half-opens.")
     nbacom_min_spacing_s: float = Field(0.6, ge=0, description="Minimum gap between calls to NBA.com hosts.")
@@ -100,6 +135,12 @@ class Settings(BaseSettings):
 
     # --- warehouse bounds --------------------------------------------------------------------
     query_timeout_s: float = Field(120.0, gt=0, description="Longest a single warehouse statement may run.")
+    warehouse_lock_wait_s: float = Field(
+        30.0,
+        ge=0,
+        description="How long opening a warehouse file that another process holds keeps retrying "
+        "(capped backoff with jitter) before failing with WarehouseBusy.",
+    )
 
     # --- prediction time -----------------------------------------------------------------------
     prediction_time_et: str = Field(
@@ -108,6 +149,29 @@ class Settings(BaseSettings):
         description="Wall-clock ET time (HH:MM) of the daily prediction: its as-of, the same in live, "
         "training and backtest. Every feature, line, injury note and slate entry a prediction uses was "
         "published at or before it.",
+    )
+
+    # --- picks and stakes (predict/recommend.py) ----------------------------------------------
+    pick_min_probability: float = Field(
+        0.55, gt=0, lt=1, description="Calibrated probability a side needs to be recommended."
+    )
+    pick_min_ev: float = Field(0.03, description="Expected value per unit staked a side needs (0.03 = 3%).")
+    stake_kelly_fraction: float = Field(0.25, gt=0, le=1, description="Share of the full Kelly stake bet.")
+    stake_market_shrink: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the model's edge over the no-vig market that staking believes (Kelly is "
+        "sized on market + share * edge; 0 stakes nothing, 1 trusts the model fully).",
+    )
+    stake_max_pick: float = Field(0.02, ge=0, le=1, description="Largest stake on one pick (of bankroll).")
+    stake_max_game: float = Field(0.05, ge=0, le=1, description="Largest total stake on one game.")
+    stake_max_team: float = Field(
+        0.03, ge=0, le=1, description="Largest total stake on one team's players in one game."
+    )
+    stake_max_day: float = Field(0.20, ge=0, le=1, description="Largest total stake of one system per day.")
+    stake_max_picks_per_team: int = Field(
+        2, ge=1, description="Most picks on one team's players in one game (correlated outcomes)."
     )
 
     # --- sandbox -----------------------------------------------------------------------------
@@ -142,6 +206,15 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("bdl_api_key", "odds_api_key")
+    @classmethod
+    def _printable_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            problem = secret_problem(value.get_secret_value())
+            if problem:
+                raise ValueError(problem)
+        return value
+
     @field_validator("box_score_sources", "injury_sources", "schedule_sources")
     @classmethod
     def _source_order(cls, value: str) -> str:
@@ -165,6 +238,33 @@ class Settings(BaseSettings):
             ],
         )
         return value.split(",")
+
+    @field_validator("odds_snapshots")
+    @classmethod
+    def _snapshots(cls, value: str) -> str:
+        names = [v.strip() for v in value.split(",") if v.strip()]
+        unknown = sorted(set(names) - set(ODDS_SNAPSHOTS))
+        if not names or unknown or len(set(names)) != len(names):
+            raise ValueError(
+                f"must be a comma-separated set of distinct names among {', '.join(ODDS_SNAPSHOTS)}"
+            )
+        return ",".join(names)
+
+    def odds_snapshot_times(
+        self, day: date, tip: datetime, names: tuple[str, ...] | None = None
+    ) -> list[datetime]:
+        """The historical odds snapshots (aware UTC, sorted, before ``tip``) of a game on ``day``.
+
+        ``names`` narrows the configured ``odds_snapshots`` (default: all of them).
+        """
+        hour, minute = (int(part) for part in self.odds_opening_time_et.split(":"))
+        moments = {
+            "opening": et_datetime(day, hour, minute),
+            "prediction": self.prediction_as_of(day),
+            "pretip": tip - timedelta(minutes=self.odds_pretip_minutes),
+        }
+        chosen = [n for n in self.odds_snapshots.split(",") if names is None or n in names]
+        return sorted({moments[name] for name in chosen if moments[name] < tip})
 
     @field_validator("sandbox_season")
     @classmethod
@@ -203,11 +303,25 @@ class Settings(BaseSettings):
         return [v for v in values if v]
 
 
+def secret_problem(value: str) -> str | None:
+    """Why ``value`` cannot be used as an API key (never quoting it), or None when it can."""
+    for position, char in enumerate(value):
+        if not char.isascii():
+            return "must be ASCII: it holds a non-ASCII character (mistyped or pasted?)"
+        if not char.isprintable() or char.isspace():
+            where = "at its end" if position == len(value) - 1 else f"at position {position + 1}"
+            hint = " (a CR from a CRLF file?)" if char == "\r" else ""
+            return f"must be printable ASCII without spaces: a control or space character {where}{hint}"
+    return None
+
+
 class SecretsFileSource(PydanticBaseSettingsSource):
     """Reads ``KEY=value`` lines from the file named by ``NBAPROPS_SECRETS_FILE``.
 
     The file must be a regular file readable by its owner only (mode 0600 or stricter);
-    anything looser is a ``ConfigError``, because a world-readable key is already leaked.
+    anything looser is a ``ConfigError``, because a world-readable key is already leaked. Each line
+    is stripped of surrounding whitespace (so CRLF line ends are harmless), then of the quotes
+    around the value; what remains is validated like any other value.
     """
 
     def __init__(self, settings_cls: type[BaseSettings]) -> None:
@@ -225,8 +339,14 @@ class SecretsFileSource(PydanticBaseSettingsSource):
             raise ConfigError(f"secrets file not found: {path}") from None
         if not stat.S_ISREG(mode) or mode & 0o077:
             raise ConfigError(f"secrets file {path} must be a regular file with mode 0600")
+        try:
+            # Bytes, then decode: text mode would turn a lone CR inside a value into a line end.
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problem = type(exc).__name__
+            raise ConfigError(f"secrets file {path} cannot be read as UTF-8 text ({problem})") from None
         values: dict[str, str] = {}
-        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, raw in enumerate(text.split("\n"), start=1):
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
