@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import structlog
 import typer
 
-from nbaprops.dates import date_range, et_datetime, now_utc
+from nbaprops.dates import check_date_range, date_range, et_datetime, now_utc
 from nbaprops.errors import NbaPropsError, QualityGateError
 from nbaprops.warehouse.ledger import RunLedger
 
@@ -152,8 +152,7 @@ def backfill_range(
     from nbaprops.raw import ingest
     from nbaprops.sources import daily
 
-    if end < start:
-        raise ValueError(f"backfill range ends ({end}) before it starts ({start})")
+    check_date_range(start, end)
     days = date_range(start, end)
     report = BackfillReport(start, end)
     ledger = RunLedger(warehouse)
@@ -305,13 +304,13 @@ def backfill(
     """Scrape -> ingest every date of a range, then build it; re-run after a crash to resume."""
     import json
 
-    from nbaprops.dates import parse_game_date
+    from nbaprops.dates import parse_date_range
     from nbaprops.logs import configure_logging
     from nbaprops.settings import load_settings
 
+    first, last = parse_date_range(start, end)
     settings = load_settings()
     configure_logging(settings)
-    first, last = parse_game_date(start), parse_game_date(end)
     try:
         report = run_backfill(settings, first, last, use_settings_urls=use_settings_urls)
     except KeyboardInterrupt:

@@ -21,7 +21,6 @@ Re-loading a payload whose rows are all already stored from the same bytes write
 from __future__ import annotations
 
 import hashlib
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -223,11 +222,7 @@ def table_of(kind: str) -> str:
 
 
 def _parse(kind: str, payload: bytes) -> list[Row]:
-    try:
-        data = maybe_gunzip(payload)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise PayloadError(f"{kind}: damaged gzip stream ({exc})") from None
-    return parser_for(kind).parse(data)
+    return parser_for(kind).parse(maybe_gunzip(payload, kind))
 
 
 # --- typing rows as Arrow ---------------------------------------------------------------------

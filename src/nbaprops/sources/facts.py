@@ -87,7 +87,8 @@ def parsed_rows(fetched: Fetched) -> list[dict[str, Any]]:
     """The payload's rows by its own parser (typed errors on damaged bytes)."""
     from nbaprops.raw.registry import maybe_gunzip, parser_for
 
-    return parser_for(fetched.endpoint.kind).parse(maybe_gunzip(fetched.response.content))
+    kind = fetched.endpoint.kind
+    return parser_for(kind).parse(maybe_gunzip(fetched.response.content, kind))
 
 
 def require_rows(what: str, rows: int, day: date, due: int | None, schedule: DaySchedule | None) -> None:

@@ -54,7 +54,12 @@ def _open_duckdb(settings: Settings) -> Warehouse:
 
     path = settings.resolved_warehouse_path
     if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the warehouse folder {Path(path).parent}: {exc.strerror}"
+            ) from None
     return DuckDBWarehouse(path, query_timeout_s=settings.query_timeout_s)
 
 
