@@ -117,6 +117,12 @@ class Settings(BaseSettings):
 
     # --- warehouse bounds --------------------------------------------------------------------
     query_timeout_s: float = Field(120.0, gt=0, description="Longest a single warehouse statement may run.")
+    warehouse_lock_wait_s: float = Field(
+        30.0,
+        ge=0,
+        description="How long opening a warehouse file that another process holds keeps retrying "
+        "(capped backoff with jitter) before failing with WarehouseBusy.",
+    )
 
     # --- prediction time -----------------------------------------------------------------------
     prediction_time_et: str = Field(
@@ -125,6 +131,29 @@ class Settings(BaseSettings):
         description="Wall-clock ET time (HH:MM) of the daily prediction: its as-of, the same in live, "
         "training and backtest. Every feature, line, injury note and slate entry a prediction uses was "
         "published at or before it.",
+    )
+
+    # --- picks and stakes (predict/recommend.py) ----------------------------------------------
+    pick_min_probability: float = Field(
+        0.55, gt=0, lt=1, description="Calibrated probability a side needs to be recommended."
+    )
+    pick_min_ev: float = Field(0.03, description="Expected value per unit staked a side needs (0.03 = 3%).")
+    stake_kelly_fraction: float = Field(0.25, gt=0, le=1, description="Share of the full Kelly stake bet.")
+    stake_market_shrink: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the model's edge over the no-vig market that staking believes (Kelly is "
+        "sized on market + share * edge; 0 stakes nothing, 1 trusts the model fully).",
+    )
+    stake_max_pick: float = Field(0.02, ge=0, le=1, description="Largest stake on one pick (of bankroll).")
+    stake_max_game: float = Field(0.05, ge=0, le=1, description="Largest total stake on one game.")
+    stake_max_team: float = Field(
+        0.03, ge=0, le=1, description="Largest total stake on one team's players in one game."
+    )
+    stake_max_day: float = Field(0.20, ge=0, le=1, description="Largest total stake of one system per day.")
+    stake_max_picks_per_team: int = Field(
+        2, ge=1, description="Most picks on one team's players in one game (correlated outcomes)."
     )
 
     # --- sandbox -----------------------------------------------------------------------------

@@ -50,6 +50,8 @@ _ZONES = "player_shot_zone_analysis"
 _CONTEXT = "upcoming_player_game_context"
 _LINES = "raw_oddsa_player_props"
 _GAME_LINES = "raw_oddsa_game_lines"
+_ABSENCE = "player_teammate_absence"
+_PBP_ZONES = "player_zone_matchup"
 
 
 def _f(
@@ -264,6 +266,64 @@ FEATURES: tuple[Feature, ...] = (
         _GAME_LINES,
         None,
         "line",
+        required=False,
+    ),
+    # who is out (appended: teammates listed Out/Doubtful at the cut-off, over the team's last 10 games)
+    _f(
+        "teammates_out_minutes",
+        "minutes per team game left by teammates listed Out/Doubtful (team's last 10 games)",
+        _ABSENCE,
+        0.0,
+        "minutes_usage",
+        required=False,
+    ),
+    _f(
+        "teammates_out_usage",
+        "usage load (usage% x minutes / 240) per team game left by those teammates",
+        _ABSENCE,
+        0.0,
+        "minutes_usage",
+        required=False,
+    ),
+    # play-by-play shot zones (NULL where no play-by-play is loaded)
+    _f(
+        "pbp_share_paint",
+        "paint attempts / field-goal attempts, last 10 games with play-by-play",
+        _PBP_ZONES,
+        None,
+        "shot_zones",
+        required=False,
+    ),
+    _f(
+        "pbp_share_mid",
+        "mid-range attempts / field-goal attempts, last 10 games with play-by-play",
+        _PBP_ZONES,
+        None,
+        "shot_zones",
+        required=False,
+    ),
+    _f(
+        "pbp_share_corner3",
+        "corner-three attempts / field-goal attempts, last 10 games with play-by-play",
+        _PBP_ZONES,
+        None,
+        "shot_zones",
+        required=False,
+    ),
+    _f(
+        "pbp_share_above_break3",
+        "above-the-break three attempts / field-goal attempts, last 10 games with play-by-play",
+        _PBP_ZONES,
+        None,
+        "shot_zones",
+        required=False,
+    ),
+    _f(
+        "pbp_zone_points_delta",
+        "FGA/game x sum over 4 zones of share x value x (opponent FG% allowed - league FG%)",
+        _PBP_ZONES,
+        None,
+        "opponent",
         required=False,
     ),
 )
