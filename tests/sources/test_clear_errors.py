@@ -68,8 +68,8 @@ def test_malformed_bdl_teams_is_a_payload_error_and_the_other_steps_run(
             alerter=Alerter(warehouse),
             now=session.clock.now(),
         )
-    [problem] = report.problems
-    assert problem.step == "bdl.teams"
+    [problem] = [s for s in report.steps if s.status != "success"]
+    assert (problem.step, problem.status) == ("bdl.teams", "degraded")
     assert (problem.error or "").startswith("PayloadError: bdl: answer is not JSON")
     assert {s.step for s in report.steps if s.status == "success"} >= {"bdl.players_active", "bdl.games"}
 
@@ -96,9 +96,15 @@ def test_one_damaged_gzip_body_fails_its_step_and_the_scrape_goes_on(
         damaged_body = gzip.compress(good.response.content)[:-100]
         damaged = Fetched(good.endpoint, good.obj, Response(200, {}, damaged_body, "x", 0.0, 1))
         scrape.step(
-            report, "damaged", lambda: Collected([damaged], len(parsed_rows(damaged))), game_date=None
+            report,
+            "damaged",
+            lambda: Collected([damaged], len(parsed_rows(damaged))),
+            fact="schedule",
+            game_date=None,
         )
-        scrape.step(report, "good", lambda: Collected([good], len(parsed_rows(good))), game_date=None)
+        scrape.step(
+            report, "good", lambda: Collected([good], len(parsed_rows(good))), fact="schedule", game_date=None
+        )
     assert [s.status for s in report.steps] == ["failed", "success"]
     assert (report.steps[0].error or "").startswith(
         "PayloadError: nbac_schedule_api: gzip stream is truncated"
