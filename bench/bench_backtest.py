@@ -4,7 +4,9 @@ Only the backtest itself is the timed figure (target <= 180 s on 2 cores); the s
 archive, ingest, identities, build) is reported beside it. Prints one JSON line via benchlib with
 every system's walk-forward metrics beside the two references (``last5_avg``, ``book_line``), all
 on the same comparison rows (N).
-Run: ``.venv/bin/python bench/bench_backtest.py [--days N] [--warmup-days W] [--built PATH]``
+The ``headline`` figures are ``grade.scorecard``'s (MAE minus the line's with its interval, hit rate
+with its Wilson interval, ROI, Brier skill, equal-mass ECE, CLV, daily exposure).
+Run: ``.venv/bin/python bench/bench_backtest.py [--days N] [--warmup-days W] [--built PATH] [--report PATH]``
 (default: the whole season, predicting from day 15 on). ``--built PATH`` keeps the built warehouse
 at PATH and reuses it on the next run with the same ``--days`` (setup then reports the copy only).
 """
@@ -12,6 +14,7 @@ at PATH and reuses it on the next run with the same ``--days`` (setup then repor
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -32,6 +35,12 @@ def main() -> None:
         "--warmup-days", type=int, default=14, help="Days of history before the first prediction."
     )
     parser.add_argument("--built", type=Path, default=None, help="Keep/reuse the built warehouse here.")
+    parser.add_argument(
+        "--with-pbp", action="store_true", help="Archive play-by-play too (zone_matchup's pbp zones)."
+    )
+    parser.add_argument(
+        "--report", type=Path, default=None, help="Also write the full report (reliability tables) here."
+    )
     args = parser.parse_args()
 
     import structlog
@@ -63,7 +72,13 @@ def main() -> None:
             shutil.copyfile(args.built, db)
         else:
             root = Path(tmp) / "lake"
-            write_archive(season, FsspecLake(LocalFileSystem(), root.as_posix()), start=start, end=end)
+            write_archive(
+                season,
+                FsspecLake(LocalFileSystem(), root.as_posix()),
+                start=start,
+                end=end,
+                with_pbp=args.with_pbp,
+            )
         with DuckDBWarehouse(str(db), query_timeout_s=600) as warehouse:
             alerter = Alerter(warehouse)
             if not reused:
@@ -79,6 +94,12 @@ def main() -> None:
             report = run_backtest(
                 warehouse, settings, start + timedelta(days=args.warmup_days), end, alerter=alerter
             )
+    if args.report is not None:
+        args.report.write_text(json.dumps(report.to_dict(), default=str, indent=1), encoding="utf-8")
+    headline = {
+        h["system_id"]: {k: v for k, v in h.items() if k not in ("system_id", "reliability_picks")}
+        for h in report.headline
+    }
     by_system = {
         r["system_id"]: {k: r[k] for k in ("n", "mae", "bias", "hit_rate", "n_picks", "roi", "ece")}
         for r in report.systems
@@ -90,6 +111,7 @@ def main() -> None:
         target_seconds=180,
         setup_seconds=round(setup, 2),
         setup_reused=reused,
+        with_pbp=args.with_pbp,
         range=[report.start.isoformat(), report.end.isoformat()],
         days=report.days,
         predicted_days=report.predicted_days,
@@ -102,6 +124,8 @@ def main() -> None:
             if last5 and row.get("mae") is not None
         },
         systems=by_system,
+        headline=headline,
+        diversity=None if report.diversity is None else report.diversity.to_dict(),
     )
 
 

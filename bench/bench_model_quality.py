@@ -1,5 +1,8 @@
 """Walk-forward model quality on the sandbox season: MAE per system vs last-5 average vs the line, ECE.
 
+ECE is the equal-mass one (20 bins, ``grade.metrics.expected_calibration_error``) of the calibrated
+P(over), which reads the market's no-vig P(over) as well.
+
 Builds the warehouse the real way (archive -> lake -> ingest -> identities -> build), loads every
 training row once (training_data.training_batch), then for each week W from ``--warmup-days`` on:
 trains as of W's first day on earlier rows only (the earlier weeks' models serve as the inner
@@ -28,7 +31,7 @@ def main() -> None:
     from nbaprops.ops.alerts import Alerter
     from nbaprops.pipeline.build import build_range
     from nbaprops.predict.systems.base import select_rows
-    from nbaprops.predict.train import SYSTEM_IDS, over_outcome, train_systems
+    from nbaprops.predict.train import SYSTEM_IDS, market_probability, over_outcome, train_systems
     from nbaprops.predict.training_data import training_batch
     from nbaprops.raw.ingest import ingest_from_dir
     from nbaprops.raw.resolve import resolve_identities
@@ -73,7 +76,7 @@ def main() -> None:
         for sid in SYSTEM_IDS:
             out = trained.systems[sid].predict(test)
             means[sid].append(out.mean)
-            probs[sid].append(trained.calibrators[sid].apply(out.p_over))
+            probs[sid].append(trained.calibrators[sid].apply(out.p_over, market_probability(test)))
         rows.append(np.flatnonzero(week))
         as_of += timedelta(days=7)
     idx = np.concatenate(rows)

@@ -162,6 +162,7 @@ def fill(wh: DuckDBWarehouse) -> None:
                 "over_no_vig": np.full(m, 0.5),
                 "source_file": ["bench"] * m,
                 "payload_sha256": ["bench"] * m,
+                "fetched_at": [built] * m,
                 "loaded_at": [built] * m,
             }
         ),

@@ -38,8 +38,11 @@ def sandbox_season():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _reset_structlog():  # type: ignore[no-untyped-def]
-    """Each test starts from structlog's defaults, whatever an earlier test configured."""
+    """Each test starts from structlog's defaults with no log file open, whatever ran before."""
     import structlog
+
+    from nbaprops.logs import reset_logging
 
     yield
     structlog.reset_defaults()
+    reset_logging()

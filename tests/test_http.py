@@ -24,6 +24,8 @@ from structlog.testing import capture_logs
 from nbaprops.errors import (
     AuthError,
     CircuitOpen,
+    ConfigError,
+    PayloadError,
     RateLimited,
     SourceError,
     SourceUnavailable,
@@ -536,3 +538,85 @@ def test_ball_dont_lie_host_gets_its_own_spacing() -> None:
         client.get("https://api.balldontlie.io/v1/teams", source="bdl")
         client.get("https://site.api.espn.com/x", source="espn")
     assert clock.sleeps == [pytest.approx(1.5)]
+
+
+# --- requests that cannot be written, truncated and oversized bodies --------------------------
+
+JSON_TYPE = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize("bad", [BDL_KEY + "\r", BDL_KEY + "é"])
+def test_header_with_a_control_or_non_ascii_character_is_permanent_and_never_quoted(
+    clock: FakeClock, bad: str
+) -> None:
+    script = Script(httpx.Response(200, json={}), repeat_last=True)
+    client = make_client(script, clock, breaker_failure_threshold=1)
+    with capture_logs() as events, client, pytest.raises(ConfigError) as caught:
+        client.get(ODDS_URL, headers={"Authorization": bad}, source="bdl")
+    assert "'Authorization'" in str(caught.value)
+    assert_no_secret(str(caught.value), events)
+    assert script.requests == [], "nothing is sent, so nothing is retried"
+    assert client.breaker_states() == {}, "our own header says nothing about the host"
+
+
+def test_illegal_header_error_from_httpx_is_permanent_redacted_and_does_not_trip_the_breaker(
+    clock: FakeClock,
+) -> None:
+    def illegal(request: httpx.Request) -> httpx.Response:
+        raise httpx.LocalProtocolError(f"Illegal header value {(BDL_KEY + chr(13)).encode()!r}")
+
+    script = Script(illegal, repeat_last=True)
+    client = make_client(script, clock, breaker_failure_threshold=1)
+    with capture_logs() as events, client, pytest.raises(SourceError) as caught:
+        odds_get(client)
+    assert not isinstance(caught.value, TransientError)
+    assert len(script.requests) == 1
+    assert client.breaker_states() == {"api.the-odds-api.com": "closed"}
+    assert_no_secret(str(caught.value), events)
+    assert "Illegal header value" in str(caught.value)
+
+
+def test_truncated_json_body_is_retried_and_recovers(clock: FakeClock) -> None:
+    cut = httpx.Response(200, content=b'{"data": [{"id": 1}, {"id"', headers=JSON_TYPE)
+    script = Script(cut, httpx.Response(200, json={"data": []}))
+    with make_client(script, clock) as client:
+        answer = odds_get(client)
+    assert answer.json() == {"data": []}
+    assert answer.attempts == 2
+
+
+def test_truncated_json_body_that_stays_cut_fails_as_transient(clock: FakeClock) -> None:
+    cut = httpx.Response(200, content=b'{"message": "unfinish', headers=JSON_TYPE)
+    script = Script(cut, repeat_last=True)
+    client = make_client(script, clock, http_max_attempts=3)
+    with client, pytest.raises(SourceUnavailable) as caught:
+        odds_get(client)
+    assert "truncated" in str(caught.value)
+    assert len(script.requests) == 3
+
+
+def test_malformed_but_complete_json_is_not_retried(clock: FakeClock) -> None:
+    bad = httpx.Response(200, content=b'{"a"= 1}<!-- upstream error -->', headers=JSON_TYPE)
+    script = Script(bad, httpx.Response(200, json={}))
+    with make_client(script, clock) as client, pytest.raises(UnparseableBodyError):
+        odds_get(client, expected="json")
+    assert len(script.requests) == 1
+
+
+def test_body_over_the_size_cap_is_cut_off_while_streaming(clock: FakeClock) -> None:
+    def endless(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=iter([b"x" * 1024] * 100))
+
+    script = Script(endless, repeat_last=True)
+    client = make_client(script, clock, http_max_response_bytes=10_000)
+    with client, pytest.raises(PayloadError) as caught:
+        odds_get(client)
+    assert "http_max_response_bytes" in str(caught.value)
+    assert len(script.requests) == 1
+
+
+def test_declared_length_over_the_cap_is_refused_before_reading(clock: FakeClock) -> None:
+    big = httpx.Response(200, content=b"x" * 5000)
+    script = Script(big)
+    with make_client(script, clock, http_max_response_bytes=4000) as client, pytest.raises(PayloadError):
+        odds_get(client)

@@ -7,14 +7,14 @@ import json
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 from fsspec.implementations.memory import MemoryFileSystem
 from structlog.testing import capture_logs
 
 from nbaprops.errors import PayloadError
-from nbaprops.lake import MANIFEST_NAME, FsspecLake, Lake, LakeObject, open_lake
+from nbaprops.lake import MANIFEST_NAME, BadManifestLine, FsspecLake, Lake, LakeObject, open_lake
 from nbaprops.settings import load_settings
 
 DAY = date(2025, 1, 15)
@@ -191,3 +191,42 @@ def test_memory_lake_round_trips_and_dedupes() -> None:
     assert _put(lake, b"\x00\x01binary") == first
     assert lake.get(first.path) == b"\x00\x01binary"
     assert lake.list() == [first]
+
+
+def test_a_bad_manifest_line_is_reported_and_only_a_torn_last_line_is_tolerated(lake: FsspecLake) -> None:
+    first = _put(lake, b"first")
+    manifest = Path(lake.root) / "nbac_schedule_api" / "schedule" / "2025-01-15" / MANIFEST_NAME
+    with manifest.open("ab") as handle:
+        handle.write(b'{"path": "not a record"}\n')
+    second = _put(lake, b"second", fetched_at=FETCHED + timedelta(seconds=1))
+    with manifest.open("ab") as handle:
+        handle.write(b'{"path": "nbac_schedule_api/sched')  # a crash mid-append
+    listing = lake.scan()
+    assert listing.objects == [first, second]
+    manifest_path = "nbac_schedule_api/schedule/2025-01-15/_manifest.jsonl"
+    assert listing.bad_lines == [
+        BadManifestLine(manifest_path, 2, b'{"path": "not a record"}', "KeyError: 'game_date'")
+    ]
+
+
+class RacingMemoryFS(MemoryFileSystem):  # type: ignore[misc]
+    """A memory store where another writer's ``put`` lands while this one writes its manifest."""
+
+    def __init__(self, race: Any = None) -> None:
+        super().__init__()
+        self.race = race
+
+    def pipe_file(self, path: str, value: bytes, **kwargs: Any) -> None:
+        if self.race is not None and "_manifest" in path:
+            race, self.race = self.race, None
+            race()
+        super().pipe_file(path, value, **kwargs)
+
+
+def test_concurrent_writers_to_a_bucket_lose_no_manifest_entry() -> None:
+    root = f"/lake-{uuid.uuid4().hex}"
+    fs = RacingMemoryFS()
+    mine, theirs = FsspecLake(fs, root), FsspecLake(MemoryFileSystem(), root)
+    fs.race = lambda: _put(theirs, b"theirs")
+    _put(mine, b"mine")
+    assert sorted(mine.get(o.path) for o in mine.list()) == [b"mine", b"theirs"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import string
 import sys
 from typing import Any
+from urllib.parse import quote
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,6 +18,8 @@ from nbaprops.secrets import (
     redact_headers,
     redact_url,
     redaction_processor,
+    remember_secrets,
+    scrub,
 )
 from nbaprops.settings import load_settings
 
@@ -136,3 +141,30 @@ def test_env_secret_source_reads_the_settings() -> None:
 def test_no_secret_survives_redaction(secret: str, before: str, after: str) -> None:
     redacted = redact(before + secret + after + f"?apiKey={secret}", [secret])
     assert secret not in redacted
+
+
+MARKER = "MARKERkey0123"
+
+
+@pytest.mark.parametrize(
+    ("secret", "text"),
+    [
+        (MARKER + "\r", f"Illegal header value {(MARKER + chr(13)).encode()!r}"),  # httpx/h11
+        (MARKER + "\r", f"header {MARKER + chr(13)!r} refused"),  # repr of the str
+        (MARKER + "\r", f'{{"key": {json.dumps(MARKER + chr(13))}}}'),  # JSON
+        (MARKER + "\r", f"GET /x?k={quote(MARKER + chr(13))}"),  # percent-encoded
+        (MARKER + "\r", f"GET /x?k={quote(MARKER + chr(13)).lower()}"),  # lower-case hex
+        (MARKER + "é", f"{(MARKER + 'é').encode()!r}"),  # non-ASCII key, bytes repr
+        (MARKER + "é", f"{MARKER + 'é'!a}"),  # ascii() of the str
+        (MARKER + "é", f"GET /x?k={quote(MARKER + 'é')}"),
+    ],
+)
+def test_escaped_and_encoded_spellings_of_a_secret_are_masked(secret: str, text: str) -> None:
+    redacted = redact(text, [secret])
+    assert "MARKER" not in redacted.upper()
+    assert "***" in redacted
+
+
+def test_scrub_masks_every_remembered_secret() -> None:
+    remember_secrets(["remembered-key-000111"])
+    assert scrub("failed: remembered-key-000111 and remembered-key-000111%0A") == "failed: *** and ***%0A"

@@ -85,3 +85,61 @@ def test_prediction_time_is_an_et_wall_clock_as_of_across_dst() -> None:
     assert settings.prediction_as_of(date(2026, 4, 5)) == datetime(2026, 4, 5, 15, 0, tzinfo=UTC)
     with pytest.raises(ConfigError, match="NBAPROPS_PREDICTION_TIME_ET"):
         load_settings(prediction_time_et="25:00")
+
+
+MARKER = "MARKERsecret0123456789"
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        (MARKER + "\r", "at its end (a CR from a CRLF file?)"),
+        (MARKER + "\n", "at its end"),
+        ("MARKER\x1bsecret", "position 7"),
+        (MARKER + " x", "position 23"),
+        (MARKER + "é", "non-ASCII"),
+    ],
+)
+def test_bad_secret_in_the_environment_is_one_line_naming_the_setting_not_the_value(
+    monkeypatch: pytest.MonkeyPatch, value: str, why: str
+) -> None:
+    monkeypatch.setenv("NBAPROPS_ODDS_API_KEY", value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "NBAPROPS_ODDS_API_KEY" in message
+    assert why in message
+    assert "MARKER" not in message
+    assert "\n" not in message
+
+
+def test_bad_secret_given_directly_is_never_echoed_by_validation() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        Settings(bdl_api_key=MARKER + "\r")
+    assert "MARKER" not in str(caught.value)
+
+
+def test_crlf_secrets_file_is_read_without_its_carriage_returns(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "secrets.env"
+    path.write_bytes(f"NBAPROPS_ODDS_API_KEY={MARKER}\r\nNBAPROPS_BDL_API_KEY='{MARKER}b' \r\n".encode())
+    path.chmod(0o600)
+    monkeypatch.setenv("NBAPROPS_SECRETS_FILE", str(path))
+    settings = load_settings()
+    assert settings.secret_values() == [MARKER + "b", MARKER]
+
+
+def test_control_character_inside_a_secrets_file_value_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "secrets.env"
+    path.write_bytes(b"ODDS_API_KEY=MARKER\rsecret\r\n")
+    path.chmod(0o600)
+    monkeypatch.setenv("NBAPROPS_SECRETS_FILE", str(path))
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "NBAPROPS_ODDS_API_KEY" in str(caught.value)
+    assert "MARKER" not in str(caught.value)

@@ -9,6 +9,7 @@ that ``nbaprops --help`` stays fast.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,7 @@ from typing import Annotated
 import typer
 
 from nbaprops.errors import NbaPropsError
+from nbaprops.secrets import scrub
 
 app = typer.Typer(
     name="nbaprops",
@@ -24,6 +26,26 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _global_options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "-v",
+            "--verbose",
+            help="Print every log event on stderr too (same as NBAPROPS_LOG_STDERR=true); by default "
+            "they go to <data_dir>/logs/nbaprops.jsonl and stderr shows only warnings and errors.",
+        ),
+    ] = False,
+) -> None:
+    """NBA player-points props: scrape, warehouse, predict, grade, publish."""
+    if verbose:
+        # Each command loads its settings itself; the environment is how an option reaches them.
+        os.environ["NBAPROPS_LOG_STDERR"] = "true"
+
+
 raw_app = typer.Typer(help="Phase 2: parse raw payloads into normalized rows.", no_args_is_help=True)
 app.add_typer(raw_app, name="raw")
 
@@ -129,5 +151,5 @@ def main() -> None:
     try:
         app()
     except NbaPropsError as exc:
-        typer.echo(f"nbaprops: error: {exc}", err=True)
+        typer.echo(f"nbaprops: error: {scrub(str(exc))}", err=True)
         raise SystemExit(2) from None

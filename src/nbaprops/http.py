@@ -12,7 +12,15 @@
   failures the host fails fast with ``CircuitOpen`` until ``breaker_cooldown_s`` has passed, then
   one trial call decides between closing and re-opening;
 * **a throttle per host** — a minimum gap between calls (NBA.com throttles bursts and answers
-  blocked clients by hanging).
+  blocked clients by hanging);
+* **size** — a body larger than ``http_max_response_bytes`` is cut off while it streams
+  (``PayloadError``), so a runaway or hostile answer cannot fill memory.
+
+A 2xx JSON answer that ends mid-document (a truncated body: the connection or a proxy gave up, or
+Content-Length disagrees with what arrived) is transient and retried like a dropped connection;
+a body that is complete but malformed is not. A request that cannot even be written (a header
+value with a control or non-ASCII character, which httpx reports as an illegal header) is our
+own fault: permanent, never retried, and not counted against the host's breaker.
 
 httpx exceptions never escape: each is translated into the ``nbaprops.errors`` tree, raised
 outside the ``except`` block so no traceback chains back to a message that holds the raw URL.
@@ -26,6 +34,7 @@ import email.utils
 import json
 import math
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,6 +47,7 @@ import structlog
 from nbaprops.errors import (
     AuthError,
     CircuitOpen,
+    ConfigError,
     NbaPropsError,
     PayloadError,
     RateLimited,
@@ -52,6 +62,7 @@ _log = structlog.get_logger(__name__)
 
 NBACOM_HOSTS = frozenset({"stats.nba.com", "cdn.nba.com", "ak-static.cms.nba.com"})
 RETRYABLE_STATUSES = frozenset({408, 429})
+_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")  # what HTTP/1.1 lets us send: visible ASCII, SP, HTAB
 
 Expected = Literal["json", "bytes"]
 _Outcome = tuple[int, dict[str, str], bytes]  # status, redacted headers, body of a usable answer
@@ -258,6 +269,7 @@ class HttpClient:
         host = request_url.host
         url_redacted = self.redact(str(request_url))
         request_headers = dict(headers or {})
+        _check_headers(request_headers, source)
         if expected == "json":
             request_headers.setdefault("Accept", "application/json")
         settings = self._settings
@@ -292,7 +304,9 @@ class HttpClient:
                 parsed = _parse_json(outcome[2], url_redacted) if expected == "json" else None
                 elapsed = self._clock.monotonic() - started
                 return Response(*outcome, url_redacted, elapsed, attempt, parsed)
-            _log.warning("http.request", **fields, error=outcome.reason)
+            # A permanent failure is raised to the caller, who decides whether it matters (a 403 is how
+            # an injury-report probe learns "no report at that minute"); a retried one is a warning.
+            (_log.warning if outcome.transient else _log.info)("http.request", **fields, error=outcome.reason)
             if not outcome.transient or breaker_state == "open":
                 # An attempt that just opened the breaker ends the call: the next would fail fast.
                 raise outcome.error
@@ -352,11 +366,23 @@ class HttpClient:
         timeout = self._timeout(deadline_s)
         started = self._clock.monotonic()
         failure: _Failure | None = None
+        cap = self._settings.http_max_response_bytes
+        too_big = _Failure(
+            PayloadError(f"{where}: answer larger than http_max_response_bytes ({cap} bytes); not read"),
+            reason="too large",
+            transient=False,
+        )
         try:
             with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
+                if _declared_length(response.headers) > cap:
+                    return too_big
                 chunks: list[bytes] = []
+                size = 0
                 for chunk in response.iter_bytes():
                     chunks.append(chunk)
+                    size += len(chunk)
+                    if size > cap:
+                        return too_big
                     if self._clock.monotonic() - started > deadline_s:
                         return hung
                 if self._clock.monotonic() - started > deadline_s:
@@ -367,6 +393,9 @@ class HttpClient:
         if failure is not None:
             return failure
         content = b"".join(chunks)
+        if 200 <= status < 300 and _looks_truncated(raw_headers, content):
+            message = f"{where}: truncated body ({len(content)} bytes end mid-document)"
+            return _Failure(SourceUnavailable(message, status_code=status), "truncated", transient=True)
         return self._classify(status, raw_headers, content, where)
 
     def _timeout(self, deadline_s: float) -> httpx.Timeout:
@@ -385,6 +414,9 @@ class HttpClient:
         if isinstance(exc, httpx.TimeoutException):
             # NBA.com answers a blocked client by never answering: a timeout is how a block looks.
             return _Failure(SourceUnavailable(f"{where} blocked/hung: {detail}"), "timeout", transient=True)
+        if isinstance(exc, httpx.LocalProtocolError):
+            # The request itself cannot be written (an illegal header value): retrying sends it again.
+            return _Failure(SourceError(f"{where}: request refused by the client: {detail}"), "local", False)
         if isinstance(exc, httpx.DecodingError):
             return _Failure(PayloadError(f"{where}: undecodable body: {detail}"), "decoding", transient=False)
         if isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.UnsupportedProtocol):
@@ -474,6 +506,48 @@ def _parse_json(content: bytes, url_redacted: str) -> Any:
         pass
     message = f"body of {url_redacted} is not JSON ({len(content)} bytes)"
     raise UnparseableBodyError(message, content=content, url_redacted=url_redacted)
+
+
+def _check_headers(headers: dict[str, str], source: str) -> None:
+    """Refuse header values HTTP cannot carry (control or non-ASCII characters), naming the header only.
+
+    httpx would raise ``LocalProtocolError("Illegal header value b'…'")`` (quoting the value, a key
+    for ``Authorization``) or ``UnicodeEncodeError``; both are our configuration, not the host.
+    """
+    for name, value in headers.items():
+        if not _HEADER_VALUE.match(value):
+            raise ConfigError(
+                f"{source}: request header {name!r} holds a control or non-ASCII character; "
+                "check the setting it comes from (a CR from a CRLF file?)"
+            )
+
+
+def _declared_length(headers: httpx.Headers) -> int:
+    """The Content-Length the server announced (0 when absent or unreadable)."""
+    try:
+        return int(headers.get("content-length", "0"))
+    except ValueError:
+        return 0
+
+
+def _looks_truncated(headers: httpx.Headers, content: bytes) -> bool:
+    """Whether a 2xx body announced as JSON stops mid-document (versus being complete but malformed).
+
+    A cut JSON text fails to parse at its very end, or inside a string still open at the end;
+    a malformed one (an HTML error page, a stray character) fails earlier.
+    """
+    if "json" not in headers.get("content-type", "").lower():
+        return False
+    text = content.rstrip()
+    if not text:
+        return False
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return exc.pos >= len(exc.doc) or exc.msg.startswith("Unterminated string")
+    except ValueError:
+        return False
+    return False
 
 
 def _parse_url(url: str, params: dict[str, Any] | None) -> httpx.URL | None:

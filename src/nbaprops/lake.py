@@ -3,12 +3,23 @@
 Layout under the lake root (a local folder, ``memory://`` in tests, ``gs://…`` in production)::
 
     {source}/{endpoint}/{game_date or 'undated'}/{YYYYMMDDTHHMMSSZ}_{sha256[:16]}.{ext}
-    {source}/{endpoint}/{game_date or 'undated'}/_manifest.jsonl
+    {source}/{endpoint}/{game_date or 'undated'}/_manifest.jsonl        (local folder)
+    {source}/{endpoint}/{game_date or 'undated'}/_manifest/{name}.json  (object stores)
 
 A payload file is written first, atomically (temporary name in the same folder, then a rename),
-and its manifest line is appended last. Readers trust the manifest only, so a crash between the
+and its manifest entry is written last. Readers trust the manifest only, so a crash between the
 two leaves an orphan file that the next ``put`` of the same bytes adopts, never a half object.
 Identical bytes under the same source/endpoint/date are stored once.
+
+On a local folder the entry is a line appended to ``_manifest.jsonl`` (``O_APPEND``, fsync'd).
+Objects in a bucket cannot be appended to, and rewriting one shared manifest is a
+read-modify-write in which concurrent writers lose each other's lines; there each entry is its
+own small object, named after its payload, so writers never touch each other's entries. Readers
+take both forms.
+
+A manifest line that cannot be read is reported by ``scan`` as a ``BadManifestLine`` (ingest
+quarantines and alerts it), except a torn *last* line of ``_manifest.jsonl``: that is what a
+crash mid-append leaves, and the next append starts a fresh line after it.
 """
 
 from __future__ import annotations
@@ -37,12 +48,15 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 MANIFEST_NAME = "_manifest.jsonl"
+ENTRIES_DIR = "_manifest"
 UNDATED = "undated"
 _CHUNK = 1 << 20
+_FIRST_BYTES = 200
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 _OBJECT_NAME = re.compile(r"^(?P<ts>\d{8}T\d{6}Z)_(?P<sha>[0-9a-f]{16})\.(?P<ext>[a-z0-9.]+)$")
 _GZIP_MAGIC = b"\x1f\x8b"
 _ObjectList = list["LakeObject"]  # the name ``list`` is shadowed inside the lake classes
+_BadLines = list["BadManifestLine"]
 _EXTENSIONS = {
     "application/json": "json",
     "text/json": "json",
@@ -72,6 +86,24 @@ class LakeObject:
     meta: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
+@dataclass(frozen=True)
+class BadManifestLine:
+    """A manifest entry that names no readable object: it must be quarantined, never skipped."""
+
+    manifest: str  # path relative to the lake root (the manifest file or the entry object)
+    line: int
+    text: bytes  # the entry's first bytes
+    reason: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What ``Lake.scan`` found: the objects, oldest fetch first, and the unreadable entries."""
+
+    objects: list[LakeObject]
+    bad_lines: list[BadManifestLine]
+
+
 class Lake(Protocol):
     """Where raw payloads live. Implementations: ``FsspecLake`` (local folder, memory, GCS)."""
 
@@ -97,6 +129,12 @@ class Lake(Protocol):
         self, source: str | None = None, endpoint: str | None = None, game_date: date | None = None
     ) -> _ObjectList:
         """Objects recorded in the manifests, oldest fetch first."""
+        ...
+
+    def scan(
+        self, source: str | None = None, endpoint: str | None = None, game_date: date | None = None
+    ) -> Listing:
+        """``list``'s objects plus the manifest entries that could not be read."""
         ...
 
 
@@ -141,7 +179,7 @@ class FsspecLake:
         folder = _folder(source, endpoint, game_date)
         clean_meta = {str(k): redact_url(str(v)) for k, v in (meta or {}).items()}
         with self._lock:
-            for existing in self._read_manifest(folder):
+            for existing in self._read_manifest(folder)[0]:
                 if existing.sha256 == digest:
                     return existing
             orphan = self._find_orphan(folder, digest)
@@ -195,14 +233,13 @@ class FsspecLake:
 
     def _append_manifest(self, folder: str, obj: LakeObject) -> None:
         line = (json.dumps(_to_record(obj), sort_keys=True, separators=(",", ":")) + "\n").encode()
-        manifest = self._abs(f"{folder}/{MANIFEST_NAME}")
         if not self._local:
-            # Objects are immutable: rewrite the whole manifest in one atomic upload.
-            old = self._fs.cat_file(manifest) if self._fs.exists(manifest) else b""
-            if old and not old.endswith(b"\n"):
-                old += b"\n"
-            self._fs.pipe_file(manifest, old + line)
+            # One object per entry, named after its payload: no read-modify-write of a shared
+            # manifest, so concurrent writers cannot drop each other's entries.
+            name = obj.path.rsplit("/", 1)[-1]
+            self._fs.pipe_file(self._abs(f"{folder}/{ENTRIES_DIR}/{name}.json"), line)
             return
+        manifest = self._abs(f"{folder}/{MANIFEST_NAME}")
         fd = os.open(manifest, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             # A torn last line from an earlier crash must not swallow this one: start afresh.
@@ -247,33 +284,67 @@ class FsspecLake:
         self, source: str | None = None, endpoint: str | None = None, game_date: date | None = None
     ) -> _ObjectList:
         """Objects recorded in the manifests matching the filters, oldest fetch first."""
+        return self.scan(source, endpoint, game_date).objects
+
+    def scan(
+        self, source: str | None = None, endpoint: str | None = None, game_date: date | None = None
+    ) -> Listing:
+        """The objects matching the filters (oldest fetch first) and the entries that are unreadable."""
         for name, value in (("source", source), ("endpoint", endpoint)):
             if value is not None:
                 _check_segment(name, value)
         day = game_date.isoformat() if game_date is not None else "*"
-        pattern = self._abs(f"{source or '*'}/{endpoint or '*'}/{day}/{MANIFEST_NAME}")
+        prefix = f"{source or '*'}/{endpoint or '*'}/{day}"
+        found = [
+            *self._fs.glob(self._abs(f"{prefix}/{MANIFEST_NAME}")),
+            *self._fs.glob(self._abs(f"{prefix}/{ENTRIES_DIR}/*.json")),
+        ]
+        folders = sorted({"/".join(self._relative(str(path)).split("/")[:3]) for path in found})
         objects: _ObjectList = []
-        for manifest in sorted(self._fs.glob(pattern)):
-            folder = str(manifest)[len(self._root) :].strip("/").rsplit("/", 1)[0]
-            objects.extend(self._read_manifest(folder))
-        return sorted(objects, key=lambda o: (o.fetched_at, o.path))
+        bad: _BadLines = []
+        for folder in folders:
+            good, broken = self._read_manifest(folder)
+            objects.extend(good)
+            bad.extend(broken)
+        return Listing(sorted(objects, key=lambda o: (o.fetched_at, o.path)), bad)
 
-    def _read_manifest(self, folder: str) -> _ObjectList:
-        manifest = self._abs(f"{folder}/{MANIFEST_NAME}")
-        try:
-            raw: bytes = self._fs.cat_file(manifest)
-        except FileNotFoundError:
-            return []
+    def _read_manifest(self, folder: str) -> tuple[_ObjectList, _BadLines]:
+        """A folder's entries: the local ``_manifest.jsonl`` lines, then the entry objects."""
         objects: _ObjectList = []
-        for number, line in enumerate(raw.splitlines(), start=1):
+        bad: _BadLines = []
+        manifest = f"{folder}/{MANIFEST_NAME}"
+        try:
+            raw: bytes = self._fs.cat_file(self._abs(manifest))
+        except FileNotFoundError:
+            raw = b""
+        lines = raw.split(b"\n")
+        for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
                 objects.append(_from_record(json.loads(line)))
-            except (ValueError, KeyError, TypeError):
-                # A crash mid-append leaves a torn line; earlier lines are intact and still count.
-                log.warning("lake.manifest_torn_line", manifest=f"{folder}/{MANIFEST_NAME}", line=number)
-        return objects
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                if number == len(lines):
+                    # No newline after it: a crash mid-append. Earlier lines are intact and the next
+                    # append starts afresh, so this one alone is tolerated.
+                    log.info("lake.manifest_torn_line", manifest=manifest, line=number)
+                    continue
+                bad.append(BadManifestLine(manifest, number, line[:_FIRST_BYTES], _why(exc)))
+        for entry in sorted(self._fs.glob(self._abs(f"{folder}/{ENTRIES_DIR}/*.json"))):
+            rel = self._relative(str(entry))
+            data: bytes = self._fs.cat_file(str(entry))
+            try:
+                objects.append(_from_record(json.loads(data)))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                bad.append(BadManifestLine(rel, 1, data[:_FIRST_BYTES], _why(exc)))
+        for problem in bad:
+            log.warning(
+                "lake.manifest_bad_line", manifest=problem.manifest, line=problem.line, reason=problem.reason
+            )
+        return objects, bad
+
+    def _relative(self, path: str) -> str:
+        return path[len(self._root) :].strip("/") if path.startswith(self._root) else path.strip("/")
 
     def _abs(self, rel_path: str) -> str:
         return f"{self._root}/{rel_path}"
@@ -299,6 +370,11 @@ def open_lake(settings: Settings) -> Lake:
 def _protocols(fs: Any) -> tuple[str, ...]:
     protocol = fs.protocol
     return (protocol,) if isinstance(protocol, str) else tuple(protocol)
+
+
+def _why(exc: BaseException) -> str:
+    """The reason an entry is unreadable, without echoing the entry (its bytes are kept apart)."""
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 def _check_segment(name: str, value: str) -> None:

@@ -5,8 +5,13 @@ or a 0600 secrets file; Google Secret Manager later). They must never reach a lo
 exception message or a file, so everything that may carry a URL, a header or free text passes
 through the functions here first:
 
-* ``redact(text, secrets)`` replaces every known secret value (plain and URL-encoded) and every
-  sensitive query parameter or credential header written inside the text;
+* ``redact(text, secrets)`` replaces every known secret value and every sensitive query parameter
+  or credential header written inside the text. A secret is matched in every spelling a library
+  may print it in: plain, URL-encoded (either hex case), backslash-escaped as ``repr`` or JSON
+  write it (``b'KEY\\r'`` in httpx's "Illegal header value"), and without surrounding whitespace;
+* ``remember_secrets(values)`` / ``scrub(text)``: the process-wide set of secrets that the last
+  writers before a table or the terminal (CLI error line, ``run_ledger``, ``alerts``,
+  ``fact_sources``) mask, whatever path the text took to get there;
 * ``redact_url(url)`` blanks sensitive query parameters (``apiKey=…``) and URL passwords;
 * ``redact_headers(headers)`` blanks credential headers (``Authorization``, ``X-Api-Key``);
 * ``redaction_processor(secrets)`` is a structlog processor that scrubs every string in an event,
@@ -15,8 +20,11 @@ through the functions here first:
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, quote_plus
 
@@ -83,23 +91,73 @@ class EnvSecretSource:
         return self._settings.secret_values()
 
 
-def _variants(secrets: Iterable[str]) -> list[str]:
-    """Each secret plus its URL-encoded spellings, longest first so overlapping secrets mask fully."""
+def _spellings(secret: str) -> set[str]:
+    """The ways ``secret`` shows up in text: as is, escaped by ``repr``/JSON, URL-encoded."""
     found: set[str] = set()
-    for secret in secrets:
-        if not secret:
+    for base in {secret, secret.strip()}:
+        if not base:
             continue
-        found.update({secret, quote(secret, safe=""), quote_plus(secret)})
-    return sorted(found, key=len, reverse=True)
+        escaped = {
+            base,
+            repr(base)[1:-1],
+            repr(base.encode("utf-8", "backslashreplace"))[2:-1],
+            json.dumps(base)[1:-1],
+            base.encode("unicode_escape").decode("ascii"),
+        }
+        for text in escaped:
+            found.update({text, quote(text, safe=""), quote_plus(text)})
+    return found
+
+
+@lru_cache(maxsize=32)
+def _secret_pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One alternation of every spelling, longest first so overlapping secrets mask fully.
+
+    Case is ignored so a server or library that lower-cases percent-encoding (``%0d``) is caught
+    too; masking a few extra characters is harmless, missing one is a leak.
+    """
+    spellings: set[str] = set()
+    for secret in secrets:
+        spellings |= _spellings(secret)
+    if not spellings:
+        return None
+    ordered = sorted(spellings, key=len, reverse=True)
+    return re.compile("|".join(re.escape(s) for s in ordered), re.IGNORECASE)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every secret value, sensitive query parameter and credential header masked."""
-    for variant in _variants(secrets):
-        text = text.replace(variant, MASK)
+    pattern = _secret_pattern(tuple(sorted({s for s in secrets if s})))
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
     text = _QUERY_PARAM.sub(rf"\g<1>{MASK}", text)
     text = _HEADER_IN_TEXT.sub(rf"\g<1>\g<2>{MASK}", text)
     return _URL_PASSWORD.sub(rf"\g<1>{MASK}@", text)
+
+
+_known_lock = threading.Lock()
+_known: set[str] = set()
+
+
+def remember_secrets(values: Iterable[str]) -> None:
+    """Add ``values`` to the secrets that ``scrub`` masks for the rest of the process.
+
+    Entry points (``configure_logging``) and the HTTP client call this with the settings' secrets,
+    so writers that see only text (ledger, alerts, the CLI's error line) can mask them as well.
+    """
+    with _known_lock:
+        _known.update(v for v in values if v)
+
+
+def known_secrets() -> list[str]:
+    """The secrets remembered so far (never log this list)."""
+    with _known_lock:
+        return sorted(_known)
+
+
+def scrub(text: str) -> str:
+    """``text`` redacted against every remembered secret (see ``remember_secrets``)."""
+    return redact(text, known_secrets())
 
 
 def redact_url(url: str) -> str:
@@ -137,7 +195,8 @@ def _scrub(value: Any, secrets: list[str]) -> Any:
 def redaction_processor(secrets: Iterable[str]) -> Processor:
     """A structlog processor masking secrets in every value of an event, tracebacks included.
 
-    An ``exc_info`` entry is rendered to a plain traceback string first (never a rich traceback
+    Secrets remembered later in the process (``remember_secrets``) are masked too. An ``exc_info``
+    entry is rendered to a plain traceback string first (never a rich traceback
     with local variables, which could show a URL holding a key) and then scrubbed like the rest.
     """
     known = [s for s in secrets if s]
@@ -149,8 +208,9 @@ def redaction_processor(secrets: Iterable[str]) -> Processor:
             event_dict = structlog.processors.format_exc_info(logger, method_name, event_dict)
         else:
             event_dict.pop("exc_info", None)
+        current = [*known, *known_secrets()]
         for key, value in list(event_dict.items()):
-            event_dict[key] = MASK if _sensitive_field(key) else _scrub(value, known)
+            event_dict[key] = MASK if _sensitive_field(key) else _scrub(value, current)
         return event_dict
 
     return processor

@@ -4,6 +4,13 @@ Values come, highest priority first, from: keyword arguments, ``NBAPROPS_*`` env
 variables, a secrets file (``NBAPROPS_SECRETS_FILE``: ``KEY=value`` lines, must be mode 0600),
 and the defaults below. The defaults describe the embedded deployment: a DuckDB file and a lake
 folder under ``data_dir``, every source pointed at its real public host.
+
+Secrets (API keys) must be printable ASCII without spaces: a key with a control character (the
+trailing CR a CRLF file leaves) or a non-ASCII letter cannot go into an HTTP header or query and
+would otherwise fail, or leak, at the first request. Such a key is refused up front with one line
+naming the setting, never the value. The secrets file's lines are stripped of surrounding
+whitespace (CR included) before parsing, so a CRLF secrets file works; an environment variable is
+taken as given, so a stray CR there is refused rather than silently repaired.
 """
 
 from __future__ import annotations
@@ -29,7 +36,11 @@ class Settings(BaseSettings):
     """Every knob of the platform. Unknown ``NBAPROPS_*`` variables are rejected, not ignored."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, validate_default=True
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+        hide_input_in_errors=True,  # a rejected secret must not be echoed by a validation error
     )
 
     # --- where things live -------------------------------------------------------------------
@@ -88,6 +99,12 @@ class Settings(BaseSettings):
     http_retry_budget_s: float = Field(
         90.0, gt=0, description="Total time one call may spend across all its attempts and waits."
     )
+    http_max_response_bytes: int = Field(
+        256 * 1024 * 1024,
+        gt=0,
+        description="Largest body one answer may stream before it is cut off as a PayloadError "
+        "(NBA.com's season schedule, the biggest real payload, is ~15 MB).",
+    )
     breaker_failure_threshold: int = Field(5, ge=1, description="Consecutive failures that open a breaker.")
     breaker_cooldown_s: float = Field(60.0, gt=0, description="Open time before a breaker half-opens.")
     nbacom_min_spacing_s: float = Field(0.6, ge=0, description="Minimum gap between calls to NBA.com hosts.")
@@ -100,6 +117,12 @@ class Settings(BaseSettings):
 
     # --- warehouse bounds --------------------------------------------------------------------
     query_timeout_s: float = Field(120.0, gt=0, description="Longest a single warehouse statement may run.")
+    warehouse_lock_wait_s: float = Field(
+        30.0,
+        ge=0,
+        description="How long opening a warehouse file that another process holds keeps retrying "
+        "(capped backoff with jitter) before failing with WarehouseBusy.",
+    )
 
     # --- prediction time -----------------------------------------------------------------------
     prediction_time_et: str = Field(
@@ -110,13 +133,46 @@ class Settings(BaseSettings):
         "published at or before it.",
     )
 
+    # --- picks and stakes (predict/recommend.py) ----------------------------------------------
+    pick_min_probability: float = Field(
+        0.55, gt=0, lt=1, description="Calibrated probability a side needs to be recommended."
+    )
+    pick_min_ev: float = Field(0.03, description="Expected value per unit staked a side needs (0.03 = 3%).")
+    stake_kelly_fraction: float = Field(0.25, gt=0, le=1, description="Share of the full Kelly stake bet.")
+    stake_market_shrink: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the model's edge over the no-vig market that staking believes (Kelly is "
+        "sized on market + share * edge; 0 stakes nothing, 1 trusts the model fully).",
+    )
+    stake_max_pick: float = Field(0.02, ge=0, le=1, description="Largest stake on one pick (of bankroll).")
+    stake_max_game: float = Field(0.05, ge=0, le=1, description="Largest total stake on one game.")
+    stake_max_team: float = Field(
+        0.03, ge=0, le=1, description="Largest total stake on one team's players in one game."
+    )
+    stake_max_day: float = Field(0.20, ge=0, le=1, description="Largest total stake of one system per day.")
+    stake_max_picks_per_team: int = Field(
+        2, ge=1, description="Most picks on one team's players in one game (correlated outcomes)."
+    )
+
     # --- sandbox -----------------------------------------------------------------------------
     sandbox_seed: int = Field(2025, description="Seed of the simulated league; same seed, same season.")
     sandbox_season: str = Field("2025-26", description="Season the sandbox simulates.")
 
     # --- logging -----------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Event level.")
-    log_json: bool = Field(False, description="Emit JSON log lines instead of console-formatted ones.")
+    log_json: bool = Field(
+        False,
+        description="Stream every event to stderr as JSON lines (for a platform that collects stderr); "
+        "the log file under data_dir is JSON lines either way.",
+    )
+    log_stderr: bool = Field(
+        False,
+        description="Stream every event to stderr as console lines (what -v/--verbose does); by default "
+        "stderr gets only warnings and errors, one line each, and the full stream goes to "
+        "<data_dir>/logs/nbaprops.jsonl. Setting log_level explicitly does the same.",
+    )
 
     @field_validator(
         "nbacom_stats_base_url",
@@ -131,6 +187,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("bdl_api_key", "odds_api_key")
+    @classmethod
+    def _printable_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            problem = secret_problem(value.get_secret_value())
+            if problem:
+                raise ValueError(problem)
+        return value
 
     @field_validator("box_score_sources", "injury_sources", "schedule_sources")
     @classmethod
@@ -198,11 +263,25 @@ class Settings(BaseSettings):
         return [v for v in values if v]
 
 
+def secret_problem(value: str) -> str | None:
+    """Why ``value`` cannot be used as an API key (never quoting it), or None when it can."""
+    for position, char in enumerate(value):
+        if not char.isascii():
+            return "must be ASCII: it holds a non-ASCII character (mistyped or pasted?)"
+        if not char.isprintable() or char.isspace():
+            where = "at its end" if position == len(value) - 1 else f"at position {position + 1}"
+            hint = " (a CR from a CRLF file?)" if char == "\r" else ""
+            return f"must be printable ASCII without spaces: a control or space character {where}{hint}"
+    return None
+
+
 class SecretsFileSource(PydanticBaseSettingsSource):
     """Reads ``KEY=value`` lines from the file named by ``NBAPROPS_SECRETS_FILE``.
 
     The file must be a regular file readable by its owner only (mode 0600 or stricter);
-    anything looser is a ``ConfigError``, because a world-readable key is already leaked.
+    anything looser is a ``ConfigError``, because a world-readable key is already leaked. Each line
+    is stripped of surrounding whitespace (so CRLF line ends are harmless), then of the quotes
+    around the value; what remains is validated like any other value.
     """
 
     def __init__(self, settings_cls: type[BaseSettings]) -> None:
@@ -220,8 +299,14 @@ class SecretsFileSource(PydanticBaseSettingsSource):
             raise ConfigError(f"secrets file not found: {path}") from None
         if not stat.S_ISREG(mode) or mode & 0o077:
             raise ConfigError(f"secrets file {path} must be a regular file with mode 0600")
+        try:
+            # Bytes, then decode: text mode would turn a lone CR inside a value into a line end.
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problem = type(exc).__name__
+            raise ConfigError(f"secrets file {path} cannot be read as UTF-8 text ({problem})") from None
         values: dict[str, str] = {}
-        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, raw in enumerate(text.split("\n"), start=1):
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue

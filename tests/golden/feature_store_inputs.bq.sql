@@ -132,7 +132,14 @@ SELECT
   ABS(t.team_spread) AS spread_magnitude,
   (
     t.game_total - t.team_spread
-  ) / 2 AS implied_team_total
+  ) / 2 AS implied_team_total,
+  ta.teammates_out_minutes,
+  ta.teammates_out_usage,
+  zm.share_paint AS pbp_share_paint,
+  zm.share_mid AS pbp_share_mid,
+  zm.share_corner3 AS pbp_share_corner3,
+  zm.share_above_break3 AS pbp_share_above_break3,
+  zm.zone_points_delta AS pbp_zone_points_delta
 FROM targets AS t
 LEFT JOIN player_daily_cache AS c
   ON c.player_id = t.player_id AND c.cache_date = t.game_date
@@ -148,3 +155,9 @@ LEFT JOIN line_spread AS ls
   ON ls.player_id = t.player_id
   AND ls.game_date = t.game_date
   AND ls.as_of_kind = t.as_of_kind
+LEFT JOIN player_teammate_absence AS ta
+  ON ta.player_id = t.player_id
+  AND ta.game_date = t.game_date
+  AND ta.as_of_kind = t.as_of_kind
+LEFT JOIN player_zone_matchup AS zm
+  ON zm.player_id = t.player_id AND zm.game_date = t.game_date

@@ -356,3 +356,71 @@ def _statements_to_grade(players: int) -> int:
 
 def test_statements_sent_do_not_grow_with_the_number_of_players() -> None:
     assert _statements_to_grade(3) == _statements_to_grade(300)
+
+
+def test_whole_number_lines_push_and_every_pick_gets_its_closing_line_value(wh: DuckDBWarehouse) -> None:
+    """Lines of 20: player 1 scores exactly 20 (a push either way), 2 scores 21, 3 scores 17."""
+    schedule(wh)
+    scores = {1: 20, 2: 21, 3: 17}
+    put(
+        wh,
+        "player_game_summary",
+        [
+            {
+                "game_date": DAY,
+                "game_id": "0022500001",
+                "player_lookup": f"p{i}",
+                "player_id": i,
+                "team": "BOS",
+                "opponent": "NYK",
+                "is_home": True,
+                "played": True,
+                "minutes": 30.0,
+                "pts": pts,
+                "source": "nbacom",
+                "built_at": AFTER,
+            }
+            for i, pts in scores.items()
+        ],
+    )
+    whole = {"line": 20.0, "p_push": 0.06}
+    put(
+        wh,
+        "predictions",
+        [
+            prediction(1, "gbm", 23.0, "OVER", **whole),
+            prediction(2, "gbm", 23.0, "OVER", **whole),
+            prediction(3, "gbm", 17.0, "UNDER", **whole),
+            prediction(1, "moving_average", 17.0, "UNDER", **whole),
+        ],
+    )
+    put(
+        wh,
+        "raw_oddsa_player_props",
+        [
+            *(prop(f"p{i}", "draftkings", 20.0, TIP - timedelta(hours=9)) for i in scores),
+            prop("p1", "draftkings", 21.0, TIP - timedelta(hours=1)),  # closes a point higher
+            prop("p3", "draftkings", 19.0, TIP - timedelta(hours=1)),  # closes a point lower
+        ],
+    )
+    report = grade_date(wh, DAY, now=AFTER)
+    g = grades_by_key(wh)
+    assert [g[(1, s)]["result"] for s in ("gbm", "moving_average")] == ["PUSH", "PUSH"]
+    assert g[(1, "gbm")]["profit"] == 0.0
+    assert g[(1, "gbm")]["went_over"] is None  # neither over nor under
+    assert g[(2, "gbm")]["result"] == "WIN"
+    assert g[(3, "gbm")]["result"] == "WIN"
+    # CLV on every pick, pushes included (the bet stood): OVER gains when the line rises, UNDER
+    # when it falls; an unmoved line is worth 0.
+    assert g[(1, "gbm")]["clv_points"] == 1.0
+    assert g[(1, "moving_average")]["clv_points"] == -1.0
+    assert g[(2, "gbm")]["clv_points"] == 0.0
+    assert g[(3, "gbm")]["clv_points"] == 1.0
+    assert all(row["closing_line"] is not None for row in g.values())
+    # The push counts as neither a win nor a loss: gbm is 2 for 2, ROI at -110.
+    daily = {r["system_id"]: r for r in report.daily}
+    assert (daily["gbm"]["n_picks"], daily["gbm"]["wins"]) == (2, 2)
+    assert daily["gbm"]["roi"] == pytest.approx(100 / 110)
+    assert daily["moving_average"]["n_picks"] == 0
+    assert daily["moving_average"]["hit_rate"] is None
+    assert daily["gbm"]["n_scored"] == 2  # the push row has no over/under outcome to score

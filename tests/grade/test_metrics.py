@@ -93,10 +93,75 @@ def test_ece_is_near_zero_when_calibrated_and_near_the_gap_when_not() -> None:
     assert metrics.expected_calibration_error(p, optimistic) == pytest.approx(0.10, abs=0.01)
 
 
-def test_ece_weights_each_bin_by_its_rows() -> None:
-    # Bin [0.2, 0.3): 3 rows at 0.25 with 1 hit -> gap |0.25 - 1/3|; bin [0.8, 0.9): 1 row, 1 hit -> 0.15.
-    ece = metrics.expected_calibration_error([0.25, 0.25, 0.25, 0.85], [1, 0, 0, 1])
-    assert ece == pytest.approx(0.75 * (1 / 3 - 0.25) + 0.25 * 0.15)
+def test_ece_cuts_rows_sorted_by_probability_into_equal_counts() -> None:
+    # Two equal-mass bins of two rows: {0.25 (hit), 0.25 (miss)}: |0.50 - 1| = 0.50 summed;
+    # {0.25 (miss), 0.85 (hit)}: |1.10 - 1| = 0.10; weighted ECE = (0.50 + 0.10) / 4 rows.
+    ece = metrics.expected_calibration_error([0.25, 0.25, 0.25, 0.85], [1, 0, 0, 1], bins=2)
+    assert ece == pytest.approx(0.15)
+    # Fewer rows than bins: one row per bin, so the ECE is the mean absolute gap.
+    assert metrics.expected_calibration_error([0.25, 0.85], [1, 1]) == pytest.approx((0.75 + 0.15) / 2)
+
+
+def test_equal_mass_ece_sees_a_gap_that_equal_width_bins_average_away() -> None:
+    # All mass inside [0.40, 0.60): overconfident on both sides of 0.5 by 0.05. One equal-width bin of
+    # width 0.1 holding 0.45 and 0.55 would cancel the two gaps; twenty equal-mass bins do not.
+    rng = np.random.default_rng(3)
+    claimed = rng.choice([0.45, 0.55], 100_000)
+    truth = np.where(claimed > 0.5, 0.50, 0.50)
+    outcome = (rng.uniform(size=claimed.size) < truth).astype(float)
+    assert metrics.expected_calibration_error(claimed, outcome) == pytest.approx(0.05, abs=0.006)
+
+
+def test_ece_noise_floor_is_what_a_calibrated_predictor_scores_on_that_many_rows() -> None:
+    rng = np.random.default_rng(11)
+    p = rng.uniform(0.45, 0.60, 1_700)
+    floor = metrics.ece_noise_floor(p)
+    # About 0.8 * 0.5 / sqrt(85 rows per bin) near even money, and reproducible (fixed seed).
+    assert floor == pytest.approx(0.8 * 0.5 / np.sqrt(85), rel=0.1)
+    assert metrics.ece_noise_floor(p) == floor
+    assert metrics.ece_noise_floor(np.tile(p, 25)) < floor / 4
+
+
+def test_wilson_interval_matches_the_textbook_figures() -> None:
+    low, high = metrics.wilson_interval(55, 100)
+    assert (low, high) == (pytest.approx(0.4524, abs=1e-4), pytest.approx(0.6439, abs=1e-4))
+    # Stays inside [0, 1] where the normal approximation would not.
+    low, high = metrics.wilson_interval(0, 10)
+    assert low == pytest.approx(0.0, abs=1e-12)
+    assert high == pytest.approx(0.2775, abs=1e-4)
+    assert np.isnan(metrics.wilson_interval(0, 0)).all()
+    with pytest.raises(ValueError, match="successes"):
+        metrics.wilson_interval(11, 10)
+
+
+def test_clustered_interval_is_wider_when_rows_of_a_day_move_together() -> None:
+    rng = np.random.default_rng(5)
+    days = np.repeat(np.arange(100), 20)
+    independent = rng.normal(0.0, 1.0, days.size)
+    shared = rng.normal(0.0, 1.0, 100)[days] + rng.normal(0.0, 0.2, days.size)
+    mean, low, high = metrics.clustered_mean_interval(independent, days)
+    assert low < mean < high
+    # i.i.d. rows: about the usual 1.96 * sd / sqrt(n).
+    assert (high - low) / 2 == pytest.approx(1.96 / np.sqrt(days.size), rel=0.25)
+    _, low_c, high_c = metrics.clustered_mean_interval(shared, days)
+    assert (high_c - low_c) > 3 * (high - low)
+    assert np.isnan(metrics.clustered_mean_interval([1.0, 2.0], [0, 0])[1])
+
+
+def test_reliability_table_bins_hold_equal_counts_with_their_intervals() -> None:
+    p = np.linspace(0.4, 0.7, 400)
+    y = (np.arange(400) % 2).astype(float)
+    table = metrics.reliability_table(p, y, bins=4)
+    assert [row["n"] for row in table] == [100, 100, 100, 100]
+    assert all(row["realized_low"] < row["realized"] < row["realized_high"] for row in table)
+    assert table[0]["p_high"] < table[1]["p_low"]
+
+
+def test_brier_skill_against_the_market() -> None:
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    market = np.full(4, 0.5)
+    assert metrics.brier_skill(market, market, y) == 0.0
+    assert metrics.brier_skill([0.6, 0.4, 0.6, 0.4], market, y) == pytest.approx(1 - 0.16 / 0.25)
 
 
 def test_summary_rows_per_system_and_day_match_hand_computation() -> None:

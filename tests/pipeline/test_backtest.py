@@ -76,13 +76,41 @@ def test_book_line_reference_mae_is_the_mean_distance_from_line_to_actual(
     from nbaprops.pipeline.backtest import compare
 
     report, warehouse = backtest
-    n, systems = compare(warehouse, report.start, report.end)
+    n, systems, headline = compare(warehouse, report.start, report.end)
     assert n == report.comparison_rows
     book = next(r for r in systems if r["system_id"] == BOOK_LINE)
     # Rows every system predicted, played, with a line: the same ones gbm is scored on.
     gbm = next(r for r in systems if r["system_id"] == "gbm")
     assert book["n"] == gbm["n"]
     assert book["mae"] > 0
+    # The headline's MAE minus the line's is the difference of those two MAEs, with an interval.
+    head = next(h for h in headline if h["system_id"] == "gbm")
+    assert head["line_mae"] == pytest.approx(book["mae"])
+    gap = head["mae_minus_line"]
+    assert gap["mean"] == pytest.approx(gbm["mae"] - book["mae"])
+    assert gap["low"] < gap["mean"] < gap["high"]
+
+
+def test_the_headline_gives_every_rate_its_n_and_interval(backtest: tuple[BacktestReport, Any]) -> None:
+    report, warehouse = backtest
+    heads = {h["system_id"]: h for h in report.headline}
+    assert set(heads) == {r["system_id"] for r in report.systems} - {BOOK_LINE, LAST5}
+    for head in heads.values():
+        picks = head["n_picks"]
+        assert picks == sum(row["n"] for row in head["reliability_picks"])
+        if picks:
+            hit = head["hit_rate"]
+            assert hit["low"] <= hit["mean"] <= hit["high"]
+            assert hit["mean"] == pytest.approx(head["wins"] / picks)
+            assert head["n_clv"] == picks  # every decided pick has its closing line
+            assert head["exposure_max"] <= load_settings().stake_max_day + 1e-9
+        assert head["ece_all"]["noise_floor"] > 0
+    # The stakes a day carries are what the predictions table holds.
+    max_day = warehouse.query_rows(
+        "SELECT MAX(total) FROM (SELECT game_date, system_id, SUM(stake) AS total FROM predictions "
+        "GROUP BY ALL)"
+    )[0][0]
+    assert max_day <= load_settings().stake_max_day + 1e-9
 
 
 def test_later_retrains_calibrate_on_earlier_retrains_out_of_sample_predictions(
@@ -140,3 +168,22 @@ def test_a_backtest_that_finds_no_line_fails_loudly_instead_of_scoring_nothing(t
     assert ledger[0][0] == "failed"
     assert source.end.isoformat() in ledger[0][1]  # the day without lines is named on the ledger
     warehouse.close()
+
+
+def test_live_training_calibrates_on_the_graded_predictions_before_its_window(
+    backtest: tuple[BacktestReport, Any],
+) -> None:
+    import numpy as np
+
+    from nbaprops.predict.train import SYSTEM_IDS, graded_oos_pairs
+
+    report, warehouse = backtest
+    pairs = graded_oos_pairs(warehouse, report.start, report.end + timedelta(days=1))
+    assert pairs.outcome.size > 100
+    assert set(np.unique(pairs.outcome).tolist()) == {0.0, 1.0}  # pushes and voids are not pairs
+    assert pairs.game_dates.min() >= np.datetime64(report.start)
+    assert pairs.game_dates.max() <= np.datetime64(report.end)
+    assert set(pairs.p_over) == set(SYSTEM_IDS)
+    assert np.isfinite(pairs.market).mean() > 0.9
+    # Only what was graded before a date may calibrate for it.
+    assert graded_oos_pairs(warehouse, report.start, report.start).outcome.size == 0

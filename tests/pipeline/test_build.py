@@ -64,9 +64,14 @@ def test_building_one_day_matches_the_range_build_for_that_day(warehouse: DuckDB
     assert _snapshot(warehouse, "upcoming_player_game_context") == full
 
 
-def test_a_step_that_writes_nothing_where_games_were_played_fails(tmp_path: Path) -> None:
+def test_a_step_that_writes_nothing_where_games_were_played_fails_and_keeps_the_old_rows(
+    tmp_path: Path,
+) -> None:
     sw = season_warehouse()
     with open_season_copy(tmp_path) as wh:
+        build_date(wh, sw.start, phases=(3,))
+        built = _snapshot(wh, "team_defense_game_summary")
+        assert built
         # Every game of the day becomes ZZZ v ZZY and every box score ZZZ's: the home side has
         # rows, but no team has an opponent with a box score, so the defence summary has nothing.
         wh.execute("UPDATE raw_nbac_player_boxscores SET team = 'ZZZ' WHERE game_date = ?", [sw.start])
@@ -78,6 +83,8 @@ def test_a_step_that_writes_nothing_where_games_were_played_fails(tmp_path: Path
         with pytest.raises(QualityGateError, match="team_defense_game_summary wrote 0 rows"):
             build_date(wh, sw.start, phases=(3,))
         assert RunLedger(wh).recent("team_defense_game_summary")[0].status == "failed"
+        # The failed step's delete rolled back with it: the day's earlier rows are still there.
+        assert _snapshot(wh, "team_defense_game_summary") == built
 
 
 def test_build_command_needs_exactly_one_of_date_or_range() -> None:

@@ -168,7 +168,7 @@ def _fill_facts(wh: DuckDBWarehouse, p: P, *, day: date, game_id: str, teams: tu
         wh.execute(
             "INSERT INTO raw_oddsa_player_props (snapshot_at, event_id, commence_time, game_date, book, "
             "market, player_lookup, point, over_price, under_price, over_no_vig, source_file, "
-            "payload_sha256, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "payload_sha256, fetched_at, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 snapshot,
                 "ev1",
@@ -183,6 +183,7 @@ def _fill_facts(wh: DuckDBWarehouse, p: P, *, day: date, game_id: str, teams: tu
                 0.5,
                 "odds.json",
                 "sha",
+                built,
                 built,
             ],
         )
@@ -479,6 +480,42 @@ def test_a_batch_that_keeps_failing_fails_the_step_after_the_others_are_merged(w
     assert [r[0] for r in wh.query_rows("SELECT kind FROM alerts")] == ["bus.dead_letter"]
 
 
+def test_a_rerun_with_a_failed_batch_keeps_that_batchs_earlier_predictions(wh: DuckDBWarehouse) -> None:
+    class LastTenButNotPlayer7(LastTen):
+        def predict(self, batch: PlayerBatch) -> SystemOutput:
+            if 7 in batch.player_ids.tolist():
+                raise ValueError("cannot handle player 7")
+            return super().predict(batch)
+
+    fill(wh, SLATE)
+    first = coordinator(wh, batch_size=1, models=[SystemModel(LastTen(), "lt1")]).run(DAY, as_of=PRETIP)
+    earlier = wh.query_rows("SELECT player_id, run_id FROM predictions ORDER BY player_id")
+    assert [p for p, _ in earlier] == [1, 7, 8]
+    failing = coordinator(
+        wh, batch_size=1, models=[SystemModel(LastTenButNotPlayer7(), "lt1")], breaker_threshold=10
+    )
+    with pytest.raises(QualityGateError, match="keep their earlier predictions"):
+        failing.run(DAY, as_of=PRETIP)
+    second = wh.query_rows("SELECT run_id FROM run_ledger WHERE status = 'failed'")[0][0]
+    after = dict(wh.query_rows("SELECT player_id, run_id FROM predictions"))
+    assert after == {1: second, 7: first.run_id, 8: second}
+
+
+def test_a_system_that_fails_a_rerun_keeps_its_earlier_rows_and_the_others_are_replaced(
+    wh: DuckDBWarehouse,
+) -> None:
+    class Broken(LastTen):
+        def predict(self, batch: PlayerBatch) -> SystemOutput:
+            raise ValueError("model file unreadable")
+
+    fill(wh, SLATE)
+    first = coordinator(wh).run(DAY, as_of=PRETIP)
+    broken = coordinator(wh, models=[models()[1], SystemModel(Broken(), "lt1")], breaker_threshold=10)
+    second = broken.run(DAY, as_of=PRETIP)
+    rows = wh.query_rows("SELECT DISTINCT system_id, run_id FROM predictions ORDER BY 1")
+    assert rows == [("last_ten", first.run_id), ("moving_average", second.run_id)]
+
+
 def test_day_without_games_is_recorded_as_skipped_and_clears_old_rows(wh: DuckDBWarehouse) -> None:
     run = coordinator(wh).run(DAY, as_of=PRETIP)
     assert (run.candidates, run.prediction_rows, run.batches) == (0, 0, 0)
@@ -509,3 +546,39 @@ def test_predict_command_stops_with_an_alert_when_no_model_is_registered() -> No
     finally:
         warehouse.close()
     assert {"model_load_failed", "predict.model_load_failed"} <= kinds
+
+
+def test_each_systems_slate_is_sized_at_once_with_the_dropped_picks_explained() -> None:
+    import pyarrow as pa
+
+    from nbaprops.predict.coordinator import size_predictions
+    from nbaprops.predict.recommend import SlateCaps
+
+    n = 8
+    # System "a": four UNDERs on BOS in one game plus one OVER on NYK; system "b": three small picks.
+    table = pa.table(
+        {
+            "system_id": ["a"] * 5 + ["b"] * 3,
+            "game_id": ["g1"] * 5 + ["g1", "g2", "g3"],
+            "team": ["BOS"] * 4 + ["NYK"] + ["BOS", "LAL", "MIA"],
+            "recommendation": ["UNDER"] * 4 + ["OVER"] * 4,
+            "p_over": [0.40, 0.30, 0.42, 0.35, 0.62, 0.60, 0.60, 0.60],
+            "p_push": [0.0] * n,
+            "over_price": pa.array([-110] * n, pa.int64()),
+            "under_price": pa.array([-110] * n, pa.int64()),
+            "stake": [0.02] * 5 + [0.005] * 3,
+            "reasons": ["why"] * n,
+        }
+    )
+    sized, exposure, capped = size_predictions(table, SlateCaps(max_game=0.04, max_day=0.5), shrink=0.5)
+    assert capped == 2
+    assert (
+        sized.column("recommendation").to_pylist()
+        == ["PASS", "UNDER", "PASS", "UNDER", "OVER"] + ["OVER"] * 3
+    )
+    # The two BOS picks with the lowest P(over) (best UNDERs) survive; the dropped ones say why.
+    assert sized.column("reasons").to_pylist()[0].startswith("limit: more than 2 picks")
+    stakes = sized.column("stake").to_pylist()
+    assert sum(stakes[:4]) == pytest.approx(0.03 * 0.04 / 0.05)  # team cap, then the game's 4%
+    assert sum(stakes[:5]) == pytest.approx(0.04)
+    assert exposure == {"a": pytest.approx(0.04), "b": pytest.approx(0.015)}

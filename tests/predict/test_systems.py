@@ -16,8 +16,10 @@ from nbaprops.predict.systems.base import (
     TrainableSystem,
     select_rows,
 )
-from nbaprops.predict.systems.ensemble import EnsembleSystem, mean_key, nnls
+from nbaprops.predict.systems.ensemble import EnsembleSystem, floored_simplex_lstsq, mean_key
 from nbaprops.predict.systems.gbm import GbmSystem
+from nbaprops.predict.systems.line_residual import LineResidualSystem
+from nbaprops.predict.systems.minutes_ppm import ACTUAL_MINUTES, MinutesPpmSystem
 from nbaprops.predict.systems.moving_average import B2B_FACTOR, HALF_LIFE, SHRINK, MovingAverageSystem
 from nbaprops.predict.systems.similarity import SimilaritySystem
 from nbaprops.predict.systems.zone_matchup import ZoneMatchupSystem
@@ -62,7 +64,18 @@ def make_batch(n: int = 3000, days: int = 50, seed: int = 1, *, zone_effect: flo
         over_price=np.full(n, -110.0),
         under_price=np.full(n, -110.0),
         actual_points=actual.astype(np.float64),
+        extras={ACTUAL_MINUTES: np.clip(rng.normal(30, 4, n), 0, 48)},
     )
+
+
+ALL_COMPONENTS = (
+    MovingAverageSystem,
+    ZoneMatchupSystem,
+    SimilaritySystem,
+    GbmSystem,
+    LineResidualSystem,
+    MinutesPpmSystem,
+)
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +110,7 @@ def test_moving_average_equals_the_hand_computed_weighted_mean(batch: PlayerBatc
     assert out.mean[1] == pytest.approx(15.0)  # no history: the season average
 
 
-@pytest.mark.parametrize("factory", [MovingAverageSystem, ZoneMatchupSystem, SimilaritySystem, GbmSystem])
+@pytest.mark.parametrize("factory", ALL_COMPONENTS)
 def test_every_system_gives_positive_sd_probabilities_and_nan_without_a_line(
     batch: PlayerBatch, factory: type[TrainableSystem]
 ) -> None:
@@ -163,18 +176,38 @@ def test_gbm_refuses_an_unknown_or_missing_backend() -> None:
 
 
 def test_damaged_model_bytes_raise_payload_error() -> None:
-    for factory in (MovingAverageSystem, ZoneMatchupSystem, SimilaritySystem, GbmSystem, EnsembleSystem):
+    for factory in (*ALL_COMPONENTS, EnsembleSystem):
         with pytest.raises(PayloadError):
             factory.from_bytes(b'{"spread": 3')
 
 
-def test_nnls_recovers_non_negative_weights() -> None:
+def test_floored_weights_recover_a_blend_and_keep_every_component_at_its_floor() -> None:
     rng = np.random.default_rng(3)
     a = rng.normal(10, 3, (500, 3))
     y = a @ np.array([0.7, 0.3, 0.0]) + rng.normal(0, 0.01, 500)
-    w = nnls(a, y)
-    np.testing.assert_allclose(w, [0.7, 0.3, 0.0], atol=0.01)
-    assert (nnls(a, -a[:, 0]) >= 0).all()
+    np.testing.assert_allclose(floored_simplex_lstsq(a, y, 0.0), [0.7, 0.3, 0.0], atol=0.01)
+    w = floored_simplex_lstsq(a, y, 0.05)
+    assert w.sum() == pytest.approx(1.0)
+    assert w[2] == pytest.approx(0.05)  # least squares wants 0: the floor holds it
+    assert (w >= 0.05 - 1e-12).all()
+    assert w[0] > w[1] > w[2]
+    with pytest.raises(ValueError, match="no weight to learn"):
+        floored_simplex_lstsq(a, y, 0.4)
+
+
+def test_ensemble_keeps_a_useless_component_at_the_floor(batch: PlayerBatch) -> None:
+    rng = np.random.default_rng(6)
+    assert batch.actual_points is not None
+    extras = {
+        mean_key("good"): batch.actual_points + rng.normal(0, 1, len(batch)),
+        mean_key("useless"): rng.normal(15, 5, len(batch)),
+    }
+    ensemble = EnsembleSystem(components=("good", "useless"), floor=0.1)
+    ensemble.fit(PlayerBatch(**{**batch.__dict__, "extras": extras}), as_of=AS_OF)
+    assert ensemble.weights is not None
+    assert ensemble.weights[1] == pytest.approx(0.1)
+    assert ensemble.weights[0] == pytest.approx(0.9)
+    assert EnsembleSystem.from_bytes(ensemble.to_bytes()).floor == 0.1
 
 
 def test_ensemble_weights_favour_the_more_accurate_system(batch: PlayerBatch) -> None:
@@ -193,3 +226,107 @@ def test_ensemble_weights_favour_the_more_accurate_system(batch: PlayerBatch) ->
     out = ensemble.predict(with_means)
     assert (out.sd > 0).all()
     assert EnsembleSystem.from_bytes(ensemble.to_bytes()).weights == ensemble.weights
+
+
+def _with_feature(batch: PlayerBatch, **values: np.ndarray | float) -> PlayerBatch:
+    features = batch.features.copy()
+    for name, value in values.items():
+        features[:, FEATURE_NAMES.index(name)] = value
+    return PlayerBatch(**{**batch.__dict__, "features": features})
+
+
+def test_line_residual_reduces_to_the_line_when_nothing_predicts_the_residual() -> None:
+    base = make_batch(seed=11)
+    rng = np.random.default_rng(12)
+    # Outcomes scatter around the line with no pattern any term could find.
+    actual = np.clip(base.line + rng.normal(0, 5, len(base)), 0, None)
+    noise = PlayerBatch(**{**base.__dict__, "actual_points": actual})
+    train, test = _split(noise)
+    system = LineResidualSystem()
+    system.fit(train, as_of=AS_OF)
+    out = system.predict(test)
+    assert np.max(np.abs(out.mean - test.line)) < 0.6
+    assert abs(float(np.mean(out.mean - test.line))) < 0.25
+
+
+def test_line_residual_learns_a_book_that_misjudges_a_player_and_beats_the_line() -> None:
+    base = make_batch(n=6000, days=60, seed=13)
+    biased = base.player_ids % 4 == 0  # the book sets these players' lines 3 points low
+    assert base.actual_points is not None
+    actual = base.actual_points + np.where(biased, 3.0, 0.0)
+    train, test = _split(PlayerBatch(**{**base.__dict__, "actual_points": actual}))
+    system = LineResidualSystem()
+    system.fit(train, as_of=AS_OF)
+    edge = system.predict(test).mean - test.line
+    on_biased = biased[base.game_dates >= np.datetime64(AS_OF) - 10]
+    assert edge[on_biased].mean() > 1.5
+    assert abs(edge[~on_biased].mean()) < 0.75
+    assert _mae(test, system.predict(test).mean) < _mae(test, test.line)
+
+
+def test_running_bias_counts_only_the_same_players_earlier_dates() -> None:
+    from nbaprops.predict.systems.line_residual import running_bias
+
+    players = np.array([7, 7, 7, 8, 7], dtype=np.int64)
+    dates = np.array(
+        ["2025-01-03", "2025-01-01", "2025-01-02", "2025-01-01", "2025-01-05"], dtype="datetime64[D]"
+    )
+    residual = np.array([1.0, 2.0, np.nan, 5.0, 4.0])
+    total, count = running_bias(players, dates, residual)
+    np.testing.assert_allclose(total, [2.0, 0.0, 2.0, 0.0, 3.0])
+    np.testing.assert_allclose(count, [1.0, 0.0, 1.0, 0.0, 2.0])
+
+
+def test_minutes_model_gives_more_minutes_when_a_teammate_is_out() -> None:
+    base = make_batch(seed=21)
+    rng = np.random.default_rng(22)
+    n = len(base)
+    vacated = np.where(rng.random(n) < 0.3, rng.uniform(10, 60, n), 0.0)
+    m10 = rng.uniform(12, 36, n)
+    played = np.clip(m10 * 240 / (240 - vacated) + rng.normal(0, 3, n), 0, 48)
+    batch = _with_feature(base, minutes_avg_last_10=m10, teammates_out_minutes=vacated)
+    batch = PlayerBatch(
+        **{
+            **batch.__dict__,
+            "history_minutes": np.repeat(m10[:, None], HISTORY_GAMES, axis=1),
+            "extras": {ACTUAL_MINUTES: played},
+            "actual_points": played * 0.5,
+        }
+    )
+    train, test = _split(batch)
+    system = MinutesPpmSystem()
+    system.fit(train, as_of=AS_OF)
+    nobody_out = system.predict_minutes(_with_feature(test, teammates_out_minutes=0.0))
+    starter_out = system.predict_minutes(_with_feature(test, teammates_out_minutes=34.0))
+    assert (starter_out > nobody_out).all()
+    # about the share of 34 vacated minutes a player of his minutes inherits (240 / 206 - 1 = 16.5%)
+    gain = np.median((starter_out - nobody_out) / nobody_out)
+    assert 0.08 < gain < 0.25
+    points_out = system.predict(_with_feature(test, teammates_out_minutes=34.0)).mean
+    assert (points_out > system.predict(_with_feature(test, teammates_out_minutes=0.0)).mean).all()
+
+
+def test_zone_matchup_reads_play_by_play_zones_where_loaded_and_two_zones_elsewhere() -> None:
+    base = make_batch(seed=31)  # the two-zone mismatch moves points on every row
+    rng = np.random.default_rng(32)
+    n = len(base)
+    delta = rng.uniform(-3, 3, n)
+    has_pbp = rng.random(n) < 0.6
+    assert base.actual_points is not None
+    actual = base.actual_points + np.where(has_pbp, delta, 0.0)
+    batch = _with_feature(base, pbp_zone_points_delta=np.where(has_pbp, delta, np.nan))
+    train, test = _split(PlayerBatch(**{**batch.__dict__, "actual_points": actual}))
+    system = ZoneMatchupSystem()
+    system.fit(train, as_of=AS_OF)
+    with_pbp = select_rows(test, np.isfinite(test.column("pbp_zone_points_delta")))
+    good = system.predict(_with_feature(with_pbp, pbp_zone_points_delta=2.5)).mean
+    bad = system.predict(_with_feature(with_pbp, pbp_zone_points_delta=-2.5)).mean
+    assert np.median(good - bad) > 3.0  # about the 5 points planted
+    # where play-by-play zones are present, the two-zone score is not read ...
+    moved = system.predict(_with_feature(with_pbp, shot_zone_mismatch_score=9.0)).mean
+    np.testing.assert_allclose(moved, system.predict(with_pbp).mean)
+    # ... and where they are absent, it is
+    without = _with_feature(with_pbp, pbp_zone_points_delta=np.nan)
+    high = system.predict(_with_feature(without, shot_zone_mismatch_score=9.0)).mean
+    low = system.predict(_with_feature(without, shot_zone_mismatch_score=-9.0)).mean
+    assert (high > low).mean() > 0.99

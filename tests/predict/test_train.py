@@ -11,6 +11,7 @@ from test_systems import AS_OF, make_batch
 
 from nbaprops.errors import QualityGateError
 from nbaprops.predict.train import (
+    COMPONENT_IDS,
     SYSTEM_IDS,
     TrainedModels,
     fold_segments,
@@ -51,7 +52,8 @@ def _planted(season: object) -> object:
     for name in aligned:
         fields[name] = np.concatenate([getattr(batch, name), getattr(extra, name)])
     actual = np.concatenate([batch.actual_points, np.full(400, 500.0)])  # type: ignore[attr-defined]
-    return replace(batch, game_dates=dates, actual_points=actual, **fields)  # type: ignore[type-var]
+    extras = {k: np.concatenate([v, np.full(400, 48.0)]) for k, v in batch.extras.items()}  # type: ignore[attr-defined]
+    return replace(batch, game_dates=dates, actual_points=actual, extras=extras, **fields)  # type: ignore[type-var]
 
 
 def test_every_system_is_trained_with_a_calibrator(trained: TrainedModels) -> None:
@@ -65,7 +67,7 @@ def test_rows_on_or_after_as_of_change_nothing(season: object, trained: TrainedM
     planted = train_systems(_planted(season), AS_OF)  # type: ignore[arg-type]
     assert planted.rows == trained.rows
     probe = make_batch(n=200, seed=13)
-    for sid in ("moving_average", "zone_matchup", "similarity", "gbm"):
+    for sid in COMPONENT_IDS:
         np.testing.assert_array_equal(
             planted.systems[sid].predict(probe).mean, trained.systems[sid].predict(probe).mean
         )
@@ -138,12 +140,31 @@ def test_earlier_retrains_give_the_same_models_as_refitting_the_folds(
     earlier: list[TrainedModels] = []
     for k in (3, 2, 1):
         earlier.append(train_systems(season, AS_OF - timedelta(days=7 * k), earlier=earlier))  # type: ignore[arg-type]
-    reused = train_systems(season, AS_OF, earlier=earlier)  # type: ignore[arg-type]
+    # Without the earlier retrains' calibration pools, the calibrators see exactly the same pairs.
+    windows_only = [replace(m, oos_pairs=None) for m in earlier]
+    reused = train_systems(season, AS_OF, earlier=windows_only)  # type: ignore[arg-type]
     assert reused.metrics["gbm"]["oos_rows_from_earlier_models"] == trained.metrics["gbm"]["oos_rows"]
     assert trained.metrics["gbm"]["oos_rows_from_earlier_models"] == 0
     for sid in SYSTEM_IDS:
         assert reused.calibrators[sid].to_json() == trained.calibrators[sid].to_json()
         assert reused.systems[sid].to_bytes() == trained.systems[sid].to_bytes()
+
+    # With them, the calibrators learn on an expanding window: the newest earlier pool's pairs from
+    # before this window, plus this window's, all dated before as_of.
+    expanded = train_systems(season, AS_OF, earlier=earlier)  # type: ignore[arg-type]
+    pool, pairs = earlier[-1].oos_pairs, expanded.oos_pairs
+    assert pool is not None
+    assert pairs is not None
+    assert trained.oos_pairs is not None
+    window_start = np.datetime64(AS_OF - timedelta(days=21))
+    older = int((pool.game_dates < window_start).sum())
+    assert older > 0
+    assert pairs.outcome.size == trained.oos_pairs.outcome.size + older
+    assert pairs.game_dates.max() < np.datetime64(AS_OF)
+    assert pairs.game_dates.min() < window_start
+    assert expanded.metrics["gbm"]["calibration_pairs"] > trained.metrics["gbm"]["calibration_pairs"]
+    for sid in SYSTEM_IDS:
+        assert expanded.systems[sid].to_bytes() == trained.systems[sid].to_bytes()
 
 
 def test_earlier_models_trained_on_rows_inside_their_segment_are_refused(
@@ -153,3 +174,26 @@ def test_earlier_models_trained_on_rows_inside_their_segment_are_refused(
     leaky = replace(trained, as_of=AS_OF - timedelta(days=7))
     with pytest.raises(ValueError, match="not out of sample"):
         train_systems(season, AS_OF, earlier=[leaky])  # type: ignore[arg-type]
+
+
+def test_live_training_extends_its_window_with_graded_pairs_dated_before_it(
+    season: object, trained: TrainedModels
+) -> None:
+    from nbaprops.predict.train import OosPairs
+
+    # 30 pairs a day from 60 days before as_of to 5 days after it; only those before the window count.
+    days = np.repeat(np.arange(-60, 5), 30).astype("timedelta64[D]") + np.datetime64(AS_OF)
+    rng = np.random.default_rng(4)
+    n = days.size
+    graded = OosPairs(
+        days,
+        (rng.uniform(size=n) < 0.5).astype(float),
+        np.full(n, 0.5),
+        {sid: rng.uniform(0.3, 0.7, n) for sid in SYSTEM_IDS},
+    )
+    live = train_systems(season, AS_OF, graded_pairs=graded)  # type: ignore[arg-type]
+    assert live.oos_pairs is not None
+    assert trained.oos_pairs is not None
+    before_window = int((days < np.datetime64(AS_OF - timedelta(days=21))).sum())
+    assert live.oos_pairs.outcome.size == trained.oos_pairs.outcome.size + before_window
+    assert live.oos_pairs.game_dates.max() < np.datetime64(AS_OF)

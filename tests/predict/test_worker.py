@@ -195,7 +195,9 @@ def test_rows_without_a_line_are_no_line_with_null_line_and_probabilities() -> N
 
 
 def test_calibration_and_recommendation_are_applied_per_system() -> None:
-    sure = Calibrator("sure", x=(0.0, 1.0), y=(0.99, 0.99), n_samples=500, is_identity=False, reason="t")
+    # A calibrator sure of the over whatever it is told: logit 10 -> 0.99995, clipped to 0.99.
+    bounds = (-10.0, 10.0)
+    sure = Calibrator("sure", (10.0, 0.0, 0.0), bounds, bounds, n_samples=500, is_identity=False, reason="t")
     worker = Worker([SystemModel(LastTenSystem("sure"), "v1", sure)], alerter=Alerter())
     batch, meta = make_batch(2, lines=[10.5, 30.0])
     rows = run(worker, batch, meta).predictions.to_pylist()

@@ -177,6 +177,119 @@ def test_a_bad_payload_is_quarantined_and_the_rest_of_the_batch_still_loads(
     assert report.to_dict()["counts"]["quarantined"] == len(quarantined)
 
 
+def test_a_corrupt_lake_object_is_quarantined_and_everything_beside_it_loads(
+    archive: tuple[Path, list[date]], warehouse: DuckDBWarehouse, settings: Settings, tmp_path: Path
+) -> None:
+    root, days = archive
+    copy = tmp_path / "lake"
+    shutil.copytree(root, copy)
+    lake = _lake(copy)
+    [victim, *_] = lake.list(source="bdl", endpoint="box_scores", game_date=days[1])
+    (copy / victim.path).write_bytes(b"bit rot")
+    alerter = Alerter(warehouse)
+    report = ingest_date(settings, days[1], warehouse=warehouse, lake=lake, alerter=alerter)
+    [quarantined] = [r for r in report.results if r.status == "quarantined"]
+    assert quarantined.path == victim.path
+    row = warehouse.query_rows("SELECT kind, error FROM quarantine WHERE lake_path = ?", [victim.path])
+    assert row[0][0] == "bdl_box_scores"
+    assert "corrupt" in row[0][1]
+    assert any(a.context["lake_path"] == victim.path for a in alerter.of_kind("quarantine"))
+    assert report.counts()["loaded"] == len(report.results) - 1
+    again = ingest_date(settings, days[1], warehouse=warehouse, lake=lake, alerter=alerter)
+    assert again.results == []  # the corrupt object does not block the next run either
+    assert RunLedger(warehouse).recent("ingest")[0].status == "skipped"
+
+
+def test_a_bad_manifest_line_is_quarantined_and_alerted_once_and_the_rest_loads(
+    archive: tuple[Path, list[date]], warehouse: DuckDBWarehouse, settings: Settings, tmp_path: Path
+) -> None:
+    root, days = archive
+    copy = tmp_path / "lake"
+    shutil.copytree(root, copy)
+    manifest = next(
+        m
+        for m in sorted(copy.glob(f"*/*/{days[1].isoformat()}/_manifest.jsonl"))
+        if len(m.read_bytes().splitlines()) >= 2
+    )
+    lines = manifest.read_bytes().splitlines(keepends=True)
+    lost = json.loads(lines[0])["path"]
+    manifest.write_bytes(b'{"path": "' + lost.encode()[:20] + b"\n" + b"".join(lines[1:]))
+    alerter = Alerter(warehouse)
+    report = ingest_date(settings, days[1], warehouse=warehouse, lake=_lake(copy), alerter=alerter)
+    where = manifest.relative_to(copy).as_posix()
+    assert report.bad_manifest_lines == [f"{where}:1"]
+    assert lost not in {r.path for r in report.results}
+    assert "quarantined" not in report.counts()
+    assert report.rows_written > 0
+    row = warehouse.query_rows("SELECT kind, lake_path, error_type FROM quarantine")
+    assert row == [("lake_manifest", where, "PayloadError")]
+    [alert] = alerter.of_kind("quarantine")
+    assert alert.context["line"] == 1
+    ingest_date(settings, days[1], warehouse=warehouse, lake=_lake(copy), alerter=alerter)
+    assert len(alerter.of_kind("quarantine")) == 1  # known already: recorded once, alerted once
+
+
+_KILLED_WITH_A_POOL = """
+import sys
+from pathlib import Path
+from nbaprops.raw.ingest import ingest_from_dir
+from nbaprops.settings import load_settings
+from nbaprops.warehouse import create_schema
+from nbaprops.warehouse.duckdb import DuckDBWarehouse
+wh = DuckDBWarehouse(sys.argv[2], query_timeout_s=60)
+create_schema(wh)
+ingest_from_dir(load_settings(data_dir=sys.argv[3]), Path(sys.argv[1]), warehouse=wh, workers=2)
+print("pool up", flush=True)
+sys.stdin.read()  # wait to be killed
+"""
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[-1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    return {p for p in pids if Path(f"/proc/{p}").exists() and "Z" not in _state(p)}
+
+
+def _state(pid: int) -> str:
+    try:
+        return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split() or ["Z"])[0]
+    except OSError:
+        return "Z"
+
+
+def test_parser_processes_and_their_tracker_end_when_the_ingest_is_killed(
+    archive: tuple[Path, list[date]], tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root, _ = archive
+    argv = [sys.executable, "-c", _KILLED_WITH_A_POOL, str(root), str(tmp_path / "wh.duckdb"), str(tmp_path)]
+    with subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as ingest:  # noqa: S603
+        assert ingest.stdout is not None
+        assert any(line.strip() == "pool up" for line in ingest.stdout)  # after the ingest's own logs
+        helpers = _children(ingest.pid)
+        assert len(helpers) >= 3  # two parsers and the resource tracker
+        ingest.send_signal(signal.SIGKILL)
+        ingest.wait(timeout=30)
+    deadline = time.monotonic() + 60  # a bound on the wait, not a speed claim
+    while _alive(helpers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _alive(helpers) == set()
+
+
 @pytest.mark.usefixtures("restore_logging")
 def test_the_command_replays_a_folder_and_prints_json(
     archive: tuple[Path, list[date]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

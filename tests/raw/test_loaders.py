@@ -126,7 +126,7 @@ def test_every_parser_field_has_a_column_and_every_column_a_source(real_fixtures
 def test_every_loaded_table_declares_its_write_mode_and_identity_columns() -> None:
     for table in KIND_TABLES.values():
         spec, rule = table_spec(table), LOAD_RULES[table]
-        assert spec.column_names[-3:] == PROVENANCE
+        assert spec.column_names[-len(PROVENANCE) :] == PROVENANCE
         if rule.mode == "append":
             assert "snapshot_at" in spec.key
         if "player_lookup" in spec.column_names and table != "raw_nbac_schedule":
@@ -134,18 +134,35 @@ def test_every_loaded_table_declares_its_write_mode_and_identity_columns() -> No
             assert "player_id" in spec.column_names
 
 
-def test_merge_replaces_changed_rows_by_key(warehouse: DuckDBWarehouse, real_fixtures: Path) -> None:
+def test_merge_replaces_rows_by_key_with_a_newer_fetch(
+    warehouse: DuckDBWarehouse, real_fixtures: Path
+) -> None:
     kind = "nbac_scoreboard_v2"
     payload = capture(real_fixtures, kind)
     load(warehouse, kind, payload)
     changed = payload.replace(b"Wells Fargo Center", b"The Wells Fargo Center")
-    result = load(warehouse, kind, changed, obj=lake_object(kind, changed, name="b"))
+    newer = lake_object(kind, changed, FETCHED + timedelta(hours=1), name="b")
+    result = load(warehouse, kind, changed, obj=newer)
     assert result.status == "loaded"
     assert warehouse.row_count("raw_nbac_scoreboard") == 11
     arena = warehouse.query_rows(
         "SELECT arena, source_file FROM raw_nbac_scoreboard WHERE game_id = '0022400561'"
     )
-    assert arena == [("The Wells Fargo Center", lake_object(kind, changed, name="b").path)]
+    assert arena == [("The Wells Fargo Center", newer.path)]
+
+
+def test_an_older_fetch_delivered_late_changes_nothing(
+    warehouse: DuckDBWarehouse, real_fixtures: Path
+) -> None:
+    """The 11:00 scrape ingested after the evening one must not turn final games back."""
+    kind = "nbac_scoreboard_v2"
+    evening = capture(real_fixtures, kind)
+    morning = evening.replace(b"Wells Fargo Center", b"The Wells Fargo Center")
+    load(warehouse, kind, evening, obj=lake_object(kind, evening, FETCHED + timedelta(hours=10), name="b"))
+    before = table_rows(warehouse, "raw_nbac_scoreboard")
+    result = load(warehouse, kind, morning, obj=lake_object(kind, morning, FETCHED))
+    assert (result.status, result.rows_in, result.rows_written) == ("unchanged", 11, 0)
+    assert table_rows(warehouse, "raw_nbac_scoreboard") == before
 
 
 def test_a_reload_keeps_the_player_ids_the_identity_step_filled(
@@ -156,7 +173,8 @@ def test_a_reload_keeps_the_player_ids_the_identity_step_filled(
     load(warehouse, kind, payload)
     warehouse.execute("UPDATE raw_nbac_player_boxscores SET player_id = player_source_id")
     changed = payload.replace(b'"Stephen Curry"', b'"Stephen  Curry"')
-    assert load(warehouse, kind, changed, obj=lake_object(kind, changed, name="b")).rows_written > 0
+    newer = lake_object(kind, changed, FETCHED + timedelta(hours=1), name="b")
+    assert load(warehouse, kind, changed, obj=newer).rows_written > 0
     assert warehouse.query_rows("SELECT count(*) FROM raw_nbac_player_boxscores WHERE player_id IS NULL") == [
         (0,)
     ]
@@ -182,7 +200,8 @@ def test_odds_snapshot_comes_from_the_payload_not_the_fetch(
     payload = capture(real_fixtures, kind)
     load(warehouse, kind, payload)
     refetched = lake_object(kind, payload, FETCHED + timedelta(days=30), name="b")
-    assert load(warehouse, kind, payload, obj=refetched).rows_written == 0
+    load(warehouse, kind, payload, obj=refetched)
+    assert warehouse.row_count("raw_oddsa_events") == 10
     snapshots = warehouse.query_rows("SELECT DISTINCT snapshot_at FROM raw_oddsa_events")
     assert snapshots == [(datetime(2024, 1, 25, 3, 55, 40, tzinfo=UTC),)]
 
@@ -219,18 +238,18 @@ def _item(kind: str, payload: bytes, obj: LakeObject) -> ParsedPayload:
     return ParsedPayload(kind, obj, payload, parse_payload(kind, payload))
 
 
-def test_a_batch_writes_one_statement_per_table_and_a_later_payload_wins_a_key(
+def test_a_batch_writes_one_statement_per_table_and_the_newer_fetch_wins_a_key(
     real_fixtures: Path,
 ) -> None:
     wh = CountingWarehouse()
     kind = "nbac_scoreboard_v2"
     payload = capture(real_fixtures, kind)
     changed = payload.replace(b"Wells Fargo Center", b"The Wells Fargo Center")
-    first, second = lake_object(kind, payload), lake_object(kind, changed, name="b")
-    results = load_batch(wh, [_item(kind, payload, first), _item(kind, changed, second)], loaded_at=LOADED)
+    first, second = lake_object(kind, payload), lake_object(kind, changed, FETCHED + timedelta(hours=1), "b")
+    results = load_batch(wh, [_item(kind, changed, second), _item(kind, payload, first)], loaded_at=LOADED)
     assert [(r.path, r.status, r.rows_written) for r in results] == [
-        (first.path, "loaded", 11),
         (second.path, "loaded", 11),
+        (first.path, "unchanged", 0),
     ]
     assert wh.writes == [("merge", "raw_nbac_scoreboard", 11)]
     arena = wh.query_rows("SELECT arena, source_file FROM raw_nbac_scoreboard WHERE game_id = '0022400561'")
@@ -238,20 +257,20 @@ def test_a_batch_writes_one_statement_per_table_and_a_later_payload_wins_a_key(
     wh.close()
 
 
-def test_the_same_bytes_twice_in_a_batch_load_once_and_keep_the_first_path(
+def test_the_same_bytes_twice_in_a_batch_are_written_once_under_the_newer_fetch(
     warehouse: DuckDBWarehouse, real_fixtures: Path
 ) -> None:
     kind = "nbac_scoreboard_v2"
     payload = capture(real_fixtures, kind)
-    first, again = lake_object(kind, payload), lake_object(kind, payload, name="b")
+    first, again = lake_object(kind, payload), lake_object(kind, payload, FETCHED + timedelta(hours=1), "b")
     results = load_batch(
         warehouse, [_item(kind, payload, first), _item(kind, payload, again)], loaded_at=LOADED
     )
-    assert [(r.status, r.rows_written) for r in results] == [("loaded", 11), ("unchanged", 0)]
-    assert warehouse.query_rows("SELECT DISTINCT source_file FROM raw_nbac_scoreboard") == [(first.path,)]
+    assert [(r.status, r.rows_written) for r in results] == [("unchanged", 0), ("loaded", 11)]
+    assert warehouse.query_rows("SELECT DISTINCT source_file FROM raw_nbac_scoreboard") == [(again.path,)]
 
 
-def test_append_only_rows_of_a_batch_keep_the_first_snapshot_and_count_per_payload(
+def test_time_series_rows_of_a_batch_keep_one_row_per_snapshot_and_count_per_payload(
     warehouse: DuckDBWarehouse, real_fixtures: Path
 ) -> None:
     kind = "bdl_injuries"
@@ -264,13 +283,14 @@ def test_append_only_rows_of_a_batch_keep_the_first_snapshot_and_count_per_paylo
         [_item(kind, payload, o) for o in (first, same_snapshot, later)],
         loaded_at=LOADED,
     )
+    # Same bytes, same fetch time: the path breaks the tie, the same way in any order.
     assert [(r.status, r.rows_written) for r in results] == [
-        ("loaded", 100),
         ("unchanged", 0),
+        ("loaded", 100),
         ("loaded", 100),
     ]
     stored = warehouse.query_rows("SELECT source_file, count(*) FROM raw_bdl_injuries GROUP BY 1 ORDER BY 1")
-    assert stored == [(first.path, 100), (later.path, 100)]
+    assert stored == [(same_snapshot.path, 100), (later.path, 100)]
     again = load_batch(warehouse, [_item(kind, payload, later)], loaded_at=LOADED)
     assert [(r.status, r.rows_written) for r in again] == [("unchanged", 0)]
 
@@ -333,7 +353,12 @@ class CountingWarehouse(DuckDBWarehouse):
         return super().insert_arrow(table_name, arrow_table)
 
     def merge_arrow(
-        self, table_name: str, arrow_table: pa.Table, key_columns: Sequence[str] | None = None
+        self,
+        table_name: str,
+        arrow_table: pa.Table,
+        key_columns: Sequence[str] | None = None,
+        *,
+        newer_by: Sequence[str] = (),
     ) -> int:
         self._note("merge", table_name, arrow_table)
-        return super().merge_arrow(table_name, arrow_table, key_columns)
+        return super().merge_arrow(table_name, arrow_table, key_columns, newer_by=newer_by)

@@ -174,9 +174,9 @@ def test_a_player_added_to_the_registry_resolves_and_leaves_unresolved_names(fre
     ]
     fresh.execute(
         "INSERT INTO raw_nbac_player_list (season, player_source_id, player_name, player_lookup, team, "
-        "source_file, payload_sha256, loaded_at) VALUES ('2025-26', 1631406, 'Orlando Robinson', "
-        "'orlandorobinson', 'ORL', 'test', 'x', ?)",
-        [LOADED],
+        "source_file, payload_sha256, fetched_at, loaded_at) VALUES ('2025-26', 1631406, 'Orlando Robinson', "
+        "'orlandorobinson', 'ORL', 'test', 'x', ?, ?)",
+        [LOADED, LOADED],
     )
     report = resolve_identities(fresh, Alerter(fresh))
     assert report.methods.get("exact_lookup") == 1
@@ -201,9 +201,11 @@ class CountingWarehouse(DuckDBWarehouse):
         self.statements += 1
         return super().query_rows(sql, params)
 
-    def merge_arrow(self, table_name: str, arrow_table: pa.Table, key_columns: Any = None) -> int:
+    def merge_arrow(
+        self, table_name: str, arrow_table: pa.Table, key_columns: Any = None, *, newer_by: Any = ()
+    ) -> int:
         self.statements += 1
-        return super().merge_arrow(table_name, arrow_table, key_columns)
+        return super().merge_arrow(table_name, arrow_table, key_columns, newer_by=newer_by)
 
 
 def test_statement_count_is_the_same_for_a_few_rows_and_for_every_capture(real_fixtures: Path) -> None:
@@ -236,6 +238,7 @@ def bdl_game(source_game_id: str, day: date, home: str, visitor: str) -> pa.Tabl
             "visitor_team": [visitor],
             "source_file": ["test"],
             "payload_sha256": ["x"],
+            "fetched_at": pa.array([LOADED], pa.timestamp("us", tz="UTC")),
             "loaded_at": pa.array([LOADED], pa.timestamp("us", tz="UTC")),
         }
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from nbaprops.errors import ConfigError, WarehouseError
+from nbaprops.errors import ConfigError, WarehouseBusy, WarehouseError
 from nbaprops.settings import load_settings
 from nbaprops.warehouse import TABLES, create_schema, open_warehouse
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
@@ -69,6 +69,23 @@ def test_merge_twice_keeps_row_count_and_updates_values(use_merge: bool) -> None
     wh.merge_arrow("quarantine", _quarantine(["s2", "s3"], ["new", "new"]))
     rows = wh.query_rows("SELECT payload_sha256, error FROM quarantine ORDER BY 1")
     assert rows == [("s1", "old"), ("s2", "new"), ("s3", "new")]
+    wh.close()
+
+
+@pytest.mark.parametrize("use_merge", [True, False], ids=["merge", "delete-insert"])
+def test_merge_newer_by_lets_only_newer_rows_replace_stored_ones(use_merge: bool) -> None:
+    wh = DuckDBWarehouse(":memory:", query_timeout_s=30, use_merge=use_merge)
+    create_schema(wh)
+    newer = _quarantine(["s1", "s2"], ["new", "new"]).set_column(
+        0, "quarantined_at", pa.array([NOW, NOW], pa.timestamp("us", tz="UTC"))
+    )
+    older = _quarantine(["s1", "s3"], ["old", "old"]).set_column(
+        0, "quarantined_at", pa.array([NOW.replace(hour=9)] * 2, pa.timestamp("us", tz="UTC"))
+    )
+    wh.merge_arrow("quarantine", newer, newer_by=("quarantined_at",))
+    wh.merge_arrow("quarantine", older, newer_by=("quarantined_at",))
+    rows = wh.query_rows("SELECT payload_sha256, error FROM quarantine ORDER BY 1")
+    assert rows == [("s1", "new"), ("s2", "new"), ("s3", "old")]
     wh.close()
 
 
@@ -180,3 +197,40 @@ def test_open_warehouse_follows_settings(tmp_path: Path) -> None:
     wh.close()
     with pytest.raises(ConfigError, match=r"\[gcp\]"):
         open_warehouse(load_settings(warehouse_backend="bigquery"))
+
+
+_HOLDER = """
+import sys, time
+from nbaprops.warehouse.duckdb import DuckDBWarehouse
+wh = DuckDBWarehouse(sys.argv[1], query_timeout_s=5)
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+wh.close()
+"""
+
+
+def _holder(path: Path, seconds: float) -> subprocess.Popen[str]:
+    """A second process that holds the warehouse file's lock for ``seconds``."""
+    holder = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, "-c", _HOLDER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "holding"
+    return holder
+
+
+def test_a_locked_warehouse_is_retried_until_the_holder_lets_go(tmp_path: Path) -> None:
+    path = tmp_path / "wh.duckdb"
+    with _holder(path, 1.5) as holder:
+        wh = open_warehouse(load_settings(warehouse_path=str(path), warehouse_lock_wait_s=60))
+        create_schema(wh)
+        wh.close()
+        assert holder.wait(timeout=60) == 0
+
+
+def test_a_warehouse_locked_past_the_wait_fails_with_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "wh.duckdb"
+    with _holder(path, 30) as holder:
+        with pytest.raises(WarehouseBusy, match=r"still locked after waiting 0\.5 s"):
+            open_warehouse(load_settings(warehouse_path=str(path), warehouse_lock_wait_s=0.5))
+        holder.kill()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from nbaprops.errors import PayloadError, QualityGateError
 from nbaprops.warehouse import RunLedger, create_schema
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
+from nbaprops.warehouse.ledger import abandon_dead_runs
 
 DAY = date(2025, 1, 15)
 
@@ -80,3 +85,37 @@ def test_recent_filters_by_step_and_limits_newest_first(ledger: RunLedger) -> No
     latest_two = ledger.recent(step="ingest", limit=2)
     assert [e.game_date for e in latest_two] == [date(2025, 1, 12), date(2025, 1, 11)]
     assert len(ledger.recent()) == 4
+
+
+_KILLED_MID_STEP = """
+import os, signal, sys
+from nbaprops.warehouse import RunLedger, create_schema
+from nbaprops.warehouse.duckdb import DuckDBWarehouse
+wh = DuckDBWarehouse(sys.argv[1], query_timeout_s=5)
+create_schema(wh)
+with RunLedger(wh).step("ingest"):
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_step_whose_process_was_killed_is_marked_abandoned_at_the_next_start(tmp_path: Path) -> None:
+    path = str(tmp_path / "wh.duckdb")
+    done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, "-c", _KILLED_MID_STEP, path], capture_output=True, timeout=120, check=False
+    )
+    assert done.returncode == -signal.SIGKILL
+    with DuckDBWarehouse(path, query_timeout_s=30) as wh:
+        assert [e.status for e in RunLedger(wh).recent()] == ["running"]
+        create_schema(wh)
+        [entry] = RunLedger(wh).recent()
+        assert entry.status == "abandoned"
+        assert entry.error is not None
+        assert "killed" in entry.error
+        assert entry.finished_at is not None
+
+
+def test_a_step_of_a_live_process_is_not_abandoned(ledger: RunLedger) -> None:
+    with ledger.step("build"):
+        assert abandon_dead_runs(ledger._warehouse) == 0
+        assert ledger.recent()[0].status == "running"
+    assert ledger.recent()[0].status == "success"

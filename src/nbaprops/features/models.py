@@ -1,6 +1,6 @@
 """Phase 4's steps, registered in the pipeline's step registry at import.
 
-Three precompute tables are plain SQL models (``features/sql/*.sql``, materialised for the build
+Five precompute tables are plain SQL models (``features/sql/*.sql``, materialised for the build
 range by ``warehouse.sqlmodel``). Two steps add Python to a SQL model: ``player_composite_factors``
 (the SQL gathers the inputs, ``composite.py`` computes the scores, vectorized) and
 ``feature_store`` (the SQL joins every feature's raw value, ``store.py`` applies defaults, quality
@@ -54,6 +54,27 @@ sql_step(
     date_column="cache_date",
     rows_due="scheduled_games",
     description="one row of history per player and date, for phase 5",
+)
+sql_step(
+    "player_teammate_absence",
+    phase=PHASE,
+    sql_file=SQL_DIR / "player_teammate_absence.sql",
+    inputs=(
+        "upcoming_player_game_context",
+        "injury_status",
+        "team_offense_game_summary",
+        "player_game_summary",
+    ),
+    rows_due="scheduled_games",
+    description="minutes and usage load left by teammates listed Out/Doubtful",
+)
+sql_step(
+    "player_zone_matchup",
+    phase=PHASE,
+    sql_file=SQL_DIR / "player_zone_matchup.sql",
+    inputs=("upcoming_player_game_context", "raw_nbac_schedule", "raw_nbac_pbp_shots"),
+    rows_due="scheduled_games",
+    description="play-by-play shot mix (4 zones) against the opponent's zone defence",
 )
 
 
@@ -155,7 +176,7 @@ register(
             "player_game_summary",
             "team_offense_game_summary",
             "upcoming_player_game_context",
-            "raw_nbac_injury_report",
+            "injury_status",
             "team_defense_zone_analysis",
             "player_shot_zone_analysis",
             "player_daily_cache",
@@ -177,6 +198,8 @@ register(
             "player_composite_factors",
             "team_defense_zone_analysis",
             "player_shot_zone_analysis",
+            "player_teammate_absence",
+            "player_zone_matchup",
         ),
         ("feature_store",),
         _run_feature_store,

@@ -144,6 +144,56 @@ team_win_pct FLOAT64
 """),
 )
 
+PLAYER_TEAMMATE_ABSENCE = TableSpec(
+    name="player_teammate_absence",
+    description=(
+        "Per player, game date D and as-of kind: teammates listed Out or Doubtful in the merged "
+        "injury status at that as-of, and the minutes and usage load (usage% x minutes / 240) they "
+        "averaged per team game over the team's last 10 games before D."
+    ),
+    key=("player_id", "game_date", "as_of_kind"),
+    columns=_columns("""
+player_id INT64!
+game_date DATE!
+as_of_kind STRING!
+game_id STRING
+team STRING
+teammates_listed_out INT64!
+team_games_in_window INT64!
+teammates_out_minutes FLOAT64
+teammates_out_usage FLOAT64
+"""),
+)
+
+PLAYER_ZONE_MATCHUP = TableSpec(
+    name="player_zone_matchup",
+    description=(
+        "Per player and game date D, from play-by-play before D: his shot mix (paint, mid-range, corner "
+        "three, above-the-break three) over his last 10 games, the opponent's FG% allowed per zone over "
+        "its last 15 games vs the league's, and the points per game that matchup is worth. NULL "
+        "values where no play-by-play is loaded."
+    ),
+    key=("player_id", "game_date"),
+    columns=_columns("""
+player_id INT64!
+game_date DATE!
+game_id STRING
+team STRING
+opponent STRING
+games_in_window INT64!
+fga_per_game FLOAT64
+share_paint FLOAT64
+share_mid FLOAT64
+share_corner3 FLOAT64
+share_above_break3 FLOAT64
+opp_paint_vs_league FLOAT64
+opp_mid_vs_league FLOAT64
+opp_corner3_vs_league FLOAT64
+opp_above_break3_vs_league FLOAT64
+zone_points_delta FLOAT64
+"""),
+)
+
 FEATURE_STORE = TableSpec(
     name="feature_store",
     description=(
@@ -178,5 +228,7 @@ FEATURES_TABLES: tuple[TableSpec, ...] = (
     PLAYER_SHOT_ZONE_ANALYSIS,
     PLAYER_COMPOSITE_FACTORS,
     PLAYER_DAILY_CACHE,
+    PLAYER_TEAMMATE_ABSENCE,
+    PLAYER_ZONE_MATCHUP,
     FEATURE_STORE,
 )

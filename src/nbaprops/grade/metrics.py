@@ -23,7 +23,8 @@ Conventions, chosen to match how a sportsbook settles:
 
 Per group (``summarize``): MAE, bias, RMSE, hit rate and N on recommended picks, flat-stake ROI at the
 posted prices, Brier score, log loss (probabilities clipped to [1e-6, 1 - 1e-6]), expected calibration
-error (10 equal-width bins, each weighted by its share of rows) and coverage of a central interval when
+error (20 **equal-mass** bins: rows sorted by probability and cut into equal counts; equal-width bins
+hide the error where the mass is, 94% of it within [0.40, 0.60)) and coverage of a central interval when
 quantiles are given. Groups are formed by ``group_ids`` over any number of key columns.
 """
 
@@ -47,7 +48,7 @@ VOID = "VOID"
 INJURY_CONFIRMED = ("OUT", "DOUBTFUL")
 LATE_SCRATCH = ("QUESTIONABLE", "PROBABLE")
 LOG_LOSS_EPS = 1e-6
-ECE_BINS = 10
+ECE_BINS = 20
 
 
 @dataclass(frozen=True)
@@ -243,15 +244,25 @@ def _grouped_ece(
     n_groups: int,
     bins: int,
 ) -> NDArray[np.float64]:
+    """Equal-mass ECE per group: each group's rows sorted by ``p`` and cut into ``bins`` equal counts.
+
+    A group with fewer rows than ``bins`` gets one bin per row. Ties in ``p`` are ordered by row, so
+    the bins (and the figure) are deterministic.
+    """
     import numpy as np
 
-    b = np.clip(np.floor(np.where(mask, p, 0.0) * bins), 0, bins - 1).astype(np.intp)
-    cell = gid * bins + b
-    size = n_groups * bins
-    count = np.bincount(cell[mask], minlength=size).reshape(n_groups, bins)
-    gap = _sums(cell, mask, p, size) - _sums(cell, mask, y, size)
+    rows = np.flatnonzero(mask)
+    g = gid[rows]
+    order = np.lexsort((rows, p[rows], g))
+    g_sorted = g[order]
+    counts = np.bincount(g, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.arange(rows.size) - starts[g_sorted]
+    per_group = np.minimum(bins, counts)[g_sorted]
+    cell = g_sorted * bins + (rank * per_group) // counts[g_sorted]
+    gap = np.bincount(cell, weights=(p[rows] - y[rows])[order], minlength=n_groups * bins)
     # Weighted ECE: sum over bins of (n_bin / n) * |mean p - mean y| = sum |sum p - sum y| / n.
-    return _ratio(np.abs(gap.reshape(n_groups, bins)).sum(axis=1), count.sum(axis=1).astype(np.float64))
+    return _ratio(np.abs(gap.reshape(n_groups, bins)).sum(axis=1), counts.astype(np.float64))
 
 
 def summarize(
@@ -270,7 +281,8 @@ def summarize(
     ``n`` rows, ``n_void``; ``n_graded``, ``mae``, ``bias`` (mean predicted - actual), ``rmse`` over
     rows that played; ``n_picks`` (WIN + LOSS), ``wins``, ``pushes``, ``hit_rate``, ``roi`` (profit per
     unit staked, flat stakes, pushes and voids excluded); ``n_scored``, ``brier``, ``log_loss``,
-    ``ece`` over rows with a probability and a decided over/under outcome; ``n_covered_rows`` and
+    ``ece`` over rows with a probability and a decided over/under outcome; ``n_clv``, ``clv_points``
+    and ``clv_probability`` (means over picks with a closing line); ``n_covered_rows`` and
     ``coverage`` (share of played rows with ``q_low <= actual <= q_high``) when quantiles are given.
     """
     import numpy as np
@@ -296,6 +308,8 @@ def summarize(
     with np.errstate(invalid="ignore", divide="ignore"):
         nll = -(y * np.log(pc) + (1.0 - y) * np.log1p(-pc))
 
+    has_clv = np.isfinite(grades.clv_points) & np.isfinite(grades.clv_probability)
+    n_clv = _counts(gid, has_clv, g)
     metrics: dict[str, NDArray[np.float64]] = {
         "n": _counts(gid, all_rows, g),
         "n_void": _counts(gid, grades.is_void, g),
@@ -312,6 +326,9 @@ def summarize(
         "brier": _ratio(_sums(gid, scored, (p - y) ** 2, g), n_scored),
         "log_loss": _ratio(_sums(gid, scored, nll, g), n_scored),
         "ece": _grouped_ece(gid, p, y, scored, n_groups=g, bins=ece_bins),
+        "n_clv": n_clv,
+        "clv_points": _ratio(_sums(gid, has_clv, grades.clv_points, g), n_clv),
+        "clv_probability": _ratio(_sums(gid, has_clv, grades.clv_probability, g), n_clv),
     }
     if q_low is not None and q_high is not None:
         lo, hi = _floats(q_low, n), _floats(q_high, n)
@@ -321,7 +338,7 @@ def summarize(
         metrics["n_covered_rows"] = _counts(gid, has_interval, g)
         metrics["coverage"] = _ratio(_counts(gid, inside, g), metrics["n_covered_rows"])
 
-    counts = {"n", "n_void", "n_graded", "n_picks", "wins", "pushes", "n_scored", "n_covered_rows"}
+    counts = {"n", "n_void", "n_graded", "n_picks", "wins", "pushes", "n_scored", "n_covered_rows", "n_clv"}
     for name, values in metrics.items():
         for row, value in zip(rows, values.tolist(), strict=True):
             if name in counts:
@@ -342,7 +359,11 @@ def log_loss(p: ArrayLike, outcome: ArrayLike) -> float:
 
 
 def expected_calibration_error(p: ArrayLike, outcome: ArrayLike, bins: int = ECE_BINS) -> float:
-    """Weighted mean |mean probability - hit frequency| over equal-width probability bins."""
+    """Weighted mean |mean probability - hit frequency| over ``bins`` equal-mass bins (NaN rows ignored).
+
+    Even a perfectly calibrated predictor scores above zero on a finite sample (each bin's hit
+    frequency is noisy): ``ece_noise_floor`` says how much.
+    """
     return _single("ece", p, outcome, bins)
 
 
@@ -368,3 +389,134 @@ def _single(metric: str, p: ArrayLike, outcome: ArrayLike, bins: int = ECE_BINS)
     row = summarize({"all": np.zeros(n, dtype=np.int8)}, nan, nan, grades, p_over=p, ece_bins=bins)[0]
     value = row[metric]
     return float("nan") if value is None else float(value)
+
+
+# --- intervals and calibration diagnostics (the backtest's headline figures) --------------------
+
+Z95 = 1.959963984540054
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (95% by default); ``(nan, nan)`` when ``n == 0``.
+
+    Unlike the normal approximation it stays inside [0, 1] and keeps its coverage for rates near 0
+    or 1 and for small ``n``.
+    """
+    if n <= 0:
+        return math.nan, math.nan
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must lie in [0, n]: {successes} of {n}")
+    rate = successes / n
+    centre = rate + z * z / (2 * n)
+    half = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n))
+    scale = 1 + z * z / n
+    return (centre - half) / scale, (centre + half) / scale
+
+
+def clustered_mean_interval(
+    values: ArrayLike, clusters: ArrayLike, z: float = Z95
+) -> tuple[float, float, float]:
+    """``(mean, low, high)``: the mean of ``values`` with a 95% interval clustered by ``clusters``.
+
+    Rows of one cluster (one game date) share a slate, a market and a model, so they are not
+    independent; the cluster-robust variance ``C / (C - 1) * sum_c (sum_{i in c} (v_i - mean))^2 / N^2``
+    sums residuals within each cluster first. NaN values are ignored; fewer than two clusters give a
+    NaN interval.
+    """
+    import numpy as np
+
+    v = np.asarray(values, dtype=np.float64)
+    keys = np.asarray(clusters)
+    if v.shape != keys.shape:
+        raise ValueError(f"values and clusters differ in shape: {v.shape} vs {keys.shape}")
+    ok = np.isfinite(v)
+    n = int(ok.sum())
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(v[ok].mean())
+    _, cluster = np.unique(keys[ok], return_inverse=True)
+    sums = np.bincount(cluster.ravel(), weights=v[ok] - mean)
+    c = sums.size
+    if c < 2:
+        return mean, math.nan, math.nan
+    se = math.sqrt(c / (c - 1) * float(np.sum(sums * sums))) / n
+    return mean, mean - z * se, mean + z * se
+
+
+def equal_mass_bins(p: ArrayLike, bins: int = ECE_BINS) -> NDArray[np.intp]:
+    """The equal-mass bin (0 .. bins - 1) of each probability: sorted, cut into equal counts."""
+    import numpy as np
+
+    values = np.asarray(p, dtype=np.float64)
+    if np.isnan(values).any():
+        raise ValueError("equal-mass bins need probabilities without NaN")
+    n = values.size
+    k = max(1, min(bins, n))
+    order = np.lexsort((np.arange(n), values))
+    out = np.empty(n, dtype=np.intp)
+    out[order] = (np.arange(n) * k) // max(n, 1)
+    return out
+
+
+def reliability_table(p: ArrayLike, outcome: ArrayLike, bins: int = ECE_BINS) -> list[dict[str, float]]:
+    """Per equal-mass bin: rows, mean claimed probability, hit frequency and its Wilson interval."""
+    import numpy as np
+
+    probs, y = np.asarray(p, dtype=np.float64), np.asarray(outcome, dtype=np.float64)
+    ok = np.isfinite(probs) & np.isfinite(y)
+    probs, y = probs[ok], y[ok]
+    if probs.size == 0:
+        return []
+    cut = equal_mass_bins(probs, bins)
+    table = []
+    for b in range(int(cut.max()) + 1):
+        inside = cut == b
+        n, hits = int(inside.sum()), int(y[inside].sum())
+        low, high = wilson_interval(hits, n)
+        table.append(
+            {
+                "n": n,
+                "p_low": float(probs[inside].min()),
+                "p_high": float(probs[inside].max()),
+                "claimed": float(probs[inside].mean()),
+                "realized": hits / n,
+                "realized_low": low,
+                "realized_high": high,
+            }
+        )
+    return table
+
+
+def ece_noise_floor(p: ArrayLike, bins: int = ECE_BINS, *, draws: int = 200, seed: int = 0) -> float:
+    """The equal-mass ECE a perfectly calibrated predictor would score on these probabilities.
+
+    Outcomes are drawn from ``p`` itself (fixed seed, so the figure is reproducible) and scored the
+    same way; the mean over ``draws`` is the part of a measured ECE that sampling noise alone
+    explains (about ``0.4 / sqrt(rows per bin)`` near even money).
+    """
+    import numpy as np
+
+    probs = np.asarray(p, dtype=np.float64)
+    probs = probs[np.isfinite(probs)]
+    if probs.size == 0:
+        return math.nan
+    order = np.argsort(probs, kind="stable")
+    sorted_p = probs[order]
+    cut = equal_mass_bins(sorted_p, bins)
+    starts = np.flatnonzero(np.r_[True, cut[1:] != cut[:-1]])
+    rng = np.random.default_rng(seed)
+    outcomes = (rng.random((draws, probs.size)) < sorted_p).astype(np.float64)
+    gaps = np.add.reduceat(sorted_p[None, :] - outcomes, starts, axis=1)
+    return float(np.abs(gaps).sum(axis=1).mean() / probs.size)
+
+
+def brier_skill(p: ArrayLike, reference: ArrayLike, outcome: ArrayLike) -> float:
+    """``1 - Brier(p) / Brier(reference)`` on rows where all three are known (> 0: better than it)."""
+    import numpy as np
+
+    a, r, y = (np.asarray(v, dtype=np.float64) for v in (p, reference, outcome))
+    ok = np.isfinite(a) & np.isfinite(r) & np.isfinite(y)
+    if not ok.any():
+        return math.nan
+    ref = float(np.mean((r[ok] - y[ok]) ** 2))
+    return 1.0 - float(np.mean((a[ok] - y[ok]) ** 2)) / ref if ref > 0 else math.nan

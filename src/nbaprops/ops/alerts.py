@@ -19,6 +19,7 @@ import structlog
 
 from nbaprops.dates import now_utc
 from nbaprops.errors import NbaPropsError
+from nbaprops.secrets import scrub
 
 if TYPE_CHECKING:
     from nbaprops.warehouse.protocol import Warehouse
@@ -61,6 +62,9 @@ class Alerter:
         self, kind: str, message: str, *, severity: Severity = "warning", **context: Any
     ) -> Alert:
         """Record and deliver one alert; returns it."""
+        # Alerts quote error text; whatever path a key took into it, it stops here.
+        message = scrub(message)
+        context = {k: scrub(v) if isinstance(v, str) else v for k, v in context.items()}
         alert = Alert(uuid.uuid4().hex, now_utc(), kind, severity, message, dict(context))
         self.raised.append(alert)
         log.warning("alert.raised", kind=kind, severity=severity, message=message, **context)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     import pyarrow as pa
 
+    from nbaprops.grade.diversity import DiversityReport
     from nbaprops.ops.alerts import Alerter
     from nbaprops.predict.coordinator import Coordinator
     from nbaprops.predict.train import TrainedModels
@@ -76,7 +77,8 @@ WITH last5 AS (
   WHERE played AND player_id IS NOT NULL AND game_date <= ?
 )
 SELECT p.game_date, p.game_id, p.player_id, p.system_id, p.predicted_points, p.q10, p.q90, p.p_over,
-  p.line, p.over_price, p.under_price, p.recommendation, g.actual_points, g.minutes, l.last5_avg
+  p.p_push, p.line, p.over_price, p.under_price, p.recommendation, p.expected_value, p.stake,
+  g.actual_points, g.minutes, g.result, g.profit, g.clv_points, g.clv_probability, l.last5_avg
 FROM predictions AS p
 JOIN prediction_grades AS g
   ON g.game_date = p.game_date AND g.game_id = p.game_id AND g.player_id = p.player_id
@@ -101,6 +103,8 @@ class BacktestReport:
     graded: int = 0
     comparison_rows: int = 0
     systems: list[dict[str, Any]] = field(default_factory=list)
+    headline: list[dict[str, Any]] = field(default_factory=list)  # grade.scorecard per system
+    diversity: DiversityReport | None = None  # grade.diversity: correlation of edges between systems
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,6 +120,8 @@ class BacktestReport:
             "graded": self.graded,
             "comparison_rows": self.comparison_rows,
             "systems": self.systems,
+            "headline": self.headline,
+            "diversity": None if self.diversity is None else self.diversity.to_dict(),
             "seconds": round(self.seconds, 2),
         }
 
@@ -134,6 +140,7 @@ def _coordinator(warehouse: Warehouse, settings: Settings, day: date, alerter: A
     """A coordinator on its own bus with the newest registered models as of ``day``."""
     from nbaprops.pipeline.bus import InProcessBus
     from nbaprops.predict.coordinator import Coordinator
+    from nbaprops.predict.recommend import SlateCaps, Thresholds
     from nbaprops.predict.worker import Worker, models_from_registry
 
     models = models_from_registry(warehouse, settings, day, alerter=alerter)
@@ -141,9 +148,10 @@ def _coordinator(warehouse: Warehouse, settings: Settings, day: date, alerter: A
     return Coordinator(
         warehouse,
         InProcessBus(alerter=alerter),
-        Worker(models, alerter=alerter),
+        Worker(models, alerter=alerter, thresholds=Thresholds.from_settings(settings)),
         alerter=alerter,
         bookmakers=books,
+        caps=SlateCaps.from_settings(settings),
     )
 
 
@@ -196,7 +204,10 @@ def run_backtest(
                 report.no_line_days.append(day)
         if report.predicted_days:
             report.graded = grade_range(warehouse, start, end).graded
-            report.comparison_rows, report.systems = compare(warehouse, start, end)
+            report.comparison_rows, report.systems, report.headline = compare(
+                warehouse, start, end, pick_cap=settings.stake_max_pick
+            )
+            report.diversity = diversity(warehouse, start, end)
         run.rows_in = report.days
         run.rows_out = report.graded
         run.details |= {k: v for k, v in report.to_dict().items() if k != "systems"}
@@ -220,13 +231,17 @@ def run_backtest(
     return report
 
 
-def compare(warehouse: Warehouse, start: date, end: date) -> tuple[int, list[dict[str, Any]]]:
-    """Scores of every system and of the two references on the same comparison rows (one query)."""
+def comparison_rows(warehouse: Warehouse, start: date, end: date) -> dict[str, Any] | None:
+    """The comparison rows (every system predicted them, played, with a line and an earlier game).
+
+    Column name -> array, one entry per (player-game, system), with ``key`` naming the player-game;
+    None when the range has no graded prediction or none of them qualifies (one query).
+    """
     import numpy as np
 
     table = warehouse.query_arrow(_COMPARISON_SQL, [end, start, end])
     if table.num_rows == 0:
-        return 0, []
+        return None
     cols = {name: _values(table, name) for name in table.column_names}
     systems = sorted(set(cols["system_id"].tolist()))
     keys = np.char.add(
@@ -238,7 +253,37 @@ def compare(warehouse: Warehouse, start: date, end: date) -> tuple[int, list[dic
     unique_keys, inverse = np.unique(keys, return_inverse=True)
     per_key = np.bincount(inverse, weights=usable.astype(np.float64), minlength=unique_keys.size)
     keep = usable & (per_key[inverse] == len(systems))
-    rows = {k: v[keep] for k, v in cols.items()}
+    if not keep.any():
+        return None
+    return {"key": keys[keep], **{k: v[keep] for k, v in cols.items()}}
+
+
+def diversity(warehouse: Warehouse, start: date, end: date) -> DiversityReport | None:
+    """Correlation of the systems' edges (prediction - line) on the comparison rows."""
+    from nbaprops.grade.diversity import edge_diversity
+
+    rows = comparison_rows(warehouse, start, end)
+    if rows is None:
+        return None
+    return edge_diversity(rows["key"], rows["system_id"], rows["predicted_points"], rows["line"])
+
+
+def compare(
+    warehouse: Warehouse, start: date, end: date, *, pick_cap: float | None = None
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+    """Scores of every system and of the two references on the same comparison rows (one query).
+
+    Returns the number of comparison rows, the per-system metric rows (``METRICS``, references
+    included) and the per-system headline figures (``grade.scorecard``).
+    """
+    import numpy as np
+
+    from nbaprops.grade.scorecard import scorecard
+
+    rows = comparison_rows(warehouse, start, end)
+    if rows is None:
+        return 0, [], []
+    systems = sorted(set(rows["system_id"].tolist()))
     reference_rows = rows["system_id"] == systems[0]
     scored = _score(rows, rows["system_id"].astype(str))
     for name, predicted in ((BOOK_LINE, rows["line"]), (LAST5, rows["last5_avg"])):
@@ -248,14 +293,21 @@ def compare(warehouse: Warehouse, start: date, end: date) -> tuple[int, list[dic
         for v in ("p_over", "q10", "q90"):
             ref[v] = np.full(int(reference_rows.sum()), np.nan)
         scored += _score(ref, np.full(int(reference_rows.sum()), name))
-    return int(reference_rows.sum()), scored
+    headline = [
+        {
+            "system_id": sid,
+            **scorecard({k: v[rows["system_id"] == sid] for k, v in rows.items()}, pick_cap=pick_cap),
+        }
+        for sid in systems
+    ]
+    return int(reference_rows.sum()), scored, headline
 
 
 def _values(table: pa.Table, name: str) -> Any:
     import numpy as np
 
     column = table.column(name)
-    if name in ("game_date", "game_id", "system_id", "recommendation"):
+    if name in ("game_date", "game_id", "system_id", "recommendation", "result"):
         return np.asarray(column.to_pylist(), dtype=object).astype(str)
     return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
 
@@ -316,45 +368,89 @@ def backtest(
 
 
 def print_report(report: BacktestReport) -> None:
-    """Per-system scores beside the references, every rate with its N."""
+    """The headline per system (accuracy vs the line, betting, calibration, CLV), every figure with its N.
+
+    Intervals are 95% (Wilson for hit rates; clustered by game date for means); ECE uses 20
+    equal-mass bins and is printed beside its noise floor (a perfectly calibrated predictor's score).
+    """
     from rich.console import Console
     from rich.table import Table
 
     def fmt(value: object, spec: str) -> str:
         return "-" if value is None else format(value, spec)
 
-    table = Table(title=f"backtest {report.start}..{report.end}: {report.comparison_rows} comparison rows")
-    for column in (
-        "system",
-        "N",
-        "MAE",
-        "bias",
-        "picks",
-        "hit rate",
-        "ROI",
-        "Brier",
-        "log loss",
-        "ECE",
-        "cover",
-    ):
-        table.add_column(column, justify="left" if column == "system" else "right")
+    def ival(doc: dict[str, Any], spec: str) -> str:
+        """``mean [low, high]``; a percentage's bounds are printed as bare points to stay narrow."""
+        if spec.endswith("%"):
+            bounds = spec[:-1] + "f"
+            low, high = (None if v is None else 100 * v for v in (doc["low"], doc["high"]))
+            return f"{fmt(doc['mean'], spec)} [{fmt(low, bounds)}, {fmt(high, bounds)}]"
+        return f"{fmt(doc['mean'], spec)} [{fmt(doc['low'], spec)}, {fmt(doc['high'], spec)}]"
+
+    def ece(doc: dict[str, Any]) -> str:
+        return f"{fmt(doc['ece'], '.3f')} ({fmt(doc['noise_floor'], '.3f')})"
+
+    console = Console(file=sys.stdout, width=200)
+    accuracy = Table(
+        title=f"backtest {report.start}..{report.end}: accuracy on {report.comparison_rows} comparison rows"
+    )
+    columns = ("system", "N", "MAE", "MAE - line [95%]", "bias", "Brier skill", "ECE all (floor)", "cover")
+    for column in columns:
+        accuracy.add_column(column, justify="left" if column == "system" else "right")
+    heads = {h["system_id"]: h for h in report.headline}
     for row in report.systems:
-        table.add_row(
+        head = heads.get(row["system_id"])
+        accuracy.add_row(
             str(row["system_id"]),
             str(row["n"]),
             fmt(row["mae"], ".3f"),
+            "reference" if head is None else ival(head["mae_minus_line"], "+.3f"),
             fmt(row["bias"], "+.2f"),
-            str(row["n_picks"]),
-            fmt(row["hit_rate"], ".1%"),
-            fmt(row["roi"], "+.1%"),
-            fmt(row["brier"], ".4f"),
-            fmt(row["log_loss"], ".4f"),
-            fmt(row["ece"], ".3f"),
+            "-" if head is None else fmt(head["brier_skill_vs_market"], "+.4f"),
+            "-" if head is None else ece(head["ece_all"]),
             fmt(row["coverage"], ".1%"),
         )
-    console = Console(file=sys.stdout, width=170)
-    console.print(table)
+    console.print(accuracy)
+    betting = Table(title="picks (WIN/LOSS decided) on the same rows")
+    for column in (
+        "system",
+        "picks",
+        "hit rate [95%]",
+        "claimed",
+        "ROI flat [95%]",
+        "claimed EV",
+        "ROI staked",
+        "stake: median, at cap",
+        "ECE picks (floor)",
+        "CLV pts [95%]",
+        "stake/day: median, max",
+    ):
+        betting.add_column(column, justify="left" if column == "system" else "right", no_wrap=True)
+    for head in report.headline:
+        claim = fmt(head["claimed_hit_rate"], ".1%") + ("" if head["claim_within_interval"] else " !")
+        betting.add_row(
+            str(head["system_id"]),
+            str(head["n_picks"]),
+            ival(head["hit_rate"], ".1%"),
+            claim,
+            ival(head["roi"], "+.1%"),
+            fmt(head["claimed_ev"], "+.1%"),
+            fmt(head["staked_roi"], "+.1%"),
+            f"{fmt(head.get('stake_median'), '.2%')}, {fmt(head.get('share_at_pick_cap'), '.0%')}",
+            ece(head["ece_picks"]),
+            ival(head["clv_points"], "+.2f"),
+            f"{fmt(head['exposure_median'], '.1%')}, {fmt(head['exposure_max'], '.0%')}",
+        )
+    console.print(betting)
+    console.print("claimed: mean probability of the side taken (! = outside the hit rate's interval)")
+    console.print(
+        "ECE: 20 equal-mass bins, noise floor in brackets; intervals 95% (Wilson; clustered by game date)"
+    )
     console.print(
         f"{report.predicted_days} of {report.days} game days predicted, {len(report.retrains)} retrain(s), "
         f"{report.graded} predictions graded in {report.seconds:.1f} s; skipped: {len(report.skipped)}"
     )
+    if report.diversity is not None and report.diversity.n:
+        from nbaprops.grade.diversity import render_diversity
+
+        console.print(render_diversity(report.diversity), highlight=False)

@@ -5,7 +5,8 @@ dependency order, each over the whole range in one pass (a step's SQL replaces t
 in one transaction), with one ledger row per step. ``build_date(target, day)`` is the same for
 one day. Building twice gives the same tables. A step that writes no rows where the schedule
 says rows were due (played games for summaries, scheduled games for upcoming context) fails
-with ``QualityGateError``.
+with ``QualityGateError``, and its writes roll back with it: the check runs inside the step's
+transaction, so a failing step never leaves the range emptied.
 """
 
 from __future__ import annotations
@@ -106,11 +107,16 @@ def build_range(
             if step.run is None:
                 continue
             began = time.perf_counter()
-            with ledger.step(
-                step.name,
-                game_date=start if start == end else None,
-                details={"start": start.isoformat(), "end": end.isoformat()},
-            ) as run:
+            with (
+                ledger.step(
+                    step.name,
+                    game_date=start if start == end else None,
+                    details={"start": start.isoformat(), "end": end.isoformat()},
+                ) as run,
+                warehouse.transaction(),
+            ):
+                # The step's swap and its zero-row check commit together: a failed check leaves
+                # the range's earlier rows in place instead of an emptied table.
                 run.rows_out = step.run(ctx)
                 due = (step.rows_due == "final_games" and completeness.has_played_games()) or (
                     step.rows_due == "scheduled_games" and completeness.has_games()

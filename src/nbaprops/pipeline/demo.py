@@ -168,7 +168,12 @@ def run_demo(settings: Settings, date_text: str | None) -> DemoReport:
         if needs_retrain(warehouse, day):
             save_models(warehouse, settings, train_as_of(warehouse, day))
         report.prediction = predict_date(warehouse, settings, day, alerter=alerter)
-        report.top_picks = top_picks(warehouse, report.prediction.run_id, system_id=TOP_PICKS_SYSTEM)
+        report.top_picks = top_picks(
+            warehouse,
+            report.prediction.run_id,
+            system_id=TOP_PICKS_SYSTEM,
+            market_shrink=settings.stake_market_shrink,
+        )
         watch.lap("predict")
         report.graded_day, report.graded = previous, grade_date(warehouse, previous).graded
         watch.lap("grade")
@@ -210,7 +215,9 @@ def print_summary(report: DemoReport) -> None:
             f"({run.prediction_rows} rows); excluded (see prediction_exclusions): "
             + (", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) or "none")
         )
-    picks = Table(title=f"top recommendations for {report.demo_date} ({TOP_PICKS_SYSTEM}, by expected value)")
+    picks = Table(
+        title=f"top recommendations for {report.demo_date} ({TOP_PICKS_SYSTEM}, by edge-adjusted EV)"
+    )
     for column in ("player", "team", "vs", "predicted", "line", "book", "pick", "P(over)", "EV", "stake"):
         picks.add_column(
             column, justify="left" if column in ("player", "team", "vs", "book", "pick") else "right"

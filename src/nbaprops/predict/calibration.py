@@ -1,25 +1,37 @@
-"""Per-system isotonic calibration of P(over), fitted on out-of-sample (probability, outcome) pairs.
+"""Per-system calibration of P(over): a smooth logistic map of the system's and the market's opinion.
 
-A system's raw P(over) is rarely honest: the analog's raw 65-75% buckets hit about half the time.
-Isotonic regression learns the monotone map from raw probability to observed hit frequency without
-assuming its shape (Platt scaling assumes a logistic one). It is fitted only on pairs the system did not
-train on (walk-forward predictions, pushes and voids excluded by the caller or given as NaN) and stored
-as JSON beside the model in the registry.
+Why not isotonic (the first version): on a few thousand out-of-sample pairs it made a staircase of
+~150 values, every raw P in a wide band landing on one step, and the steps that decide a pick (just
+over the 0.55 threshold) rested on a handful of rows. The picks are exactly the rows where the
+system disagrees with the market most, so a calibrator that ignores the market is fitted mostly on
+rows that are never bet and is overconfident on the ones that are.
 
-Fitting is pool-adjacent-violators over the distinct raw probabilities. Raw probabilities are first
-rounded to 1e-4 and pooled, so the one sequential pass runs over at most 10,001 blocks whatever the
-sample size, and the result is unchanged for any practical purpose. Applying is a vectorized linear
-interpolation between block end points, clipped to [0.01, 0.99] so that no calibrated probability
-claims certainty (a 0 or 1 would make log loss infinite and Kelly stakes absurd).
+The map is a logistic regression on two logits (Platt scaling with the market as a second input)::
 
-Below ``min_samples`` pairs the fit is not trusted: the identity calibrator is returned instead, with
-``is_identity`` set and ``reason`` saying how many pairs there were.
+    logit P(over) = a + b * logit(p_system) + c * logit(p_market)          b >= 0, c >= 0
+
+``p_market`` is the book's no-vig P(over) from the posted prices. When the system knows nothing
+the market does not, ``b`` goes to 0 and the calibrated P is the market's (no picks); when it knows
+more, ``b`` is the share of its log-odds worth believing. The map is smooth and strictly increasing
+in ``p_system`` whenever ``b > 0``; ``b`` and ``c`` are kept non-negative by refitting without an
+input whose weight would go negative. A small ridge (``RIDGE``) on ``b`` and ``c`` keeps the Newton
+steps finite on separable samples.
+
+**Minimum block size.** No coefficient may be driven by a thin tail: each logit is clamped to the
+range between its ``min_block``-th smallest and largest fitted value, so at least ``min_block`` pairs
+lie at or beyond each end of the range the map is learned on and nothing is extrapolated past it
+(the map is flat only on those tail blocks, each at most ``min_block / n`` of the fitted mass).
+
+It is fitted only on out-of-sample pairs (see ``predict.train``: an expanding window of walk-forward
+predictions before the training date); pushes, voids and rows without a price are dropped. Below
+``min_samples`` usable pairs the identity calibrator is returned, with ``reason`` saying how many
+pairs there were. Calibrated probabilities are clipped to [0.01, 0.99]: no row claims certainty.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,35 +42,68 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
 MIN_SAMPLES = 200
+MIN_BLOCK = 50
 CLIP_LOW = 0.01
 CLIP_HIGH = 0.99
-# Raw probabilities are pooled on this grid before PAV (see the module docstring).
-POOL_DECIMALS = 4
-FORMAT_VERSION = 1
+# Inputs are kept off 0 and 1 before taking logits (a raw P of exactly 0 or 1 is a system's bug,
+# not infinite evidence).
+LOGIT_EPS = 1e-4
+RIDGE = 1e-3  # per pair, on the two slopes only
+NEWTON_STEPS = 50
+FORMAT_VERSION = 2
+INPUTS = ("intercept", "system", "market")
+
+
+def logit(p: ArrayLike) -> NDArray[np.float64]:
+    """``log(p / (1 - p))`` with ``p`` kept inside ``[LOGIT_EPS, 1 - LOGIT_EPS]``; NaN stays NaN."""
+    import numpy as np
+
+    q = np.clip(np.asarray(p, dtype=np.float64), LOGIT_EPS, 1.0 - LOGIT_EPS)
+    out: NDArray[np.float64] = np.log(q) - np.log1p(-q)
+    return out
+
+
+def _sigmoid(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    import numpy as np
+
+    out: NDArray[np.float64] = 0.5 * (1.0 + np.tanh(0.5 * z))
+    return out
 
 
 @dataclass(frozen=True)
 class Calibrator:
-    """A fitted monotone map from raw to calibrated P(over) for one system.
+    """A fitted map from (raw P(over), market no-vig P(over)) to calibrated P(over) for one system.
 
-    ``x`` and ``y`` are the interpolation knots (``x`` strictly increasing, ``y`` non-decreasing);
-    they are empty for the identity calibrator.
+    ``coef`` is ``(a, b, c)`` of the module docstring; ``system_range`` and ``market_range`` are the
+    logit clamps (min block size). The identity calibrator has ``coef == (0, 1, 0)`` and infinite
+    ranges: it only clips.
     """
 
     system_id: str
-    x: tuple[float, ...]
-    y: tuple[float, ...]
+    coef: tuple[float, float, float]
+    system_range: tuple[float, float]
+    market_range: tuple[float, float]
     n_samples: int
     is_identity: bool
     reason: str
 
-    def apply(self, p_over: ArrayLike) -> NDArray[np.float64]:
-        """Calibrated probabilities, clipped to [0.01, 0.99]; NaN stays NaN."""
+    def apply(self, p_over: ArrayLike, p_market: ArrayLike | None = None) -> NDArray[np.float64]:
+        """Calibrated probabilities in [0.01, 0.99]; NaN where ``p_over`` is NaN.
+
+        ``p_market`` (NaN or absent: no price) is read as an even market, logit 0, for that row.
+        """
         import numpy as np
 
         raw = np.asarray(p_over, dtype=np.float64)
-        mapped = raw if self.is_identity else np.interp(raw, np.asarray(self.x), np.asarray(self.y))
-        out = np.clip(mapped, CLIP_LOW, CLIP_HIGH)
+        if self.is_identity:
+            return np.where(np.isnan(raw), np.nan, np.clip(raw, CLIP_LOW, CLIP_HIGH))
+        market = np.full(raw.shape, 0.5) if p_market is None else np.asarray(p_market, dtype=np.float64)
+        if market.shape != raw.shape:
+            raise ValueError(f"p_over and p_market differ in shape: {raw.shape} vs {market.shape}")
+        x_sys = np.clip(logit(np.nan_to_num(raw, nan=0.5)), *self.system_range)
+        x_mkt = np.clip(logit(np.nan_to_num(market, nan=0.5)), *self.market_range)
+        a, b, c = self.coef
+        out = np.clip(_sigmoid(a + b * x_sys + c * x_mkt), CLIP_LOW, CLIP_HIGH)
         return np.where(np.isnan(raw), np.nan, out)
 
     def to_json(self) -> str:
@@ -66,12 +111,13 @@ class Calibrator:
         return json.dumps(
             {
                 "format_version": FORMAT_VERSION,
-                "kind": "identity" if self.is_identity else "isotonic",
+                "kind": "identity" if self.is_identity else "logistic",
                 "system_id": self.system_id,
                 "n_samples": self.n_samples,
                 "reason": self.reason,
-                "x": list(self.x),
-                "y": list(self.y),
+                "coef": list(self.coef),
+                "system_range": [_finite_or_text(v) for v in self.system_range],
+                "market_range": [_finite_or_text(v) for v in self.market_range],
             },
             sort_keys=True,
         )
@@ -81,116 +127,122 @@ class Calibrator:
         """Read a calibrator written by ``to_json``; ``PayloadError`` if the document is not one."""
         try:
             doc: Any = json.loads(text)
-            kind = doc["kind"]
-            x = tuple(float(v) for v in doc["x"])
-            y = tuple(float(v) for v in doc["y"])
+            kind, version = doc["kind"], doc["format_version"]
+            a, b, c = (float(v) for v in doc["coef"])
+            lo_s, hi_s = (float(v) for v in doc["system_range"])
+            lo_m, hi_m = (float(v) for v in doc["market_range"])
             calibrator = cls(
                 system_id=str(doc["system_id"]),
-                x=x,
-                y=y,
+                coef=(a, b, c),
+                system_range=(lo_s, hi_s),
+                market_range=(lo_m, hi_m),
                 n_samples=int(doc["n_samples"]),
                 is_identity=kind == "identity",
                 reason=str(doc["reason"]),
             )
-            version = doc["format_version"]
         except (ValueError, TypeError, KeyError) as exc:
             raise PayloadError(f"not a calibrator document: {exc}") from exc
-        if version != FORMAT_VERSION or kind not in ("identity", "isotonic"):
+        if version != FORMAT_VERSION or kind not in ("identity", "logistic"):
             raise PayloadError(f"unsupported calibrator: kind={kind!r} format_version={version!r}")
-        if kind == "isotonic" and not _valid_knots(x, y):
-            raise PayloadError("calibrator knots must be non-empty, equal in length and monotone")
+        finite = all(math.isfinite(v) for v in calibrator.coef)
+        ordered = lo_s <= hi_s and lo_m <= hi_m
+        if not (finite and ordered and b >= 0 and c >= 0):
+            raise PayloadError("calibrator coefficients must be finite, slopes >= 0, ranges ordered")
         return calibrator
 
 
-def _valid_knots(x: tuple[float, ...], y: tuple[float, ...]) -> bool:
-    pairs_ok = len(x) == len(y) > 0
-    x_increasing = all(a < b for a, b in itertools.pairwise(x))
-    y_monotone = all(a <= b for a, b in itertools.pairwise(y))
-    return pairs_ok and x_increasing and y_monotone
+def _finite_or_text(value: float) -> float | str:
+    """JSON has no infinity: the identity's unbounded ranges are written as text ``float`` reads."""
+    return value if math.isfinite(value) else str(value)
 
 
 def identity_calibrator(system_id: str, reason: str, n_samples: int = 0) -> Calibrator:
     """A calibrator that only clips: used when there is too little out-of-sample data to fit."""
-    return Calibrator(system_id, (), (), n_samples, is_identity=True, reason=reason)
+    unbounded = (-math.inf, math.inf)
+    return Calibrator(system_id, (0.0, 1.0, 0.0), unbounded, unbounded, n_samples, True, reason)
 
 
-def pool_adjacent_violators(
-    x: ArrayLike, y: ArrayLike, weight: ArrayLike | None = None
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Weighted isotonic (non-decreasing) regression of ``y`` on ``x``, as interpolation knots.
-
-    Returns ``(knots_x, knots_y)``: each pooled block contributes its lowest and highest ``x`` (one knot
-    when they coincide) at the block's weighted mean ``y``, so interpolation is flat inside a block and
-    linear between blocks.
-    """
+def _tail_clamp(x: NDArray[np.float64], min_block: int) -> tuple[float, float]:
+    """The range with at least ``min_block`` values at or beyond each of its ends."""
     import numpy as np
 
-    xs = np.asarray(x, dtype=np.float64)
-    ys = np.asarray(y, dtype=np.float64)
-    ws = np.ones_like(xs) if weight is None else np.asarray(weight, dtype=np.float64)
-    if not (xs.shape == ys.shape == ws.shape) or xs.size == 0:
-        raise ValueError("x, y and weight must be non-empty and of one shape")
-    ux, inverse = np.unique(xs, return_inverse=True)
-    wsum = np.bincount(inverse, weights=ws, minlength=ux.size)
-    ymean = np.bincount(inverse, weights=ws * ys, minlength=ux.size) / wsum
-
-    # Stack of blocks: (weighted mean, weight, first index, last index) into ux.
-    means: list[float] = []
-    weights: list[float] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for i in range(ux.size):
-        m, w, s = float(ymean[i]), float(wsum[i]), i
-        while means and means[-1] > m:
-            pm, pw = means.pop(), weights.pop()
-            s = starts.pop()
-            ends.pop()
-            m, w = (pm * pw + m * w) / (pw + w), pw + w
-        means.append(m)
-        weights.append(w)
-        starts.append(s)
-        ends.append(i)
-
-    lo, hi, level = np.asarray(starts), np.asarray(ends), np.asarray(means)
-    knot_idx = np.stack([lo, hi], axis=1).ravel()
-    knot_y = np.repeat(level, 2)
-    keep = np.ones(knot_idx.size, dtype=bool)
-    keep[1::2] = hi != lo
-    return ux[knot_idx[keep]], knot_y[keep]
+    ordered = np.sort(x)
+    k = min(max(min_block, 1), ordered.size) - 1
+    return float(ordered[k]), float(ordered[ordered.size - 1 - k])
 
 
-def fit_isotonic(
+def _newton_logistic(
+    design: NDArray[np.float64], y: NDArray[np.float64], penalty: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Ridge-penalized logistic regression by Newton's method (deterministic, a few steps)."""
+    import numpy as np
+
+    beta = np.zeros(design.shape[1])
+    for _ in range(NEWTON_STEPS):
+        mu = _sigmoid(design @ beta)
+        grad = design.T @ (y - mu) - penalty * beta
+        weights = mu * (1.0 - mu)
+        hessian = (design * weights[:, None]).T @ design + np.diag(penalty)
+        step = np.linalg.solve(hessian, grad)
+        beta = beta + step
+        if float(np.max(np.abs(step))) < 1e-10:
+            break
+    return beta
+
+
+def fit_logistic(
     p_over: ArrayLike,
     outcome: ArrayLike,
+    p_market: ArrayLike,
     *,
     system_id: str,
     min_samples: int = MIN_SAMPLES,
+    min_block: int = MIN_BLOCK,
 ) -> Calibrator:
-    """Fit the isotonic calibrator of one system from out-of-sample raw P(over) and outcomes.
+    """Fit one system's calibrator from out-of-sample raw P(over), outcomes and market no-vig P(over).
 
-    ``outcome`` is 1 where the player went over, 0 where under; rows with a NaN in either input
-    (pushes, voids, no line) are dropped. Fewer than ``min_samples`` usable rows give the identity.
+    ``outcome`` is 1 where the player went over, 0 where under; rows with a NaN in any input
+    (pushes, voids, no line, no price) are dropped. Fewer than ``min_samples`` usable rows (or not
+    both outcomes among them) give the identity.
     """
     import numpy as np
 
     p = np.asarray(p_over, dtype=np.float64)
     o = np.asarray(outcome, dtype=np.float64)
-    if p.shape != o.shape:
-        raise ValueError(f"p_over and outcome differ in shape: {p.shape} vs {o.shape}")
-    usable = np.isfinite(p) & np.isfinite(o)
+    m = np.asarray(p_market, dtype=np.float64)
+    if not (p.shape == o.shape == m.shape):
+        raise ValueError(f"p_over, outcome and p_market differ in shape: {p.shape}, {o.shape}, {m.shape}")
+    usable = np.isfinite(p) & np.isfinite(o) & np.isfinite(m)
     if ((o[usable] != 0) & (o[usable] != 1)).any():
         raise ValueError("outcome must be 0 (under) or 1 (over)")
     n = int(usable.sum())
-    if n < min_samples:
+    if n < min_samples or np.unique(o[usable]).size < 2:
         return identity_calibrator(
             system_id, f"identity: {n} out-of-sample pairs < {min_samples} required", n_samples=n
         )
-    knots_x, knots_y = pool_adjacent_violators(np.round(p[usable], POOL_DECIMALS), o[usable])
+    x_sys, x_mkt, y = logit(p[usable]), logit(m[usable]), o[usable]
+    sys_range, mkt_range = _tail_clamp(x_sys, min_block), _tail_clamp(x_mkt, min_block)
+    columns = [np.ones(n), np.clip(x_sys, *sys_range), np.clip(x_mkt, *mkt_range)]
+    active = [0, 1, 2]
+    coef = np.zeros(3)
+    # Drop a slope that comes out negative and refit (at most twice): the map must stay monotone.
+    while True:
+        design = np.column_stack([columns[j] for j in active])
+        penalty = np.array([0.0 if j == 0 else RIDGE * n for j in active])
+        beta = _newton_logistic(design, y, penalty)
+        negative = [j for j, v in zip(active, beta, strict=True) if j and v < 0]
+        if not negative:
+            coef[active] = beta
+            break
+        worst = min(negative, key=lambda j: beta[active.index(j)])
+        active.remove(worst)
+    a, b, c = (float(v) for v in coef)
     return Calibrator(
         system_id=system_id,
-        x=tuple(float(v) for v in knots_x),
-        y=tuple(float(v) for v in knots_y),
+        coef=(a, b, c),
+        system_range=sys_range,
+        market_range=mkt_range,
         n_samples=n,
         is_identity=False,
-        reason=f"isotonic: {n} out-of-sample pairs, {len(knots_x)} knots",
+        reason=f"logistic: {n} out-of-sample pairs, a={a:+.3f} b={b:.3f} c={c:.3f}",
     )

@@ -46,7 +46,7 @@ def predict(
     try:
         create_schema(warehouse)
         run = predict_date(warehouse, settings, day, alerter=Alerter(warehouse))
-        top = top_picks(warehouse, run.run_id)
+        top = top_picks(warehouse, run.run_id, market_shrink=settings.stake_market_shrink)
     finally:
         warehouse.close()
     if json_out:
@@ -64,6 +64,7 @@ def predict_date(
     """
     from nbaprops.pipeline.bus import InProcessBus
     from nbaprops.predict.coordinator import Coordinator
+    from nbaprops.predict.recommend import SlateCaps, Thresholds
     from nbaprops.predict.worker import Worker, models_from_registry
 
     models = models_from_registry(warehouse, settings, day, alerter=alerter)
@@ -71,9 +72,10 @@ def predict_date(
     coordinator = Coordinator(
         warehouse,
         InProcessBus(alerter=alerter),
-        Worker(models, alerter=alerter),
+        Worker(models, alerter=alerter, thresholds=Thresholds.from_settings(settings)),
         alerter=alerter,
         bookmakers=books,
+        caps=SlateCaps.from_settings(settings),
     )
     return coordinator.run(day, as_of=as_of or settings.prediction_as_of(day))
 
@@ -85,17 +87,29 @@ def describe(run: PredictRun) -> dict[str, Any]:
 
 
 def top_picks(
-    warehouse: Warehouse, run_id: str, limit: int = 10, *, system_id: str | None = None
+    warehouse: Warehouse,
+    run_id: str,
+    limit: int = 10,
+    *,
+    system_id: str | None = None,
+    market_shrink: float = 0.5,
 ) -> list[dict[str, object]]:
-    """The run's best OVER/UNDER picks by expected value, with each player's name and matchup."""
+    """The run's best OVER/UNDER picks by edge-adjusted EV, with each player's name and matchup.
+
+    Edge-adjusted EV (``recommend.edge_adjusted_ev``) is the EV at the probability shrunk toward the
+    market, the key the stakes were sized by: ranking by raw EV favours long prices.
+    """
+    from nbaprops.predict.recommend import edge_adjusted_ev
+
     rows = warehouse.query_rows(
         "SELECT p.player_id, c.player_name, p.team, p.opponent, p.game_id, p.system_id, p.predicted_points, "
-        "p.line, p.line_book, p.recommendation, p.p_over, p.expected_value, p.stake FROM predictions AS p "
+        "p.line, p.line_book, p.recommendation, p.p_over, p.expected_value, p.stake, p.p_push, "
+        "p.over_price, p.under_price FROM predictions AS p "
         "LEFT JOIN upcoming_player_game_context AS c "
         "ON c.game_id = p.game_id AND c.player_id = p.player_id AND c.as_of = p.as_of "
         "WHERE p.run_id = ? AND p.recommendation IN ('OVER', 'UNDER') AND (? IS NULL OR p.system_id = ?) "
-        "ORDER BY p.expected_value DESC, p.player_id LIMIT ?",
-        [run_id, system_id, system_id, limit],
+        "ORDER BY p.system_id, p.player_id",
+        [run_id, system_id, system_id],
     )
     keys = (
         "player_id",
@@ -112,7 +126,21 @@ def top_picks(
         "expected_value",
         "stake",
     )
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    picks = [dict(zip(keys, r[: len(keys)], strict=True)) for r in rows]
+    if not picks:
+        return []
+    score = edge_adjusted_ev(
+        [p["recommendation"] for p in picks],
+        [p["p_over"] for p in picks],
+        [r[len(keys) + 1] for r in rows],
+        [r[len(keys) + 2] for r in rows],
+        p_push=[float("nan") if r[len(keys)] is None else r[len(keys)] for r in rows],
+        shrink=market_shrink,
+    )
+    for pick, value in zip(picks, score.tolist(), strict=True):
+        pick["adjusted_ev"] = value
+    # Stable sort: equal scores keep the query's (system, player) order.
+    return sorted(picks, key=lambda p: -float(p["adjusted_ev"]))[:limit]
 
 
 def _print(run: PredictRun, top: list[dict[str, object]]) -> None:
@@ -127,7 +155,12 @@ def _print(run: PredictRun, top: list[dict[str, object]]) -> None:
     )
     if run.system_failures:
         console.print("system failures: " + ", ".join(f"{k} {v}" for k, v in run.system_failures.items()))
-    table = Table(title="top recommendations")
+    console.print(
+        "exposure (total stake, share of bankroll): "
+        + (", ".join(f"{k} {v:.1%}" for k, v in sorted(run.exposure.items())) or "none")
+        + f"; {run.capped_picks} pick(s) dropped by the per-team limit"
+    )
+    table = Table(title="top recommendations (by edge-adjusted EV)")
     for column in ("player", "game", "system", "pred", "line", "book", "pick", "p", "EV", "stake"):
         table.add_column(column)
     for pick in top:

@@ -26,9 +26,13 @@ live, backtest, demo), ``Coordinator.run`` does, inside one ``run_ledger`` step 
    The batch handler runs the ``Worker``, keeps the result under its ``batch_id`` (a second delivery
    of the same batch replaces the first, never adds to it) and marks the batch ``completed`` or
    ``failed`` with its attempt count.
-5. **Consolidate** with one ``MERGE`` into ``predictions``, then delete the date's rows left by
-   earlier runs (same for ``prediction_exclusions``), in one transaction: re-running a day replaces
-   its predictions. Batches that never completed fail the step after the completed ones are merged.
+5. **Size** each system's slate at once (``size_predictions``: per-team pick limit, team, game and
+   day stake caps, ``recommend.size_slate``), then **consolidate** with one ``MERGE`` into
+   ``predictions``, then delete the date's rows left by earlier runs (same for
+   ``prediction_exclusions``), in one transaction: re-running a day replaces its predictions. Only
+   what this run computed is replaced: the players of a batch that never completed, and a system
+   that failed for a completed batch's players, keep the earlier runs' rows. Batches that never
+   completed fail the step after the completed ones are merged.
 
 With Pub/Sub (see ``pipeline.bus``) the handler runs in the worker service and writes its result to
 a staging table keyed by ``(run_id, batch_id)``; the coordinator consolidates once
@@ -47,6 +51,7 @@ import structlog
 
 from nbaprops.dates import now_utc
 from nbaprops.errors import QualityGateError
+from nbaprops.predict.recommend import PASS, SlateCaps, edge_adjusted_ev, size_slate
 from nbaprops.predict.systems.base import HISTORY_GAMES, select_rows
 from nbaprops.predict.worker import (
     BatchMeta,
@@ -116,6 +121,8 @@ class PredictRun:
     with_line: int = 0  # predicted players with a line posted at or before the as-of
     failed_batches: list[str] = field(default_factory=list)
     system_failures: dict[str, int] = field(default_factory=dict)
+    exposure: dict[str, float] = field(default_factory=dict)  # per system: total stake, share of bankroll
+    capped_picks: int = 0  # picks the per-team count limit turned into PASS, all systems together
 
 
 class Coordinator:
@@ -130,6 +137,7 @@ class Coordinator:
         alerter: Alerter,
         bookmakers: Sequence[str],
         config: CoordinatorConfig | None = None,
+        caps: SlateCaps | None = None,
     ) -> None:
         if not bookmakers:
             raise ValueError("at least one bookmaker is needed to choose lines")
@@ -139,6 +147,7 @@ class Coordinator:
         self.alerter = alerter
         self.bookmakers = tuple(bookmakers)
         self.config = config or CoordinatorConfig()
+        self.caps = caps or SlateCaps()
         self._results: dict[str, dict[str, BatchResult]] = {}
         bus.subscribe(TOPIC, self.handle)
 
@@ -162,12 +171,12 @@ class Coordinator:
                     count=slate.candidates,
                 )
             self._results[run_id] = {}
-            batch_ids = self._dispatch(run_id, slate, created_at)
+            batches = self._dispatch(run_id, slate, created_at)
             results = self._results.pop(run_id)
-            outcome = self._consolidate(run_id, slate, results, created_at)
-            outcome.batches = len(batch_ids)
+            outcome = self._consolidate(run_id, slate, results, created_at, _not_computed(batches, results))
+            outcome.batches = len(batches)
             outcome.with_line = slate.with_line
-            outcome.failed_batches = [b for b in batch_ids if b not in results]
+            outcome.failed_batches = [b for b in batches if b not in results]
             step.rows_out = outcome.prediction_rows
             step.details.update(
                 exclusions=outcome.exclusions,
@@ -178,8 +187,9 @@ class Coordinator:
             )
             if outcome.failed_batches:
                 raise QualityGateError(
-                    f"predict {game_date}: {len(outcome.failed_batches)} of {len(batch_ids)} batch(es) "
-                    f"failed ({', '.join(outcome.failed_batches)}); the completed ones were merged"
+                    f"predict {game_date}: {len(outcome.failed_batches)} of {len(batches)} batch(es) "
+                    f"failed ({', '.join(outcome.failed_batches)}); the completed ones were merged, "
+                    "the failed ones' players keep their earlier predictions"
                 )
             if slate.candidates == 0:
                 step.skip(f"no scheduled players on {game_date}")
@@ -188,7 +198,8 @@ class Coordinator:
             log.info("predict.run_done", game_date=game_date, run_id=run_id, rows=outcome.prediction_rows)
             return outcome
 
-    def _dispatch(self, run_id: str, slate: Slate, created_at: datetime) -> list[str]:
+    def _dispatch(self, run_id: str, slate: Slate, created_at: datetime) -> dict[str, list[str]]:
+        """Publish the slate's batches; returns each batch id with its players' ``game|player`` keys."""
         import numpy as np
         import pyarrow as pa
 
@@ -197,7 +208,7 @@ class Coordinator:
         chunks = [np.arange(start, min(start + size, n)) for start in range(0, n, size)]
         batch_ids = [f"{slate.game_date.isoformat()}-{i:04d}" for i in range(len(chunks))]
         if not chunks:
-            return []
+            return {}
         self.warehouse.insert_arrow(
             "prediction_batches",
             pa.table(
@@ -217,7 +228,8 @@ class Coordinator:
             message = encode_batch(run_id, batch_id, part, part_meta)
             self.bus.publish(TOPIC, message, {"run_id": run_id, "batch_id": batch_id})
         self.bus.flush()
-        return batch_ids
+        keys = _player_keys(slate.batch.game_ids, slate.batch.player_ids)
+        return {b: [keys[i] for i in rows] for b, rows in zip(batch_ids, chunks, strict=True)}
 
     def handle(self, message: Message) -> None:
         """The bus handler of ``predict-batches``: run the worker, keep the result, track the batch."""
@@ -245,12 +257,23 @@ class Coordinator:
         )
 
     def _consolidate(
-        self, run_id: str, slate: Slate, results: dict[str, BatchResult], created_at: datetime
+        self,
+        run_id: str,
+        slate: Slate,
+        results: dict[str, BatchResult],
+        created_at: datetime,
+        kept: _NotComputed,
     ) -> PredictRun:
+        """Merge the run's rows, then delete earlier runs' rows for what this run computed."""
         import pyarrow as pa
 
         tables = [r.predictions for r in results.values() if r.predictions.num_rows]
         predictions = pa.concat_tables(tables) if tables else None
+        exposure: dict[str, float] = {}
+        capped = 0
+        if predictions is not None:
+            shrink = self.worker.thresholds.market_shrink
+            predictions, exposure, capped = size_predictions(predictions, self.caps, shrink=shrink)
         excluded: dict[tuple[str, int], str] = {}
         worker_excluded = (e for r in results.values() for e in r.exclusions)
         for game_id, player_id, reason in [*slate.exclusions, *worker_excluded]:
@@ -265,16 +288,17 @@ class Coordinator:
                 "recorded_at": pa.array([created_at] * len(excluded), type=pa.timestamp("us", tz="UTC")),
             }
         )
-        stale = [slate.game_date, run_id]
+        # A player excluded now loses the earlier rows whatever happened to the batches.
+        now_excluded = {f"{g}|{p}" for g, p in excluded}
+        players = sorted(kept.players - now_excluded)
+        systems = sorted(k for k in kept.player_systems if k.rsplit("|", 1)[0] not in now_excluded)
         with self.warehouse.transaction():
             if predictions is not None:
                 self.warehouse.merge_arrow("predictions", predictions)
-            self.warehouse.execute("DELETE FROM predictions WHERE game_date = ? AND run_id <> ?", stale)
+            self.warehouse.execute(_DELETE_STALE_PREDICTIONS, [slate.game_date, run_id, players, systems])
             if excluded:
                 self.warehouse.merge_arrow("prediction_exclusions", exclusions)
-            self.warehouse.execute(
-                "DELETE FROM prediction_exclusions WHERE game_date = ? AND run_id <> ?", stale
-            )
+            self.warehouse.execute(_DELETE_STALE_EXCLUSIONS, [slate.game_date, run_id, players])
         predicted = set() if predictions is None else set(predictions.column("player_id").to_pylist())
         rows = 0 if predictions is None else predictions.num_rows
         failures = Counter(f.system_id for r in results.values() for f in r.failures)
@@ -287,7 +311,87 @@ class Coordinator:
             dict(Counter(excluded.values())),
             batches=0,
             system_failures=dict(failures),
+            exposure=exposure,
+            capped_picks=capped,
         )
+
+
+def size_predictions(
+    predictions: pa.Table, caps: SlateCaps, *, shrink: float
+) -> tuple[pa.Table, dict[str, float], int]:
+    """Each system's slate sized at once (``recommend.size_slate``): the table, exposures, capped picks.
+
+    The worker stakes each pick alone, batch by batch; only here is the whole slate of a system in
+    one place. Picks over the per-team count limit become PASS with the reason saying so.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    side = np.asarray(_strings(predictions, "recommendation"), dtype=object)
+    score = edge_adjusted_ev(
+        side.astype(str),
+        _floats(predictions, "p_over"),
+        _floats(predictions, "over_price"),
+        _floats(predictions, "under_price"),
+        p_push=_floats(predictions, "p_push"),
+        shrink=shrink,
+    )
+    stake = np.nan_to_num(_floats(predictions, "stake"))
+    system = _strings(predictions, "system_id")
+    game, team = _strings(predictions, "game_id"), _strings(predictions, "team")
+    dropped = np.zeros(stake.shape, dtype=bool)
+    exposure: dict[str, float] = {}
+    for sid in np.unique(system).tolist():
+        rows = system == sid
+        stake[rows], dropped[rows] = size_slate(stake[rows], score[rows], game[rows], team[rows], caps)
+        exposure[sid] = float(stake[rows].sum())
+    reasons = np.asarray(_strings(predictions, "reasons"), dtype=object)
+    limit = f"limit: more than {caps.max_picks_per_team} picks on this team's players in this game; "
+    reasons[dropped] = np.char.add(limit, reasons[dropped].astype(str))
+    side[dropped] = PASS
+    replaced = {
+        "stake": pa.array(stake, type=pa.float64()),
+        "recommendation": pa.array(side.tolist(), type=pa.string()),
+        "reasons": pa.array(reasons.tolist(), type=pa.string()),
+    }
+    for name, column in replaced.items():
+        predictions = predictions.set_column(predictions.schema.get_field_index(name), name, column)
+    return predictions, exposure, int(dropped.sum())
+
+
+_PLAYER_KEY = "game_id || '|' || CAST(player_id AS VARCHAR)"
+_DELETE_STALE_PREDICTIONS = (
+    "DELETE FROM predictions WHERE game_date = ? AND run_id <> ? "  # noqa: S608 - constant text
+    f"AND NOT list_contains(?, {_PLAYER_KEY}) AND NOT list_contains(?, {_PLAYER_KEY} || '|' || system_id)"
+)
+_DELETE_STALE_EXCLUSIONS = (
+    "DELETE FROM prediction_exclusions WHERE game_date = ? AND run_id <> ? "  # noqa: S608 - constant text
+    f"AND NOT list_contains(?, {_PLAYER_KEY})"
+)
+
+
+@dataclass(frozen=True)
+class _NotComputed:
+    """What a run did not compute, so earlier runs' rows of it stay: ``game|player`` keys of the
+    players in failed batches, and ``game|player|system`` keys of systems that failed a batch."""
+
+    players: frozenset[str]
+    player_systems: frozenset[str]
+
+
+def _not_computed(batches: dict[str, list[str]], results: dict[str, BatchResult]) -> _NotComputed:
+    players = {key for batch_id, keys in batches.items() if batch_id not in results for key in keys}
+    systems = {
+        f"{key}|{failure.system_id}"
+        for batch_id, result in results.items()
+        for failure in result.failures
+        for key in batches.get(batch_id, [])
+    }
+    return _NotComputed(frozenset(players), frozenset(systems))
+
+
+def _player_keys(game_ids: Any, player_ids: Any) -> list[str]:
+    return [f"{g}|{int(p)}" for g, p in zip(game_ids, player_ids, strict=True)]
 
 
 # --- loading a slate ------------------------------------------------------------------------------

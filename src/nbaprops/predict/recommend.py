@@ -1,13 +1,23 @@
 """From a calibrated P(over) and the posted prices to OVER / UNDER / PASS / NO_LINE, a stake and a reason.
 
 A side is recommended only when both its calibrated probability and its expected value at the posted
-American price clear the thresholds; when both sides would, the one with the larger EV wins. The stake
-is a fraction of the full Kelly stake, capped, in units of bankroll. Everything is vectorized over rows;
-the price arithmetic is ``nbaprops.raw.odds_math``, applied once per distinct price.
+American price clear the thresholds; when both sides would, the one with the larger EV wins. Everything
+is vectorized over rows; the price arithmetic is ``nbaprops.raw.odds_math``, applied once per distinct
+price.
 
-Worked numbers at -110 on both sides (decimal 1.9091): break-even 52.38%; with p = 0.55 the EV per unit
-staked is 0.55 * 1.9091 - 1 = +0.05 and full Kelly is (0.9091 * 0.55 - 0.45) / 0.9091 = 5.5% of
-bankroll, a quarter of which is 1.375%.
+**Stakes a bettor can survive.** The stake is fractional Kelly, but not on the calibrated probability
+itself: that is shrunk toward the market's no-vig probability first (``p_bet = fair + s (p - fair)``,
+``s = market_shrink``), because a model's edge over a sharp market is more often noise than not and
+full-confidence Kelly on a noisy edge loses money. The same shrunk probability gives the **edge-adjusted
+EV** the picks are ranked by (``p_bet * decimal - 1``: at equal edge a long price no longer wins the
+ranking on price alone). Each pick is capped (``max_stake``); then ``size_slate`` sizes a whole slate
+at once: at most ``max_picks_per_team`` picks on one team's players (the best by edge-adjusted EV; the
+rest become PASS, since their outcomes move together with the game script), and the stakes of a team,
+of a game and of the day scaled down together until each sum is within its cap.
+
+Worked numbers at -110 on both sides (decimal 1.9091): break-even 52.38%; with p = 0.58 the EV per unit
+staked is 0.58 * 1.9091 - 1 = +0.107; shrunk halfway to the market's 0.50, p_bet = 0.54, full Kelly is
+(0.9091 * 0.54 - 0.46) / 0.9091 = 3.4% of bankroll, a quarter of which is 0.85%.
 """
 
 from __future__ import annotations
@@ -21,6 +31,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import ArrayLike, NDArray
 
+    from nbaprops.settings import Settings
+
 OVER = "OVER"
 UNDER = "UNDER"
 PASS = "PASS"  # noqa: S105 (a recommendation, not a password)
@@ -29,16 +41,19 @@ NO_LINE = "NO_LINE"
 
 @dataclass(frozen=True)
 class Thresholds:
-    """What a side must clear to be recommended, and how it is staked.
+    """What a side must clear to be recommended, and how one pick is staked.
 
     ``min_probability`` and ``min_ev`` are both required (EV per unit staked at the posted price);
-    ``kelly_fraction`` scales the full Kelly stake and ``max_stake`` caps it (fractions of bankroll).
+    ``market_shrink`` is the share of the model's edge over the no-vig market that staking believes,
+    ``kelly_fraction`` scales the full Kelly stake of that and ``max_stake`` caps it (fractions of
+    bankroll).
     """
 
     min_probability: float = 0.55
     min_ev: float = 0.03
     kelly_fraction: float = 0.25
     max_stake: float = 0.02
+    market_shrink: float = 0.5
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_probability < 1.0:
@@ -47,6 +62,46 @@ class Thresholds:
             raise ValueError(f"kelly_fraction must lie in (0, 1]: {self.kelly_fraction}")
         if not 0.0 <= self.max_stake <= 1.0:
             raise ValueError(f"max_stake must lie in [0, 1]: {self.max_stake}")
+        if not 0.0 <= self.market_shrink <= 1.0:
+            raise ValueError(f"market_shrink must lie in [0, 1]: {self.market_shrink}")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Thresholds:
+        """The thresholds and per-pick staking of the settings (``NBAPROPS_STAKE_*``, ``NBAPROPS_PICK_*``)."""
+        return cls(
+            min_probability=settings.pick_min_probability,
+            min_ev=settings.pick_min_ev,
+            kelly_fraction=settings.stake_kelly_fraction,
+            max_stake=settings.stake_max_pick,
+            market_shrink=settings.stake_market_shrink,
+        )
+
+
+@dataclass(frozen=True)
+class SlateCaps:
+    """Limits on a whole slate of one system's picks (fractions of bankroll, and a count)."""
+
+    max_game: float = 0.05
+    max_team: float = 0.03
+    max_day: float = 0.20
+    max_picks_per_team: int = 2
+
+    def __post_init__(self) -> None:
+        for name in ("max_game", "max_team", "max_day"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1]: {getattr(self, name)}")
+        if self.max_picks_per_team < 1:
+            raise ValueError(f"max_picks_per_team must be >= 1: {self.max_picks_per_team}")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlateCaps:
+        """The slate caps of the settings (``NBAPROPS_STAKE_MAX_*``)."""
+        return cls(
+            max_game=settings.stake_max_game,
+            max_team=settings.stake_max_team,
+            max_day=settings.stake_max_day,
+            max_picks_per_team=settings.stake_max_picks_per_team,
+        )
 
 
 @dataclass(frozen=True)
@@ -55,8 +110,9 @@ class Recommendations:
 
     ``implied_*`` are the book's break-even probabilities (vig included), ``fair_*`` the same with the
     margin removed (no-vig); ``probability``, ``ev`` and ``edge`` (probability - fair) describe the side
-    in ``side`` (for PASS: the better of the two sides, for NO_LINE: NaN); ``stake`` is 0 unless a side
-    is recommended.
+    in ``side`` (for PASS: the better of the two sides, for NO_LINE: NaN); ``adjusted_ev`` is the EV of
+    that side at the probability shrunk toward the market (the ranking key); ``stake`` is 0 unless a
+    side is recommended.
     """
 
     side: NDArray[np.str_]
@@ -64,6 +120,7 @@ class Recommendations:
     stake: NDArray[np.float64]
     probability: NDArray[np.float64]
     ev: NDArray[np.float64]
+    adjusted_ev: NDArray[np.float64]
     edge: NDArray[np.float64]
     decimal_over: NDArray[np.float64]
     decimal_under: NDArray[np.float64]
@@ -112,6 +169,90 @@ def expected_value(
 
     win = np.asarray(probability, dtype=np.float64)
     return win * np.asarray(decimal_price, dtype=np.float64) - 1.0 + np.asarray(push, dtype=np.float64)
+
+
+def shrunk_probability(probability: ArrayLike, fair: ArrayLike, shrink: float) -> NDArray[np.float64]:
+    """``fair + shrink * (probability - fair)``: the model's edge over the no-vig market, partly believed."""
+    import numpy as np
+
+    p, f = np.asarray(probability, dtype=np.float64), np.asarray(fair, dtype=np.float64)
+    out: NDArray[np.float64] = f + shrink * (p - f)
+    return out
+
+
+def edge_adjusted_ev(
+    side: ArrayLike,
+    p_over: ArrayLike,
+    over_price: ArrayLike,
+    under_price: ArrayLike,
+    *,
+    p_push: ArrayLike | None = None,
+    shrink: float,
+) -> NDArray[np.float64]:
+    """The edge-adjusted EV of stored picks (``side`` OVER/UNDER; NaN for anything else).
+
+    The same figure ``recommend`` ranks by, recomputed from what a prediction row keeps: its
+    calibrated P(over), P(push) and American prices.
+    """
+    import numpy as np
+
+    sides = np.asarray(side).astype(str)
+    p = np.asarray(p_over, dtype=np.float64)
+    push = np.zeros_like(p) if p_push is None else np.nan_to_num(np.asarray(p_push, dtype=np.float64))
+    dec_over, dec_under = decimal_prices(over_price), decimal_prices(under_price)
+    fair_over, fair_under = fair_probabilities(dec_over, dec_under)
+    is_over = sides == OVER
+    probability = np.where(is_over, p, 1.0 - p - push)
+    fair = np.where(is_over, fair_over, fair_under)
+    decimal = np.where(is_over, dec_over, dec_under)
+    ev = expected_value(shrunk_probability(probability, fair, shrink), decimal, push)
+    return np.where(is_over | (sides == UNDER), ev, np.nan)
+
+
+def size_slate(
+    stake: ArrayLike,
+    adjusted_ev: ArrayLike,
+    game_ids: ArrayLike,
+    teams: ArrayLike,
+    caps: SlateCaps,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Stakes of one system's slate after its caps, and which picks the per-team count limit dropped.
+
+    Rows with a positive stake are picks. Per team, only the ``max_picks_per_team`` best by
+    ``adjusted_ev`` are kept (ties: row order). Then each team's stakes are scaled down to fit
+    ``max_team``, each game's to fit ``max_game`` and the day's to fit ``max_day``; scaling only ever
+    shrinks stakes, so a later step never breaks an earlier cap.
+    """
+    import numpy as np
+
+    out = np.asarray(stake, dtype=np.float64).copy()
+    score = np.nan_to_num(np.asarray(adjusted_ev, dtype=np.float64), nan=-np.inf)
+    game = np.asarray(game_ids).astype(str)
+    team = np.char.add(np.char.add(game, "|"), np.asarray(teams).astype(str))
+    picked = out > 0
+    dropped = np.zeros(out.shape, dtype=bool)
+    if not picked.any():
+        return out, dropped
+    # Within each team, rank its picks best first; the rank is the pick's position in that order.
+    _, team_code = np.unique(team, return_inverse=True)
+    rows = np.flatnonzero(picked)
+    order = rows[np.lexsort((rows, -score[rows], team_code[rows]))]
+    codes = team_code[order]
+    first = np.r_[True, codes[1:] != codes[:-1]]
+    starts = np.maximum.accumulate(np.where(first, np.arange(order.size), 0))
+    rank = np.arange(order.size) - starts
+    dropped[order[rank >= caps.max_picks_per_team]] = True
+    out[dropped] = 0.0
+    for key, cap in ((team, caps.max_team), (game, caps.max_game)):
+        _, code = np.unique(key, return_inverse=True)
+        total = np.bincount(code, weights=out)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(total > cap, cap / total, 1.0)
+        out *= scale[code]
+    day = float(out.sum())
+    if day > caps.max_day:
+        out *= caps.max_day / day
+    return out, dropped
 
 
 def kelly_stake(
@@ -200,19 +341,24 @@ def recommend(
     # The side described on the row: the pick, or for PASS the side with the better EV.
     describe_over = pick_over | (~pick_under & over_better)
 
+    probability = np.where(describe_over, p_over, p_under)
+    ev = np.where(describe_over, ev_over, ev_under)
+    fair = np.where(describe_over, fair_over, fair_under)
+    edge = probability - fair
+    decimal = np.where(describe_over, dec_over, dec_under)
+    p_bet = shrunk_probability(probability, fair, t.market_shrink)
+    kelly = kelly_stake(p_bet, decimal, push, fraction=t.kelly_fraction, cap=t.max_stake)
+    # A side that clears the thresholds but whose believed edge stakes nothing is not a bet.
+    unstaked = (pick_over | pick_under) & ~(kelly > 0)
+    pick_over &= ~unstaked
+    pick_under &= ~unstaked
+    picked = pick_over | pick_under
+    stake = np.where(picked, kelly, 0.0)
+
     side = np.full(p_over.shape, PASS, dtype="<U7")
     side[pick_over] = OVER
     side[pick_under] = UNDER
     side[no_line] = NO_LINE
-
-    probability = np.where(describe_over, p_over, p_under)
-    ev = np.where(describe_over, ev_over, ev_under)
-    edge = probability - np.where(describe_over, fair_over, fair_under)
-    decimal = np.where(describe_over, dec_over, dec_under)
-    picked = pick_over | pick_under
-    stake = np.where(
-        picked, kelly_stake(probability, decimal, push, fraction=t.kelly_fraction, cap=t.max_stake), 0.0
-    )
 
     with np.errstate(invalid="ignore"):
         p_cmp = np.where(probability >= t.min_probability, " >= ", " < ")
@@ -228,6 +374,8 @@ def recommend(
     side_name = np.where(describe_over, OVER, UNDER)
     below = _join("edge below threshold: ", side_name, " ", measured)
     reason = np.where(picked, measured, below)
+    shrunk = _join("no stake: edge shrunk toward the market: ", side_name, " ", measured)
+    reason = np.where(unstaked, shrunk, reason)
     reason = np.where(no_probability, "no probability", reason)
     missing_both = np.isnan(dec_over) & np.isnan(dec_under)
     reason = np.where(no_line, np.where(missing_both, "no line", "no price for one side"), reason)
@@ -239,6 +387,7 @@ def recommend(
         stake=stake,
         probability=np.where(no_line, nan, probability),
         ev=np.where(no_line, nan, ev),
+        adjusted_ev=np.where(no_line, nan, expected_value(p_bet, decimal, push)),
         edge=np.where(no_line, nan, edge),
         decimal_over=dec_over,
         decimal_under=dec_under,

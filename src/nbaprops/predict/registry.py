@@ -52,6 +52,8 @@ class LoadedModel:
 def _system_class(system_id: str) -> type[TrainableSystem]:
     from nbaprops.predict.systems.ensemble import EnsembleSystem
     from nbaprops.predict.systems.gbm import GbmSystem
+    from nbaprops.predict.systems.line_residual import LineResidualSystem
+    from nbaprops.predict.systems.minutes_ppm import MinutesPpmSystem
     from nbaprops.predict.systems.moving_average import MovingAverageSystem
     from nbaprops.predict.systems.similarity import SimilaritySystem
     from nbaprops.predict.systems.zone_matchup import ZoneMatchupSystem
@@ -61,6 +63,8 @@ def _system_class(system_id: str) -> type[TrainableSystem]:
         "zone_matchup": ZoneMatchupSystem,
         "similarity": SimilaritySystem,
         "gbm": GbmSystem,
+        "line_residual": LineResidualSystem,
+        "minutes_ppm": MinutesPpmSystem,
         "ensemble": EnsembleSystem,
     }
     return classes[system_id]

@@ -5,7 +5,12 @@ before anything is fitted). Out-of-sample predictions come from an inner walk-fo
 of the training window: for each of the last ``folds`` weeks before D, every system is fitted on the
 rows before that week and predicts that week. Those predictions, never in-sample ones, feed
 
-* the per-system isotonic calibrators of P(over) (outcome: actual > line; pushes dropped), and
+* the per-system calibrators of P(over) (``predict.calibration``: logistic on the system's and the
+  market's logits; outcome: actual > line; pushes and unpriced rows dropped), fitted on an
+  **expanding** window: this retrain's out-of-sample pairs plus every earlier retrain's
+  (``TrainedModels.oos_pairs`` of the newest earlier model, rows before this window and within
+  ``LOOKBACK_DAYS``), so by the end of a season a calibrator rests on months of pairs, all dated
+  before ``as_of`` and each predicted by a model trained before its own date; and
 * the ensemble's weights (NNLS on the components' out-of-sample means, see ``systems/ensemble.py``);
   the ensemble's own calibrator uses the blend of the same out-of-sample means.
 
@@ -28,14 +33,15 @@ from typing import TYPE_CHECKING
 import structlog
 
 from nbaprops.errors import QualityGateError
-from nbaprops.predict.calibration import Calibrator, fit_isotonic
+from nbaprops.predict.calibration import Calibrator, fit_logistic
 from nbaprops.predict.systems.base import PlayerBatch, TrainableSystem, select_rows
-from nbaprops.predict.systems.ensemble import EnsembleSystem, mean_key
+from nbaprops.predict.systems.ensemble import COMPONENTS, EnsembleSystem, mean_key
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import numpy as np
+    from numpy.typing import NDArray
 
     from nbaprops.predict.systems.base import FloatArray
     from nbaprops.warehouse.protocol import Warehouse
@@ -47,8 +53,40 @@ INNER_FOLDS = 3
 FOLD_DAYS = 7
 LOOKBACK_DAYS = 365
 MIN_FOLD_TRAIN_ROWS = 300
-COMPONENT_IDS: tuple[str, ...] = ("moving_average", "zone_matchup", "similarity", "gbm")
+COMPONENT_IDS: tuple[str, ...] = COMPONENTS
 SYSTEM_IDS: tuple[str, ...] = (*COMPONENT_IDS, "ensemble")
+
+
+@dataclass(frozen=True)
+class OosPairs:
+    """Out-of-sample (raw P(over), outcome, market P(over)) pairs per system: the calibrators' data."""
+
+    game_dates: NDArray[np.datetime64]
+    outcome: FloatArray
+    market: FloatArray
+    p_over: dict[str, FloatArray]
+
+    def select(self, mask: NDArray[np.bool_]) -> OosPairs:
+        """The pairs where ``mask`` is true."""
+        return OosPairs(
+            self.game_dates[mask],
+            self.outcome[mask],
+            self.market[mask],
+            {sid: p[mask] for sid, p in self.p_over.items()},
+        )
+
+    @staticmethod
+    def concat(first: OosPairs, second: OosPairs) -> OosPairs:
+        """Both sets of pairs, ``first``'s before ``second``'s (systems present in both only)."""
+        import numpy as np
+
+        systems = [sid for sid in second.p_over if sid in first.p_over]
+        return OosPairs(
+            np.concatenate([first.game_dates, second.game_dates]),
+            np.concatenate([first.outcome, second.outcome]),
+            np.concatenate([first.market, second.market]),
+            {sid: np.concatenate([first.p_over[sid], second.p_over[sid]]) for sid in systems},
+        )
 
 
 @dataclass
@@ -67,11 +105,15 @@ class TrainedModels:
     oos_memo: dict[str, dict[tuple[str, int], tuple[float, float]]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # Every out-of-sample pair the calibrators were fitted on: the next retrain's window extends it.
+    oos_pairs: OosPairs | None = field(default=None, repr=False, compare=False)
 
 
 def new_system(system_id: str, *, gbm_backend: str = "lightgbm") -> TrainableSystem:
     """A fresh, unfitted component system."""
     from nbaprops.predict.systems.gbm import GbmSystem
+    from nbaprops.predict.systems.line_residual import LineResidualSystem
+    from nbaprops.predict.systems.minutes_ppm import MinutesPpmSystem
     from nbaprops.predict.systems.moving_average import MovingAverageSystem
     from nbaprops.predict.systems.similarity import SimilaritySystem
     from nbaprops.predict.systems.zone_matchup import ZoneMatchupSystem
@@ -82,6 +124,8 @@ def new_system(system_id: str, *, gbm_backend: str = "lightgbm") -> TrainableSys
         "moving_average": MovingAverageSystem,
         "zone_matchup": ZoneMatchupSystem,
         "similarity": SimilaritySystem,
+        "line_residual": LineResidualSystem,
+        "minutes_ppm": MinutesPpmSystem,
     }
     return factories[system_id]()
 
@@ -137,11 +181,14 @@ def train_systems(
     fold_days: int = FOLD_DAYS,
     gbm_backend: str = "lightgbm",
     earlier: Sequence[TrainedModels] = (),
+    graded_pairs: OosPairs | None = None,
 ) -> TrainedModels:
     """Fit every system as of ``as_of`` on the rows of ``batch`` before it (see the module docstring).
 
     ``earlier``: models trained before ``as_of`` on the rows of this same ``batch`` (each on rows
     strictly before its own ``as_of``); they stand in for the inner folds they cover.
+    ``graded_pairs``: out-of-sample pairs from graded predictions (``graded_oos_pairs``), the
+    calibration pool when no earlier model carries one (live training).
     """
     import numpy as np
 
@@ -190,13 +237,11 @@ def train_systems(
 
     outcome = over_outcome(actual, past.line)
     systems: dict[str, TrainableSystem] = {}
-    calibrators: dict[str, Calibrator] = {}
     metrics: dict[str, dict[str, float]] = {}
     for sid in COMPONENT_IDS:
         system = new_system(sid, gbm_backend=gbm_backend)
         metrics[sid] = system.fit(past, as_of=as_of)
         systems[sid] = system
-        calibrators[sid] = fit_isotonic(oos_p[sid], outcome, system_id=sid)
 
     ensemble = EnsembleSystem()
     extras = {**past.extras, **{mean_key(sid): oos_mean[sid] for sid in COMPONENT_IDS}}
@@ -208,21 +253,29 @@ def train_systems(
     oos_p["ensemble"] = np.full(n, np.nan)
     oos_p["ensemble"][covered] = blended.p_over
     systems["ensemble"] = ensemble.bind({sid: systems[sid] for sid in COMPONENT_IDS})
-    calibrators["ensemble"] = fit_isotonic(oos_p["ensemble"], outcome, system_id="ensemble")
 
+    window = OosPairs(
+        past.game_dates, outcome, market_probability(past), {sid: oos_p[sid] for sid in SYSTEM_IDS}
+    ).select(covered)
+    pairs = _expanding_pairs(earlier, window, as_of, folds=folds, fold_days=fold_days, graded=graded_pairs)
+    calibrators: dict[str, Calibrator] = {
+        sid: fit_logistic(pairs.p_over[sid], pairs.outcome, pairs.market, system_id=sid) for sid in SYSTEM_IDS
+    }
     for sid in SYSTEM_IDS:
         metrics[sid]["oos_rows"] = float(covered.sum())
         metrics[sid]["oos_rows_from_earlier_models"] = float(reused_rows)
         metrics[sid]["oos_mae"] = float(np.mean(np.abs(oos_mean[sid][covered] - actual[covered])))
-        usable = np.isfinite(oos_p[sid]) & np.isfinite(outcome)
+        usable = np.isfinite(pairs.p_over[sid]) & np.isfinite(pairs.outcome) & np.isfinite(pairs.market)
+        metrics[sid]["calibration_pairs"] = float(usable.sum())
         if usable.any():
-            calibrated = calibrators[sid].apply(oos_p[sid][usable])
-            metrics[sid]["oos_ece_raw"] = expected_calibration_error(oos_p[sid][usable], outcome[usable])
-            # in-sample for the calibrator (it was fitted on these pairs): a floor, not an estimate
-            metrics[sid]["oos_ece_calibrated_in_sample"] = expected_calibration_error(
-                calibrated, outcome[usable]
+            metrics[sid]["oos_ece_raw"] = expected_calibration_error(
+                pairs.p_over[sid][usable], pairs.outcome[usable]
             )
-        metrics[sid]["oos_line_rows"] = float(usable.sum())
+            # in-sample for the calibrator (it was fitted on these pairs): a floor, not an estimate
+            calibrated = calibrators[sid].apply(pairs.p_over[sid][usable], pairs.market[usable])
+            metrics[sid]["oos_ece_calibrated_in_sample"] = expected_calibration_error(
+                calibrated, pairs.outcome[usable]
+            )
     log.info("train.done", as_of=str(as_of), rows=n, oos_rows=int(covered.sum()))
     return TrainedModels(
         as_of=as_of,
@@ -232,7 +285,47 @@ def train_systems(
         systems=systems,
         calibrators=calibrators,
         metrics=metrics,
+        oos_pairs=pairs,
     )
+
+
+def market_probability(batch: PlayerBatch) -> FloatArray:
+    """The book's no-vig P(over) of each row from its posted prices (NaN where a price is missing)."""
+    return _fair_over(batch.over_price, batch.under_price)
+
+
+def _fair_over(over_price: FloatArray, under_price: FloatArray) -> FloatArray:
+    from nbaprops.predict.recommend import decimal_prices, fair_probabilities
+
+    fair_over, _ = fair_probabilities(decimal_prices(over_price), decimal_prices(under_price))
+    return fair_over
+
+
+def _expanding_pairs(
+    earlier: Sequence[TrainedModels],
+    window: OosPairs,
+    as_of: date,
+    *,
+    folds: int,
+    fold_days: int,
+    graded: OosPairs | None = None,
+) -> OosPairs:
+    """This window's out-of-sample pairs plus the pool before the window.
+
+    The pool is the newest earlier retrain's (a walk-forward), else ``graded`` (live training).
+    Only pairs dated within ``LOOKBACK_DAYS`` before ``as_of`` and before this window's start are
+    taken from it, so no row counts twice and none is on or after ``as_of``.
+    """
+    import numpy as np
+
+    pooled = [m.oos_pairs for m in sorted(earlier, key=lambda m: m.as_of) if m.as_of < as_of]
+    pool = pooled[-1] if pooled and pooled[-1] is not None else graded
+    if pool is None:
+        return window
+    start = np.datetime64(as_of - timedelta(days=folds * fold_days))
+    oldest = np.datetime64(as_of - timedelta(days=LOOKBACK_DAYS))
+    keep = (pool.game_dates < start) & (pool.game_dates >= oldest)
+    return OosPairs.concat(pool.select(keep), window)
 
 
 def _memoized_predict(models: TrainedModels, sid: str, rows: PlayerBatch) -> tuple[FloatArray, FloatArray]:
@@ -261,14 +354,58 @@ def _with_extras(batch: PlayerBatch, extras: dict[str, FloatArray]) -> PlayerBat
     return replace(batch, extras=extras)
 
 
+_GRADED_PAIRS_SQL = """
+SELECT p.game_date, p.game_id, p.player_id,
+  ANY_VALUE(p.over_price) AS over_price, ANY_VALUE(p.under_price) AS under_price,
+  CAST(BOOL_OR(g.went_over) AS DOUBLE) AS outcome,
+  {columns}
+FROM predictions AS p
+JOIN prediction_grades AS g
+  ON g.game_date = p.game_date AND g.game_id = p.game_id AND g.player_id = p.player_id
+ AND g.system_id = p.system_id AND g.model_version = p.model_version
+WHERE p.game_date >= ? AND p.game_date < ? AND g.went_over IS NOT NULL AND p.p_over_raw IS NOT NULL
+GROUP BY p.game_date, p.game_id, p.player_id
+ORDER BY p.game_date, p.game_id, p.player_id
+"""
+
+
+def graded_oos_pairs(warehouse: Warehouse, start: date, end: date) -> OosPairs:
+    """Calibration pairs from the graded predictions dated ``start <= game_date < end`` (one query).
+
+    Each was made by a model trained before its own date, so its raw P(over) is out of sample: the
+    pool live training extends its window with, as a walk-forward does with its earlier retrains.
+    """
+    import numpy as np
+
+    columns = ", ".join(
+        f"MAX(CASE WHEN p.system_id = ? THEN p.p_over_raw END) AS p{i}" for i in range(len(SYSTEM_IDS))
+    )
+    table = warehouse.query_arrow(_GRADED_PAIRS_SQL.format(columns=columns), [*SYSTEM_IDS, start, end])
+
+    def floats(name: str) -> FloatArray:
+        return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+    return OosPairs(
+        np.asarray(table.column("game_date").to_numpy(zero_copy_only=False)).astype("datetime64[D]"),
+        floats("outcome"),
+        _fair_over(floats("over_price"), floats("under_price")),
+        {sid: floats(f"p{i}") for i, sid in enumerate(SYSTEM_IDS)},
+    )
+
+
 def train_as_of(
     warehouse: Warehouse, as_of: date, *, lookback_days: int = LOOKBACK_DAYS, gbm_backend: str = "lightgbm"
 ) -> TrainedModels:
-    """Load the training window ``[as_of - lookback_days, as_of)`` from the warehouse and train on it."""
+    """Load the training window ``[as_of - lookback_days, as_of)`` from the warehouse and train on it.
+
+    The calibrators' pool is the graded predictions of that window (``graded_oos_pairs``).
+    """
     from nbaprops.predict.training_data import training_batch
 
-    batch = training_batch(warehouse, as_of - timedelta(days=lookback_days), as_of)
-    return train_systems(batch, as_of, gbm_backend=gbm_backend)
+    start = as_of - timedelta(days=lookback_days)
+    batch = training_batch(warehouse, start, as_of)
+    graded = graded_oos_pairs(warehouse, start, as_of)
+    return train_systems(batch, as_of, gbm_backend=gbm_backend, graded_pairs=graded)
 
 
 class WalkForwardTrainer:

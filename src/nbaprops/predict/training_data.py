@@ -9,7 +9,8 @@ bettor would actually have bet then, not the closing one; (2) the points and min
 played before ``end`` by those players. Each row's history (its last ``HISTORY_GAMES`` games played
 strictly before its own date, newest first) is then gathered with numpy, so the number of queries
 never grows with the number of rows. The line falls back to the feature store's
-``vegas_points_line``.
+``vegas_points_line``. The minutes played travel in ``extras`` (``minutes_ppm`` learns its minutes
+model on them).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from nbaprops.analytics.tables import PREDICTION_AS_OF
 from nbaprops.features.contract import FEATURE_NAMES, FEATURE_VERSION
 from nbaprops.predict.systems.base import HISTORY_GAMES, PlayerBatch
+from nbaprops.predict.systems.minutes_ppm import ACTUAL_MINUTES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,7 +41,7 @@ SELECT fs.game_date, COALESCE(fs.game_id, pgs.game_id) AS game_id, fs.player_id,
        COALESCE(u.points_line, fs.vegas_points_line) AS line,
        CASE WHEN u.points_line IS NOT NULL THEN u.over_price END AS over_price,
        CASE WHEN u.points_line IS NOT NULL THEN u.under_price END AS under_price,
-       pgs.pts AS actual_points
+       pgs.pts AS actual_points, CAST(pgs.minutes AS DOUBLE) AS actual_minutes
 FROM feature_store fs
 JOIN player_game_summary pgs
   ON pgs.player_id = fs.player_id AND pgs.game_date = fs.game_date AND pgs.played
@@ -146,4 +148,5 @@ def training_batch(warehouse: Warehouse, start: date, end: date) -> PlayerBatch:
         over_price=_float(rows, "over_price"),
         under_price=_float(rows, "under_price"),
         actual_points=_float(rows, "actual_points"),
+        extras={ACTUAL_MINUTES: _float(rows, "actual_minutes")},
     )

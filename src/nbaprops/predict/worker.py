@@ -13,8 +13,9 @@ base64 little-endian bytes inside the JSON envelope, exact and NaN-safe). ``Work
    batches skip the system until the cooldown passes, while the other systems keep producing rows;
 3. turns each output into prediction rows: P(over) from the system (or from its negative binomial
    when the system gave none), P(push) and the 10/50/90% quantiles (``predict.distribution``), the
-   system's isotonic calibration, and the recommendation with its stake and reasons
-   (``predict.recommend``).
+   system's calibration (which reads the market's no-vig P(over) as well), and the recommendation
+   with its per-pick stake and reasons (``predict.recommend``; the coordinator sizes the whole
+   slate afterwards).
 
 Models come ready-made (``SystemModel``): loading them from the registry happens once, before the
 first batch, in ``load_models``, and a model that fails to load stops the worker with an alert —
@@ -249,7 +250,7 @@ class Worker:
         import pyarrow as pa
 
         from nbaprops.predict.distribution import line_probabilities, points_quantiles
-        from nbaprops.predict.recommend import recommend
+        from nbaprops.predict.recommend import decimal_prices, fair_probabilities, recommend
 
         n = len(batch)
         mean = np.clip(np.asarray(output.mean, dtype=np.float64), 0.0, None)
@@ -261,7 +262,8 @@ class Worker:
         p_raw = np.where(has_line, np.where(np.isfinite(given), given, probs.over), np.nan)
         p_raw = np.clip(p_raw, 0.0, 1.0)
         p_push = np.where(has_line, probs.push, np.nan)
-        p_cal = model.calibrator.apply(p_raw) if model.calibrator is not None else p_raw
+        fair_over, _ = fair_probabilities(decimal_prices(batch.over_price), decimal_prices(batch.under_price))
+        p_cal = model.calibrator.apply(p_raw, fair_over) if model.calibrator is not None else p_raw
         # Calibration maps P(over) alone; it must leave room for the push mass of whole-number lines.
         p_cal = np.where(has_line, np.minimum(p_cal, 1.0 - np.nan_to_num(p_push)), np.nan)
         quantiles = points_quantiles(mean, sd, QUANTILE_LEVELS)

@@ -12,8 +12,14 @@ then by game date, fetch time and path. Each (payload, kind) handled is recorded
 ``loaded_payloads``; a payload listed there is skipped, so running an ingest again changes nothing
 (quarantined payloads included: fix the parser, then delete their ``loaded_payloads`` rows to
 retry). Each run writes one ``run_ledger`` row (step ``ingest``) with rows in/out and counts per
-status and kind in its details. A run for a day on which the schedule has games but that finds no
-payload for it, or loads none of them, fails with ``QualityGateError``: never "success, 0 rows".
+status and kind in its details.
+
+Nothing blocks a run: a lake object whose bytes no longer match their hash (or that is missing)
+is quarantined like a payload that does not parse, and a manifest entry that cannot be read is
+quarantined (kind ``lake_manifest``) and alerted once; everything beside them loads.
+
+A run for a day on which the schedule has games but that finds no payload for it, or loads none
+of them, fails with ``QualityGateError``: never "success, 0 rows".
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import atexit
 import json
 import multiprocessing
 import os
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -36,20 +44,29 @@ import structlog
 from nbaprops.dates import EASTERN, now_utc
 from nbaprops.errors import PayloadError, QualityGateError
 from nbaprops.ops.alerts import Alerter
-from nbaprops.raw.loaders import KIND_TABLES, LoadResult, ParsedPayload, load_batch, parse_payload
+from nbaprops.raw.loaders import (
+    KIND_TABLES,
+    LoadResult,
+    ParsedPayload,
+    load_batch,
+    parse_payload,
+    record_quarantine,
+)
 from nbaprops.raw.registry import Row
 from nbaprops.warehouse.ledger import RunLedger, StepRun
 
 if TYPE_CHECKING:
-    from nbaprops.lake import Lake, LakeObject
+    from nbaprops.lake import BadManifestLine, Lake, LakeObject
     from nbaprops.settings import Settings
     from nbaprops.warehouse.protocol import Warehouse
 
 log = structlog.get_logger(__name__)
 
 STEP = "ingest"
+MANIFEST_KIND = "lake_manifest"  # the quarantine kind of an unreadable manifest entry
 BATCH = 64  # loads per transaction: one commit per batch instead of one per payload
 PARALLEL_FROM = 16  # batches this large are parsed in worker processes
+PARENT_POLL_S = 0.5  # how often a parser process checks that its parent is still alive
 # Loaded before everything else: later checks and the identity step read schedule and rosters.
 FIRST_KINDS = ("nbac_schedule_api", "bdl_teams", "nbac_player_list", "bdl_players", "bdl_games")
 # Both game markets and player props arrive in one event-odds payload; each parser takes its share.
@@ -77,6 +94,7 @@ class IngestReport:
     undated_earlier: int = 0  # undated payloads fetched on other days, loaded too if not yet
     already_loaded: int = 0  # loads skipped: done by earlier runs
     not_loadable: list[str] = field(default_factory=list)
+    bad_manifest_lines: list[str] = field(default_factory=list)  # "manifest:line", quarantined
     results: list[LoadResult] = field(default_factory=list)
 
     @property
@@ -113,6 +131,7 @@ class IngestReport:
             "undated_earlier": self.undated_earlier,
             "already_loaded": self.already_loaded,
             "not_loadable": self.not_loadable,
+            "bad_manifest_lines": self.bad_manifest_lines,
             "rows_in": self.rows_in,
             "rows_written": self.rows_written,
             "counts": self.counts(),
@@ -137,7 +156,8 @@ def ingest_date(
     """
     del settings  # the warehouse, lake and alerter carry everything this step needs
     objects = lake.list(game_date=day)
-    undated = [o for o in lake.list() if o.game_date is None]
+    everything = lake.scan()
+    undated = [o for o in everything.objects if o.game_date is None]
     objects += [o for o in undated if _et_day(o.fetched_at) == day]
     # Undated payloads fetched on other days are loaded too if they are not yet: a backfill of past
     # dates fetches the schedule and rosters today, not on the date it fills.
@@ -153,6 +173,7 @@ def ingest_date(
             alerter=alerter,
             workers=workers,
             earlier=earlier,
+            bad_lines=everything.bad_lines,
         )
         dated = sum(1 for o in objects if o.game_date == day)
         games = _scheduled_games(warehouse, day)
@@ -182,13 +203,20 @@ def ingest_from_dir(
     if not path.is_dir():
         raise QualityGateError(f"ingest --from-dir: {path} is not a folder")
     lake = FsspecLake(LocalFileSystem(), path.resolve().as_posix())
-    objects = lake.list()
+    listing = lake.scan()
     alerter = alerter or Alerter(warehouse)
     with RunLedger(warehouse).step(STEP, details={"scope": str(path)}) as run:
-        if not objects:
+        if not listing.objects:
             raise QualityGateError(f"ingest --from-dir: no lake manifests with payloads under {path}")
         return _ingest(
-            objects, str(path), run, warehouse=warehouse, lake=lake, alerter=alerter, workers=workers
+            listing.objects,
+            str(path),
+            run,
+            warehouse=warehouse,
+            lake=lake,
+            alerter=alerter,
+            workers=workers,
+            bad_lines=listing.bad_lines,
         )
 
 
@@ -202,11 +230,15 @@ def _ingest(
     alerter: Alerter,
     workers: int,
     earlier: list[LakeObject] | None = None,
+    bad_lines: list[BadManifestLine] | None = None,
 ) -> IngestReport:
     earlier = earlier or []
     report = IngestReport(
         scope=scope, run_id=run.run_id, payloads_found=len(objects), undated_earlier=len(earlier)
     )
+    for line in bad_lines or []:
+        _quarantine_line(warehouse, alerter, line)
+        report.bad_manifest_lines.append(f"{line.manifest}:{line.line}")
     handled = warehouse.query_rows("SELECT payload_sha256, kind FROM loaded_payloads")
     done = {(sha, kind) for sha, kind in handled}
     known = lake_kinds()
@@ -277,9 +309,19 @@ def _load_batch(
     batch's ``loaded_payloads`` rows commit together: a crash loses the whole batch, which the next
     run then loads again, never half of it.
     """
-    payloads = [lake.get(obj.path) for _, obj in batch]
-    kinds = [kind for kind, _ in batch]
-    parsed = _parse_all(kinds, payloads, workers)
+    payloads: list[bytes] = []
+    unreadable: dict[int, PayloadError] = {}
+    for index, (_, obj) in enumerate(batch):
+        try:
+            payloads.append(lake.get(obj.path))
+        except PayloadError as exc:  # corrupt or missing: quarantined below, never blocking the rest
+            payloads.append(b"")
+            unreadable[index] = exc
+    readable = [i for i in range(len(batch)) if i not in unreadable]
+    parsed_readable = _parse_all([batch[i][0] for i in readable], [payloads[i] for i in readable], workers)
+    parsed: list[list[Row] | PayloadError] = [unreadable.get(i, []) for i in range(len(batch))]
+    for i, rows in zip(readable, parsed_readable, strict=True):
+        parsed[i] = rows
     loaded_at = now_utc()
     items = [
         ParsedPayload(kind, obj, payload, rows)
@@ -301,10 +343,33 @@ def _parse_all(kinds: list[str], payloads: list[bytes], workers: int) -> list[li
 @cache
 def _pool(workers: int) -> ProcessPoolExecutor:
     """Parser processes, kept for the process's life (spawned: the parent holds threads and a
-    database connection, which a forked child must not inherit)."""
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    database connection, which a forked child must not inherit). Each one ends with its parent,
+    even a parent killed with SIGKILL that runs no exit handler."""
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=exit_with_parent,
+        initargs=(os.getpid(),),
+    )
     atexit.register(pool.shutdown, wait=False, cancel_futures=True)
     return pool
+
+
+def exit_with_parent(parent: int) -> None:
+    """Pool initializer: watch the parent and end this worker once it is gone.
+
+    A parent killed with SIGKILL cannot shut its pool down; its workers would wait for work
+    forever, re-parented to init, and keep the resource tracker (whose pipe they hold) alive too.
+    A thread polling ``getppid`` works whichever thread started the worker (``PR_SET_PDEATHSIG``
+    would fire when that *thread* ends, breaking a pool built by a short-lived thread).
+    """
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
 
 
 def _record(
@@ -328,6 +393,28 @@ def _record(
         "loaded_at": pa.array([loaded_at] * len(results), type=pa.timestamp("us", tz="UTC")),
     }
     warehouse.insert_arrow("loaded_payloads", pa.table(columns))
+
+
+def _quarantine_line(warehouse: Warehouse, alerter: Alerter, line: BadManifestLine) -> None:
+    """Quarantine an unreadable manifest entry; alert the first time it is seen."""
+    import hashlib
+
+    where = f"{line.manifest}:{line.line}"
+    error = PayloadError(f"manifest entry {where} is unreadable ({line.reason}); its payload is not loaded")
+    sha = hashlib.sha256(where.encode() + b"\n" + line.text).hexdigest()
+    new = record_quarantine(
+        warehouse, kind=MANIFEST_KIND, lake_path=line.manifest, sha=sha, first_bytes=line.text, exc=error
+    )
+    if new:
+        alerter.raise_alert(
+            "quarantine",
+            f"lake manifest entry {where} quarantined: {line.reason}",
+            severity="error",
+            kind_of_payload=MANIFEST_KIND,
+            lake_path=line.manifest,
+            line=line.line,
+            error=str(error),
+        )
 
 
 def _scheduled_games(warehouse: Warehouse, day: date) -> int:

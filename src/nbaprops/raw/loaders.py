@@ -4,18 +4,21 @@
 
 1. the kind's parser turns the bytes into rows (pure; ``PayloadError``/``SchemaDrift`` on bad input);
 2. the rows become an Arrow table with the table's declared column types plus provenance
-   (``source_file``, ``payload_sha256``, ``loaded_at``) and, for time series, ``snapshot_at``;
+   (``source_file``, ``payload_sha256``, ``fetched_at``, ``loaded_at``) and, for time series,
+   ``snapshot_at``;
    a value that does not fit its column, a NULL in a required column or a repeated key is
    ``SchemaDrift`` too, caught before anything is written;
 3. one write statement per raw table for a whole batch of payloads (``load_batch``; a single
-   payload is a batch of one): MERGE by natural key, or, for append-only tables, an INSERT of the
-   rows whose key and snapshot are not stored yet. The batch is one transaction, so nothing is
-   ever half-written, and it gives the rows that loading its payloads one by one, in order, would.
+   payload is a batch of one): MERGE by natural key, or, for time series, an INSERT of the rows
+   whose key and snapshot are not stored yet. Either way a stored row gives way only to a newer
+   payload's (``raw.tables.VERSION``: the later fetch), so the tables end the same whatever the
+   order, batching or repetition of deliveries. The batch is one transaction: nothing is ever
+   half-written.
 
 A payload that fails step 1 or 2 is quarantined instead: one ``quarantine`` row (kind, lake path,
 error type and text, first 200 bytes, hash), an alert of kind ``quarantine``, and no raw rows.
-Re-loading a payload whose rows are all already stored from the same bytes writes nothing
-(status ``unchanged``), so ``loaded_at`` keeps the first load's time.
+A payload that writes nothing (its rows are stored already, or newer ones are) is ``unchanged``,
+and a reload keeps the first load's ``loaded_at``.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import nbaprops.warehouse  # noqa: F401  # isort: skip
 from nbaprops.errors import ConfigError, PayloadError, SchemaDrift
 from nbaprops.ops.alerts import Alerter
 from nbaprops.raw.registry import Row, maybe_gunzip, parser_for
-from nbaprops.raw.tables import IGNORED_FIELDS, LOAD_RULES, PROVENANCE, LoadRule
+from nbaprops.raw.tables import IGNORED_FIELDS, LOAD_RULES, PROVENANCE, VERSION, LoadRule
 from nbaprops.warehouse.schema import table_spec
 from nbaprops.warehouse.spec import TableSpec
 
@@ -157,16 +160,10 @@ def load_batch(
     """Write a batch of parsed payloads in one transaction: one write statement per raw table.
 
     Each bad payload is quarantined on its own; the others' rows are typed one payload at a time
-    (a ``SchemaDrift`` quarantines only its payload), then concatenated per table. The result for
-    each payload is what loading the batch one payload after another, in order, would give:
-
-    * merge tables: a key repeated across payloads keeps the last payload's row; a payload whose
-      rows are all stored from the same bytes already (or that repeats earlier bytes of the batch)
-      is ``unchanged``;
-    * append tables: a key (snapshot included) keeps its first row; rows whose key is stored
-      already are skipped.
-
-    Results come back in the batch's order.
+    (a ``SchemaDrift`` quarantines only its payload), then concatenated per table. A key repeated
+    across payloads (of the batch or stored) keeps the newest payload's row; a payload none of
+    whose rows is newer than what is stored is ``unchanged``. Results come back in the batch's
+    order, each counting the rows that its payload wrote.
     """
     results: list[LoadResult | None] = [None] * len(batch)
     typed: dict[str, list[_Typed]] = {}
@@ -174,7 +171,8 @@ def load_batch(
         for index, item in enumerate(batch):
             table = table_of(item.kind)
             spec, rule = table_spec(table), LOAD_RULES[table]
-            sha = hashlib.sha256(item.payload).hexdigest()
+            # Bytes the lake could not hand over are known by the hash their manifest entry names.
+            sha = hashlib.sha256(item.payload).hexdigest() if item.payload else item.obj.sha256
             try:
                 if isinstance(item.parsed, PayloadError):
                     raise item.parsed
@@ -243,7 +241,12 @@ def to_arrow(
     import pyarrow as pa
 
     types = _arrow_types()
-    fixed: dict[str, Any] = {"source_file": obj.path, "payload_sha256": sha, "loaded_at": loaded_at}
+    fixed: dict[str, Any] = {
+        "source_file": obj.path,
+        "payload_sha256": sha,
+        "fetched_at": obj.fetched_at,
+        "loaded_at": loaded_at,
+    }
     names = [c.name for c in spec.columns if c.name not in rule.filled_later]
     arrays = []
     for column in spec.columns:
@@ -372,62 +375,96 @@ def _convert(type_name: str, value: Any, table: str, column: str) -> Any:
 
 
 def _merge(warehouse: Warehouse, spec: TableSpec, loads: list[_Typed]) -> list[int]:
-    """One MERGE of the batch's rows for ``spec``; rows written per payload (its rows, or 0 if skipped)."""
+    """One MERGE of the batch's rows for ``spec``; rows written per payload.
+
+    Rows are replaced only by newer ones (``VERSION``), so the table ends the same whatever order
+    the payloads come in. A payload's count is the rows that carry its lake path after the write
+    and did not before (0 when everything it holds is stored already or superseded).
+    """
     import pyarrow as pa
 
-    shas = sorted({load.sha for load in loads if load.arrow.num_rows})
-    stored: dict[str, int] = {}
-    if shas:
-        counts = warehouse.query_rows(
-            f"SELECT payload_sha256, count(*) FROM {spec.name} "  # noqa: S608 - allow-listed name
-            "WHERE list_contains(?, payload_sha256) GROUP BY payload_sha256",
-            [shas],
-        )
-        stored = {sha: int(count) for sha, count in counts}
-    written: list[int] = []
-    seen: set[str] = set()
-    for load in loads:
-        # Every row already came from these exact bytes (stored, or earlier in the batch): a reload
-        # changes nothing.
-        repeat = load.sha in seen or stored.get(load.sha) == load.arrow.num_rows
-        written.append(0 if repeat else load.arrow.num_rows)
-        seen.add(load.sha)
-    kept = [load.arrow for load, count in zip(loads, written, strict=True) if count]
-    if not kept:
-        return written
-    arrow = pa.concat_tables(kept)
-    # Later payloads win a repeated key, as they would loaded one after another.
+    paths = sorted({load.item.obj.path for load in loads if load.arrow.num_rows})
+    if not paths:
+        return [0] * len(loads)
+    before = _rows_per_path(warehouse, spec, paths)
+    arrow = pa.concat_tables([load.arrow for load in sorted(loads, key=_version_of)])
+    # Within the batch too, the newest payload's row wins a repeated key.
     arrow = arrow.take(_last_of_each_key(arrow, spec.key))
-    warehouse.merge_arrow(spec.name, arrow)
+    warehouse.merge_arrow(spec.name, arrow, newer_by=VERSION)
+    after = _rows_per_path(warehouse, spec, paths)
+    written: list[int] = []
+    counted: set[str] = set()
+    for load in loads:
+        path = load.item.obj.path
+        written.append(0 if path in counted else max(0, after.get(path, 0) - before.get(path, 0)))
+        counted.add(path)
     return written
+
+
+def _rows_per_path(warehouse: Warehouse, spec: TableSpec, paths: list[str]) -> dict[str, int]:
+    counts = warehouse.query_rows(
+        f"SELECT source_file, count(*) FROM {spec.name} "  # noqa: S608 - allow-listed name
+        "WHERE list_contains(?, source_file) GROUP BY source_file",
+        [paths],
+    )
+    return {path: int(count) for path, count in counts}
 
 
 def _append_new(warehouse: Warehouse, spec: TableSpec, loads: list[_Typed]) -> list[int]:
-    """Insert only rows whose key (snapshot included) is neither stored nor earlier in the batch."""
+    """Insert the rows whose key (snapshot included) is not stored; replace older stored ones.
+
+    Snapshots make keys of new payloads new, so this is mostly an INSERT; a payload that repeats
+    a stored snapshot only replaces its rows when it is newer (``VERSION``), as a merge would,
+    without a MERGE scanning the whole time series.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arrow = pa.concat_tables([load.arrow for load in loads])
-    owner = [i for i, load in enumerate(loads) for _ in range(load.arrow.num_rows)]
+    ordered = sorted(range(len(loads)), key=lambda i: _version_of(loads[i]))
+    arrow = pa.concat_tables([loads[i].arrow for i in ordered])
+    owner = [i for i in ordered for _ in range(loads[i].arrow.num_rows)]
     if arrow.num_rows == 0:
         return [0] * len(loads)
     snapshots = arrow.column("snapshot_at")
-    keys = ", ".join(f'"{k}"' for k in spec.key)
+    columns = ", ".join(f'"{c}"' for c in (*spec.key, *VERSION))
     existing = warehouse.query_arrow(
-        f"SELECT {keys} FROM {spec.name} WHERE snapshot_at BETWEEN ? AND ?",  # noqa: S608 - allow-listed
+        f"SELECT {columns} FROM {spec.name} WHERE snapshot_at BETWEEN ? AND ?",  # noqa: S608 - allow-listed
         [pc.min(snapshots).as_py(), pc.max(snapshots).as_py()],
     )
-    taken = set(_key_strings(existing, spec.key)) if existing.num_rows else set()
-    keep: list[int] = []
+    stored = dict(zip(_key_strings(existing, spec.key), _versions(existing), strict=True))
+    latest: dict[tuple[str | None, ...], int] = {}
+    for row, (key, version) in enumerate(zip(_key_strings(arrow, spec.key), _versions(arrow), strict=True)):
+        if key not in stored or version > stored[key]:
+            latest[key] = row  # rows come oldest payload first: the newest one wins
+    new = sorted(row for key, row in latest.items() if key not in stored)
+    newer = sorted(row for key, row in latest.items() if key in stored)
+    if new:
+        warehouse.insert_arrow(spec.name, arrow.take(pa.array(new, type=pa.int64())))
+    if newer:
+        warehouse.merge_arrow(spec.name, arrow.take(pa.array(newer, type=pa.int64())), newer_by=VERSION)
     written = [0] * len(loads)
-    for row, key in enumerate(_key_strings(arrow, spec.key)):
-        if key not in taken:
-            taken.add(key)
-            keep.append(row)
-            written[owner[row]] += 1
-    if keep:
-        warehouse.insert_arrow(spec.name, arrow.take(pa.array(keep, type=pa.int64())))
+    for row in latest.values():
+        written[owner[row]] += 1
     return written
+
+
+def _version_of(load: _Typed) -> tuple[datetime, str, str]:
+    return (load.item.obj.fetched_at.astimezone(UTC), load.sha, load.item.obj.path)
+
+
+def _versions(table: pa.Table) -> list[tuple[datetime, str, str]]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    fetched = pc.cast(table.column("fetched_at"), pa.timestamp("us", tz="UTC")).to_pylist()
+    return list(
+        zip(
+            fetched,
+            table.column("payload_sha256").to_pylist(),
+            table.column("source_file").to_pylist(),
+            strict=True,
+        )
+    )
 
 
 def _last_of_each_key(arrow: pa.Table, key: Sequence[str]) -> list[int]:
@@ -456,13 +493,9 @@ def _quarantine(
     warehouse: Warehouse, alerter: Alerter, *, item: ParsedPayload, sha: str, exc: PayloadError
 ) -> None:
     kind, obj, payload = item.kind, item.obj, item.payload
-    error_type = type(exc).__name__
-    text = _describe(exc)
-    warehouse.execute(
-        "INSERT INTO quarantine (quarantined_at, kind, lake_path, error_type, error, first_bytes, "
-        "payload_sha256) SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
-        "(SELECT 1 FROM quarantine WHERE payload_sha256 = ? AND kind = ?)",
-        [datetime.now(UTC), kind, obj.path, error_type, text, payload[:FIRST_BYTES], sha, sha, kind],
+    error_type, text = type(exc).__name__, _describe(exc)
+    record_quarantine(
+        warehouse, kind=kind, lake_path=obj.path, sha=sha, first_bytes=payload[:FIRST_BYTES], exc=exc
     )
     log.warning("raw.quarantined", kind=kind, path=obj.path, error_type=error_type, error=text)
     alerter.raise_alert(
@@ -475,6 +508,24 @@ def _quarantine(
         error=text,
         payload_sha256=sha,
     )
+
+
+def record_quarantine(
+    warehouse: Warehouse, *, kind: str, lake_path: str, sha: str, first_bytes: bytes, exc: PayloadError
+) -> bool:
+    """Add a ``quarantine`` row, once per (hash, kind); returns whether it is new."""
+    first_bytes = first_bytes[:FIRST_BYTES]
+    known = warehouse.query_rows(
+        "SELECT count(*) FROM quarantine WHERE payload_sha256 = ? AND kind = ?", [sha, kind]
+    )
+    if known[0][0]:
+        return False
+    warehouse.execute(
+        "INSERT INTO quarantine (quarantined_at, kind, lake_path, error_type, error, first_bytes, "
+        "payload_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [datetime.now(UTC), kind, lake_path, type(exc).__name__, _describe(exc), first_bytes, sha],
+    )
+    return True
 
 
 def _describe(exc: BaseException) -> str:
@@ -490,6 +541,7 @@ __all__ = [
     "load_parsed",
     "load_payload",
     "parse_payload",
+    "record_quarantine",
     "table_of",
     "to_arrow",
 ]

@@ -1,7 +1,8 @@
 """Phase 2's raw tables: one per loaded payload kind, at the source's grain.
 
-Every table ends with the provenance columns ``source_file`` (the lake path), ``payload_sha256``
-and ``loaded_at``. Tables with player rows also carry ``player_id`` next to ``player_name``,
+Every table ends with the provenance columns ``source_file`` (the lake path), ``payload_sha256``,
+``fetched_at`` (when the payload was fetched: it decides which of two payloads is newer) and
+``loaded_at``. Tables with player rows also carry ``player_id`` next to ``player_name``,
 ``player_lookup`` and ``player_source_id``; it is NULL when loaded and filled later by the identity
 step from the player registry. Tables whose source has no NBA.com game id carry a nullable
 ``game_id`` that the identity step fills by (date, home, away).
@@ -9,9 +10,15 @@ step from the player registry. Tables whose source has no NBA.com game id carry 
 Two write modes (``LOAD_RULES``):
 
 * ``merge``: MERGE by the natural key; loading the same payload again changes nothing.
-* ``append``: time series (odds, injuries). Rows are only ever added; ``snapshot_at`` is part of
-  the key, taken from the payload's own snapshot field or, for live payloads without one, from the
-  lake object's ``fetched_at``. A row whose key and snapshot are already present is skipped.
+* ``append``: time series (odds, injuries). ``snapshot_at`` is part of the key, taken from the
+  payload's own snapshot field or, for live payloads without one, from the lake object's
+  ``fetched_at``, so each new snapshot adds rows.
+
+In both modes a stored row is replaced only by a row of a newer payload: greater
+``(fetched_at, payload_sha256, source_file)``. The newest fetch wins whatever the order in which
+payloads are delivered (an 11:00 scrape ingested after the evening one never turns final games
+back into scheduled ones); the hash and path only break ties, so that a tie is decided the same
+way every time.
 
 Columns are declared one per line as ``name TYPE`` (``!`` after the type: NOT NULL). The parser
 fields ``source`` and ``kind`` are not stored: the table name says both.
@@ -25,7 +32,9 @@ from typing import Literal
 from nbaprops.warehouse.spec import Column, TableSpec
 
 WriteMode = Literal["merge", "append"]
-PROVENANCE = ("source_file", "payload_sha256", "loaded_at")
+PROVENANCE = ("source_file", "payload_sha256", "fetched_at", "loaded_at")
+VERSION = ("fetched_at", "payload_sha256", "source_file")
+"""What orders two payloads' rows of one key: the newer fetch wins (hash and path break ties)."""
 IGNORED_FIELDS = frozenset({"source", "kind", "next_cursor"})
 """Parser fields that are not stored (constant per table, or paging state)."""
 
@@ -51,6 +60,7 @@ def _columns(block: str) -> tuple[Column, ...]:
     columns += [
         Column("source_file", "STRING", required=True),
         Column("payload_sha256", "STRING", required=True),
+        Column("fetched_at", "TIMESTAMP", required=True),
         Column("loaded_at", "TIMESTAMP", required=True),
     ]
     return tuple(columns)

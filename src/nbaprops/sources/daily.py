@@ -23,6 +23,7 @@ import structlog
 
 from nbaprops.dates import now_utc, season_of
 from nbaprops.errors import ConfigError, NbaPropsError, QualityGateError, SourceUnavailable
+from nbaprops.secrets import scrub
 from nbaprops.sources import espn, nbacom
 from nbaprops.sources.facts import (
     COLLECTORS,
@@ -221,7 +222,7 @@ class DayScrape:
                 "fact": [r.fact for r in rows],
                 "source": [r.source for r in rows],
                 "status": [r.status for r in rows],
-                "reason": pa.array([r.reason for r in rows], pa.string()),
+                "reason": pa.array([r.reason and scrub(r.reason) for r in rows], pa.string()),
                 "recorded_at": pa.array([r.recorded_at for r in rows], pa.timestamp("us", tz="UTC")),
             }
         )

@@ -204,18 +204,29 @@ class DuckDBWarehouse:
         return _count(row)
 
     def merge_arrow(
-        self, table_name: str, arrow_table: pa.Table, key_columns: Sequence[str] | None = None
+        self,
+        table_name: str,
+        arrow_table: pa.Table,
+        key_columns: Sequence[str] | None = None,
+        *,
+        newer_by: Sequence[str] = (),
     ) -> int:
         """Upsert by natural key in one ``MERGE`` (delete + insert in a transaction without MERGE).
 
-        A batch that repeats a key is refused: which duplicate wins would be arbitrary.
+        A batch that repeats a key is refused: which duplicate wins would be arbitrary. With
+        ``newer_by``, a matched row is replaced only when the batch row is newer (see the protocol).
         """
         names = self._columns(table_name, arrow_table)
         keys = list(key_columns) if key_columns is not None else list(table_spec(table_name).key)
         if not keys or any(k not in names for k in keys):
             raise WarehouseError(f"merge into {table_name}: key {keys} must be columns of the batch")
+        if any(c not in names for c in newer_by):
+            raise WarehouseError(
+                f"merge into {table_name}: version {list(newer_by)} must be columns of the batch"
+            )
         key_list = _quoted(keys)
         on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in keys)
+        newer = f" AND {_greater(newer_by)}" if newer_by else ""
         with self._lock, self._registered(arrow_table) as src:
             dup_sql = f"SELECT count(*) FROM (SELECT {key_list} FROM {src} GROUP BY ALL HAVING count(*) > 1)"  # noqa: S608
             dup = self._timed(lambda: self._con.execute(dup_sql).fetchall())
@@ -223,7 +234,7 @@ class DuckDBWarehouse:
                 raise WarehouseError(f"merge into {table_name}: {_count(dup)} key(s) repeat within the batch")
             if self._capabilities.merge:
                 updates = ", ".join(f'"{c}" = s."{c}"' for c in names if c not in keys)
-                matched = f"WHEN MATCHED THEN UPDATE SET {updates} " if updates else ""
+                matched = f"WHEN MATCHED{newer} THEN UPDATE SET {updates} " if updates else ""
                 values = ", ".join(f"s.{_q(c)}" for c in names)
                 sql = (
                     f"MERGE INTO {table_name} AS t USING {src} AS s ON ({on}) {matched}"  # noqa: S608
@@ -232,9 +243,12 @@ class DuckDBWarehouse:
                 row = self._timed(lambda: self._con.execute(sql).fetchall())
                 return _count(row)
             with self.transaction():
-                delete = f"DELETE FROM {table_name} AS t USING {src} AS s WHERE {on}"  # noqa: S608
+                delete = f"DELETE FROM {table_name} AS t USING {src} AS s WHERE {on}{newer}"  # noqa: S608
                 self._timed(lambda: self._con.execute(delete).fetchall())
-                insert = f"INSERT INTO {table_name} ({_quoted(names)}) SELECT {_quoted(names)} FROM {src}"  # noqa: S608
+                insert = (
+                    f"INSERT INTO {table_name} ({_quoted(names)}) SELECT {_quoted(names)} FROM {src} AS s "  # noqa: S608
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {table_name} AS t WHERE {on})"
+                )
                 row = self._timed(lambda: self._con.execute(insert).fetchall())
             return _count(row)
 
@@ -305,6 +319,14 @@ def _q(identifier: str) -> str:
 
 def _quoted(identifiers: Sequence[str]) -> str:
     return ", ".join(_q(i) for i in identifiers)
+
+
+def _greater(columns: Sequence[str]) -> str:
+    """``(s.a, s.b, …) > (t.a, t.b, …)`` spelled out, so that BigQuery reads it the same way."""
+    first, rest = _q(columns[0]), columns[1:]
+    if not rest:
+        return f"s.{first} > t.{first}"
+    return f"(s.{first} > t.{first} OR (s.{first} = t.{first} AND {_greater(rest)}))"
 
 
 def _count(rows: list[tuple[Any, ...]]) -> int:

@@ -10,26 +10,35 @@ Usage::
 The row is written as ``running`` on entry and finished as ``success``, ``skipped`` or
 ``failed`` (with the error text) on exit. Open steps outside warehouse transactions: a rolled-back
 transaction would take the ledger row with it.
+
+A process killed mid-step (kill -9, power loss) never finishes its row. Each row names its owner
+process (host, pid and the pid's start time, so a recycled pid is not mistaken for it), and
+``abandon_dead_runs`` — run by ``create_schema`` at every start — marks ``running`` rows whose
+owner is gone as ``abandoned``: a dead run is visible as such instead of "running" forever.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import structlog
 
 from nbaprops.errors import QualityGateError, WarehouseError
+from nbaprops.secrets import scrub
 from nbaprops.warehouse.protocol import Warehouse
 
 log = structlog.get_logger(__name__)
 
-Status = Literal["running", "success", "failed", "skipped"]
+Status = Literal["running", "success", "failed", "skipped", "abandoned"]
 _MAX_ERROR_CHARS = 2000
 
 
@@ -93,15 +102,22 @@ class RunLedger:
             details=dict(details or {}),
         )
         self._warehouse.execute(
-            "INSERT INTO run_ledger (run_id, step, game_date, started_at, status, details) "
-            "VALUES (?, ?, ?, ?, 'running', ?)",
-            [run.run_id, step, game_date, run.started_at, json.dumps(run.details, default=str)],
+            "INSERT INTO run_ledger (run_id, step, game_date, started_at, status, details, owner) "
+            "VALUES (?, ?, ?, ?, 'running', ?, ?)",
+            [
+                run.run_id,
+                step,
+                game_date,
+                run.started_at,
+                json.dumps(run.details, default=str),
+                this_process(),
+            ],
         )
         log.info("step.started", step=step, game_date=game_date, run_id=run.run_id)
         try:
             yield run
         except BaseException as exc:
-            error = f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_CHARS]
+            error = scrub(f"{type(exc).__name__}: {exc}")[:_MAX_ERROR_CHARS]
             try:
                 self._finish(run, "failed", error)
             except WarehouseError as ledger_exc:
@@ -122,8 +138,8 @@ class RunLedger:
                 status,
                 run.rows_in,
                 run.rows_out,
-                error,
-                json.dumps(run.details, default=str),
+                None if error is None else scrub(error),
+                scrub(json.dumps(run.details, default=str)),
                 run.run_id,
             ],
         )
@@ -151,3 +167,45 @@ class RunLedger:
             )
             for r in rows
         ]
+
+
+def abandon_dead_runs(warehouse: Warehouse) -> int:
+    """Mark ``running`` rows whose owner process is gone as ``abandoned``; returns how many.
+
+    Rows owned by another host are left alone: from here nobody can tell whether that process
+    still runs.
+    """
+    rows = warehouse.query_rows("SELECT run_id, step, owner FROM run_ledger WHERE status = 'running'")
+    dead = [(run_id, step) for run_id, step, owner in rows if owner and _gone(owner)]
+    for run_id, step in dead:
+        warehouse.execute(
+            "UPDATE run_ledger SET status = 'abandoned', finished_at = ?, error = ? "
+            "WHERE run_id = ? AND status = 'running'",
+            [datetime.now(UTC), "the process running this step ended without finishing it (killed?)", run_id],
+        )
+        log.warning("step.abandoned", step=step, run_id=run_id)
+    return len(dead)
+
+
+def this_process() -> str:
+    """``host:pid:start`` of the calling process (``start``: its start time, from /proc)."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_started(pid)}"
+
+
+def _gone(owner: str) -> bool:
+    """Whether the owner process has ended (a pid now used by another process counts as ended)."""
+    host, pid, started = owner.rsplit(":", 2)
+    if host != socket.gethostname() or not pid.isdigit() or not started:
+        return False  # another machine, or a system without /proc: cannot tell
+    return _started(int(pid)) != started
+
+
+def _started(pid: int) -> str:
+    """The process's start time in clock ticks (Linux /proc); ``""`` when it cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return ""
+    # Field 22 (starttime), counted after the command name, which may itself hold spaces.
+    return stat.rsplit(b")", 1)[-1].split()[19].decode()

@@ -58,9 +58,19 @@ class Warehouse(Protocol):
         ...
 
     def merge_arrow(
-        self, table_name: str, arrow_table: pa.Table, key_columns: Sequence[str] | None = None
+        self,
+        table_name: str,
+        arrow_table: pa.Table,
+        key_columns: Sequence[str] | None = None,
+        *,
+        newer_by: Sequence[str] = (),
     ) -> int:
-        """Upsert ``arrow_table`` by natural key (default: the table's key); return rows touched."""
+        """Upsert ``arrow_table`` by natural key (default: the table's key); return rows touched.
+
+        With ``newer_by`` columns, a stored row is replaced only by a batch row whose values of
+        those columns are greater (compared in order, like a tuple): the result then does not
+        depend on the order in which batches arrive.
+        """
         ...
 
     def transaction(self) -> AbstractContextManager[None]:

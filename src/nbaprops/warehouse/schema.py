@@ -29,11 +29,12 @@ RUN_LEDGER = TableSpec(
         Column("game_date", "DATE"),
         Column("started_at", "TIMESTAMP", required=True),
         Column("finished_at", "TIMESTAMP"),
-        Column("status", "STRING", required=True),  # running | success | failed | skipped
+        Column("status", "STRING", required=True),  # running | success | failed | skipped | abandoned
         Column("rows_in", "INT64"),
         Column("rows_out", "INT64"),
         Column("error", "STRING"),
         Column("details", "JSON"),
+        Column("owner", "STRING"),  # host:pid:start of the process running the step
     ),
 )
 
@@ -110,8 +111,16 @@ def table_spec(table_name: str) -> TableSpec:
 
 
 def create_schema(warehouse: Warehouse) -> None:
-    """Create every table that does not exist yet; running it again changes nothing."""
+    """Create every table that does not exist yet; running it again changes nothing.
+
+    Every entry point calls this first, so it also closes the ledger rows of steps whose process
+    died mid-run (``ledger.abandon_dead_runs``): a killed run shows as ``abandoned`` at the next
+    start.
+    """
+    from nbaprops.warehouse.ledger import abandon_dead_runs
+
     dialect = warehouse.capabilities.dialect
     with warehouse.transaction():
         for spec in TABLES.values():
             warehouse.execute(spec.ddl(dialect))
+        abandon_dead_runs(warehouse)

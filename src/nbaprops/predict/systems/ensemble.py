@@ -1,12 +1,14 @@
-"""``ensemble``: a non-negative blend of the other systems, weighted by recent out-of-sample accuracy.
+"""``ensemble``: a blend of the other systems, weighted by recent out-of-sample accuracy, floored.
 
 Weights are learned, never set: on the latest ``window_days`` of the components' out-of-sample
 predictions (from the inner walk-forward of training, passed in ``batch.extras`` as
-``mean:<system_id>``), they solve non-negative least squares ``min ||A w - y||, w >= 0`` where the
-columns of ``A`` are the components' predicted means and ``y`` the actual points, and are then
-scaled to sum to one (so the blend stays on the points scale). With at most a handful of components
-NNLS is solved exactly by trying every subset of active columns and keeping the best feasible
-solution. The spread is learned from the residuals of the blended mean on the same rows.
+``mean:<system_id>``), they solve ``min ||A w - y||  subject to  sum(w) = 1, w_k >= floor`` where
+the columns of ``A`` are the components' predicted means and ``y`` the actual points. The sum keeps
+the blend on the points scale; the floor (``DEFAULT_FLOOR`` each) keeps it an ensemble: without it
+least squares gave the strongest component 0.70-0.86 and others exactly 0, so the "ensemble" was
+one system. With a handful of components the problem is solved exactly: every set of components
+left at their floor is tried, the rest solved by equality-constrained least squares, and the best
+feasible solution kept. The spread is learned from the residuals of the blended mean on the same rows.
 
 At prediction time the components' means come from ``batch.extras`` (the worker has just run them;
 ``combine`` takes their ``SystemOutput``s directly) or, when the ensemble has been bound to the
@@ -27,8 +29,16 @@ from nbaprops.predict.systems.base import PlayerBatch, PredictionSystem, SpreadM
 if TYPE_CHECKING:
     from nbaprops.predict.systems.base import FloatArray
 
-COMPONENTS: tuple[str, ...] = ("moving_average", "zone_matchup", "similarity", "gbm")
+COMPONENTS: tuple[str, ...] = (
+    "moving_average",
+    "zone_matchup",
+    "similarity",
+    "gbm",
+    "line_residual",
+    "minutes_ppm",
+)
 DEFAULT_WINDOW_DAYS = 28
+DEFAULT_FLOOR = 0.04
 
 
 def mean_key(system_id: str) -> str:
@@ -36,23 +46,43 @@ def mean_key(system_id: str) -> str:
     return f"mean:{system_id}"
 
 
-def nnls(a: FloatArray, y: FloatArray) -> FloatArray:
-    """Exact non-negative least squares for a few columns (every active set is tried)."""
+def floored_simplex_lstsq(a: FloatArray, y: FloatArray, floor: float) -> FloatArray:
+    """``argmin ||a w - y||`` with ``sum(w) = 1`` and every ``w_k >= floor`` (exact, for few columns).
+
+    For each set S of free components (the others sit at ``floor``) the equality-constrained least
+    squares is solved through its KKT system; the feasible solution with the smallest loss wins.
+    """
     import numpy as np
 
     k = a.shape[1]
-    best, best_loss = np.zeros(k), float(np.sum(y * y))
+    if floor * k > 1.0 + 1e-12:
+        raise ValueError(f"a floor of {floor} for {k} components leaves no weight to learn")
+    best, best_loss = np.full(k, 1.0 / k), np.inf
     for size in range(1, k + 1):
         for cols in itertools.combinations(range(k), size):
-            sub = a[:, cols]
-            coef, *_ = np.linalg.lstsq(sub, y, rcond=None)
-            if (coef < 0).any():
+            free = list(cols)
+            fixed = [j for j in range(k) if j not in cols]
+            target = y - a[:, fixed].sum(axis=1) * floor if fixed else y
+            budget = 1.0 - floor * len(fixed)
+            sub = a[:, free]
+            kkt = np.zeros((size + 1, size + 1))
+            kkt[:size, :size] = 2.0 * sub.T @ sub
+            kkt[:size, size] = 1.0
+            kkt[size, :size] = 1.0
+            rhs = np.concatenate([2.0 * sub.T @ target, [budget]])
+            try:
+                solution = np.linalg.solve(kkt, rhs)[:size]
+            except np.linalg.LinAlgError:
                 continue
-            loss = float(np.sum((sub @ coef - y) ** 2))
+            if (solution < floor - 1e-12).any():
+                continue
+            w = np.full(k, floor)
+            w[free] = solution
+            loss = float(np.sum((a @ w - y) ** 2))
             if loss < best_loss:
-                best, best_loss = np.zeros(k), loss
-                best[list(cols)] = coef
-    return best
+                best, best_loss = w, loss
+    out: FloatArray = np.clip(best, floor, None)
+    return out
 
 
 class EnsembleSystem:
@@ -66,11 +96,13 @@ class EnsembleSystem:
         weights: tuple[float, ...] | None = None,
         spread: SpreadModel | None = None,
         window_days: int = DEFAULT_WINDOW_DAYS,
+        floor: float = DEFAULT_FLOOR,
     ) -> None:
         self.components = components
         self.weights = weights
         self.spread = spread
         self.window_days = window_days
+        self.floor = floor
         self.bound: dict[str, PredictionSystem] = {}
 
     def bind(self, systems: Mapping[str, PredictionSystem]) -> EnsembleSystem:
@@ -95,11 +127,14 @@ class EnsembleSystem:
         a, target = a[ok], y[recent][ok]
         if target.size < 2 * len(self.components):
             raise ValueError(f"too few out-of-sample rows to weigh the ensemble: {target.size}")
-        raw = nnls(a, target)
-        self.weights = tuple(float(w) for w in raw / raw.sum())
+        self.weights = tuple(float(w) for w in floored_simplex_lstsq(a, target, self.floor))
         blended = a @ np.asarray(self.weights)
         self.spread = SpreadModel.fit(blended, target)
-        metrics = {"rows": float(target.size), "mae": float(np.mean(np.abs(blended - target)))}
+        metrics = {
+            "rows": float(target.size),
+            "mae": float(np.mean(np.abs(blended - target))),
+            "floor": self.floor,
+        }
         metrics.update({f"weight_{c}": w for c, w in zip(self.components, self.weights, strict=True)})
         return metrics
 
@@ -141,6 +176,7 @@ class EnsembleSystem:
             "components": list(self.components),
             "weights": self.weights,
             "window_days": self.window_days,
+            "floor": self.floor,
             "spread": self.spread.to_dict(),
         }
         return json.dumps(doc).encode()
@@ -154,8 +190,9 @@ class EnsembleSystem:
             weights = tuple(float(w) for w in doc["weights"])
             spread = SpreadModel.from_dict(doc["spread"])
             window_days = int(doc["window_days"])
+            floor = float(doc["floor"])
         except (ValueError, KeyError, TypeError) as exc:
             raise PayloadError(f"damaged ensemble model: {exc}") from exc
         if len(components) != len(weights):
             raise PayloadError("damaged ensemble model: one weight per component is required")
-        return cls(components, weights, spread, window_days)
+        return cls(components, weights, spread, window_days, floor)

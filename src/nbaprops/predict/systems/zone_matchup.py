@@ -3,8 +3,12 @@
 The baseline is rate times minutes, ``b = ppm_avg_last_10 * minutes_avg_last_10`` (falling back to
 ``points_avg_last_10``). The matchup terms, each centred on its training mean, are:
 
-* ``shot_zone_mismatch_score / 10``: the player's share of attempts per zone times the opponent's FG%
-  allowed in that zone relative to the league (positive: he shoots where they defend badly);
+* zones, from play-by-play where it is loaded: ``pbp_zone_points_delta / b``, the points per game
+  the opponent's FG% allowed in four zones (paint, mid-range, corner three, above-the-break three,
+  each against the league's) is worth against the player's mix of attempts in those zones, relative
+  to his baseline; where a row has no play-by-play zones, the box score's two-zone version
+  ``shot_zone_mismatch_score / 10`` (2PT/3PT shares x opponent FG% allowed vs league) takes its
+  place (each is 0 on the rows of the other, so each keeps its own learned coefficient);
 * ``pct_three * (opponent_def_rating - mean) / 10``: the three-point-heavy player's exposure to a
   generally porous or stingy defence;
 * ``fta_per_fga * (opponent_def_rating - mean) / 10``: the same through free throws;
@@ -53,9 +57,12 @@ def _terms(batch: PlayerBatch, def_center: float) -> FloatArray:
     import numpy as np
 
     defence = (np.nan_to_num(batch.column("opponent_def_rating"), nan=def_center) - def_center) / 10.0
+    pbp = batch.column("pbp_zone_points_delta")
+    has_pbp = np.isfinite(pbp)
     return np.column_stack(
         [
-            np.nan_to_num(batch.column("shot_zone_mismatch_score")) / 10.0,
+            np.where(has_pbp, 0.0, np.nan_to_num(batch.column("shot_zone_mismatch_score")) / 10.0),
+            np.where(has_pbp, np.nan_to_num(pbp) / np.maximum(baseline(batch), 1.0), 0.0),
             np.nan_to_num(batch.column("pct_three")) * defence,
             np.nan_to_num(batch.column("fta_per_fga")) * defence,
             np.nan_to_num(batch.column("pace_score")) / 3.0,
