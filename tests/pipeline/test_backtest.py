@@ -91,6 +91,21 @@ def test_book_line_reference_mae_is_the_mean_distance_from_line_to_actual(
     assert gap["low"] < gap["mean"] < gap["high"]
 
 
+def test_the_diversity_report_correlates_every_systems_edges_on_the_comparison_rows(
+    backtest: tuple[BacktestReport, Any],
+) -> None:
+    report, _ = backtest
+    assert report.diversity is not None
+    systems = {r["system_id"] for r in report.systems} - {BOOK_LINE, LAST5}
+    assert set(report.diversity.systems) == systems
+    assert {"line_residual", "minutes_ppm"} <= systems  # the systems added beside the five
+    assert report.diversity.n == report.comparison_rows
+    corr = report.diversity.to_dict()["edge_corr"]
+    assert corr["gbm"]["gbm"] == pytest.approx(1.0)
+    assert all(-1.0 <= corr[a][b] <= 1.0 for a in systems for b in systems)
+    assert report.to_dict()["diversity"]["n"] == report.comparison_rows
+
+
 def test_the_headline_gives_every_rate_its_n_and_interval(backtest: tuple[BacktestReport, Any]) -> None:
     report, warehouse = backtest
     heads = {h["system_id"]: h for h in report.headline}
