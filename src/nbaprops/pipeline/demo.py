@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from nbaprops.dates import et_datetime, parse_game_date
+from nbaprops.dates import parse_game_date
 from nbaprops.errors import ConfigError, QualityGateError
 from nbaprops.progress import display, on_terminal, stage
 
@@ -87,7 +87,13 @@ def _history(settings: Settings, season: Season, day: date, warehouse: Warehouse
     from nbaprops.sandbox.archive import write_archive
 
     end = day - timedelta(days=1)
-    archive = write_archive(season, open_lake(settings), start=season.first_date, end=end)
+    archive = write_archive(
+        season,
+        open_lake(settings),
+        start=season.first_date,
+        end=end,
+        prediction_minute_et=settings.prediction_minute_et(),
+    )
     ingest_from_dir(settings, Path(settings.resolved_lake_url), warehouse=warehouse, alerter=alerter)
     build_range(warehouse, season.first_date, end, alerter=alerter, settings=settings)
     return archive.dates
@@ -96,7 +102,7 @@ def _history(settings: Settings, season: Season, day: date, warehouse: Warehouse
 def _today(
     settings: Settings, season: Season, day: date, warehouse: Warehouse, alerter: Alerter
 ) -> list[StepOutcome]:
-    """Scrape every source for ``day`` at 11:00 ET over loopback HTTP, ingest and build the day."""
+    """Scrape every source for ``day`` at the prediction time over loopback HTTP, ingest, build the day."""
     from nbaprops.http import HttpClient
     from nbaprops.lake import open_lake
     from nbaprops.pipeline.build import build_date
@@ -106,7 +112,7 @@ def _today(
     from nbaprops.warehouse.ledger import RunLedger
 
     lake = open_lake(settings)
-    morning = et_datetime(day, 11)
+    morning = settings.prediction_as_of(day)
     with (
         sandbox_session(settings, now=morning, season=season, odds_quota=ODDS_QUOTA) as session,
         HttpClient.from_settings(session.settings) as http,
@@ -174,12 +180,13 @@ def run_demo(settings: Settings, date_text: str | None) -> DemoReport:
                     f"history: {report.history_dates} game days ({season.first_date}..{previous}) archived, "
                     "ingested and built"
                 )
-            with _stage(report, "demo_date_live", f"live: {day} at 11:00 ET") as done:
+            with _stage(report, "demo_date_live", f"live: {day} at {settings.prediction_time_et} ET") as done:
                 report.scraped = _today(settings, season, day, warehouse, alerter)
                 served = [s for s in report.scraped if s.status == "success"]
                 done(
-                    f"live: {day} scraped at 11:00 ET ({len(served)} of {len(report.scraped)} steps served, "
-                    f"{sum(s.rows for s in report.scraped)} rows), ingested and built"
+                    f"live: {day} scraped at {settings.prediction_time_et} ET ({len(served)} of "
+                    f"{len(report.scraped)} steps served, {sum(s.rows for s in report.scraped)} rows), "
+                    "ingested and built"
                 )
             with _stage(report, "backtest", f"backtest: {dates[WARMUP_DAYS]}..{previous}") as done:
                 backtest = run_backtest(warehouse, settings, dates[WARMUP_DAYS], previous, alerter=alerter)
@@ -191,9 +198,7 @@ def run_demo(settings: Settings, date_text: str | None) -> DemoReport:
             with _stage(report, "predict", f"predict: {day}") as done:
                 if needs_retrain(warehouse, day):
                     save_models(warehouse, settings, train_as_of(warehouse, day))
-                report.prediction = predict_date(
-                    warehouse, settings, day, alerter=alerter, as_of=et_datetime(day, 11)
-                )
+                report.prediction = predict_date(warehouse, settings, day, alerter=alerter)
                 report.top_picks = top_picks(
                     warehouse,
                     report.prediction.run_id,
@@ -226,7 +231,7 @@ def print_summary(report: DemoReport) -> None:
     from nbaprops.pipeline.backtest import print_report
 
     console = Console(file=sys.stdout, width=170)
-    scraped = Table(title=f"live scrape of {report.demo_date} at 11:00 ET (every payload kept in the lake)")
+    scraped = Table(title=f"live scrape of {report.demo_date} (every payload kept in the lake)")
     for column in ("step", "status", "rows", "payloads", "note"):
         scraped.add_column(column, justify="right" if column in ("rows", "payloads") else "left")
     for step in report.scraped:
