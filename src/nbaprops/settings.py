@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +30,7 @@ from nbaprops.dates import et_datetime
 from nbaprops.errors import ConfigError
 
 ENV_PREFIX = "NBAPROPS_"
+ODDS_SNAPSHOTS = ("opening", "prediction", "pretip")
 
 
 class Settings(BaseSettings):
@@ -69,10 +70,27 @@ class Settings(BaseSettings):
     odds_base_url: str = Field("https://api.the-odds-api.com", description="The Odds API host.")
     odds_api_key: SecretStr | None = Field(None, description="The Odds API key (apiKey query parameter).")
     odds_credit_budget: int = Field(
-        500, ge=0, description="Most Odds API credits one run may spend; calls beyond it are refused."
+        1500,
+        ge=0,
+        description="Most Odds API credits one scrape of one date may spend; calls beyond it are refused "
+        "(a busy date of history: 15 games x 3 snapshots x 30 = 1,350).",
     )
     odds_bookmakers: str = Field(
         "draftkings,fanduel,betmgm", description="Books to request, in priority order for line choice."
+    )
+    odds_snapshots: str = Field(
+        "opening,prediction,pretip",
+        description="Historical odds snapshots bought per played game, each once: 'opening' (at "
+        "NBAPROPS_ODDS_OPENING_TIME_ET), 'prediction' (at NBAPROPS_PREDICTION_TIME_ET), 'pretip' "
+        "(NBAPROPS_ODDS_PRETIP_MINUTES before tip). Times at or after tip are dropped.",
+    )
+    odds_opening_time_et: str = Field(
+        "10:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="ET wall-clock time (HH:MM) on the game date of the 'opening' odds snapshot.",
+    )
+    odds_pretip_minutes: int = Field(
+        30, ge=1, le=600, description="Minutes before tip of the 'pretip' odds snapshot (the closing line)."
     )
     espn_base_url: str = Field("https://site.api.espn.com", description="ESPN site API host.")
     box_score_sources: str = Field(
@@ -220,6 +238,33 @@ class Settings(BaseSettings):
             ],
         )
         return value.split(",")
+
+    @field_validator("odds_snapshots")
+    @classmethod
+    def _snapshots(cls, value: str) -> str:
+        names = [v.strip() for v in value.split(",") if v.strip()]
+        unknown = sorted(set(names) - set(ODDS_SNAPSHOTS))
+        if not names or unknown or len(set(names)) != len(names):
+            raise ValueError(
+                f"must be a comma-separated set of distinct names among {', '.join(ODDS_SNAPSHOTS)}"
+            )
+        return ",".join(names)
+
+    def odds_snapshot_times(
+        self, day: date, tip: datetime, names: tuple[str, ...] | None = None
+    ) -> list[datetime]:
+        """The historical odds snapshots (aware UTC, sorted, before ``tip``) of a game on ``day``.
+
+        ``names`` narrows the configured ``odds_snapshots`` (default: all of them).
+        """
+        hour, minute = (int(part) for part in self.odds_opening_time_et.split(":"))
+        moments = {
+            "opening": et_datetime(day, hour, minute),
+            "prediction": self.prediction_as_of(day),
+            "pretip": tip - timedelta(minutes=self.odds_pretip_minutes),
+        }
+        chosen = [n for n in self.odds_snapshots.split(",") if names is None or n in names]
+        return sorted({moments[name] for name in chosen if moments[name] < tip})
 
     @field_validator("sandbox_season")
     @classmethod

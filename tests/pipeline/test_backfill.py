@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from factories import sandbox_season
-from nbaprops.pipeline.backfill import BackfillReport, backfill_range, sandbox_moments
+from nbaprops.pipeline.backfill import BackfillReport, backfill_range, sandbox_clock_start
 from nbaprops.settings import load_settings
 
 
@@ -52,7 +52,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
         return real_ingest(settings, day, **kwargs)
 
     with (
-        sandbox_session(settings, day=days[0], season=season) as session,
+        sandbox_session(settings, now=sandbox_clock_start(days[-1]), season=season) as session,
         HttpClient.from_settings(session.settings) as http,
     ):
         warehouse = open_warehouse(session.settings)
@@ -68,8 +68,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
                 lake=lake,
                 http=http,
                 alerter=Alerter(warehouse),
-                moments=sandbox_moments,
-                set_clock=session.clock.set,
+                clock=session.clock.now,
             )
 
         scrapes = []
@@ -110,7 +109,7 @@ def test_the_rerun_does_only_the_rest_then_builds(scenario: Scenario) -> None:
         (d2, "build"),
         (d3, "build"),
     ]
-    # Only the third date was scraped: two moments, the same steps as each earlier date.
+    # Only the third date was scraped: once, the same steps as each earlier date.
     first_run = scenario.scrape_steps_per_run[0]
     assert scenario.scrape_steps_per_run[1] - first_run == first_run // 2
     assert scenario.summary_rows > 0
@@ -123,9 +122,8 @@ def test_a_finished_range_is_not_done_twice(scenario: Scenario) -> None:
     assert scenario.scrape_steps_per_run[2] == scenario.scrape_steps_per_run[1]
 
 
-def test_each_date_is_scraped_before_tip_and_after_the_games() -> None:
+def test_the_sandbox_clock_starts_the_morning_after_the_range() -> None:
     from nbaprops.dates import EASTERN
 
-    morning, next_morning = sandbox_moments(date(2026, 1, 15))
-    assert morning.astimezone(EASTERN).isoformat() == "2026-01-15T11:00:00-05:00"
-    assert next_morning.astimezone(EASTERN).isoformat() == "2026-01-16T06:00:00-05:00"
+    start = sandbox_clock_start(date(2026, 1, 15))
+    assert start.astimezone(EASTERN).isoformat() == "2026-01-16T06:00:00-05:00"

@@ -79,15 +79,18 @@ def test_long_reports_continue_groups_across_pages() -> None:
     assert not pages[1].splitlines()[2].startswith(("01/15/2025", "Boston"))  # continuation: no group labels
 
 
-def test_filename_uses_eastern_time_with_minutes() -> None:
+def test_filename_uses_eastern_time_with_minutes_from_2025_12_23_and_the_hour_before() -> None:
     assert (
         injury_pdf.report_filename(datetime(2025, 12, 23, 22, 30, tzinfo=UTC))
         == "Injury-Report_2025-12-23_05_30PM.pdf"
     )
     assert (
-        injury_pdf.report_filename(datetime(2025, 1, 15, 16, 0, tzinfo=UTC))
-        == "Injury-Report_2025-01-15_11_00AM.pdf"
+        injury_pdf.report_filename(datetime(2025, 1, 15, 16, 30, tzinfo=UTC))
+        == "Injury-Report_2025-01-15_11AM.pdf"
     )
+    # The real capture's name: the report issued 2024-01-04 12:30 PM ET.
+    issued = datetime(2024, 1, 4, 17, 30, tzinfo=UTC)
+    assert injury_pdf.report_filename(issued) == "Injury-Report_2024-01-04_12PM.pdf"
 
 
 def test_only_published_reports_are_listed_and_rendering_is_cached() -> None:

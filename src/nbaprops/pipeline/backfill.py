@@ -1,27 +1,30 @@
 """``nbaprops backfill --from A --to B``: scrape -> ingest every date, then one set-based build.
 
-For each date of the range, in order: **scrape** (``sources.daily.scrape_source(..., "all", D)``
-at each of the date's scrape moments) then **ingest** (``raw.ingest.ingest_date``); after the last
-date, **build** (``pipeline.build.build_range`` over the whole range, one pass per table).
+For each date of the range, in order: **scrape** (``sources.daily.scrape_source(..., "all", D,
+use="history")``: the facts ``FACT_NEEDS`` calls optional for history only degrade a date) then
+**ingest** (``raw.ingest.ingest_date``); after the last date, **build**
+(``pipeline.build.build_range`` over the whole range, one pass per table).
+
+One path for every server: the settings' base URLs (the real APIs or any server speaking their
+formats), each date scraped once as of now. ``--sandbox`` only starts the built-in sandbox league on
+loopback, its clock set to the morning after the range, and points the settings at it; nothing
+else changes.
 
 Resumable: each finished (date, stage) is a ``backfill_progress`` row, written only once the
-stage succeeded, so a re-run after a crash or Ctrl-C (``KeyboardInterrupt``) skips finished work
-and redoes only the rest. A stage runs again when an earlier stage of its date is not finished
-(new payloads must be ingested again). A date whose scrape or ingest fails is reported and the
-backfill moves on to the next date; the build then waits for a re-run that completes them.
-
-Sources: the sandbox league by default — served on loopback, its clock moved to each scrape
-moment so the date is scraped as it would have been live: 11:00 ET on the day (pre-tip injury
-report and lines) and 06:00 ET the next morning (final box scores, play-by-play, the last pre-tip
-odds snapshot). With ``use_settings_urls`` the settings' own base URLs are used (the real APIs or
-any server that speaks them) and each date is scraped once, as of now.
+stage succeeded with the rows that were due, so a re-run after a crash, a source outage or Ctrl-C
+(``KeyboardInterrupt``) skips finished work and redoes only the rest. A stage runs again when an
+earlier stage of its date is not finished (new payloads must be ingested again). A date whose
+scrape or ingest fails is reported and the backfill moves on to the next date; the build then
+waits for a re-run that completes them. When the build's completeness gate blocks dates, their
+scrape and ingest marks are dropped, so the re-run fetches them again once the source serves them.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
@@ -29,8 +32,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import structlog
 import typer
 
-from nbaprops.dates import date_range, et_datetime, now_utc
-from nbaprops.errors import NbaPropsError, QualityGateError
+from nbaprops.dates import date_range, et_datetime, now_utc, season_of
+from nbaprops.errors import ConfigError, NbaPropsError, QualityGateError
 from nbaprops.warehouse.ledger import RunLedger
 
 if TYPE_CHECKING:
@@ -44,13 +47,6 @@ log = structlog.get_logger(__name__)
 
 STAGES = ("scrape", "ingest", "build")
 STEP = "backfill"
-Moments = Callable[[date], Sequence[datetime]]
-"""The moments (aware UTC) at which a date is scraped."""
-
-
-def sandbox_moments(day: date) -> list[datetime]:
-    """The morning of the day (pre-tip facts) and the next morning (final box scores)."""
-    return [et_datetime(day, 11, 0), et_datetime(day + timedelta(days=1), 6, 0)]
 
 
 @dataclass
@@ -62,6 +58,16 @@ class BackfillReport:
     ran: list[tuple[date, str]] = field(default_factory=list)
     skipped: list[tuple[date, str]] = field(default_factory=list)
     failed: dict[date, str] = field(default_factory=dict)
+    degraded: dict[date, list[str]] = field(default_factory=dict)
+    credits: dict[date, int] = field(default_factory=dict)
+    seconds: dict[date, float] = field(default_factory=dict)
+
+    def credits_by_season(self) -> dict[str, int]:
+        """Odds API credits this run spent, per season of the dates they were spent for."""
+        seasons: dict[str, int] = {}
+        for day, spent in self.credits.items():
+            seasons[season_of(day)] = seasons.get(season_of(day), 0) + spent
+        return seasons
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -71,6 +77,10 @@ class BackfillReport:
             "ran": len(self.ran),
             "skipped": len(self.skipped),
             "failed": {d.isoformat(): why for d, why in self.failed.items()},
+            "degraded": {d.isoformat(): facts for d, facts in self.degraded.items()},
+            "credits_spent": sum(self.credits.values()),
+            "credits_by_season": self.credits_by_season(),
+            "scrape_seconds": {d.isoformat(): round(s, 3) for d, s in self.seconds.items()},
         }
 
 
@@ -105,6 +115,13 @@ class ProgressStore:
                 )
         self.done.update((d, stage) for d in days)
 
+    def forget(self, days: Sequence[date]) -> None:
+        """Drop every stage of ``days``: the next run scrapes and ingests them again."""
+        with self._warehouse.transaction():
+            for day in days:
+                self._warehouse.execute("DELETE FROM backfill_progress WHERE game_date = ?", [day])
+        self.done = {(d, s) for d, s in self.done if d not in days}
+
 
 @contextmanager
 def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[str], None]]:
@@ -138,28 +155,23 @@ def backfill_range(
     lake: Lake,
     http: HttpClient,
     alerter: Alerter,
-    moments: Moments,
-    set_clock: Callable[[datetime], None] | None = None,
+    clock: Callable[[], datetime] = now_utc,
     progress: bool = False,
 ) -> BackfillReport:
     """Scrape and ingest each date of ``start``..``end`` not done yet, then build the range.
 
-    ``moments(day)`` says when each date is scraped; ``set_clock`` (the sandbox's) is moved to
-    each moment first. Raises ``QualityGateError`` naming the dates that failed (after doing
-    everything else); ``KeyboardInterrupt`` stops at once, keeping what finished.
+    ``clock`` is the servers' now (the wall clock; the sandbox's own clock under ``--sandbox``).
+    Raises ``QualityGateError`` naming the dates that failed (after doing everything else);
+    ``KeyboardInterrupt`` stops at once, keeping what finished.
     """
-    from nbaprops.pipeline.build import build_range
-    from nbaprops.raw import ingest
-    from nbaprops.sources import daily
-
     if end < start:
-        raise ValueError(f"backfill range ends ({end}) before it starts ({start})")
+        raise ConfigError(f"backfill range ends ({end}) before it starts ({start})")
     days = date_range(start, end)
     report = BackfillReport(start, end)
     ledger = RunLedger(warehouse)
     with ledger.step(STEP, details={"start": start.isoformat(), "end": end.isoformat()}) as run:
         store = ProgressStore(warehouse, start, end, run.run_id)
-        last_moment = now_utc()
+        tools = _Stages(settings, warehouse, lake, http, alerter, ledger, clock)
         with _progress_bar(len(days) * 2 + 1, progress) as advance:
             for day in days:
                 for stage in ("scrape", "ingest"):
@@ -171,33 +183,7 @@ def backfill_range(
                         advance(f"{day} {stage} (done before)")
                         continue
                     try:
-                        if stage == "scrape":
-                            rows = 0
-                            for moment in moments(day):
-                                if set_clock is not None:
-                                    set_clock(moment)
-                                last_moment = moment
-                                scraped = daily.scrape_source(
-                                    settings,
-                                    "all",
-                                    day,
-                                    http=http,
-                                    lake=lake,
-                                    ledger=ledger,
-                                    alerter=alerter,
-                                    warehouse=warehouse,
-                                    now=moment,
-                                )
-                                if scraped.problems:
-                                    raise QualityGateError(
-                                        f"scrape {day}: "
-                                        + "; ".join(f"{p.step}: {p.error}" for p in scraped.problems)
-                                    )
-                                rows += sum(s.rows for s in scraped.steps)
-                        else:
-                            rows = ingest.ingest_date(
-                                settings, day, warehouse=warehouse, lake=lake, alerter=alerter
-                            ).rows_written
+                        rows = tools.stage(stage, day, report)
                     except NbaPropsError as exc:
                         report.failed[day] = f"{stage}: {exc}"
                         log.warning(
@@ -208,24 +194,7 @@ def backfill_range(
                     store.mark([day], stage, rows)
                     report.ran.append((day, stage))
                     advance(f"{day} {stage}")
-            if report.failed:
-                advance("build (waits for failed dates)")
-            elif all(store.is_done(d, "build") for d in days):
-                report.skipped.extend((d, "build") for d in days)
-                advance("build (done before)")
-            else:
-                built = build_range(
-                    warehouse,
-                    start,
-                    end,
-                    alerter=alerter,
-                    ledger=ledger,
-                    settings=settings,
-                    now=max(last_moment, now_utc()) if set_clock is None else last_moment,
-                )
-                store.mark(days, "build", sum(s.rows_out for s in built.steps))
-                report.ran.extend((d, "build") for d in days)
-                advance("build")
+            tools.build(days, report, store, advance)
         run.rows_out = len(report.ran)
         run.details |= report.to_dict()
         if report.failed:
@@ -236,54 +205,133 @@ def backfill_range(
     return report
 
 
+@dataclass(frozen=True)
+class _Stages:
+    """What every stage of a backfill works with."""
+
+    settings: Settings
+    warehouse: Warehouse
+    lake: Lake
+    http: HttpClient
+    alerter: Alerter
+    ledger: RunLedger
+    clock: Callable[[], datetime]
+
+    def stage(self, stage: str, day: date, report: BackfillReport) -> int:
+        """One stage of one date; returns its rows, raises when what was due did not come."""
+        from nbaprops.raw import ingest
+        from nbaprops.sources import daily
+
+        if stage == "ingest":
+            loaded = ingest.ingest_date(
+                self.settings, day, warehouse=self.warehouse, lake=self.lake, alerter=self.alerter
+            )
+            return loaded.rows_written
+        began = time.perf_counter()
+        scraped = daily.scrape_source(
+            self.settings,
+            "all",
+            day,
+            http=self.http,
+            lake=self.lake,
+            ledger=self.ledger,
+            alerter=self.alerter,
+            warehouse=self.warehouse,
+            now=self.clock(),
+            use="history",
+        )
+        report.seconds[day] = time.perf_counter() - began
+        report.credits[day] = scraped.credits_spent
+        if scraped.degraded:
+            report.degraded[day] = sorted({s.fact or s.step for s in scraped.degraded})
+        if scraped.problems:
+            raise QualityGateError(
+                f"scrape {day}: " + "; ".join(f"{p.step}: {p.error}" for p in scraped.problems)
+            )
+        return sum(s.rows for s in scraped.steps)
+
+    def build(
+        self, days: list[date], report: BackfillReport, store: ProgressStore, advance: Callable[[str], None]
+    ) -> None:
+        """Build the range once every date is in; a date the gate blocks is forgotten, to be fetched again."""
+        from nbaprops.pipeline.build import build_range
+        from nbaprops.pipeline.completeness import check_completeness
+
+        if report.failed:
+            advance("build (waits for failed dates)")
+            return
+        if all(store.is_done(d, "build") for d in days):
+            report.skipped.extend((d, "build") for d in days)
+            advance("build (done before)")
+            return
+        now = self.clock()
+        try:
+            built = build_range(
+                self.warehouse,
+                days[0],
+                days[-1],
+                alerter=self.alerter,
+                ledger=self.ledger,
+                settings=self.settings,
+                now=now,
+            )
+        except QualityGateError as exc:
+            blocked = check_completeness(self.warehouse, days[0], days[-1], now=now).dates("blocked")
+            store.forget(blocked)
+            for day in blocked or days:
+                report.failed[day] = f"build: {exc}"
+            advance("build blocked")
+            return
+        store.mark(days, "build", sum(s.rows_out for s in built.steps))
+        report.ran.extend((d, "build") for d in days)
+        advance("build")
+
+
+def sandbox_clock_start(end: date) -> datetime:
+    """Where ``--sandbox`` sets the league's clock: the morning after the range, every game final."""
+    return et_datetime(end + timedelta(days=1), 6, 0)
+
+
 def run_backfill(
     settings: Settings,
     start: date,
     end: date,
     *,
-    use_settings_urls: bool = False,
+    sandbox: bool = False,
     progress: bool | None = None,
 ) -> BackfillReport:
-    """Backfill against the sandbox (default) or the settings' base URLs; opens and closes everything."""
+    """Backfill from the settings' base URLs, or from the built-in sandbox (``sandbox``)."""
     from nbaprops.http import HttpClient
     from nbaprops.lake import open_lake
     from nbaprops.ops.alerts import Alerter
     from nbaprops.pipeline.sandbox_session import sandbox_session
     from nbaprops.warehouse import create_schema, open_warehouse
 
+    if end < start:
+        raise ConfigError(f"--to ({end}) is before --from ({start})")
     show = sys.stderr.isatty() if progress is None else progress
     warehouse = open_warehouse(settings)
     try:
         create_schema(warehouse)
         alerter = Alerter(warehouse)
         lake = open_lake(settings)
-        if use_settings_urls:
-            with HttpClient.from_settings(settings) as http:
-                return backfill_range(
-                    settings,
-                    start,
-                    end,
-                    warehouse=warehouse,
-                    lake=lake,
-                    http=http,
-                    alerter=alerter,
-                    moments=lambda _day: [now_utc()],
-                    progress=show,
+        with ExitStack() as stack:
+            clock: Callable[[], datetime] = now_utc
+            if sandbox:
+                session = stack.enter_context(
+                    sandbox_session(settings, now=sandbox_clock_start(end), day=end)
                 )
-        with (
-            sandbox_session(settings, day=start) as session,
-            HttpClient.from_settings(session.settings) as http,
-        ):
+                settings, clock = session.settings, session.clock.now
+            http = stack.enter_context(HttpClient.from_settings(settings))
             return backfill_range(
-                session.settings,
+                settings,
                 start,
                 end,
                 warehouse=warehouse,
                 lake=lake,
                 http=http,
                 alerter=alerter,
-                moments=sandbox_moments,
-                set_clock=session.clock.set,
+                clock=clock,
                 progress=show,
             )
     finally:
@@ -293,11 +341,12 @@ def run_backfill(
 def backfill(
     start: Annotated[str, typer.Option("--from", help="First game date (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--to", help="Last game date (YYYY-MM-DD), inclusive.")],
-    use_settings_urls: Annotated[
+    sandbox: Annotated[
         bool,
         typer.Option(
-            "--use-settings-urls",
-            help="Scrape the base URLs in the settings (real APIs or a compatible server), not the sandbox.",
+            "--sandbox",
+            help="Start the built-in sandbox league on loopback and backfill from it instead of the "
+            "base URLs in the settings.",
         ),
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
@@ -313,13 +362,15 @@ def backfill(
     configure_logging(settings)
     first, last = parse_game_date(start), parse_game_date(end)
     try:
-        report = run_backfill(settings, first, last, use_settings_urls=use_settings_urls)
+        report = run_backfill(settings, first, last, sandbox=sandbox)
     except KeyboardInterrupt:
         typer.echo("nbaprops: backfill interrupted; finished stages are kept, re-run to resume", err=True)
         raise SystemExit(130) from None
     if json_out:
         typer.echo(json.dumps(report.to_dict(), sort_keys=True))
     else:
+        degraded = f", {len(report.degraded)} date(s) degraded" if report.degraded else ""
         typer.echo(
             f"backfill {first}..{last}: {len(report.ran)} stage(s) run, {len(report.skipped)} already done"
+            f"{degraded}; odds credits {sum(report.credits.values())} {report.credits_by_season()}"
         )

@@ -418,7 +418,12 @@ def _quarantine_line(warehouse: Warehouse, alerter: Alerter, line: BadManifestLi
 
 
 def _scheduled_games(warehouse: Warehouse, day: date) -> int:
+    """Games of ``day`` by whichever schedule source lists the most: one emptied source is not "no games"."""
     rows = warehouse.query_rows(
-        "SELECT count(*) FROM raw_nbac_schedule WHERE game_date = ? AND is_nba_matchup IS NOT FALSE", [day]
+        "SELECT greatest("
+        "(SELECT count(*) FROM raw_nbac_schedule WHERE game_date = ? AND is_nba_matchup IS NOT FALSE), "
+        "(SELECT count(*) FROM raw_bdl_games WHERE game_date = ?), "
+        "(SELECT count(*) FROM raw_espn_scoreboard WHERE game_date = ?))",
+        [day, day, day],
     )
     return int(rows[0][0])

@@ -17,7 +17,8 @@ from typing import Any
 
 from nbaprops.errors import ConfigError
 
-FAULT_KINDS = ("rate_limit", "server_error", "hang", "truncate", "malformed", "empty", "rename")
+FAULT_KINDS = ("rate_limit", "server_error", "hang", "truncate", "malformed", "empty", "rename", "not_found")
+# not_found: the endpoint does not serve this resource (404), as real servers do for old games.
 # Lists a parser depends on; emptied by the "empty" fault (BDL/Odds data, NBA.com rowSet, …).
 _LIST_KEYS = frozenset({"data", "rowSet", "gameDates", "games", "events", "actions", "bookmakers", "players"})
 # Fields a parser reads, renamed the way an upstream schema change might rename them.

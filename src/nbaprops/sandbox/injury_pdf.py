@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -35,10 +35,19 @@ _LOCK = threading.Lock()
 Row = tuple[str, str, str, str, str, str, str]
 
 
+MINUTE_NAMES_FROM = date(2025, 12, 23)  # NBA.com added minutes to the names on this date
+
+
 def report_filename(published_utc: datetime) -> str:
-    """The report's file name on NBA.com, in ET: ``Injury-Report_2025-12-23_05_30PM.pdf``."""
+    """The report's file name on NBA.com, in ET, in the pattern of its date's era.
+
+    From 2025-12-23: ``Injury-Report_2025-12-23_05_30PM.pdf``; before, the hour only: the report
+    issued at 12:30 PM on 2024-01-04 is ``Injury-Report_2024-01-04_12PM.pdf``.
+    """
     et = published_utc.astimezone(EASTERN)
-    return f"Injury-Report_{et:%Y-%m-%d}_{et:%I_%M%p}.pdf"
+    if et.date() >= MINUTE_NAMES_FROM:
+        return f"Injury-Report_{et:%Y-%m-%d}_{et:%I_%M%p}.pdf"
+    return f"Injury-Report_{et:%Y-%m-%d}_{et:%I%p}.pdf"
 
 
 def published_reports(season: Season, now: datetime) -> list[InjuryReport]:

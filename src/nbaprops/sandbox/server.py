@@ -307,6 +307,8 @@ def _endpoint(sb: _Sandbox, source: str, renderer: Renderer) -> Callable[[Reques
             )
         if fault == "server_error":
             return Response(b"<html><body><h1>502 Bad Gateway</h1></body></html>", 502, extra, "text/html")
+        if fault == "not_found":
+            return Response(b'{"message":"Not Found"}', 404, extra, JSON)
         if fault == "hang":
             await _hang(sb)
             if sb.stopping.is_set():
@@ -351,7 +353,7 @@ def _injury_endpoint(sb: _Sandbox) -> Callable[[Request], Any]:
         if fault == "hang":
             await _hang(sb)
         pdf = await run_in_threadpool(sb.published_pdf, filename, sb.clock.now())
-        if pdf is None or not filename.endswith(".pdf"):
+        if pdf is None or fault == "not_found" or not filename.endswith(".pdf"):
             return Response(_S3_DENIED, 403, media_type="application/xml")
         body = damage(fault, pdf, "application/pdf") if fault else pdf
         return Response(body, 200, media_type="application/pdf")

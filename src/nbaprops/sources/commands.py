@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from nbaprops.errors import QualityGateError
+from nbaprops.errors import ConfigError, QualityGateError
 
 if TYPE_CHECKING:
     from nbaprops.sources.daily import ScrapeReport
@@ -28,13 +28,23 @@ def scrape(
     date: Annotated[
         str, typer.Option("--date", help="ET game date: YYYY-MM-DD, TODAY or YESTERDAY.")
     ] = "YESTERDAY",
+    use: Annotated[
+        str,
+        typer.Option(
+            "--use",
+            help="live (the daily scrape) or history (a past date backfilled): which facts are "
+            "required and which only degrade the date (docs/sources.md), and which odds snapshots a "
+            "played game gets.",
+        ),
+    ] = "live",
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the report as one JSON object instead of a table.")
     ] = False,
 ) -> None:
     """Scrape one game date into the lake; every step is a run-ledger row.
 
-    Exits non-zero when a step failed and no fallback source made up for it.
+    Exits non-zero when a required fact is missing (a step failed and no fallback source made up
+    for it); an optional fact a source does not serve is reported as degraded and exits 0.
     """
     from nbaprops.dates import parse_game_date
     from nbaprops.http import HttpClient
@@ -45,6 +55,8 @@ def scrape(
     from nbaprops.sources.daily import scrape_source
     from nbaprops.warehouse import RunLedger, create_schema, open_warehouse
 
+    if use not in ("live", "history"):
+        raise ConfigError(f"--use must be live or history, not {use!r}")
     settings = load_settings()
     configure_logging(settings)
     day = parse_game_date(date)
@@ -61,6 +73,7 @@ def scrape(
                 ledger=RunLedger(warehouse),
                 alerter=Alerter(warehouse),
                 warehouse=warehouse,
+                use="history" if use == "history" else "live",
             )
     finally:
         warehouse.close()
@@ -90,4 +103,8 @@ def _print_table(report: ScrapeReport) -> None:
     console = Console(file=sys.stdout, width=200)
     console.print(table)
     served = ", ".join(f"{c.fact}={c.source}" for c in report.coverage if c.status == "served")
-    console.print(f"served: {served or '-'}; odds credits: {report.credits_spent}")
+    degraded = ", ".join(sorted({s.fact or s.step for s in report.degraded}))
+    console.print(
+        f"served: {served or '-'}; degraded (optional, missing): {degraded or '-'}; "
+        f"odds credits: {report.credits_spent}"
+    )

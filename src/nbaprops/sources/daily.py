@@ -15,24 +15,29 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import structlog
 
 from nbaprops.dates import now_utc, season_of
-from nbaprops.errors import ConfigError, NbaPropsError, QualityGateError, SourceUnavailable
+from nbaprops.errors import ConfigError, NbaPropsError, QualityGateError, SourceError, SourceUnavailable
 from nbaprops.secrets import scrub
 from nbaprops.sources import espn, nbacom
 from nbaprops.sources.facts import (
     COLLECTORS,
     ENDPOINT_NAMES,
+    FACTS,
     Collected,
+    DayFact,
     DaySchedule,
     Fact,
     FactInput,
+    Use,
+    need,
     nothing,
+    partial,
 )
 from nbaprops.sources.odds_day import scrape_odds
 
@@ -48,7 +53,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 SOURCES = ("nbacom", "injury_report", "bdl", "oddsapi", "espn", "all")
-StepStatus = Literal["success", "failed", "skipped"]
+StepStatus = Literal["success", "degraded", "failed", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class StepOutcome:
     lake_paths: tuple[str, ...] = ()
     error: str | None = None
     rescued_by: str | None = None  # the source that served the fact this failed step was for
+    fact: DayFact | None = None  # the fact this step was for (FACT_NEEDS says whether it is required)
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ class FactServed:
     game_date: date
     fact: str
     source: str
-    status: Literal["served", "failed", "skipped"]
+    status: Literal["served", "failed", "skipped", "degraded"]
     reason: str | None
     recorded_at: datetime
 
@@ -82,14 +88,20 @@ class ScrapeReport:
 
     source: str
     day: date
+    use: Use = "live"
     steps: list[StepOutcome] = field(default_factory=list)
     coverage: list[FactServed] = field(default_factory=list)
     credits_spent: int = 0
 
     @property
     def problems(self) -> list[StepOutcome]:
-        """Failed steps that no fallback made good."""
+        """Failed steps of required facts that no fallback made good: the date failed."""
         return [s for s in self.steps if s.status == "failed" and s.rescued_by is None]
+
+    @property
+    def degraded(self) -> list[StepOutcome]:
+        """Steps of optional facts that came back without them (no other source served the fact)."""
+        return [s for s in self.steps if s.status == "degraded" and s.rescued_by is None]
 
     def served_by(self, fact: str) -> str | None:
         """The source that served ``fact``, if any did."""
@@ -100,6 +112,7 @@ class ScrapeReport:
         return {
             "source": self.source,
             "game_date": self.day.isoformat(),
+            "use": self.use,
             "credits_spent": self.credits_spent,
             "steps": [asdict(s) | {"game_date": str(s.game_date or "")} for s in self.steps],
             "coverage": [
@@ -107,6 +120,7 @@ class ScrapeReport:
                 for c in self.coverage
             ],
             "problems": len(self.problems),
+            "degraded": [{"step": s.step, "fact": s.fact, "reason": s.error} for s in self.degraded],
         }
 
 
@@ -115,6 +129,8 @@ def failure_reason(exc: BaseException) -> str:
     text = str(exc)
     if isinstance(exc, SourceUnavailable):
         kind = "blocked" if "blocked/hung" in text else "down"
+    elif isinstance(exc, SourceError) and exc.status_code in (403, 404):
+        kind = "not_served"
     elif isinstance(exc, QualityGateError):
         kind = "empty"
     elif isinstance(exc, ConfigError):
@@ -138,11 +154,13 @@ class DayScrape:
         alerter: Alerter,
         warehouse: Warehouse | None = None,
         now: datetime | None = None,
+        use: Use = "live",
     ) -> None:
         from nbaprops.sources.base import Fetcher
 
         self.settings = settings
         self.day = day
+        self.use = use
         self.now = now or now_utc()
         self.fetcher = Fetcher(settings, http, lake, clock=(lambda: now) if now is not None else now_utc)
         self.ledger = ledger
@@ -175,27 +193,65 @@ class DayScrape:
         name: str,
         action: Callable[[], Collected],
         *,
+        fact: DayFact,
         game_date: date | None,
         details: dict[str, Any] | None = None,
         skip: str | None = None,
     ) -> tuple[Collected | None, NbaPropsError | None]:
-        """Run ``action`` as the ledger step ``scrape.<name>``; failures are recorded, not raised."""
+        """Run ``action`` as the ledger step ``scrape.<name>``; failures are recorded, not raised.
+
+        A failure of a fact that ``FACT_NEEDS`` calls optional for this scrape's use is recorded
+        as ``degraded`` (ledger, report, one warning line) and the date goes on; of a required
+        one, as ``failed``.
+        """
         collected: Collected | None = None
+        optional = need(fact, self.use) == "optional"
+        degraded: NbaPropsError | None = None
         try:
             with self.ledger.step(f"scrape.{name}", game_date=game_date, details=details) as run:
                 if skip is not None:
                     run.skip(skip)
                 else:
-                    collected = self._run(run, action)
+                    try:
+                        collected = self._run(run, action)
+                    except NbaPropsError as exc:
+                        if not optional:
+                            raise
+                        degraded = exc
+                        run.details["fact"] = fact
+                        run.degrade(f"optional {fact} missing: {failure_reason(exc)}")
         except NbaPropsError as exc:
-            report.steps.append(StepOutcome(name, game_date, "failed", error=f"{type(exc).__name__}: {exc}"))
+            report.steps.append(
+                StepOutcome(name, game_date, "failed", error=f"{type(exc).__name__}: {exc}", fact=fact)
+            )
             return None, exc
+        if degraded is not None:
+            error = f"{type(degraded).__name__}: {degraded}"
+            report.steps.append(StepOutcome(name, game_date, "degraded", error=error, fact=fact))
+            self._single_source(report, fact, name, "degraded", failure_reason(degraded))
+            return None, degraded
         if collected is None:
-            report.steps.append(StepOutcome(name, game_date, "skipped", error=skip))
+            report.steps.append(StepOutcome(name, game_date, "skipped", error=skip, fact=fact))
+            self._single_source(report, fact, name, "skipped", skip)
             return None, None
         paths = tuple(f.obj.path for f in collected.fetched)
-        report.steps.append(StepOutcome(name, game_date, "success", collected.rows, paths))
+        report.steps.append(StepOutcome(name, game_date, "success", collected.rows, paths, fact=fact))
+        self._single_source(report, fact, name, "served", None)
         return collected, None
+
+    def _single_source(
+        self,
+        report: ScrapeReport,
+        fact: DayFact,
+        step: str,
+        status: Literal["served", "skipped", "degraded"],
+        reason: str | None,
+    ) -> None:
+        """The ``fact_sources`` row of a fact with one source (fallback facts record their own)."""
+        if fact in FACTS:
+            return
+        source = step.split(".", 1)[0]
+        self.record_coverage(report, [FactServed(self.day, fact, source, status, reason, now_utc())])
 
     def _run(self, run: StepRun, action: Callable[[], Collected]) -> Collected:
         from nbaprops.sources.facts import require_rows
@@ -207,6 +263,8 @@ class DayScrape:
         if collected.due is not None:
             # After the ledger knows what was stored, so a failed gate still points at the bytes.
             require_rows(collected.due[0], collected.rows, self.day, collected.due[1], self.schedule)
+        if collected.partial is not None:
+            raise QualityGateError(collected.partial)
         return collected
 
     def record_coverage(self, report: ScrapeReport, rows: list[FactServed]) -> None:
@@ -254,11 +312,15 @@ def scrape_fact_with_fallback(
             "source": source,
             "source_coverage": {"fact": fact, "tried_before": list(tried)},
         }
-        given = scrape.given()
+        action = functools.partial(collector, scrape.given())
+        preferred = scrape.settings.source_order(fact)[0]
+        if fact == "schedule" and source != preferred:
+            action = functools.partial(_confirmed, action, preferred)
         collected, error = scrape.step(
             report,
             ENDPOINT_NAMES[(fact, source)],
-            functools.partial(collector, given),
+            action,
+            fact=fact,
             game_date=scrape.day,
             details=details,
         )
@@ -284,12 +346,16 @@ def scrape_fact_with_fallback(
                 failed=[t["source"] for t in tried],
             )
         return collected
+    optional = need(fact, scrape.use) == "optional"
+    if optional:
+        coverage = [replace(c, status="degraded") if c.status == "failed" else c for c in coverage]
     scrape.record_coverage(report, coverage)
     scrape.alerter.raise_alert(
         "source_exhausted",
-        f"no source served {fact} for {scrape.day}: "
+        f"no source served {fact} for {scrape.day}"
+        + (f" (optional for {scrape.use}: the date goes on degraded): " if optional else ": ")
         + "; ".join(f"{t['source']} {t['reason']}" for t in tried),
-        severity="error",
+        severity="warning" if optional else "error",
         fact=fact,
         game_date=scrape.day.isoformat(),
         failed=[t["source"] for t in tried],
@@ -297,16 +363,25 @@ def scrape_fact_with_fallback(
     return None
 
 
+def _confirmed(action: Callable[[], Collected], preferred: str) -> Collected:
+    """A fallback schedule that lists no games is never read as "no games".
+
+    Its empty answer is as likely a fault (an emptied page, a renamed field) as an off day, and
+    only the preferred source may say a date has none; the next source is tried, and when none
+    lists games the schedule is missing (a failed date), not empty.
+    """
+    collected = action()
+    schedule = collected.schedule
+    if schedule is not None and not schedule.games:
+        collected.partial = (
+            f"{schedule.source} lists no games on {schedule.day}, and {preferred}, the preferred "
+            "schedule source, could not confirm that"
+        )
+    return collected
+
+
 def _rescued(outcome: StepOutcome, source: str) -> StepOutcome:
-    return StepOutcome(
-        outcome.step,
-        outcome.game_date,
-        outcome.status,
-        outcome.rows,
-        outcome.lake_paths,
-        outcome.error,
-        source,
-    )
+    return replace(outcome, rescued_by=source)
 
 
 # --- the per-source plans ------------------------------------------------------------------------
@@ -332,7 +407,14 @@ def _fact(scrape: DayScrape, report: ScrapeReport, fact: Fact, sources: list[str
     if skip is not None:
         for source in sources or scrape.settings.source_order(fact):
             if source in COLLECTORS[fact]:
-                scrape.step(report, ENDPOINT_NAMES[(fact, source)], nothing, game_date=scrape.day, skip=skip)
+                scrape.step(
+                    report,
+                    ENDPOINT_NAMES[(fact, source)],
+                    nothing,
+                    fact=fact,
+                    game_date=scrape.day,
+                    skip=skip,
+                )
         return
     scrape_fact_with_fallback(fact, scrape, report, sources=sources)
 
@@ -346,7 +428,9 @@ def _scoreboard(scrape: DayScrape, report: ScrapeReport) -> None:
         due = len(scrape.schedule.games) if scrape.schedule is not None else None
         return Collected([fetched], rows, due=("nbacom/scoreboardv2", due))
 
-    scrape.step(report, "nbacom.scoreboardv2", action, game_date=scrape.day, skip=_no_games(scrape))
+    scrape.step(
+        report, "nbacom.scoreboardv2", action, fact="scoreboard", game_date=scrape.day, skip=_no_games(scrape)
+    )
 
 
 def _play_by_play(scrape: DayScrape, report: ScrapeReport) -> None:
@@ -357,9 +441,13 @@ def _play_by_play(scrape: DayScrape, report: ScrapeReport) -> None:
 
     def action() -> Collected:
         fetched = nbacom.fetch_play_by_play(scrape.fetcher, scrape.day, ids)
-        return Collected(fetched, sum(len(parsed_rows(f)) for f in fetched))
+        per_game = [len(parsed_rows(f)) for f in fetched]
+        empty = [game_id for game_id, rows in zip(ids, per_game, strict=True) if not rows]
+        return Collected(
+            fetched, sum(per_game), partial=partial("nbacom/playbyplay", empty, len(ids), "games")
+        )
 
-    scrape.step(report, "nbacom.playbyplay", action, game_date=scrape.day, skip=skip)
+    scrape.step(report, "nbacom.playbyplay", action, fact="play_by_play", game_date=scrape.day, skip=skip)
 
 
 def _player_index(scrape: DayScrape, report: ScrapeReport) -> None:
@@ -372,7 +460,7 @@ def _player_index(scrape: DayScrape, report: ScrapeReport) -> None:
             raise QualityGateError("nbacom/playerindex: answered 200 with no players")
         return Collected([fetched], rows)
 
-    scrape.step(report, "nbacom.playerindex", action, game_date=None)
+    scrape.step(report, "nbacom.playerindex", action, fact="player_index", game_date=None)
 
 
 def _espn_cross_check(scrape: DayScrape, report: ScrapeReport) -> None:
@@ -392,7 +480,9 @@ def _espn_cross_check(scrape: DayScrape, report: ScrapeReport) -> None:
             )
         return Collected([fetched], len(rows), due=("espn/scoreboard", due))
 
-    scrape.step(report, "espn.scoreboard", action, game_date=scrape.day, skip=_no_games(scrape))
+    scrape.step(
+        report, "espn.scoreboard", action, fact="scoreboard", game_date=scrape.day, skip=_no_games(scrape)
+    )
 
 
 def _bdl_rosters(scrape: DayScrape, report: ScrapeReport) -> None:
@@ -406,8 +496,8 @@ def _bdl_rosters(scrape: DayScrape, report: ScrapeReport) -> None:
         fetched = balldontlie.fetch_teams(scrape.fetcher)
         return Collected([fetched], _data_len(fetched.response.content))
 
-    scrape.step(report, "bdl.players_active", players, game_date=None)
-    scrape.step(report, "bdl.teams", teams, game_date=None)
+    scrape.step(report, "bdl.players_active", players, fact="player_index", game_date=None)
+    scrape.step(report, "bdl.teams", teams, fact="player_index", game_date=None)
 
 
 def _data_len(content: bytes) -> int:
@@ -435,20 +525,30 @@ def scrape_source(
     alerter: Alerter,
     warehouse: Warehouse | None = None,
     now: datetime | None = None,
+    use: Use = "live",
 ) -> ScrapeReport:
     """Scrape ``source`` (or ``all``) for the ET game date ``day``; every step in the ledger.
 
     ``warehouse`` receives the ``fact_sources`` rows (default: the alerter's); ``now`` is the
     moment the scrape happens (default: the wall clock), which decides finished vs upcoming games
-    and which injury reports exist.
+    and which injury reports exist. ``use`` picks the column of ``FACT_NEEDS`` that says which
+    facts the date cannot do without (``report.problems``) and which only degrade it.
     """
     if source not in SOURCES:
         raise ConfigError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
     scrape = DayScrape(
-        settings, day, http=http, lake=lake, ledger=ledger, alerter=alerter, warehouse=warehouse, now=now
+        settings,
+        day,
+        http=http,
+        lake=lake,
+        ledger=ledger,
+        alerter=alerter,
+        warehouse=warehouse,
+        now=now,
+        use=use,
     )
-    report = ScrapeReport(source, day)
-    log.info("scrape.started", source=source, game_date=day.isoformat())
+    report = ScrapeReport(source, day, use)
+    log.info("scrape.started", source=source, game_date=day.isoformat(), use=use)
     single = None if source == "all" else ("nbacom" if source == "injury_report" else source)
     _resolve_schedule(scrape, report, single if source in ("nbacom", "bdl", "espn") else None)
     fact_sources = None if single is None else [single]
@@ -475,6 +575,7 @@ def scrape_source(
         game_date=day.isoformat(),
         steps=len(report.steps),
         problems=len(report.problems),
+        degraded=len(report.degraded),
         coverage={c.fact: c.source for c in report.coverage if c.status == "served"},
     )
     return report

@@ -1,10 +1,15 @@
-"""How each source serves each fact of a game date: fetch, store, count rows, check them against the schedule.
+"""What a game date's scrape must deliver, and how each source serves each fact of it.
 
 A *fact* is what the pipeline needs whichever source provides it: the ``schedule`` of a date, its
-player ``box_scores``, the ``injuries`` known before tip. Each (fact, source) pair is one collector:
-it fetches through the ``Fetcher`` (so the exact bytes are in the lake before anything is judged),
-parses with the payload's own parser, and applies the empty-but-200 rule: zero rows on a date the
-schedule says has (finished) games is a ``QualityGateError``, never a success.
+player ``box_scores``, the ``injuries`` known before tip, the ``props`` lines, and so on.
+``FACT_NEEDS`` is the one table that says, per fact and per use (the live daily scrape, or a
+history backfill of past dates), whether a date without it is failed (``required``) or goes on
+``degraded`` (``optional``): docs/sources.md mirrors it.
+
+Each (fact, source) pair of the fallback facts is one collector: it fetches through the ``Fetcher``
+(so the exact bytes are in the lake before anything is judged), parses with the payload's own
+parser, and applies the empty-but-200 rule: zero rows on a date the schedule says has (finished)
+games is a ``QualityGateError``, never a success.
 """
 
 from __future__ import annotations
@@ -23,6 +28,58 @@ if TYPE_CHECKING:
 
 Fact = Literal["schedule", "box_scores", "injuries"]
 FACTS: tuple[Fact, ...] = ("schedule", "box_scores", "injuries")
+"""The facts with several sources, tried in the order of ``Settings.source_order``."""
+
+DayFact = Literal[
+    "schedule", "box_scores", "injuries", "player_index", "play_by_play", "scoreboard", "game_lines", "props"
+]
+Use = Literal["live", "history"]
+"""``live``: today's and yesterday's dates, scraped as they happen; ``history``: a backfill of past dates."""
+Need = Literal["required", "optional"]
+
+
+@dataclass(frozen=True, slots=True)
+class FactNeed:
+    """Whether a date without this fact fails (``required``) or goes on ``degraded``, per use."""
+
+    live: Need
+    history: Need
+    why: str
+
+    def of(self, use: Use) -> Need:
+        """The need for ``use``."""
+        return self.live if use == "live" else self.history
+
+
+FACT_NEEDS: dict[DayFact, FactNeed] = {
+    "schedule": FactNeed("required", "required", "every other fact is checked against the games it lists"),
+    "box_scores": FactNeed("required", "required", "the points to predict and grade; every rolling feature"),
+    "injuries": FactNeed(
+        "required",
+        "optional",
+        "live: the prediction's availability check; history: old PDFs are often gone and Ball Don't "
+        "Lie serves only the notes in force now",
+    ),
+    "player_index": FactNeed(
+        "optional", "optional", "rosters before a player's first game; box scores name players too"
+    ),
+    "play_by_play": FactNeed(
+        "optional", "optional", "shot-zone features only; real servers lack it for some games"
+    ),
+    "scoreboard": FactNeed("optional", "optional", "line scores and the cross-check of the schedule"),
+    "game_lines": FactNeed("optional", "optional", "spreads and totals are context features"),
+    "props": FactNeed(
+        "required",
+        "optional",
+        "live: nothing to recommend without a line; history: a backtest counts games without lines "
+        "as NO_LINE, loudly",
+    ),
+}
+
+
+def need(fact: DayFact, use: Use) -> Need:
+    """Whether ``fact`` is required or optional for ``use`` (the one place that says so)."""
+    return FACT_NEEDS[fact].of(use)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +120,7 @@ class Collected:
     schedule: DaySchedule | None = None
     details: dict[str, Any] = field(default_factory=dict)
     due: tuple[str, int | None] | None = None  # (what, games due): checked once the step is recorded
+    partial: str | None = None  # how the answer falls short of what was due (fails the step, bytes kept)
 
 
 @dataclass(frozen=True)
@@ -85,9 +143,14 @@ def nothing() -> Collected:
 
 def parsed_rows(fetched: Fetched) -> list[dict[str, Any]]:
     """The payload's rows by its own parser (typed errors on damaged bytes)."""
+    return parse_payload(fetched.endpoint.kind, fetched.response.content)
+
+
+def parse_payload(kind: str, content: bytes) -> list[dict[str, Any]]:
+    """Rows of stored or fetched bytes by the parser of ``kind``."""
     from nbaprops.raw.registry import maybe_gunzip, parser_for
 
-    return parser_for(fetched.endpoint.kind).parse(maybe_gunzip(fetched.response.content))
+    return parser_for(kind).parse(maybe_gunzip(content))
 
 
 def require_rows(what: str, rows: int, day: date, due: int | None, schedule: DaySchedule | None) -> None:
@@ -103,6 +166,18 @@ def require_rows(what: str, rows: int, day: date, due: int | None, schedule: Day
         raise QualityGateError(
             f"{what}: answered 200 with 0 rows for {day}, a date {said} says has {due} game(s)"
         )
+
+
+def partial(what: str, empty: list[str], due: int, unit: str) -> str | None:
+    """``what: k of n <unit> came back without rows (ids)``, or None when every one had rows.
+
+    A payload per game or per event that is empty while the others are full is not a success:
+    the step is degraded (optional fact) or failed (required one), never counted as complete.
+    """
+    if not empty:
+        return None
+    shown = ", ".join(empty[:5]) + (", …" if len(empty) > 5 else "")
+    return f"{what}: {len(empty)} of {due} {unit} came back without rows ({shown})"
 
 
 def _tip(text: Any) -> datetime | None:
@@ -146,7 +221,7 @@ def schedule_bdl(given: FactInput) -> Collected:
                         g["home_team"]["abbreviation"],
                         g["visitor_team"]["abbreviation"],
                         _tip(g.get("datetime")),
-                        g.get("status") == "Final",
+                        g["status"] == "Final",  # a renamed status must not read as "not finished"
                     )
                 )
         except (ValueError, KeyError, TypeError) as exc:
@@ -195,8 +270,9 @@ def _games_due(given: FactInput) -> int | None:
 
 
 def injuries_nbacom(given: FactInput) -> Collected:
-    """The newest official injury report PDF of the date published by ``now``."""
-    fetched = injury_report.fetch_latest_report(given.fetcher, given.day, given.now)
+    """The newest official report of the date a prediction could read: by ``now`` and by its as-of."""
+    target = min(given.now, given.fetcher.settings.prediction_as_of(given.day))
+    fetched = injury_report.fetch_latest_report(given.fetcher, given.day, target)
     rows = len(parsed_rows(fetched))
     report = fetched.response.url_redacted.rsplit("/", 1)[-1]
     return Collected(

@@ -7,8 +7,10 @@ Usage::
         run.rows_out = load(...)
         run.require_rows()          # zero rows where rows were due -> QualityGateError, recorded
 
-The row is written as ``running`` on entry and finished as ``success``, ``skipped`` or
-``failed`` (with the error text) on exit. Open steps outside warehouse transactions: a rolled-back
+The row is written as ``running`` on entry and finished as ``success``, ``skipped``,
+``degraded`` (an optional part missing, the reason in ``error``) or ``failed`` (with the error
+text) on exit. A typed ``NbaPropsError`` is an expected outcome and logs one warning line; any
+other exception is a bug and logs its traceback. Open steps outside warehouse transactions: a rolled-back
 transaction would take the ledger row with it.
 
 A process killed mid-step (kill -9, power loss) never finishes its row. Each row names its owner
@@ -32,13 +34,13 @@ from typing import Any, Literal
 
 import structlog
 
-from nbaprops.errors import QualityGateError, WarehouseError
+from nbaprops.errors import NbaPropsError, QualityGateError, WarehouseError
 from nbaprops.secrets import scrub
 from nbaprops.warehouse.protocol import Warehouse
 
 log = structlog.get_logger(__name__)
 
-Status = Literal["running", "success", "failed", "skipped", "abandoned"]
+Status = Literal["running", "success", "failed", "skipped", "degraded", "abandoned"]
 _MAX_ERROR_CHARS = 2000
 
 
@@ -54,6 +56,7 @@ class StepRun:
     rows_out: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
     skipped_reason: str | None = None
+    degraded_reason: str | None = None
 
     def require_rows(self) -> None:
         """Fail the step (QualityGateError) if it wrote no rows where rows were due."""
@@ -65,6 +68,10 @@ class StepRun:
     def skip(self, reason: str) -> None:
         """Record the step as ``skipped`` (e.g. no games that day) instead of ``success``."""
         self.skipped_reason = reason
+
+    def degrade(self, reason: str) -> None:
+        """Record the step as ``degraded``: it ran, but an optional part is missing (``reason``)."""
+        self.degraded_reason = reason
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,7 @@ class RunLedger:
                 this_process(),
             ],
         )
-        log.info("step.started", step=step, game_date=game_date, run_id=run.run_id)
+        log.info("step.started", step=step, game_date=_iso(game_date), run_id=run.run_id)
         try:
             yield run
         except BaseException as exc:
@@ -123,10 +130,22 @@ class RunLedger:
             except WarehouseError as ledger_exc:
                 # The step's own error matters more; keep it, and say the ledger could not record it.
                 log.exception("step.ledger_write_failed", step=step, run_id=run.run_id, error=str(ledger_exc))
-            log.exception("step.failed", step=step, game_date=game_date, run_id=run.run_id, error=error)
+            if isinstance(exc, NbaPropsError | KeyboardInterrupt):
+                log.warning(
+                    "step.failed", step=step, game_date=_iso(game_date), run_id=run.run_id, error=error
+                )
+            else:
+                log.exception(
+                    "step.failed", step=step, game_date=_iso(game_date), run_id=run.run_id, error=error
+                )
             raise
-        status: Status = "skipped" if run.skipped_reason is not None else "success"
-        self._finish(run, status, run.skipped_reason)
+        status: Status = "success"
+        if run.skipped_reason is not None:
+            status = "skipped"
+        elif run.degraded_reason is not None:
+            status = "degraded"
+            log.warning("step.degraded", step=step, game_date=_iso(game_date), reason=run.degraded_reason)
+        self._finish(run, status, run.skipped_reason or run.degraded_reason)
         log.info("step.finished", step=step, status=status, rows_in=run.rows_in, rows_out=run.rows_out)
 
     def _finish(self, run: StepRun, status: Status, error: str | None) -> None:
@@ -209,3 +228,8 @@ def _started(pid: int) -> str:
         return ""
     # Field 22 (starttime), counted after the command name, which may itself hold spaces.
     return stat.rsplit(b")", 1)[-1].split()[19].decode()
+
+
+def _iso(day: date | None) -> str | None:
+    """Dates in log lines as ISO text, never ``datetime.date(...)``."""
+    return day.isoformat() if day is not None else None

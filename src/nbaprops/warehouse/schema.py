@@ -29,7 +29,9 @@ RUN_LEDGER = TableSpec(
         Column("game_date", "DATE"),
         Column("started_at", "TIMESTAMP", required=True),
         Column("finished_at", "TIMESTAMP"),
-        Column("status", "STRING", required=True),  # running | success | failed | skipped | abandoned
+        Column(
+            "status", "STRING", required=True
+        ),  # running | success | degraded | failed | skipped | abandoned
         Column("rows_in", "INT64"),
         Column("rows_out", "INT64"),
         Column("error", "STRING"),
