@@ -42,7 +42,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         settings = pointed_settings(base, server.base_url, bdl_key=markers[0], odds_key=markers[1])
         env = _child_env(settings, markers)
         session = SandboxSession(season, clock, settings, server.base_url)
-        yield World(session, markers, day, now, built.start, built.end, env)
+        yield World(session, faults, markers, day, now, built.start, built.end, env)
 
 
 def _child_env(settings: Any, markers: tuple[str, str]) -> dict[str, str]:

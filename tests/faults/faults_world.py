@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from nbaprops.pipeline.sandbox_session import SandboxSession
+from nbaprops.sandbox.faults import FaultPlan
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,7 @@ class World:
     """A running sandbox whose API keys are marker strings, and the days the phases work on."""
 
     session: SandboxSession
+    faults: FaultPlan  # the server's plan: tests queue faults on it directly
     markers: tuple[str, ...]  # the secret values: none may appear in any output
     day: date  # a finished game day the scrapes fetch
     now: datetime  # the moment of those scrapes (and the sandbox clock)

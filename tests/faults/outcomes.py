@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class Outcome:
 
 
 RESULTS: list[Outcome] = []
+SCANNED: list[Path] = []  # folders the suite wrote (logs, lakes, warehouses): the secret scan reads them
+OUTPUTS: list[str] = []  # what child processes printed (errors included): scanned too
 
 
 def record(category: str, case: str, outcome: str, detail: str) -> None:

@@ -25,7 +25,7 @@ import pytest
 from digest import lake_digest, ledger_statuses, table_digests
 from faults_world import World
 from fsspec.implementations.local import LocalFileSystem
-from outcomes import record
+from outcomes import OUTPUTS, SCANNED, record
 
 from factories import season_warehouse
 from nbaprops.lake import FsspecLake
@@ -57,6 +57,7 @@ def _run(phase: str, kill_at: int, workdir: Path, env: dict[str, str], config: d
         if line.startswith('{"calls"'):
             calls = int(json.loads(line)["calls"])
             break
+    OUTPUTS.append(done.stdout + done.stderr)
     return Run(done.returncode, calls, done.stdout[-2000:] + done.stderr[-2000:])
 
 
@@ -94,6 +95,7 @@ def season_files() -> tuple[Path, Path]:
 
 def _start_state(phase: str, target: Path, season_files: tuple[Path, Path]) -> None:
     target.mkdir(parents=True)
+    SCANNED.append(target)
     if phase == "build":
         shutil.copyfile(season_files[1], target / "warehouse.duckdb")
 
