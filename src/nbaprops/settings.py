@@ -133,6 +133,14 @@ class Settings(BaseSettings):
     )
     default_min_spacing_s: float = Field(0.0, ge=0, description="Minimum gap between calls to other hosts.")
 
+    # --- lake bounds ---------------------------------------------------------------------------
+    lake_timeout_s: float = Field(
+        60.0, gt=0, description="Longest one lake call (read, list, upload) may take before it is retried."
+    )
+    lake_max_attempts: int = Field(
+        3, ge=1, le=10, description="Attempts per lake call when it times out or the bucket answers 5xx/429."
+    )
+
     # --- warehouse bounds --------------------------------------------------------------------
     query_timeout_s: float = Field(120.0, gt=0, description="Longest a single warehouse statement may run.")
     warehouse_lock_wait_s: float = Field(
@@ -226,8 +234,13 @@ class Settings(BaseSettings):
 
     def prediction_as_of(self, day: date) -> datetime:
         """The as-of (aware UTC) of the daily prediction for the games of ET date ``day``."""
+        minutes = self.prediction_minute_et()
+        return et_datetime(day, minutes // 60, minutes % 60)
+
+    def prediction_minute_et(self) -> int:
+        """Minutes after ET midnight of the daily prediction (the SQL models compute the as-of from it)."""
         hour, minute = (int(part) for part in self.prediction_time_et.split(":"))
-        return et_datetime(day, hour, minute)
+        return hour * 60 + minute
 
     def source_order(self, fact: Literal["box_scores", "injuries", "schedule"]) -> list[str]:
         """The configured fallback order of sources for one fact."""

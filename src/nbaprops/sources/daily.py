@@ -508,12 +508,16 @@ def _bdl_rosters(scrape: DayScrape, report: ScrapeReport) -> None:
 
 
 def _data_len(content: bytes) -> int:
+    """Rows in a BDL list answer; a body that is not JSON, or is the API's error, is a PayloadError."""
     import json
+
+    from nbaprops.raw.registry import refuse_api_error
 
     try:
         document = json.loads(content)
     except (ValueError, RecursionError):
-        raise PayloadError("bdl: answered 200 with a body that is not JSON") from None
+        raise PayloadError(f"bdl: answer is not JSON ({len(content)} bytes)") from None
+    refuse_api_error(document, "bdl")
     data = document.get("data") if isinstance(document, dict) else None
     if not isinstance(data, list) or not data:
         raise QualityGateError("bdl: answered 200 with an empty data list")
