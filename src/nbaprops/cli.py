@@ -73,11 +73,20 @@ def raw_parse(
     ],
     file: Annotated[Path, typer.Argument(help="Payload file (gzip accepted).", exists=True, dir_okay=False)],
 ) -> None:
-    """Parse one payload file and print its normalized rows as JSON lines."""
+    """Parse one payload file and print its normalized rows as JSON lines.
+
+    Zero rows is an error (exit 2), not an empty success: it is what a payload of another kind
+    (player props given to the game-lines parser) or an emptied answer looks like.
+    """
+    from nbaprops.errors import QualityGateError
     from nbaprops.raw.registry import maybe_gunzip, parser_for
 
     spec = parser_for(kind)
-    rows = spec.parse(maybe_gunzip(file.read_bytes()))
+    rows = spec.parse(maybe_gunzip(file.read_bytes(), kind))
+    if not rows:
+        raise QualityGateError(
+            f"{kind}: {file.name} parsed to 0 rows (an empty answer, or a payload of another kind?)"
+        )
     out = sys.stdout
     for row in rows:
         out.write(json.dumps(row, ensure_ascii=False, sort_keys=True, default=str))

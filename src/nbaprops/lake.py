@@ -359,7 +359,10 @@ def open_lake(settings: Settings) -> Lake:
         raise ConfigError(f"lake file system not installed (install the [gcp] extra): {exc}") from None
     if "file" in _protocols(fs):
         local_root = Path(root).resolve()
-        local_root.mkdir(parents=True, exist_ok=True)
+        try:
+            local_root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create the lake folder {local_root}: {exc.strerror}") from None
         root = local_root.as_posix()
     return FsspecLake(fs, root)
 

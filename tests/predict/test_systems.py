@@ -330,3 +330,14 @@ def test_zone_matchup_reads_play_by_play_zones_where_loaded_and_two_zones_elsewh
     high = system.predict(_with_feature(without, shot_zone_mismatch_score=9.0)).mean
     low = system.predict(_with_feature(without, shot_zone_mismatch_score=-9.0)).mean
     assert (high > low).mean() > 0.99
+
+
+def test_median_regression_fits_the_median_of_skewed_outcomes_not_the_mean() -> None:
+    from nbaprops.predict.systems.line_residual import median_regression
+
+    rng = np.random.default_rng(41)
+    x = np.column_stack([np.ones(4000), rng.normal(0, 1, 4000)])
+    y = 2.0 * x[:, 1] + rng.exponential(3.0, 4000)  # median offset 3 ln 2 = 2.08, mean offset 3
+    coef = median_regression(x, y, ridge=1.0)
+    assert coef[0] == pytest.approx(3.0 * np.log(2.0), abs=0.2)
+    assert coef[1] == pytest.approx(2.0, abs=0.15)

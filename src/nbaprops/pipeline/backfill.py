@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import structlog
 import typer
 
-from nbaprops.dates import date_range, et_datetime, now_utc, season_of
-from nbaprops.errors import ConfigError, NbaPropsError, QualityGateError
+from nbaprops.dates import check_date_range, date_range, et_datetime, now_utc, season_of
+from nbaprops.errors import NbaPropsError, QualityGateError
 from nbaprops.warehouse.ledger import RunLedger
 
 if TYPE_CHECKING:
@@ -165,8 +165,7 @@ def backfill_range(
     Raises ``QualityGateError`` naming the dates that failed (after doing everything else);
     ``KeyboardInterrupt`` stops at once, keeping what finished.
     """
-    if end < start:
-        raise ConfigError(f"backfill range ends ({end}) before it starts ({start})")
+    check_date_range(start, end)
     days = date_range(start, end)
     report = BackfillReport(start, end)
     ledger = RunLedger(warehouse)
@@ -310,8 +309,7 @@ def run_backfill(
     from nbaprops.pipeline.sandbox_session import sandbox_session
     from nbaprops.warehouse import create_schema, open_warehouse
 
-    if end < start:
-        raise ConfigError(f"--to ({end}) is before --from ({start})")
+    check_date_range(start, end)
     show = sys.stderr.isatty() if progress is None else progress
     warehouse = open_warehouse(settings)
     try:
@@ -357,13 +355,13 @@ def backfill(
     """Scrape -> ingest every date of a range, then build it; re-run after a crash to resume."""
     import json
 
-    from nbaprops.dates import parse_game_date
+    from nbaprops.dates import parse_date_range
     from nbaprops.logs import configure_logging
     from nbaprops.settings import load_settings
 
+    first, last = parse_date_range(start, end)
     settings = load_settings()
     configure_logging(settings)
-    first, last = parse_game_date(start), parse_game_date(end)
     try:
         report = run_backfill(settings, first, last, sandbox=sandbox)
     except KeyboardInterrupt:

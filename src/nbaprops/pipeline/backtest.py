@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import structlog
 import typer
 
-from nbaprops.dates import et_datetime
+from nbaprops.dates import check_date_range, et_datetime
 from nbaprops.errors import QualityGateError
 from nbaprops.warehouse.ledger import RunLedger
 
@@ -171,8 +171,7 @@ def run_backtest(
     from nbaprops.predict.registry import save_models
     from nbaprops.predict.train import RETRAIN_EVERY_DAYS, WalkForwardTrainer, needs_retrain
 
-    if end < start:
-        raise ValueError(f"backtest range ends ({end}) before it starts ({start})")
+    check_date_range(start, end)
     began = time.perf_counter()
     alerter = alerter or Alerter(warehouse)
     cadence = retrain_days or RETRAIN_EVERY_DAYS
@@ -330,14 +329,14 @@ def backtest(
     import json
     import sys
 
-    from nbaprops.dates import parse_game_date
+    from nbaprops.dates import parse_date_range
     from nbaprops.logs import configure_logging
     from nbaprops.settings import load_settings
     from nbaprops.warehouse import create_schema, open_warehouse
 
+    first, last = parse_date_range(start, end)
     settings = load_settings()
     configure_logging(settings)
-    first, last = parse_game_date(start), parse_game_date(end)
     warehouse = open_warehouse(settings)
     try:
         create_schema(warehouse)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from nbaprops.dates import check_date_range
 from nbaprops.errors import QualityGateError
 from nbaprops.ops.alerts import Alerter
 from nbaprops.pipeline.completeness import Completeness, gate
@@ -93,8 +94,7 @@ def build_range(
 
     ``now`` (default: the clock) decides which scheduled games count as played for the gate.
     """
-    if end < start:
-        raise ValueError(f"build range ends ({end}) before it starts ({start})")
+    check_date_range(start, end)
     own_settings, warehouse, owned = _resolve(target)
     settings = settings or own_settings
     try:

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from nbaprops.dates import check_date_range
 from nbaprops.errors import ConfigError
 
 
@@ -35,8 +36,7 @@ def build(
         raise ConfigError("give --date, or both --from and --to")
     first = _day(date_text or str(start), "--date" if date_text else "--from")
     last = first if date_text else _day(str(end), "--to")
-    if last < first:
-        raise ConfigError(f"--to ({last}) is before --from ({first})")
+    check_date_range(first, last)
     from nbaprops.logs import configure_logging
     from nbaprops.pipeline.build import build_range
     from nbaprops.settings import load_settings

@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import structlog
 
 from nbaprops.dates import now_utc, season_of
-from nbaprops.errors import ConfigError, NbaPropsError, QualityGateError, SourceError, SourceUnavailable
+from nbaprops.errors import (
+    ConfigError,
+    NbaPropsError,
+    PayloadError,
+    QualityGateError,
+    SourceError,
+    SourceUnavailable,
+)
 from nbaprops.secrets import scrub
 from nbaprops.sources import espn, nbacom
 from nbaprops.sources.facts import (
@@ -509,9 +516,16 @@ def _bdl_rosters(scrape: DayScrape, report: ScrapeReport) -> None:
 
 
 def _data_len(content: bytes) -> int:
+    """Rows in a BDL list answer; a body that is not JSON, or is the API's error, is a PayloadError."""
     import json
 
-    document = json.loads(content)
+    from nbaprops.raw.registry import refuse_api_error
+
+    try:
+        document = json.loads(content)
+    except (ValueError, RecursionError):
+        raise PayloadError(f"bdl: answer is not JSON ({len(content)} bytes)") from None
+    refuse_api_error(document, "bdl")
     data = document.get("data") if isinstance(document, dict) else None
     if not isinstance(data, list) or not data:
         raise QualityGateError("bdl: answered 200 with an empty data list")
