@@ -333,7 +333,7 @@ def test_zone_matchup_reads_play_by_play_zones_where_loaded_and_two_zones_elsewh
 
 
 def test_median_regression_fits_the_median_of_skewed_outcomes_not_the_mean() -> None:
-    from nbaprops.predict.systems.line_residual import median_regression
+    from nbaprops.predict.systems.base import median_regression
 
     rng = np.random.default_rng(41)
     x = np.column_stack([np.ones(4000), rng.normal(0, 1, 4000)])
