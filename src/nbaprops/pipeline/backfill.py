@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from nbaprops.lake import Lake
     from nbaprops.ops.alerts import Alerter
     from nbaprops.settings import Settings
+    from nbaprops.sources.base import Fetched
     from nbaprops.warehouse.protocol import Warehouse
 
 log = structlog.get_logger(__name__)
@@ -215,6 +216,7 @@ class _Stages:
     alerter: Alerter
     ledger: RunLedger
     clock: Callable[[], datetime]
+    season_docs: dict[str, Fetched] = field(default_factory=dict)  # fetched once per run, not per date
 
     def stage(self, stage: str, day: date, report: BackfillReport) -> int:
         """One stage of one date; returns its rows, raises when what was due did not come."""
@@ -238,6 +240,7 @@ class _Stages:
             warehouse=self.warehouse,
             now=self.clock(),
             use="history",
+            season_docs=self.season_docs,
         )
         report.seconds[day] = time.perf_counter() - began
         report.credits[day] = scraped.credits_spent
