@@ -226,8 +226,13 @@ class Settings(BaseSettings):
 
     def prediction_as_of(self, day: date) -> datetime:
         """The as-of (aware UTC) of the daily prediction for the games of ET date ``day``."""
+        minutes = self.prediction_minute_et()
+        return et_datetime(day, minutes // 60, minutes % 60)
+
+    def prediction_minute_et(self) -> int:
+        """Minutes after ET midnight of the daily prediction (the SQL models compute the as-of from it)."""
         hour, minute = (int(part) for part in self.prediction_time_et.split(":"))
-        return et_datetime(day, hour, minute)
+        return hour * 60 + minute
 
     def source_order(self, fact: Literal["box_scores", "injuries", "schedule"]) -> list[str]:
         """The configured fallback order of sources for one fact."""

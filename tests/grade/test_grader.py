@@ -19,6 +19,7 @@ from nbaprops.warehouse.schema import table_spec
 DAY = date(2026, 1, 15)
 TIP = datetime(2026, 1, 16, 0, 30, tzinfo=UTC)  # 19:30 ET on DAY
 AFTER = TIP + timedelta(hours=6)
+MORNING = TIP - timedelta(hours=8)  # the predictions' as-of: 11:30 ET
 _TYPES = {
     "DATE": pa.date32(),
     "STRING": pa.string(),
@@ -89,8 +90,9 @@ def prediction(player_id: int, system: str, predicted: float, rec: str, **extra:
         "under_price": -110,
         "recommendation": rec,
         "feature_version": "f1",
+        "as_of": MORNING,
         "run_id": "r1",
-        "created_at": TIP - timedelta(hours=8),
+        "created_at": MORNING,
     }
     return row | extra
 
@@ -121,8 +123,49 @@ def wh() -> Iterator[DuckDBWarehouse]:
 
 
 def slate(wh: DuckDBWarehouse) -> None:
-    """Three players, two systems: 1 scores 25, 2 scores 15, 3 sits (listed Questionable)."""
+    """Three players, two systems: 1 scores 25, 2 scores 15, 3 sits (Questionable in the morning, Out
+    on a note published after the predictions were made)."""
     schedule(wh)
+    put(
+        wh,
+        "game_as_of",
+        [
+            {
+                "game_date": DAY,
+                "game_id": "0022500001",
+                "home_team": "BOS",
+                "away_team": "NYK",
+                "as_of_kind": kind,
+                "as_of": as_of,
+                "built_at": as_of,
+            }
+            for kind, as_of in (("prediction", MORNING), ("pretip", TIP - timedelta(seconds=1)))
+        ],
+    )
+    put(
+        wh,
+        "injury_status",
+        [
+            {
+                "game_date": DAY,
+                "game_id": "0022500001",
+                "as_of_kind": kind,
+                "as_of": as_of,
+                "team": "BOS",
+                "player_id": i,
+                "status": status,
+                "source": "nbacom",
+                "published_at": as_of,
+                "built_at": as_of,
+            }
+            for kind, as_of, i, status in (
+                ("prediction", MORNING, 2, "Probable"),
+                ("prediction", MORNING, 3, "Questionable"),
+                ("pretip", TIP - timedelta(seconds=1), 2, "Probable"),
+                ("pretip", TIP - timedelta(seconds=1), 3, "Out"),
+            )
+        ],
+    )
     put(
         wh,
         "player_game_summary",
@@ -156,6 +199,8 @@ def slate(wh: DuckDBWarehouse) -> None:
                 "team": "BOS",
                 "opponent": "NYK",
                 "is_home": True,
+                "as_of_kind": "prediction",
+                "as_of": MORNING,
                 "injury_status": status,
                 "built_at": TIP - timedelta(hours=9),
             }
@@ -212,6 +257,7 @@ def test_each_prediction_gets_its_error_result_and_closing_line(wh: DuckDBWareho
     assert g[(2, "moving_average")]["abs_error"] == 1.0
     sat = g[(3, "gbm")]
     assert sat["result"] == "VOID"
+    # the status known when the prediction was made (Questionable), not the later Out note
     assert sat["void_reason"] == "dnp_late_scratch"
     assert sat["abs_error"] is None
     assert sat["profit"] == 0.0

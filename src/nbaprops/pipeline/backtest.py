@@ -7,14 +7,18 @@ For every game date D of the range, in order:
    rows loaded once and sliced by date, earlier retrains' models standing in for the inner
    out-of-sample folds) sees only games strictly before D, and the models are registered
    (``save_models``) with that training window; between retrains the same models are reused;
-2. **predict** D as of 11:00 ET that morning (``Coordinator.run(D, as_of=...)``) with the newest
-   registered models whose ``as_of`` is D or earlier — never one trained on D or later.
+2. **predict** D as of the daily prediction time (``settings.prediction_as_of(D)``, the same as-of
+   as the live run: features, slate and the line picked against are those published by then) with
+   the newest registered models whose ``as_of`` is D or earlier — never one trained on D or later.
+   A day with candidates but no line posted by then is degraded: listed in ``no_line_days``,
+   alerted by the coordinator, counted on the ledger.
 
 Then the whole range is **graded** once, set-based (``grade.grader.grade_range``), and scored:
 every system beside two references on the **same rows** — the book line used as a point
 prediction, and the average of the player's last five games before D. The comparison rows are
 the player-games every system predicted that were played, had a posted line and have at least
-one earlier game; every figure is printed with its N.
+one earlier game; every figure is printed with its N. A backtest that predicted days but has not
+one comparison row fails (``QualityGateError``, alerted): it never reports success on nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import structlog
 import typer
 
-from nbaprops.dates import check_date_range, et_datetime
+from nbaprops.dates import check_date_range
 from nbaprops.errors import QualityGateError
 from nbaprops.warehouse.ledger import RunLedger
 
@@ -47,7 +51,6 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 STEP = "backtest"
-MORNING_HOUR_ET = 11
 BOOK_LINE = "book_line"
 LAST5 = "last5_avg"
 REFERENCES = (BOOK_LINE, LAST5)
@@ -97,6 +100,7 @@ class BacktestReport:
     predicted_days: int = 0
     retrains: list[date] = field(default_factory=list)
     skipped: dict[date, str] = field(default_factory=dict)
+    no_line_days: list[date] = field(default_factory=list)
     graded: int = 0
     comparison_rows: int = 0
     systems: list[dict[str, Any]] = field(default_factory=list)
@@ -113,6 +117,7 @@ class BacktestReport:
             "predicted_days": self.predicted_days,
             "retrains": [d.isoformat() for d in self.retrains],
             "skipped": {d.isoformat(): why for d, why in self.skipped.items()},
+            "no_line_days": [d.isoformat() for d in self.no_line_days],
             "graded": self.graded,
             "comparison_rows": self.comparison_rows,
             "systems": self.systems,
@@ -193,8 +198,10 @@ def run_backtest(
                 coordinator = None
             if coordinator is None:
                 coordinator = _coordinator(warehouse, settings, day, alerter)
-            coordinator.run(day, as_of=et_datetime(day, MORNING_HOUR_ET))
+            predicted = coordinator.run(day, as_of=settings.prediction_as_of(day))
             report.predicted_days += 1
+            if predicted.candidates and not predicted.with_line:
+                report.no_line_days.append(day)
         if report.predicted_days:
             report.graded = grade_range(warehouse, start, end).graded
             report.comparison_rows, report.systems, report.headline = compare(
@@ -204,6 +211,15 @@ def run_backtest(
         run.rows_in = report.days
         run.rows_out = report.graded
         run.details |= {k: v for k, v in report.to_dict().items() if k != "systems"}
+        if report.predicted_days and not report.comparison_rows:
+            message = (
+                f"backtest {start}..{end}: {report.predicted_days} day(s) predicted but 0 comparison rows "
+                f"({len(report.no_line_days)} day(s) without any line at the prediction time)"
+            )
+            alerter.raise_alert(
+                "backtest_no_comparison_rows", message, severity="error", count=report.predicted_days
+            )
+            raise QualityGateError(message)
     report.seconds = time.perf_counter() - began
     log.info(
         "backtest.finished",
@@ -219,7 +235,7 @@ def comparison_rows(warehouse: Warehouse, start: date, end: date) -> dict[str, A
     """The comparison rows (every system predicted them, played, with a line and an earlier game).
 
     Column name -> array, one entry per (player-game, system), with ``key`` naming the player-game;
-    None when the range has no graded prediction (one query).
+    None when the range has no graded prediction or none of them qualifies (one query).
     """
     import numpy as np
 
@@ -237,6 +253,8 @@ def comparison_rows(warehouse: Warehouse, start: date, end: date) -> dict[str, A
     unique_keys, inverse = np.unique(keys, return_inverse=True)
     per_key = np.bincount(inverse, weights=usable.astype(np.float64), minlength=unique_keys.size)
     keep = usable & (per_key[inverse] == len(systems))
+    if not keep.any():
+        return None
     return {"key": keys[keep], **{k: v[keep] for k, v in cols.items()}}
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from nbaprops.dates import et_datetime, parse_game_date
+from nbaprops.dates import parse_game_date
 from nbaprops.errors import ConfigError, QualityGateError
 
 if TYPE_CHECKING:
@@ -79,7 +79,13 @@ def _history(settings: Settings, season: Season, day: date, warehouse: Warehouse
     from nbaprops.sandbox.archive import write_archive
 
     end = day - timedelta(days=1)
-    archive = write_archive(season, open_lake(settings), start=season.first_date, end=end)
+    archive = write_archive(
+        season,
+        open_lake(settings),
+        start=season.first_date,
+        end=end,
+        prediction_minute_et=settings.prediction_minute_et(),
+    )
     ingest_from_dir(settings, Path(settings.resolved_lake_url), warehouse=warehouse, alerter=alerter)
     build_range(warehouse, season.first_date, end, alerter=alerter, settings=settings)
     return archive.dates
@@ -88,7 +94,7 @@ def _history(settings: Settings, season: Season, day: date, warehouse: Warehouse
 def _today(
     settings: Settings, season: Season, day: date, warehouse: Warehouse, alerter: Alerter
 ) -> list[StepOutcome]:
-    """Scrape every source for ``day`` at 11:00 ET over loopback HTTP, ingest and build the day."""
+    """Scrape every source for ``day`` at the prediction time over loopback HTTP, ingest, build the day."""
     from nbaprops.http import HttpClient
     from nbaprops.lake import open_lake
     from nbaprops.pipeline.build import build_date
@@ -98,7 +104,7 @@ def _today(
     from nbaprops.warehouse.ledger import RunLedger
 
     lake = open_lake(settings)
-    morning = et_datetime(day, 11)
+    morning = settings.prediction_as_of(day)
     with (
         sandbox_session(settings, now=morning, season=season, odds_quota=ODDS_QUOTA) as session,
         HttpClient.from_settings(session.settings) as http,
@@ -161,9 +167,7 @@ def run_demo(settings: Settings, date_text: str | None) -> DemoReport:
         watch.lap("backtest")
         if needs_retrain(warehouse, day):
             save_models(warehouse, settings, train_as_of(warehouse, day))
-        report.prediction = predict_date(
-            warehouse, settings, day, alerter=alerter, as_of=et_datetime(day, 11)
-        )
+        report.prediction = predict_date(warehouse, settings, day, alerter=alerter)
         report.top_picks = top_picks(
             warehouse,
             report.prediction.run_id,

@@ -7,10 +7,11 @@ replay with ``nbaprops ingest --from-dir``.
 
 What a date D holds (as fetched the morning after D, except pre-tip data which is fetched before
 each tip): the NBA.com player game log of D, Ball Don't Lie box scores of D, the last injury report
-published before D's first tip, The Odds API historical events at the last snapshot before the
-first tip, and for every game its opening and last pre-tip event odds (player points, spreads,
-totals, American prices), optionally play-by-play. The season schedule and the player index (rosters)
-are stored once, undated.
+published at or before D's daily prediction time (``prediction_minute_et``, minutes after ET
+midnight) and the last one published before D's first tip, The Odds API historical events at the
+last snapshot before the first tip, and for every game its opening and last pre-tip event odds
+(player points, spreads, totals, American prices), optionally play-by-play. The season schedule and
+the player index (rosters) are stored once, undated.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def write_archive(
     end: date | None = None,
     with_pbp: bool = False,
     with_schedule: bool = True,
+    prediction_minute_et: int = 11 * 60,
 ) -> ArchiveReport:
     """Store every game date from ``start`` to ``end`` (default: the whole season) in ``lake``."""
     from nbaprops.dates import season_of
@@ -133,13 +135,16 @@ def write_archive(
             morning_after,
         )
         reports = [r for r in injury_pdf.published_reports(season, first_tip) if day in r.game_dates]
-        if reports:
+        prediction_at = et_datetime(day, prediction_minute_et // 60, prediction_minute_et % 60)
+        morning = [r for r in reports if r.published_utc <= prediction_at]
+        chosen = morning[-1:] + [r for r in reports[-1:] if not morning or r is not morning[-1]]
+        for report in chosen:
             put(
                 "nbacom",
                 "injury_report",
                 day,
-                injury_pdf.report_pdf(season, reports[-1]),
-                reports[-1].published_utc,
+                injury_pdf.report_pdf(season, report),
+                report.published_utc,
                 ctype="application/pdf",
             )
         before_tip = first_tip - timedelta(minutes=5)
