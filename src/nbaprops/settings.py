@@ -133,6 +133,14 @@ class Settings(BaseSettings):
     )
     default_min_spacing_s: float = Field(0.0, ge=0, description="Minimum gap between calls to other hosts.")
 
+    # --- lake bounds ---------------------------------------------------------------------------
+    lake_timeout_s: float = Field(
+        60.0, gt=0, description="Longest one lake call (read, list, upload) may take before it is retried."
+    )
+    lake_max_attempts: int = Field(
+        3, ge=1, le=10, description="Attempts per lake call when it times out or the bucket answers 5xx/429."
+    )
+
     # --- warehouse bounds --------------------------------------------------------------------
     query_timeout_s: float = Field(120.0, gt=0, description="Longest a single warehouse statement may run.")
     warehouse_lock_wait_s: float = Field(
