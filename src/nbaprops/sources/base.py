@@ -103,7 +103,13 @@ class Fetcher:
     """GET an endpoint through the bounded client and keep the exact bytes in the lake."""
 
     def __init__(
-        self, settings: Settings, http: HttpClient, lake: Lake, *, clock: Callable[[], datetime] = now_utc
+        self,
+        settings: Settings,
+        http: HttpClient,
+        lake: Lake,
+        *,
+        clock: Callable[[], datetime] = now_utc,
+        season_docs: dict[str, Fetched] | None = None,
     ) -> None:
         self.settings = settings
         self.http = http
@@ -111,6 +117,9 @@ class Fetcher:
         # When the payload was fetched; live odds and reports are snapshots as of this moment. A
         # sandbox or a replay passes its own clock so snapshots line up with the simulated time.
         self.clock = clock
+        # Undated, season-wide documents (the schedule, the player index) fetched once per run: a
+        # backfill shares this across its dates instead of downloading the same season every date.
+        self.season_docs = season_docs
 
     def _auth(self, endpoint: Endpoint, params: dict[str, Any], headers: dict[str, str]) -> None:
         if endpoint.auth == "bdl_header":
@@ -138,8 +147,12 @@ class Fetcher:
         """
         query: dict[str, Any] = dict(params or {})
         headers: dict[str, str] = dict(endpoint.headers)
-        self._auth(endpoint, query, headers)
         url = endpoint.url(self.settings, **dict(path_args or {}))
+        shared = self.season_docs if game_date is None and endpoint.auth == "none" else None
+        key = f"{url}?{sorted(query.items())}"
+        if shared is not None and key in shared:
+            return shared[key]
+        self._auth(endpoint, query, headers)
         response = self.http.get(url, params=query, headers=headers, source=endpoint.source)
         if not response.content.strip():
             raise QualityGateError(
@@ -162,4 +175,7 @@ class Fetcher:
             bytes=obj.size,
             attempts=response.attempts,
         )
-        return Fetched(endpoint, obj, response)
+        fetched = Fetched(endpoint, obj, response)
+        if shared is not None:
+            shared[key] = fetched
+        return fetched

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from nbaprops.lake import Lake
     from nbaprops.ops.alerts import Alerter
     from nbaprops.settings import Settings
+    from nbaprops.sources.base import Fetched
     from nbaprops.sources.oddsapi import OddsScraper
     from nbaprops.warehouse.ledger import RunLedger, StepRun
     from nbaprops.warehouse.protocol import Warehouse
@@ -162,6 +163,7 @@ class DayScrape:
         warehouse: Warehouse | None = None,
         now: datetime | None = None,
         use: Use = "live",
+        season_docs: dict[str, Fetched] | None = None,
     ) -> None:
         from nbaprops.sources.base import Fetcher
 
@@ -169,7 +171,13 @@ class DayScrape:
         self.day = day
         self.use = use
         self.now = now or now_utc()
-        self.fetcher = Fetcher(settings, http, lake, clock=(lambda: now) if now is not None else now_utc)
+        self.fetcher = Fetcher(
+            settings,
+            http,
+            lake,
+            clock=(lambda: now) if now is not None else now_utc,
+            season_docs=season_docs,
+        )
         self.ledger = ledger
         self.alerter = alerter
         self.warehouse = warehouse if warehouse is not None else alerter.warehouse
@@ -540,6 +548,7 @@ def scrape_source(
     warehouse: Warehouse | None = None,
     now: datetime | None = None,
     use: Use = "live",
+    season_docs: dict[str, Fetched] | None = None,
 ) -> ScrapeReport:
     """Scrape ``source`` (or ``all``) for the ET game date ``day``; every step in the ledger.
 
@@ -547,6 +556,8 @@ def scrape_source(
     moment the scrape happens (default: the wall clock), which decides finished vs upcoming games
     and which injury reports exist. ``use`` picks the column of ``FACT_NEEDS`` that says which
     facts the date cannot do without (``report.problems``) and which only degrade it.
+    ``season_docs``, shared by the caller across dates, keeps the undated season-wide documents
+    (schedule, player index) of one run so they are downloaded once, not once per date.
     """
     if source not in SOURCES:
         raise ConfigError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
@@ -560,6 +571,7 @@ def scrape_source(
         warehouse=warehouse,
         now=now,
         use=use,
+        season_docs=season_docs,
     )
     report = ScrapeReport(source, day, use)
     log.info("scrape.started", source=source, game_date=day.isoformat(), use=use)
