@@ -21,10 +21,9 @@ scrape and ingest marks are dropped, so the re-run fetches them again once the s
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
@@ -34,6 +33,7 @@ import typer
 
 from nbaprops.dates import check_date_range, date_range, et_datetime, now_utc, season_of
 from nbaprops.errors import NbaPropsError, QualityGateError
+from nbaprops.progress import display, on_terminal, task
 from nbaprops.warehouse.ledger import RunLedger
 
 if TYPE_CHECKING:
@@ -124,29 +124,6 @@ class ProgressStore:
         self.done = {(d, s) for d, s in self.done if d not in days}
 
 
-@contextmanager
-def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[str], None]]:
-    """A rich progress bar on stderr when enabled; yields ``advance(description)``."""
-    if not enabled:
-        yield lambda _description: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=False,
-    ) as bar:
-        task = bar.add_task("backfill", total=total)
-
-        def advance(description: str) -> None:
-            bar.update(task, advance=1, description=description)
-
-        yield advance
-
-
 def backfill_range(
     settings: Settings,
     start: date,
@@ -172,7 +149,10 @@ def backfill_range(
     with ledger.step(STEP, details={"start": start.isoformat(), "end": end.isoformat()}) as run:
         store = ProgressStore(warehouse, start, end, run.run_id)
         tools = _Stages(settings, warehouse, lake, http, alerter, ledger, clock)
-        with _progress_bar(len(days) * 2 + 1, progress) as advance:
+        with (
+            display(progress),
+            task("backfill: stages (scrape, ingest per date; build)", len(days) * 2 + 1) as advance,
+        ):
             for day in days:
                 for stage in ("scrape", "ingest"):
                     if day in report.failed:
@@ -310,7 +290,7 @@ def run_backfill(
     from nbaprops.warehouse import create_schema, open_warehouse
 
     check_date_range(start, end)
-    show = sys.stderr.isatty() if progress is None else progress
+    show = on_terminal() if progress is None else progress
     warehouse = open_warehouse(settings)
     try:
         create_schema(warehouse)
@@ -363,7 +343,7 @@ def backfill(
     settings = load_settings()
     configure_logging(settings)
     try:
-        report = run_backfill(settings, first, last, sandbox=sandbox)
+        report = run_backfill(settings, first, last, sandbox=sandbox, progress=on_terminal(json_out))
     except KeyboardInterrupt:
         typer.echo("nbaprops: backfill interrupted; finished stages are kept, re-run to resume", err=True)
         raise SystemExit(130) from None

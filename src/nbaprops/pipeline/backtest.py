@@ -34,6 +34,7 @@ import typer
 
 from nbaprops.dates import check_date_range
 from nbaprops.errors import QualityGateError
+from nbaprops.progress import display, on_terminal, track
 from nbaprops.warehouse.ledger import RunLedger
 
 if TYPE_CHECKING:
@@ -174,7 +175,12 @@ def run_backtest(
     from nbaprops.grade.grader import grade_range
     from nbaprops.ops.alerts import Alerter
     from nbaprops.predict.registry import save_models
-    from nbaprops.predict.train import RETRAIN_EVERY_DAYS, WalkForwardTrainer, needs_retrain
+    from nbaprops.predict.train import (
+        RETRAIN_EVERY_DAYS,
+        WalkForwardTrainer,
+        latest_model_dates,
+        needs_retrain,
+    )
 
     check_date_range(start, end)
     began = time.perf_counter()
@@ -186,7 +192,8 @@ def run_backtest(
         days = game_days(warehouse, start, end)
         report.days = len(days)
         coordinator: Coordinator | None = None
-        for day in days:
+        serving: dict[str, date] = {}
+        for day in track(days, "backtest: days predicted", note=date.isoformat):
             if needs_retrain(warehouse, day, cadence_days=cadence):
                 try:
                     trained = train(warehouse, day)
@@ -195,9 +202,11 @@ def run_backtest(
                     continue
                 save_models(warehouse, settings, trained)
                 report.retrains.append(day)
-                coordinator = None
-            if coordinator is None:
-                coordinator = _coordinator(warehouse, settings, day, alerter)
+            # Models registered by an earlier run are served from the day they are as of, as in a
+            # first run, so a re-run over the same data gives the same figures.
+            newest = latest_model_dates(warehouse, day)
+            if coordinator is None or newest != serving:
+                coordinator, serving = _coordinator(warehouse, settings, day, alerter), newest
             predicted = coordinator.run(day, as_of=settings.prediction_as_of(day))
             report.predicted_days += 1
             if predicted.candidates and not predicted.with_line:
@@ -358,7 +367,8 @@ def backtest(
     warehouse = open_warehouse(settings)
     try:
         create_schema(warehouse)
-        report = run_backtest(warehouse, settings, first, last)
+        with display(on_terminal(json_out)):
+            report = run_backtest(warehouse, settings, first, last)
     finally:
         warehouse.close()
     if json_out:

@@ -39,11 +39,13 @@ def build(
     check_date_range(first, last)
     from nbaprops.logs import configure_logging
     from nbaprops.pipeline.build import build_range
+    from nbaprops.progress import display, on_terminal
     from nbaprops.settings import load_settings
 
     settings = load_settings()
     configure_logging(settings)
-    report = build_range(settings, first, last)
+    with display(on_terminal(json_out)):
+        report = build_range(settings, first, last)
     summary = report.to_dict()
     if json_out:
         typer.echo(json.dumps(summary, sort_keys=True, default=str))

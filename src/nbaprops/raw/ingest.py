@@ -44,6 +44,7 @@ import structlog
 from nbaprops.dates import EASTERN, now_utc
 from nbaprops.errors import DeadlineExceeded, PayloadError, QualityGateError
 from nbaprops.ops.alerts import Alerter
+from nbaprops.progress import track
 from nbaprops.raw.loaders import (
     KIND_TABLES,
     LoadResult,
@@ -257,7 +258,7 @@ def _ingest(
             rank = FIRST_KINDS.index(kind) if kind in FIRST_KINDS else len(FIRST_KINDS)
             work.append((rank, kind, obj))
     work.sort(key=lambda w: (w[0], w[2].game_date or date.min, w[2].fetched_at, w[2].path, w[1]))
-    for batch in _batches(work):
+    for batch in track(_batches(work), "ingest: payloads loaded", total=len(work), weight=len):
         _load_batch(
             batch, report, run.run_id, warehouse=warehouse, lake=lake, alerter=alerter, workers=workers
         )

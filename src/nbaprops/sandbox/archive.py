@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from nbaprops.dates import et_datetime
+from nbaprops.progress import track
 
 if TYPE_CHECKING:
     from nbaprops.lake import Lake
@@ -105,7 +106,7 @@ def write_archive(
             _json(render_nbacom.playerindex_payload(season, first_morning, roster_params)),
             first_morning,
         )
-    for day in days:
+    for day in track(days, "archive: sandbox game days written", note=date.isoformat):
         games = season.games_by_date[day]
         morning_after = et_datetime(day + timedelta(days=1), 6)
         first_tip = min(g.tip_utc for g in games)
