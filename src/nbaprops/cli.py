@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
+from types import TracebackType
 from typing import Annotated
 
 import typer
@@ -155,8 +157,17 @@ _register_sandbox()
 _register_phase_commands()
 
 
+def _redacted_excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """Print a bug's traceback as Python would, with every remembered secret masked."""
+    sys.stderr.write(scrub("".join(traceback.format_exception(kind, value, tb))))
+
+
 def main() -> None:
-    """Console entry point: run the app, turning our own errors into one line and exit code 2."""
+    """Console entry point: run the app, turning our own errors into one line and exit code 2.
+
+    Anything else is a bug and keeps its traceback, redacted like every other line we print.
+    """
+    sys.excepthook = _redacted_excepthook
     try:
         app()
     except NbaPropsError as exc:

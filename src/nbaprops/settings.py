@@ -118,10 +118,10 @@ class Settings(BaseSettings):
         90.0, gt=0, description="Total time one call may spend across all its attempts and waits."
     )
     http_max_response_bytes: int = Field(
-        256 * 1024 * 1024,
+        64 * 1024 * 1024,
         gt=0,
         description="Largest body one answer may stream before it is cut off as a PayloadError "
-        "(NBA.com's season schedule, the biggest real payload, is ~15 MB).",
+        "(NBA.com's season schedule, the biggest real payload, is ~9 MB).",
     )
     breaker_failure_threshold: int = Field(5, ge=1, description="Consecutive failures that open a breaker.")
     breaker_cooldown_s: float = Field(60.0, gt=0, description="Open time before a breaker half-opens.")

@@ -1,8 +1,9 @@
 /* player_teammate_absence: per player x game date D x as-of kind, what his teammates listed Out or */
-/* Doubtful leave behind. The listing is the merged injury status at the row's as-of */
-/* (injury_status, the same cut-off as the rest of the context), and what they leave is measured over the team's last 10 games before D: their minutes and their usage load (share of */
-/* the team's possessions they used, usage% x minutes / 240), per team game. A teammate who has been */
-/* out for weeks leaves nothing: his absence is already in everyone's recent averages. */
+/* Doubtful leave behind. The listing is the merged injury status at the row's as-of (injury_status, */
+/* the same cut-off as the rest of the context), and what they leave is measured over the team's */
+/* last 10 games before D: their minutes and their usage load (share of the team's possessions they */
+/* used, usage% x minutes / 240), per team game. A teammate who has been out for weeks leaves */
+/* nothing: his absence is already in everyone's recent averages. */
 WITH targets AS (
   SELECT
     player_id,

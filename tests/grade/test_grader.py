@@ -9,38 +9,21 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from factories import put_rows
 from nbaprops.errors import QualityGateError
 from nbaprops.grade.grader import grade_date, grade_range
 from nbaprops.warehouse import create_schema
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 from nbaprops.warehouse.ledger import RunLedger
-from nbaprops.warehouse.schema import table_spec
 
 DAY = date(2026, 1, 15)
 TIP = datetime(2026, 1, 16, 0, 30, tzinfo=UTC)  # 19:30 ET on DAY
 AFTER = TIP + timedelta(hours=6)
 MORNING = TIP - timedelta(hours=8)  # the predictions' as-of: 11:30 ET
-_TYPES = {
-    "DATE": pa.date32(),
-    "STRING": pa.string(),
-    "INT64": pa.int64(),
-    "FLOAT64": pa.float64(),
-    "BOOL": pa.bool_(),
-    "TIMESTAMP": pa.timestamp("us", tz="UTC"),
-    "JSON": pa.string(),
-}
-
-
-_FILLERS: dict[str, Any] = {"STRING": "test", "TIMESTAMP": AFTER, "BOOL": False, "INT64": 0, "FLOAT64": 0.0}
 
 
 def put(wh: DuckDBWarehouse, table: str, rows: list[dict[str, Any]]) -> None:
-    """Insert rows into a known table: other columns NULL, or a filler where NULL is refused."""
-    spec = table_spec(table)
-    fill = {c.name: _FILLERS.get(c.type, DAY) for c in spec.columns if c.required}
-    rows = [fill | r for r in rows]
-    schema = pa.schema([(c.name, _TYPES[c.type]) for c in spec.columns if any(c.name in r for r in rows)])
-    wh.insert_arrow(table, pa.Table.from_pylist(rows, schema))
+    put_rows(wh, table, rows, when=AFTER, day=DAY)
 
 
 def schedule(wh: DuckDBWarehouse, *, final: bool = True, box_teams: tuple[str, ...] = ("BOS", "NYK")) -> None:

@@ -11,7 +11,8 @@ rows before that week and predicts that week. Those predictions, never in-sample
   (``TrainedModels.oos_pairs`` of the newest earlier model, rows before this window and within
   ``LOOKBACK_DAYS``), so by the end of a season a calibrator rests on months of pairs, all dated
   before ``as_of`` and each predicted by a model trained before its own date; and
-* the ensemble's weights (NNLS on the components' out-of-sample means, see ``systems/ensemble.py``);
+* the ensemble's weights (floored, absolute error, on the components' out-of-sample means, see
+  ``systems/ensemble.py``);
   the ensemble's own calibrator uses the blend of the same out-of-sample means.
 
 When the models of earlier retrains are at hand (``earlier``: a walk-forward, see

@@ -16,7 +16,7 @@ from nbaprops.errors import ConfigError, PayloadError
 Row = dict[str, Any]
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_PLAIN_BYTES = 64 * 1024 * 1024
-"""Largest payload after decompression. The biggest real one (NBA.com's season schedule) is ~15 MB;
+"""Largest payload after decompression. The biggest real one (NBA.com's season schedule) is ~9 MB;
 a gzip bomb (194 KB that inflates to 200 MB) is refused long before it fills memory."""
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 

@@ -116,7 +116,7 @@ def floored_simplex_lad(
 
 
 class EnsembleSystem:
-    """Blend of component systems with NNLS weights learned on recent out-of-sample predictions."""
+    """Blend of component systems, floored weights learned on recent out-of-sample predictions."""
 
     system_id = "ensemble"
 
