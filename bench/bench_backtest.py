@@ -21,6 +21,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -94,6 +95,7 @@ def main() -> None:
             report = run_backtest(
                 warehouse, settings, start + timedelta(days=args.warmup_days), end, alerter=alerter
             )
+            weights = ensemble_weights(warehouse)
     if args.report is not None:
         args.report.write_text(json.dumps(report.to_dict(), default=str, indent=1), encoding="utf-8")
     headline = {
@@ -126,7 +128,22 @@ def main() -> None:
         systems=by_system,
         headline=headline,
         diversity=None if report.diversity is None else report.diversity.to_dict(),
+        ensemble_weights=weights,
     )
+
+
+def ensemble_weights(warehouse: Any) -> dict[str, dict[str, float]]:
+    """The ensemble's learned weights at every retrain (model registry metrics), by as-of date."""
+    rows = warehouse.query_rows(
+        "SELECT as_of, metrics FROM model_registry WHERE system_id = 'ensemble' ORDER BY as_of"
+    )
+    out = {}
+    for as_of, metrics in rows:
+        doc = json.loads(metrics)
+        out[str(as_of)] = {
+            k.removeprefix("weight_"): round(v, 3) for k, v in doc.items() if k.startswith("weight_")
+        }
+    return out
 
 
 if __name__ == "__main__":

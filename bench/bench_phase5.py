@@ -33,6 +33,7 @@ from nbaprops.pipeline.bus import InProcessBus
 from nbaprops.predict.coordinator import Coordinator, CoordinatorConfig
 from nbaprops.predict.systems.base import HISTORY_GAMES, PlayerBatch, SpreadModel
 from nbaprops.predict.systems.ensemble import EnsembleSystem
+from nbaprops.predict.systems.minutes_ppm import ACTUAL_MINUTES
 from nbaprops.predict.train import COMPONENT_IDS, new_system
 from nbaprops.predict.worker import BatchMeta, SystemModel, Worker
 from nbaprops.settings import load_settings
@@ -41,6 +42,7 @@ from nbaprops.warehouse.duckdb import DuckDBWarehouse
 
 DAY = date(2026, 1, 15)
 TIP = datetime(2026, 1, 16, 0, 30, tzinfo=UTC)
+AS_OF = TIP - timedelta(hours=12)  # the slate's as-of: features, lines and injury notes known then
 GAMES, PER_GAME = 15, 30
 BOOKS = ("draftkings", "fanduel", "betmgm")
 REPEATS = 5
@@ -64,14 +66,32 @@ def fill(wh: DuckDBWarehouse) -> None:
     game = [f"00225{g:05d}" for g in np.arange(n) // PER_GAME]
     team = ["BOS" if i % 2 else "NYK" for i in range(n)]
     opp = ["NYK" if i % 2 else "BOS" for i in range(n)]
-    built = TIP - timedelta(hours=12)
+    built = AS_OF
     lookup = [f"player{i}" for i in pid]
+    games = sorted(set(game))
+    wh.insert_arrow(
+        "game_as_of",
+        pa.table(
+            {
+                "game_date": [DAY] * len(games),
+                "game_id": games,
+                "tip_utc": [TIP] * len(games),
+                "home_team": ["BOS"] * len(games),
+                "away_team": ["NYK"] * len(games),
+                "as_of_kind": ["prediction"] * len(games),
+                "as_of": [AS_OF] * len(games),
+                "built_at": [built] * len(games),
+            }
+        ),
+    )
     wh.insert_arrow(
         "upcoming_player_game_context",
         pa.table(
             {
                 "game_date": [DAY] * n,
                 "game_id": game,
+                "as_of_kind": ["prediction"] * n,
+                "as_of": [AS_OF] * n,
                 "tip_utc": [TIP] * n,
                 "player_lookup": lookup,
                 "player_id": pid,
@@ -88,6 +108,7 @@ def fill(wh: DuckDBWarehouse) -> None:
             {
                 "player_id": pid,
                 "game_date": [DAY] * n,
+                "as_of_kind": ["prediction"] * n,
                 "feature_version": [FEATURE_VERSION] * n,
                 "game_id": game,
                 "team": team,
@@ -168,6 +189,7 @@ def fitted_models() -> list[SystemModel]:
         over_price=np.full(n, -110.0),
         under_price=np.full(n, -110.0),
         actual_points=rng.poisson(level).astype(np.float64),
+        extras={ACTUAL_MINUTES: np.clip(rng.normal(30.0, 4.0, n), 0.0, 48.0)},
     )
     models = []
     for sid in COMPONENT_IDS:
@@ -191,7 +213,7 @@ def batch_path(wh: DuckDBWarehouse, models: list[SystemModel]) -> tuple[float, i
         config=CoordinatorConfig(batch_size=150),
     )
     start = time.perf_counter()
-    run = coordinator.run(DAY)
+    run = coordinator.run(DAY, as_of=AS_OF)
     return time.perf_counter() - start, run.prediction_rows
 
 
@@ -241,6 +263,7 @@ def per_player_path(wh: DuckDBWarehouse, models: list[SystemModel]) -> tuple[flo
             [feat[3]],
             [False],
             FEATURE_VERSION,
+            [int(AS_OF.timestamp() * 1e6)],
         )
         tables.append(worker.run(str(pid), batch, meta, run_id="per-player", created_at=TIP).predictions)
     table = pa.concat_tables(tables)

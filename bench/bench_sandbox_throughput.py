@@ -32,6 +32,7 @@ def _git_sha() -> str:
             capture_output=True,
             text=True,
             check=True,
+            timeout=10,
         )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

@@ -18,6 +18,7 @@ def _git_sha() -> str:
         cwd=root,
         capture_output=True,
         text=True,
+        timeout=10,
         check=False,
     )
     return done.stdout.strip() or "unknown"

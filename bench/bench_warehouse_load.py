@@ -56,7 +56,7 @@ def box_scores(rows: int, seed: int) -> pa.Table:
 
 def _git_sha() -> str:
     argv = ["git", "rev-parse", "--short", "HEAD"]
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=10)  # noqa: S603 - fixed argv
     return done.stdout.strip() or "unknown"
 
 

@@ -1,9 +1,11 @@
 """Test factories shared across test modules.
 
-``season_warehouse()`` builds the raw tables of the first ``DAYS`` game dates of the default
-sandbox season the real way (archive -> lake -> ingest -> identity step) once per test session
-and saves them as a DuckDB file; ``open_season_copy(tmp)`` hands each caller its own copy, so
-tests can build and tamper freely (~30 s once, then a file copy).
+``put_rows(wh, table, rows)`` inserts hand-made rows into a known table, filling the NOT NULL
+columns a test does not care about. ``season_warehouse()`` builds the raw tables of the first
+``DAYS`` game dates of the default sandbox season the real way (archive -> lake -> ingest ->
+identity step) once per test session and saves them as a DuckDB file; ``open_season_copy(tmp)``
+hands each caller its own copy, so tests can build and tamper freely (~30 s once, then a file
+copy).
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from nbaprops.sandbox.model import Season
@@ -82,3 +84,31 @@ def open_season_copy(directory: Path, days: int = DAYS) -> DuckDBWarehouse:
     warehouse = DuckDBWarehouse(str(target), query_timeout_s=120)
     create_schema(warehouse)
     return warehouse
+
+
+def put_rows(
+    wh: DuckDBWarehouse, table: str, rows: list[dict[str, Any]], *, when: datetime, day: date
+) -> None:
+    """Insert rows into a known table: other columns NULL, or a filler where NULL is refused.
+
+    Fillers: ``when`` for timestamps, ``day`` for dates, "test", 0, 0.0 or false otherwise.
+    """
+    import pyarrow as pa
+
+    from nbaprops.warehouse.schema import table_spec
+
+    types = {
+        "DATE": pa.date32(),
+        "STRING": pa.string(),
+        "INT64": pa.int64(),
+        "FLOAT64": pa.float64(),
+        "BOOL": pa.bool_(),
+        "TIMESTAMP": pa.timestamp("us", tz="UTC"),
+        "JSON": pa.string(),
+    }
+    fillers: dict[str, Any] = {"STRING": "test", "TIMESTAMP": when, "BOOL": False, "INT64": 0, "FLOAT64": 0.0}
+    spec = table_spec(table)
+    fill = {c.name: fillers.get(c.type, day) for c in spec.columns if c.required}
+    rows = [fill | r for r in rows]
+    schema = pa.schema([(c.name, types[c.type]) for c in spec.columns if any(c.name in r for r in rows)])
+    wh.insert_arrow(table, pa.Table.from_pylist(rows, schema))

@@ -620,3 +620,11 @@ def test_declared_length_over_the_cap_is_refused_before_reading(clock: FakeClock
     script = Script(big)
     with make_client(script, clock, http_max_response_bytes=4000) as client, pytest.raises(PayloadError):
         odds_get(client)
+
+
+def test_a_4xx_error_body_is_reported_with_the_apis_own_message_redacted(clock: FakeClock) -> None:
+    body = {"message": f"Usage quota has been reached for key {KEY}", "error_code": "OUT_OF_USAGE_CREDITS"}
+    script = Script(httpx.Response(401, json=body))
+    with make_client(script, clock) as client, pytest.raises(AuthError) as caught:
+        odds_get(client)
+    assert "the API says 'Usage quota has been reached for key ***'" in str(caught.value)

@@ -13,7 +13,7 @@ import pytest
 from fsspec.implementations.memory import MemoryFileSystem
 from structlog.testing import capture_logs
 
-from nbaprops.errors import PayloadError
+from nbaprops.errors import LakeError, PayloadError
 from nbaprops.lake import MANIFEST_NAME, BadManifestLine, FsspecLake, Lake, LakeObject, open_lake
 from nbaprops.settings import load_settings
 
@@ -95,7 +95,7 @@ def test_interrupted_write_leaves_no_file_and_no_manifest_line(tmp_path: Path) -
     kept = _put(good, b'{"kept": 1}')
     failing = _FailingLake(good._fs, good.root)  # same file system, same folder
     payload = b"x" * 3_000_000
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(LakeError, match=r"cannot write .*No space left on device"):
         _put(failing, payload)
     folder = root / "nbac_schedule_api" / "schedule" / "2025-01-15"
     assert sorted(p.name for p in folder.iterdir()) == sorted([MANIFEST_NAME, kept.path.rsplit("/", 1)[-1]])

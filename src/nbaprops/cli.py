@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
+from types import TracebackType
 from typing import Annotated
 
 import typer
@@ -73,11 +75,20 @@ def raw_parse(
     ],
     file: Annotated[Path, typer.Argument(help="Payload file (gzip accepted).", exists=True, dir_okay=False)],
 ) -> None:
-    """Parse one payload file and print its normalized rows as JSON lines."""
+    """Parse one payload file and print its normalized rows as JSON lines.
+
+    Zero rows is an error (exit 2), not an empty success: it is what a payload of another kind
+    (player props given to the game-lines parser) or an emptied answer looks like.
+    """
+    from nbaprops.errors import QualityGateError
     from nbaprops.raw.registry import maybe_gunzip, parser_for
 
     spec = parser_for(kind)
-    rows = spec.parse(maybe_gunzip(file.read_bytes()))
+    rows = spec.parse(maybe_gunzip(file.read_bytes(), kind))
+    if not rows:
+        raise QualityGateError(
+            f"{kind}: {file.name} parsed to 0 rows (an empty answer, or a payload of another kind?)"
+        )
     out = sys.stdout
     for row in rows:
         out.write(json.dumps(row, ensure_ascii=False, sort_keys=True, default=str))
@@ -146,8 +157,17 @@ _register_sandbox()
 _register_phase_commands()
 
 
+def _redacted_excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """Print a bug's traceback as Python would, with every remembered secret masked."""
+    sys.stderr.write(scrub("".join(traceback.format_exception(kind, value, tb))))
+
+
 def main() -> None:
-    """Console entry point: run the app, turning our own errors into one line and exit code 2."""
+    """Console entry point: run the app, turning our own errors into one line and exit code 2.
+
+    Anything else is a bug and keeps its traceback, redacted like every other line we print.
+    """
+    sys.excepthook = _redacted_excepthook
     try:
         app()
     except NbaPropsError as exc:

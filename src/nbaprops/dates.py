@@ -52,6 +52,19 @@ def parse_game_date(text: str, now: datetime | None = None) -> date:
         raise ConfigError(f"not a date: {text!r} (expected YYYY-MM-DD, TODAY or YESTERDAY)") from None
 
 
+def parse_date_range(start: str, end: str, now: datetime | None = None) -> tuple[date, date]:
+    """Read a ``--from``/``--to`` pair as ``parse_game_date`` does; ``ConfigError`` when reversed."""
+    first, last = parse_game_date(start, now), parse_game_date(end, now)
+    check_date_range(first, last)
+    return first, last
+
+
+def check_date_range(first: date, last: date) -> None:
+    """``ConfigError`` (one line, exit 2 at the CLI) when ``last`` is before ``first``."""
+    if last < first:
+        raise ConfigError(f"--to ({last}) is before --from ({first}): the range is reversed")
+
+
 def season_start_year(day: date) -> int:
     """The calendar year in which the season containing ``day`` started."""
     return day.year if day.month >= SEASON_START_MONTH else day.year - 1

@@ -7,7 +7,9 @@ translated at the edge, so callers only ever decide between "try again" and "sto
     ├── TransientError                 retrying may help (bounded, with backoff)
     │   ├── SourceUnavailable          connect error, timeout, 5xx, a hang past the deadline
     │   │   └── RateLimited            429, with the server's Retry-After when it gave one
-    │   └── WarehouseBusy              the warehouse file is locked by another writer
+    │   ├── WarehouseBusy              the warehouse file is locked by another writer
+    │   ├── LakeUnavailable            the lake did not answer in time or dropped the connection
+    │   └── DeadlineExceeded           a bounded wait ran out (the parser pool, a bus delivery)
     └── PermanentError                 retrying will not help: fail, quarantine, alert
         ├── ConfigError                a setting is missing, malformed or contradictory
         ├── SourceError                a source refused us for good (401/403/404, other 4xx)
@@ -17,6 +19,7 @@ translated at the edge, so callers only ever decide between "try again" and "sto
         ├── PayloadError               bytes that cannot be parsed (truncated, not JSON, damaged PDF)
         │   └── SchemaDrift            parsed, but fields are missing, renamed or of the wrong type
         ├── WarehouseError             a query failed, timed out or broke a constraint
+        ├── LakeError                  the lake refused a read or write (permission, full disk)
         ├── QualityGateError           data is present but fails a completeness or sanity check
         └── LeakageError               a computation saw data from at or after the tip it predicts
 
@@ -57,6 +60,18 @@ class RateLimited(SourceUnavailable):
 
 class WarehouseBusy(TransientError):
     """Another process holds the warehouse's write lock."""
+
+
+class LakeUnavailable(TransientError):
+    """The lake's file system or bucket did not answer within its deadline, or dropped the link."""
+
+
+class DeadlineExceeded(TransientError):
+    """Work handed to another thread or process did not finish within its deadline."""
+
+
+class LakeError(PermanentError):
+    """The lake refused a read or write for good: permission, a full disk, a path that is a file."""
 
 
 class ConfigError(PermanentError):

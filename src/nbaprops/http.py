@@ -55,6 +55,7 @@ from nbaprops.errors import (
     SourceUnavailable,
 )
 from nbaprops.logs import quiet_http_loggers
+from nbaprops.raw.registry import api_error_message
 from nbaprops.secrets import redact, redact_headers
 from nbaprops.settings import Settings
 
@@ -441,11 +442,22 @@ class HttpClient:
             return _Failure(
                 error, reason=f"HTTP {status}", transient=True, status=status, retry_after=retry_after
             )
+        said = self._api_says(content)
         if status in (401, 403):
-            error = AuthError(f"{where}: HTTP {status}: credentials missing or rejected", status_code=status)
+            error = AuthError(
+                f"{where}: HTTP {status}: credentials missing or rejected{said}", status_code=status
+            )
         else:
-            error = SourceError(f"{where}: HTTP {status}", status_code=status)
+            error = SourceError(f"{where}: HTTP {status}{said}", status_code=status)
         return _Failure(error, reason=f"HTTP {status}", transient=False, status=status)
+
+    def _api_says(self, content: bytes) -> str:
+        """``: the API says '…'`` from a JSON error body (redacted), or nothing."""
+        try:
+            message = api_error_message(json.loads(content[:4096]))
+        except (ValueError, RecursionError):
+            return ""
+        return f": the API says {self.redact(message)!r}" if message else ""
 
     # --- breaker and throttle -----------------------------------------------------------------
 

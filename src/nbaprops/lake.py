@@ -24,13 +24,14 @@ crash mid-append leaves, and the next append starts a fresh line after it.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
@@ -39,7 +40,8 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 import structlog
 from fsspec.core import url_to_fs
 
-from nbaprops.errors import ConfigError, PayloadError
+from nbaprops.bounded import retry_transient, with_deadline
+from nbaprops.errors import ConfigError, LakeError, LakeUnavailable, NbaPropsError, PayloadError
 from nbaprops.secrets import redact_url
 
 if TYPE_CHECKING:
@@ -141,11 +143,13 @@ class Lake(Protocol):
 class FsspecLake:
     """A ``Lake`` on any fsspec file system; the local file system gets fsync'd atomic renames."""
 
-    def __init__(self, fs: Any, root: str) -> None:
+    def __init__(self, fs: Any, root: str, *, timeout_s: float = 60.0, attempts: int = 3) -> None:
         self._fs = fs
         self._root = root.rstrip("/")
         self._local = "file" in _protocols(fs)
         self._lock = threading.Lock()
+        self._timeout_s = timeout_s
+        self._attempts = attempts
 
     @property
     def root(self) -> str:
@@ -197,11 +201,17 @@ class FsspecLake:
                 content_type=content_type,
                 meta=clean_meta,
             )
-            if orphan is None:
-                self._write_atomic(obj.path, payload)
-            else:
-                log.warning("lake.orphan_adopted", path=obj.path)
-            self._append_manifest(folder, obj)
+            failure: OSError | None = None
+            try:
+                if orphan is None:
+                    self._write_atomic(obj.path, payload)
+                else:
+                    log.warning("lake.orphan_adopted", path=obj.path)
+                self._append_manifest(folder, obj)
+            except OSError as exc:  # the local folder's own writes (a bucket's are translated already)
+                failure = exc
+            if failure is not None:
+                raise LakeError(f"lake: cannot write {obj.path}: {_why(failure)}")
         log.debug("lake.put", path=obj.path, size=obj.size)
         return obj
 
@@ -209,7 +219,7 @@ class FsspecLake:
         final = self._abs(rel_path)
         if not self._local:
             # Object stores (GCS, memory) make a single-object upload atomic: all or nothing.
-            self._fs.pipe_file(final, payload)
+            self._fs_call("pipe_file", final, payload)
             return
         folder = Path(final).parent
         folder.mkdir(parents=True, exist_ok=True)
@@ -237,7 +247,7 @@ class FsspecLake:
             # One object per entry, named after its payload: no read-modify-write of a shared
             # manifest, so concurrent writers cannot drop each other's entries.
             name = obj.path.rsplit("/", 1)[-1]
-            self._fs.pipe_file(self._abs(f"{folder}/{ENTRIES_DIR}/{name}.json"), line)
+            self._fs_call("pipe_file", self._abs(f"{folder}/{ENTRIES_DIR}/{name}.json"), line)
             return
         manifest = self._abs(f"{folder}/{MANIFEST_NAME}")
         fd = os.open(manifest, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -253,11 +263,11 @@ class FsspecLake:
     def _find_orphan(self, folder: str, digest: str) -> str | None:
         """A payload file written before a crash that kept its manifest line from being written."""
         pattern = self._abs(f"{folder}/*_{digest[:16]}.*")
-        for candidate in sorted(self._fs.glob(pattern)):
+        for candidate in sorted(self._fs_call("glob", pattern)):
             name = str(candidate).rsplit("/", 1)[-1]
             if not _OBJECT_NAME.match(name):
                 continue
-            if hashlib.sha256(self._fs.cat_file(candidate)).hexdigest() == digest:
+            if hashlib.sha256(self._fs_call("cat_file", candidate)).hexdigest() == digest:
                 return name
         return None
 
@@ -272,7 +282,7 @@ class FsspecLake:
         if match is None:
             raise PayloadError(f"not a lake object name: {parts[-1]!r}")
         try:
-            data: bytes = self._fs.cat_file(self._abs(path))
+            data: bytes = self._fs_call("cat_file", self._abs(path))
         except FileNotFoundError:
             raise PayloadError(f"no lake object at {path}") from None
         actual = hashlib.sha256(data).hexdigest()
@@ -296,8 +306,8 @@ class FsspecLake:
         day = game_date.isoformat() if game_date is not None else "*"
         prefix = f"{source or '*'}/{endpoint or '*'}/{day}"
         found = [
-            *self._fs.glob(self._abs(f"{prefix}/{MANIFEST_NAME}")),
-            *self._fs.glob(self._abs(f"{prefix}/{ENTRIES_DIR}/*.json")),
+            *self._fs_call("glob", self._abs(f"{prefix}/{MANIFEST_NAME}")),
+            *self._fs_call("glob", self._abs(f"{prefix}/{ENTRIES_DIR}/*.json")),
         ]
         folders = sorted({"/".join(self._relative(str(path)).split("/")[:3]) for path in found})
         objects: _ObjectList = []
@@ -314,7 +324,7 @@ class FsspecLake:
         bad: _BadLines = []
         manifest = f"{folder}/{MANIFEST_NAME}"
         try:
-            raw: bytes = self._fs.cat_file(self._abs(manifest))
+            raw: bytes = self._fs_call("cat_file", self._abs(manifest))
         except FileNotFoundError:
             raw = b""
         lines = raw.split(b"\n")
@@ -330,9 +340,9 @@ class FsspecLake:
                     log.info("lake.manifest_torn_line", manifest=manifest, line=number)
                     continue
                 bad.append(BadManifestLine(manifest, number, line[:_FIRST_BYTES], _why(exc)))
-        for entry in sorted(self._fs.glob(self._abs(f"{folder}/{ENTRIES_DIR}/*.json"))):
+        for entry in sorted(self._fs_call("glob", self._abs(f"{folder}/{ENTRIES_DIR}/*.json"))):
             rel = self._relative(str(entry))
-            data: bytes = self._fs.cat_file(str(entry))
+            data: bytes = self._fs_call("cat_file", str(entry))
             try:
                 objects.append(_from_record(json.loads(data)))
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -342,6 +352,23 @@ class FsspecLake:
                 "lake.manifest_bad_line", manifest=problem.manifest, line=problem.line, reason=problem.reason
             )
         return objects, bad
+
+    def _fs_call(self, op: str, path: str, *args: Any) -> Any:
+        """``fs.<op>(path, *args)`` bounded: a deadline per attempt, transient failures retried.
+
+        Every call here is idempotent (reads, globs, uploads of immutable objects under fixed
+        names), so a retry after a timeout is safe even if the first attempt finished late.
+        ``FileNotFoundError`` passes through for the callers that expect it.
+        """
+        method = getattr(self._fs, op)
+
+        def timed_out() -> LakeUnavailable:
+            return LakeUnavailable(f"lake: {op} {path}: no answer within {self._timeout_s:g}s")
+
+        def once() -> Any:
+            return with_deadline(lambda: _translated(method, op, path, *args), self._timeout_s, timed_out)
+
+        return retry_transient(once, attempts=self._attempts, what=f"lake.{op}")
 
     def _relative(self, path: str) -> str:
         return path[len(self._root) :].strip("/") if path.startswith(self._root) else path.strip("/")
@@ -359,12 +386,54 @@ def open_lake(settings: Settings) -> Lake:
         raise ConfigError(f"lake file system not installed (install the [gcp] extra): {exc}") from None
     if "file" in _protocols(fs):
         local_root = Path(root).resolve()
-        local_root.mkdir(parents=True, exist_ok=True)
+        try:
+            local_root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create the lake folder {local_root}: {exc.strerror}") from None
         root = local_root.as_posix()
-    return FsspecLake(fs, root)
+    return FsspecLake(fs, root, timeout_s=settings.lake_timeout_s, attempts=settings.lake_max_attempts)
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+_TRANSIENT_ERRNOS = frozenset(
+    {
+        errno.EAGAIN,
+        errno.ETIMEDOUT,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+    }
+)
+_TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def _translated(method: Callable[..., Any], op: str, path: str, *args: Any) -> Any:
+    """``method(path, *args)`` with file-system failures in the error tree (raised outside ``except``).
+
+    Timeouts, dropped connections and a bucket's 408/429/5xx (gcsfs puts the status in ``code``)
+    are ``LakeUnavailable``; other ``OSError``s (permission, full disk, a file where a folder
+    should be) are ``LakeError``. A missing file and anything unrecognised propagate unchanged.
+    """
+    error: NbaPropsError | None = None
+    try:
+        return method(path, *args)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:
+        status = getattr(exc, "code", None)
+        if isinstance(exc, TimeoutError | ConnectionError) or (
+            isinstance(exc, OSError) and exc.errno in _TRANSIENT_ERRNOS
+        ):
+            error = LakeUnavailable(f"lake: {op} {path}: {_why(exc)}")
+        elif isinstance(status, int) and status in _TRANSIENT_STATUSES:
+            error = LakeUnavailable(f"lake: {op} {path}: HTTP {status}: {_why(exc)}")
+        elif isinstance(exc, OSError):
+            error = LakeError(f"lake: {op} {path}: {_why(exc)}")
+        else:
+            raise
+    raise error
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:

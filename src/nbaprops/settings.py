@@ -118,10 +118,10 @@ class Settings(BaseSettings):
         90.0, gt=0, description="Total time one call may spend across all its attempts and waits."
     )
     http_max_response_bytes: int = Field(
-        256 * 1024 * 1024,
+        64 * 1024 * 1024,
         gt=0,
         description="Largest body one answer may stream before it is cut off as a PayloadError "
-        "(NBA.com's season schedule, the biggest real payload, is ~15 MB).",
+        "(NBA.com's season schedule, the biggest real payload, is ~9 MB).",
     )
     breaker_failure_threshold: int = Field(5, ge=1, description="Consecutive failures that open a breaker.")
     breaker_cooldown_s: float = Field(60.0, gt=0, description="Open time before a breaker half-opens.")
@@ -132,6 +132,14 @@ class Settings(BaseSettings):
         description="Minimum gap between Ball Don't Lie calls (1.0 s = its 60/min tier; 0.1 for 600/min).",
     )
     default_min_spacing_s: float = Field(0.0, ge=0, description="Minimum gap between calls to other hosts.")
+
+    # --- lake bounds ---------------------------------------------------------------------------
+    lake_timeout_s: float = Field(
+        60.0, gt=0, description="Longest one lake call (read, list, upload) may take before it is retried."
+    )
+    lake_max_attempts: int = Field(
+        3, ge=1, le=10, description="Attempts per lake call when it times out or the bucket answers 5xx/429."
+    )
 
     # --- warehouse bounds --------------------------------------------------------------------
     query_timeout_s: float = Field(120.0, gt=0, description="Longest a single warehouse statement may run.")
@@ -226,8 +234,13 @@ class Settings(BaseSettings):
 
     def prediction_as_of(self, day: date) -> datetime:
         """The as-of (aware UTC) of the daily prediction for the games of ET date ``day``."""
+        minutes = self.prediction_minute_et()
+        return et_datetime(day, minutes // 60, minutes % 60)
+
+    def prediction_minute_et(self) -> int:
+        """Minutes after ET midnight of the daily prediction (the SQL models compute the as-of from it)."""
         hour, minute = (int(part) for part in self.prediction_time_et.split(":"))
-        return et_datetime(day, hour, minute)
+        return hour * 60 + minute
 
     def source_order(self, fact: Literal["box_scores", "injuries", "schedule"]) -> list[str]:
         """The configured fallback order of sources for one fact."""

@@ -19,9 +19,10 @@ import pytest
 import nbaprops.warehouse.schema  # noqa: F401 - loads before the step registry (import cycle)
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 from nbaprops.warehouse.schema import create_schema
-from nbaprops.warehouse.sqlmodel import load_model, query_model
+from nbaprops.warehouse.sqlmodel import load_model, materialize, query_model
 
 SQL = Path(__file__).resolve().parents[2] / "src" / "nbaprops" / "features" / "sql"
+ANALYTICS_SQL = SQL.parents[1] / "analytics" / "sql"
 FIRST = date(2025, 11, 1)
 DAYS = [FIRST + timedelta(days=2 * i) for i in range(6)]
 LAST = DAYS[-1]
@@ -92,6 +93,8 @@ def _seed(wh: DuckDBWarehouse) -> None:
                     "opponent": "BBB" if team == "AAA" else "AAA",
                     "is_home": team == "AAA",
                     "tip_utc": _tip(day),
+                    "as_of_kind": "pretip",
+                    "as_of": _tip(day) - timedelta(seconds=1),
                     "built_at": BUILT,
                 }
             )
@@ -181,6 +184,16 @@ def wh() -> Iterator[DuckDBWarehouse]:
     warehouse = DuckDBWarehouse(":memory:", query_timeout_s=60)
     create_schema(warehouse)
     _seed(warehouse)
+    # the merged injury status at each as-of, from the seeded schedule and report (phase 3)
+    for model in ("game_as_of", "injury_status"):
+        materialize(
+            warehouse,
+            model,
+            load_model(ANALYTICS_SQL / f"{model}.sql"),
+            start=FIRST,
+            end=LAST,
+            params={"prediction_minute_et": 11 * 60, "injury_sources": "nbacom,bdl"},
+        )
     yield warehouse
     warehouse.close()
 

@@ -33,6 +33,11 @@ def _tip(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 23, 30, tzinfo=UTC)
 
 
+def _as_of(day: date) -> datetime:
+    """The seeded context's (only) as-of: the morning of the game."""
+    return _tip(day) - timedelta(hours=12)
+
+
 def _seed(wh: DuckDBWarehouse) -> None:
     players, teams, defense, context = [], [], [], []
     for i, day in enumerate(DAYS):
@@ -110,6 +115,8 @@ def _seed(wh: DuckDBWarehouse) -> None:
                     "opponent": opp,
                     "is_home": home,
                     "tip_utc": _tip(day),
+                    "as_of_kind": "prediction",
+                    "as_of": _as_of(day),
                     "points_line": 14.5 if pid == P1 and day == LAST else None,
                     "built_at": BUILT,
                 }
@@ -124,6 +131,8 @@ def _seed(wh: DuckDBWarehouse) -> None:
             "opponent": "BBB",
             "is_home": True,
             "tip_utc": _tip(LAST),
+            "as_of_kind": "prediction",
+            "as_of": _as_of(LAST),
             "built_at": BUILT,
         }
     )
@@ -190,6 +199,8 @@ def test_line_features_come_from_the_context(built: DuckDBWarehouse) -> None:
     row = _row(built, P1, LAST)
     assert row["vegas_points_line"] == 14.5
     assert row["has_vegas_line"] == 1.0
+    # the row carries the as-of of the context it was built from, not the tip
+    assert (row["as_of_kind"], row["as_of"]) == ("prediction", _as_of(LAST))
 
 
 def test_rest_and_fatigue_from_the_schedule(built: DuckDBWarehouse) -> None:

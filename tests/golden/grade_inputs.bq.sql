@@ -1,6 +1,8 @@
 /* Every prediction of @start..@end beside what happened: actual points and minutes from */
-/* player_game_summary (no row: the player did not appear), the injury status the prediction was */
-/* made with (upcoming_player_game_context), and the closing line: the last snapshot taken before */
+/* player_game_summary (no row: the player did not appear), the injury status known at the */
+/* prediction's as-of (injury_status of the latest as-of kind of game_as_of not after it: a note */
+/* published after the prediction does not explain its void), and the closing line: the last */
+/* snapshot taken before */
 /* tip from the same book as the line predicted against. When a book posts several lines for the */
 /* player in that snapshot, the main one is the line whose no-vig over probability is nearest 1/2. */
 /* Props are matched by (date, book, player_lookup): a player plays once per date, and the props' */
@@ -20,7 +22,8 @@ WITH preds AS (
     line_book,
     over_price,
     under_price,
-    recommendation
+    recommendation,
+    as_of
   FROM predictions
   WHERE
     game_date BETWEEN @start AND @end
@@ -43,14 +46,41 @@ WITH preds AS (
   SELECT
     game_id,
     player_id,
-    ANY_VALUE(player_lookup) AS player_lookup,
-    ANY_VALUE(injury_status) AS injury_status
+    ANY_VALUE(player_lookup) AS player_lookup
   FROM upcoming_player_game_context
   WHERE
     game_date BETWEEN @start AND @end AND NOT player_id IS NULL
   GROUP BY
     game_id,
     player_id
+), kinds AS (
+  SELECT
+    p.game_id,
+    p.as_of,
+    a.as_of_kind
+  FROM (
+    SELECT DISTINCT
+      game_id,
+      as_of
+    FROM preds
+  ) AS p
+  JOIN game_as_of AS a
+    ON a.game_id = p.game_id AND a.as_of <= p.as_of
+  WHERE
+    a.game_date BETWEEN @start AND @end
+  QUALIFY
+    ROW_NUMBER() OVER (PARTITION BY p.game_id, p.as_of ORDER BY a.as_of DESC) = 1
+), known AS (
+  SELECT
+    k.game_id,
+    k.as_of,
+    s.player_id,
+    s.status AS injury_status
+  FROM kinds AS k
+  JOIN injury_status AS s
+    ON s.game_id = k.game_id AND s.as_of_kind = k.as_of_kind
+  WHERE
+    s.game_date BETWEEN @start AND @end
 ), wanted AS (
   SELECT DISTINCT
     p.game_date,
@@ -109,15 +139,15 @@ SELECT
   s.minutes,
   s.played,
   s.dnp_reason,
-  c.injury_status,
+  i.injury_status,
   k.closing_line,
   k.closing_over_price,
   k.closing_under_price
 FROM preds AS p
 LEFT JOIN summary AS s
   ON s.game_id = p.game_id AND s.player_id = p.player_id
-LEFT JOIN context AS c
-  ON c.game_id = p.game_id AND c.player_id = p.player_id
+LEFT JOIN known AS i
+  ON i.game_id = p.game_id AND i.player_id = p.player_id AND i.as_of = p.as_of
 LEFT JOIN closing AS k
   ON k.game_id = p.game_id AND k.player_id = p.player_id AND k.line_book = p.line_book
 ORDER BY

@@ -1,20 +1,23 @@
 /* Inputs of the composite factors (features/composite.py turns them into scores), one row per */
-/* player x game date D. Everything is strictly before D: load windows are RANGE frames over the */
-/* day number that end at 1 PRECEDING (the day before D); teammates out come from the last injury */
-/* report published before the game's tip, their usage from their games before D. */
+/* player x game date D x as-of kind. Games are strictly before D: load windows are RANGE frames over */
+/* the day number that end at 1 PRECEDING (the day before D); teammates out come from the injury */
+/* status at the row's as_of (injury_status), their usage from their games before D. */
 WITH targets AS (
   SELECT
     player_id,
     game_id,
     game_date,
+    as_of_kind,
     team,
-    opponent,
-    tip_utc
+    opponent
   FROM upcoming_player_game_context
   WHERE
     game_date BETWEEN @start AND @end AND NOT player_id IS NULL
   QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC) = 1
+    ROW_NUMBER() OVER (
+      PARTITION BY player_id, game_date, as_of_kind
+      ORDER BY player_lookup ASC, game_id ASC
+    ) = 1
 ), games AS (
   SELECT
     player_id,
@@ -47,12 +50,12 @@ WITH targets AS (
     1 AS is_game
   FROM flagged
   UNION ALL
-  SELECT
+  SELECT DISTINCT
     player_id,
     game_date,
-    NULL,
-    NULL,
-    NULL,
+    CAST(NULL AS FLOAT64),
+    CAST(NULL AS FLOAT64),
+    CAST(NULL AS FLOAT64),
     0
   FROM targets
 ), load AS (
@@ -120,46 +123,20 @@ WITH targets AS (
   GROUP BY
     team,
     game_date
-), report AS (
-  /* the last injury report published before each game's tip */
-  SELECT
-    t.game_id,
-    t.team,
-    MAX(r.snapshot_at) AS snapshot_at
-  FROM (
-    SELECT DISTINCT
-      game_id,
-      game_date,
-      team,
-      tip_utc
-    FROM targets
-  ) AS t
-  JOIN raw_nbac_injury_report AS r
-    ON r.game_date = t.game_date AND r.team = t.team AND r.snapshot_at < t.tip_utc
-  GROUP BY
-    t.game_id,
-    t.team
 ), out_players AS (
-  SELECT DISTINCT
-    rep.game_id,
-    rep.team,
-    r.game_date,
-    r.player_id
-  FROM report AS rep
-  JOIN raw_nbac_injury_report AS r
-    ON r.snapshot_at = rep.snapshot_at AND r.team = rep.team
-  JOIN (
-    SELECT DISTINCT
-      game_id,
-      game_date
-    FROM targets
-  ) AS g
-    ON g.game_id = rep.game_id AND g.game_date = r.game_date
+  SELECT
+    game_id,
+    as_of_kind,
+    team,
+    game_date,
+    player_id
+  FROM injury_status
   WHERE
-    LOWER(r.status) = 'out' AND NOT r.player_id IS NULL
+    game_date BETWEEN @start AND @end AND LOWER(status) = 'out'
 ), out_usage AS (
   SELECT
     o.game_id,
+    o.as_of_kind,
     o.team,
     o.player_id,
     AVG(p.usage_rate) AS usage_rate,
@@ -172,22 +149,26 @@ WITH targets AS (
     AND p.minutes > 0
   GROUP BY
     o.game_id,
+    o.as_of_kind,
     o.team,
     o.player_id
 ), team_out AS (
   SELECT
     game_id,
+    as_of_kind,
     team,
     SUM(usage_rate / 100 * minutes / 240) AS out_usage_load,
     COUNTIF(usage_rate >= @star_usage) AS star_teammates_out
   FROM out_usage
   GROUP BY
     game_id,
+    as_of_kind,
     team
 )
 SELECT
   t.player_id,
   t.game_date,
+  t.as_of_kind,
   t.game_id,
   t.team,
   t.opponent,
@@ -220,4 +201,4 @@ LEFT JOIN player_shot_zone_analysis AS z
 LEFT JOIN player_daily_cache AS c
   ON c.player_id = t.player_id AND c.cache_date = t.game_date
 LEFT JOIN team_out AS o
-  ON o.game_id = t.game_id AND o.team = t.team
+  ON o.game_id = t.game_id AND o.as_of_kind = t.as_of_kind AND o.team = t.team

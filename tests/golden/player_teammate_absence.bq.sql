@@ -1,53 +1,39 @@
-/* player_teammate_absence: per player x game date D, what his teammates listed Out or Doubtful */
-/* leave behind. The listing is the team's last injury report published before the cut-off (the */
-/* `report` CTE: the game's tip, the same cut-off as the rest of the context), and what they leave */
-/* is measured over the team's last 10 games before D: their minutes and their usage load (share of */
-/* the team's possessions they used, usage% x minutes / 240), per team game. A teammate who has been */
-/* out for weeks leaves nothing: his absence is already in everyone's recent averages. */
+/* player_teammate_absence: per player x game date D x as-of kind, what his teammates listed Out or */
+/* Doubtful leave behind. The listing is the merged injury status at the row's as-of (injury_status, */
+/* the same cut-off as the rest of the context), and what they leave is measured over the team's */
+/* last 10 games before D: their minutes and their usage load (share of the team's possessions they */
+/* used, usage% x minutes / 240), per team game. A teammate who has been out for weeks leaves */
+/* nothing: his absence is already in everyone's recent averages. */
 WITH targets AS (
   SELECT
     player_id,
     game_id,
     game_date,
-    team,
-    tip_utc
+    as_of_kind,
+    team
   FROM upcoming_player_game_context
   WHERE
     game_date BETWEEN @start AND @end AND NOT player_id IS NULL
   QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC) = 1
+    ROW_NUMBER() OVER (
+      PARTITION BY player_id, game_date, as_of_kind
+      ORDER BY player_lookup ASC, game_id ASC
+    ) = 1
 ), team_targets AS (
   SELECT DISTINCT
     game_id,
     game_date,
-    team,
-    tip_utc
+    team
   FROM targets
-), report AS (
-  SELECT
-    t.game_id,
-    t.team,
-    t.game_date,
-    MAX(r.snapshot_at) AS snapshot_at
-  FROM team_targets AS t
-  JOIN raw_nbac_injury_report AS r
-    ON r.game_date = t.game_date AND r.team = t.team AND r.snapshot_at < t.tip_utc
-  GROUP BY
-    t.game_id,
-    t.team,
-    t.game_date
 ), listed_out AS (
-  SELECT DISTINCT
-    rep.game_id,
-    rep.team,
-    r.player_id
-  FROM report AS rep
-  JOIN raw_nbac_injury_report AS r
-    ON r.snapshot_at = rep.snapshot_at
-    AND r.team = rep.team
-    AND r.game_date = rep.game_date
+  SELECT
+    game_id,
+    as_of_kind,
+    team,
+    player_id
+  FROM injury_status
   WHERE
-    LOWER(r.status) IN ('out', 'doubtful') AND NOT r.player_id IS NULL
+    game_date BETWEEN @start AND @end AND LOWER(status) IN ('out', 'doubtful')
 ), team_recent AS (
   SELECT
     t.game_id,
@@ -70,6 +56,7 @@ WITH targets AS (
 ), left_behind AS (
   SELECT
     o.game_id,
+    o.as_of_kind,
     o.team,
     o.player_id,
     SUM(CAST(p.minutes AS FLOAT64)) AS minutes,
@@ -84,12 +71,14 @@ WITH targets AS (
     AND p.played
   GROUP BY
     o.game_id,
+    o.as_of_kind,
     o.team,
     o.player_id
 )
 SELECT
   t.player_id,
   t.game_date,
+  t.as_of_kind,
   t.game_id,
   t.team,
   COUNT(o.player_id) AS teammates_listed_out,
@@ -98,14 +87,21 @@ SELECT
   ROUND(COALESCE(SAFE_DIVIDE(SUM(lb.usage_load), ANY_VALUE(w.team_games)), 0), 6) AS teammates_out_usage
 FROM targets AS t
 LEFT JOIN listed_out AS o
-  ON o.game_id = t.game_id AND o.team = t.team AND o.player_id <> t.player_id
+  ON o.game_id = t.game_id
+  AND o.as_of_kind = t.as_of_kind
+  AND o.team = t.team
+  AND o.player_id <> t.player_id
 LEFT JOIN left_behind AS lb
-  ON lb.game_id = o.game_id AND lb.team = o.team AND lb.player_id = o.player_id
+  ON lb.game_id = o.game_id
+  AND lb.as_of_kind = o.as_of_kind
+  AND lb.team = o.team
+  AND lb.player_id = o.player_id
 LEFT JOIN team_window AS w
   ON w.game_id = t.game_id AND w.team = t.team
 GROUP BY
   t.player_id,
   t.game_date,
+  t.as_of_kind,
   t.game_id,
   t.team,
   w.team_games

@@ -5,8 +5,9 @@
 /* opponent's FG% allowed per zone over its last 15 such games, against the league's season-to-date */
 /* FG% in that zone. zone_points_delta = FGA per game x sum over zones of share x shot value x */
 /* (opponent FG% allowed - league FG%): the points per game the opponent's zone defence is worth */
-/* against his mix. Every target gets a row; its values are NULL where no play-by-play is loaded */
-/* (zone_matchup then falls back to the box score's 2PT/3PT split). */
+/* against his mix. Every target (player x D, whatever the as-of kind: nothing here depends on it) */
+/* gets a row; its values are NULL where no play-by-play is loaded (zone_matchup then falls back to */
+/* the box score's 2PT/3PT split). */
 WITH targets AS (
   SELECT
     player_id,
@@ -18,7 +19,10 @@ WITH targets AS (
   WHERE
     game_date BETWEEN @start AND @end AND NOT player_id IS NULL
   QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC) = 1
+    ROW_NUMBER() OVER (
+      PARTITION BY player_id, game_date
+      ORDER BY player_lookup ASC, game_id ASC, as_of_kind ASC
+    ) = 1
 ), games AS (
   SELECT
     game_id,

@@ -1,6 +1,7 @@
-/* One row per team per scheduled game of @start..@end, as known before tip: spread and total from */
-/* the first book of @book_priority that has them, its latest snapshot before tip; rest and recent */
-/* load from the schedule's earlier games; players reported Out on the last report before tip. */
+/* One row per team per scheduled game of @start..@end per as-of (game_as_of), as known at that */
+/* as_of: spread and total from the first book of @book_priority that has them, its latest snapshot */
+/* published at or before the as_of; rest and recent load from the schedule's earlier games; */
+/* players reported Out in the injury status at the as_of (injury_status). */
 WITH schedule AS (
   SELECT
     game_id,
@@ -38,14 +39,19 @@ WITH schedule AS (
   FROM schedule
 ), targets AS (
   SELECT
-    *
-  FROM team_games
+    t.*,
+    a.as_of_kind,
+    a.as_of
+  FROM team_games AS t
+  JOIN game_as_of AS a
+    ON a.game_id = t.game_id
   WHERE
-    game_date BETWEEN @start AND @end
+    t.game_date BETWEEN @start AND @end AND a.game_date BETWEEN @start AND @end
 ), lines AS (
   SELECT
     t.game_id,
     t.team,
+    t.as_of_kind,
     gl.book,
     gl.snapshot_at,
     gl.market,
@@ -59,17 +65,19 @@ WITH schedule AS (
     AND t.home_team = gl.home_team
     AND t.away_team = gl.away_team
   WHERE
-    gl.snapshot_at < t.tip_utc AND gl.market IN ('spreads', 'totals')
+    gl.snapshot_at <= t.as_of AND gl.market IN ('spreads', 'totals')
 ), latest AS (
   SELECT
     game_id,
     team,
+    as_of_kind,
     book,
     snapshot_at
   FROM (
     SELECT DISTINCT
       game_id,
       team,
+      as_of_kind,
       book,
       snapshot_at,
       listed_at
@@ -77,13 +85,14 @@ WITH schedule AS (
   )
   QUALIFY
     ROW_NUMBER() OVER (
-      PARTITION BY game_id, team
+      PARTITION BY game_id, team, as_of_kind
       ORDER BY CASE WHEN listed_at = 0 THEN 1 ELSE 0 END NULLS LAST, listed_at NULLS LAST, snapshot_at DESC
     ) = 1
 ), chosen AS (
   SELECT
     l.game_id,
     l.team,
+    l.as_of_kind,
     ANY_VALUE(l.book) AS book,
     ANY_VALUE(l.snapshot_at) AS snapshot_at,
     MAX(IF(l.market = 'spreads' AND l.line_team = l.team, l.point, NULL)) AS team_spread,
@@ -92,11 +101,13 @@ WITH schedule AS (
   JOIN latest AS x
     ON x.game_id = l.game_id
     AND x.team = l.team
+    AND x.as_of_kind = l.as_of_kind
     AND x.book = l.book
     AND x.snapshot_at = l.snapshot_at
   GROUP BY
     l.game_id,
-    l.team
+    l.team,
+    l.as_of_kind
 ), earlier AS (
   SELECT
     t.game_id,
@@ -104,7 +115,13 @@ WITH schedule AS (
     MAX(e.game_date) AS last_game,
     COUNTIF(e.game_date >= DATE_SUB(t.game_date, INTERVAL '7' DAY)) AS games_last_7,
     COUNTIF(e.game_date >= DATE_SUB(t.game_date, INTERVAL '14' DAY)) AS games_last_14
-  FROM targets AS t
+  FROM (
+    SELECT DISTINCT
+      game_id,
+      team,
+      game_date
+    FROM targets
+  ) AS t
   JOIN team_games AS e
     ON e.team = t.team
     AND e.game_date < t.game_date
@@ -112,34 +129,25 @@ WITH schedule AS (
   GROUP BY
     t.game_id,
     t.team
-), injury AS (
-  SELECT
-    t.game_id,
-    i.team,
-    i.player_id,
-    i.status
-  FROM raw_nbac_injury_report AS i
-  JOIN targets AS t
-    ON t.game_date = i.game_date AND t.team = i.team
-  WHERE
-    i.snapshot_at < t.tip_utc AND NOT i.player_id IS NULL
-  QUALIFY
-    ROW_NUMBER() OVER (PARTITION BY t.game_id, i.player_id ORDER BY i.snapshot_at DESC) = 1
 ), outs AS (
   SELECT
     game_id,
     team,
+    as_of_kind,
     COUNT(*) AS players_out
-  FROM injury
+  FROM injury_status
   WHERE
-    status = 'Out'
+    game_date BETWEEN @start AND @end AND status = 'Out'
   GROUP BY
     game_id,
-    team
+    team,
+    as_of_kind
 )
 SELECT
   t.game_date,
   t.game_id,
+  t.as_of_kind,
+  t.as_of,
   t.season,
   t.tip_utc,
   t.team,
@@ -157,8 +165,8 @@ SELECT
   CURRENT_TIMESTAMP() AS built_at
 FROM targets AS t
 LEFT JOIN chosen AS c
-  ON c.game_id = t.game_id AND c.team = t.team
+  ON c.game_id = t.game_id AND c.team = t.team AND c.as_of_kind = t.as_of_kind
 LEFT JOIN earlier AS e
   ON e.game_id = t.game_id AND e.team = t.team
 LEFT JOIN outs AS o
-  ON o.game_id = t.game_id AND o.team = t.team
+  ON o.game_id = t.game_id AND o.team = t.team AND o.as_of_kind = t.as_of_kind

@@ -9,37 +9,21 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from factories import put_rows
 from nbaprops.errors import QualityGateError
 from nbaprops.grade.grader import grade_date, grade_range
 from nbaprops.warehouse import create_schema
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 from nbaprops.warehouse.ledger import RunLedger
-from nbaprops.warehouse.schema import table_spec
 
 DAY = date(2026, 1, 15)
 TIP = datetime(2026, 1, 16, 0, 30, tzinfo=UTC)  # 19:30 ET on DAY
 AFTER = TIP + timedelta(hours=6)
-_TYPES = {
-    "DATE": pa.date32(),
-    "STRING": pa.string(),
-    "INT64": pa.int64(),
-    "FLOAT64": pa.float64(),
-    "BOOL": pa.bool_(),
-    "TIMESTAMP": pa.timestamp("us", tz="UTC"),
-    "JSON": pa.string(),
-}
-
-
-_FILLERS: dict[str, Any] = {"STRING": "test", "TIMESTAMP": AFTER, "BOOL": False, "INT64": 0, "FLOAT64": 0.0}
+MORNING = TIP - timedelta(hours=8)  # the predictions' as-of: 11:30 ET
 
 
 def put(wh: DuckDBWarehouse, table: str, rows: list[dict[str, Any]]) -> None:
-    """Insert rows into a known table: other columns NULL, or a filler where NULL is refused."""
-    spec = table_spec(table)
-    fill = {c.name: _FILLERS.get(c.type, DAY) for c in spec.columns if c.required}
-    rows = [fill | r for r in rows]
-    schema = pa.schema([(c.name, _TYPES[c.type]) for c in spec.columns if any(c.name in r for r in rows)])
-    wh.insert_arrow(table, pa.Table.from_pylist(rows, schema))
+    put_rows(wh, table, rows, when=AFTER, day=DAY)
 
 
 def schedule(wh: DuckDBWarehouse, *, final: bool = True, box_teams: tuple[str, ...] = ("BOS", "NYK")) -> None:
@@ -89,8 +73,9 @@ def prediction(player_id: int, system: str, predicted: float, rec: str, **extra:
         "under_price": -110,
         "recommendation": rec,
         "feature_version": "f1",
+        "as_of": MORNING,
         "run_id": "r1",
-        "created_at": TIP - timedelta(hours=8),
+        "created_at": MORNING,
     }
     return row | extra
 
@@ -121,8 +106,49 @@ def wh() -> Iterator[DuckDBWarehouse]:
 
 
 def slate(wh: DuckDBWarehouse) -> None:
-    """Three players, two systems: 1 scores 25, 2 scores 15, 3 sits (listed Questionable)."""
+    """Three players, two systems: 1 scores 25, 2 scores 15, 3 sits (Questionable in the morning, Out
+    on a note published after the predictions were made)."""
     schedule(wh)
+    put(
+        wh,
+        "game_as_of",
+        [
+            {
+                "game_date": DAY,
+                "game_id": "0022500001",
+                "home_team": "BOS",
+                "away_team": "NYK",
+                "as_of_kind": kind,
+                "as_of": as_of,
+                "built_at": as_of,
+            }
+            for kind, as_of in (("prediction", MORNING), ("pretip", TIP - timedelta(seconds=1)))
+        ],
+    )
+    put(
+        wh,
+        "injury_status",
+        [
+            {
+                "game_date": DAY,
+                "game_id": "0022500001",
+                "as_of_kind": kind,
+                "as_of": as_of,
+                "team": "BOS",
+                "player_id": i,
+                "status": status,
+                "source": "nbacom",
+                "published_at": as_of,
+                "built_at": as_of,
+            }
+            for kind, as_of, i, status in (
+                ("prediction", MORNING, 2, "Probable"),
+                ("prediction", MORNING, 3, "Questionable"),
+                ("pretip", TIP - timedelta(seconds=1), 2, "Probable"),
+                ("pretip", TIP - timedelta(seconds=1), 3, "Out"),
+            )
+        ],
+    )
     put(
         wh,
         "player_game_summary",
@@ -156,6 +182,8 @@ def slate(wh: DuckDBWarehouse) -> None:
                 "team": "BOS",
                 "opponent": "NYK",
                 "is_home": True,
+                "as_of_kind": "prediction",
+                "as_of": MORNING,
                 "injury_status": status,
                 "built_at": TIP - timedelta(hours=9),
             }
@@ -212,6 +240,7 @@ def test_each_prediction_gets_its_error_result_and_closing_line(wh: DuckDBWareho
     assert g[(2, "moving_average")]["abs_error"] == 1.0
     sat = g[(3, "gbm")]
     assert sat["result"] == "VOID"
+    # the status known when the prediction was made (Questionable), not the later Out note
     assert sat["void_reason"] == "dnp_late_scratch"
     assert sat["abs_error"] is None
     assert sat["profit"] == 0.0

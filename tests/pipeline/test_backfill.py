@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -127,3 +128,44 @@ def test_the_sandbox_clock_starts_the_morning_after_the_range() -> None:
 
     start = sandbox_clock_start(date(2026, 1, 15))
     assert start.astimezone(EASTERN).isoformat() == "2026-01-16T06:00:00-05:00"
+
+
+def test_the_command_backfills_from_the_settings_urls_whoever_serves_them(tmp_path: Path) -> None:
+    """One path for every server: no flag, no sandbox started; a server speaking the real formats."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from nbaprops.pipeline.sandbox_session import BASE_URL_SETTINGS, sandbox_session
+    from nbaprops.sandbox.server import SANDBOX_BDL_KEY, SANDBOX_ODDS_KEY
+
+    season = sandbox_season()
+    days = [season.first_date + timedelta(days=i) for i in range(3)]
+    settings = load_settings(data_dir=tmp_path / "server")
+    with sandbox_session(settings, now=sandbox_clock_start(days[-1]), season=season) as served:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NBAPROPS_")}
+        env |= {f"NBAPROPS_{name.upper()}": served.base_url for name in BASE_URL_SETTINGS}
+        env |= {
+            "NBAPROPS_DATA_DIR": str(tmp_path / "cli"),
+            "NBAPROPS_BDL_API_KEY": SANDBOX_BDL_KEY,
+            "NBAPROPS_ODDS_API_KEY": SANDBOX_ODDS_KEY,
+            "NBAPROPS_NBACOM_MIN_SPACING_S": "0",
+            "NBAPROPS_BDL_MIN_SPACING_S": "0",
+        }
+        argv = ["backfill", "--from", days[0].isoformat(), "--to", days[-1].isoformat(), "--json"]
+        result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            [sys.executable, "-m", "nbaprops", *argv],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+            env=env,
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert report["failed"] == {}
+    assert report["ran"] == 3 * len(days)
+    assert report["credits_spent"] > 0
+    assert report["credits_by_season"] == {"2025-26": report["credits_spent"]}

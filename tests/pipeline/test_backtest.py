@@ -91,6 +91,21 @@ def test_book_line_reference_mae_is_the_mean_distance_from_line_to_actual(
     assert gap["low"] < gap["mean"] < gap["high"]
 
 
+def test_the_diversity_report_correlates_every_systems_edges_on_the_comparison_rows(
+    backtest: tuple[BacktestReport, Any],
+) -> None:
+    report, _ = backtest
+    assert report.diversity is not None
+    systems = {r["system_id"] for r in report.systems} - {BOOK_LINE, LAST5}
+    assert set(report.diversity.systems) == systems
+    assert {"line_residual", "minutes_ppm"} <= systems  # the systems added beside the five
+    assert report.diversity.n == report.comparison_rows
+    corr = report.diversity.to_dict()["edge_corr"]
+    assert corr["gbm"]["gbm"] == pytest.approx(1.0)
+    assert all(-1.0 <= corr[a][b] <= 1.0 for a in systems for b in systems)
+    assert report.to_dict()["diversity"]["n"] == report.comparison_rows
+
+
 def test_the_headline_gives_every_rate_its_n_and_interval(backtest: tuple[BacktestReport, Any]) -> None:
     report, warehouse = backtest
     heads = {h["system_id"]: h for h in report.headline}
@@ -133,6 +148,41 @@ def test_the_walk_forward_trainer_refuses_to_go_back_in_time(backtest: tuple[Bac
     report, warehouse = backtest
     with pytest.raises(ValueError, match="must increase"):
         TRAINER(warehouse, report.retrains[-1])
+
+
+def test_every_prediction_is_made_at_the_prediction_time_against_a_line_posted_by_then(
+    backtest: tuple[BacktestReport, Any],
+) -> None:
+    report, warehouse = backtest
+    settings = load_settings()
+    rows = warehouse.query_rows(
+        "SELECT DISTINCT p.game_date, p.as_of, p.line_snapshot_at, s.tip_utc FROM predictions AS p "
+        "JOIN raw_nbac_schedule AS s ON s.game_id = p.game_id"
+    )
+    assert rows
+    for day, as_of, snapshot, tip in rows:
+        assert as_of == min(settings.prediction_as_of(day), tip - timedelta(seconds=1))
+        assert snapshot is None or snapshot <= as_of
+    assert report.no_line_days == []
+
+
+def test_a_backtest_that_finds_no_line_fails_loudly_instead_of_scoring_nothing(tmp_path: Any) -> None:
+    from nbaprops.errors import QualityGateError
+    from nbaprops.pipeline.build import build_range
+
+    settings = load_settings(data_dir=tmp_path, log_level="ERROR")
+    source = season_warehouse(DAYS)
+    warehouse = open_season_copy(tmp_path, DAYS)
+    build_range(warehouse, source.start, source.end, settings=settings)
+    warehouse.execute("DELETE FROM raw_oddsa_player_props")  # the books posted nothing for these days
+    with pytest.raises(QualityGateError, match="0 comparison rows"):
+        run_backtest(warehouse, settings, source.end, source.end, trainer=TRAINER)
+    alerts = {r[0] for r in warehouse.query_rows("SELECT kind FROM alerts")}
+    assert {"predict_no_lines", "backtest_no_comparison_rows"} <= alerts
+    ledger = warehouse.query_rows("SELECT status, details FROM run_ledger WHERE step = 'backtest'")
+    assert ledger[0][0] == "failed"
+    assert source.end.isoformat() in ledger[0][1]  # the day without lines is named on the ledger
+    warehouse.close()
 
 
 def test_live_training_calibrates_on_the_graded_predictions_before_its_window(

@@ -29,6 +29,9 @@ from nbaprops.warehouse.duckdb import DuckDBWarehouse
 
 DAY = date(2025, 11, 1)
 TIP = datetime(2025, 11, 1, 23, 30, tzinfo=UTC)
+MORNING = timedelta(hours=6)
+"""The 'prediction' as-of of the test games: six hours before tip (the 'pretip' one: a second before)."""
+PRETIP = TIP - timedelta(seconds=1)
 BOOKS = ("draftkings", "fanduel", "betmgm")
 GAME = "0022500101"
 
@@ -53,115 +56,137 @@ class P:
         return f"player{self.pid}"
 
 
+def as_ofs(day: date = DAY) -> dict[str, datetime]:
+    """The game's as-of per kind, as ``game_as_of`` holds them."""
+    tip = TIP + (day - DAY)
+    return {"prediction": tip - MORNING, "pretip": tip - timedelta(seconds=1)}
+
+
 def fill(wh: DuckDBWarehouse, players: list[P], day: date = DAY, game_id: str = GAME) -> None:
     tip = TIP + (day - DAY)
     built = tip - timedelta(hours=10)
+    kinds = as_ofs(day)
+    if not wh.query_rows("SELECT 1 FROM game_as_of WHERE game_id = ?", [game_id]):
+        for kind, as_of in kinds.items():
+            wh.execute(
+                "INSERT INTO game_as_of (game_date, game_id, tip_utc, home_team, away_team, as_of_kind, "
+                "as_of, built_at) VALUES (?,?,?,?,?,?,?,?)",
+                [day, game_id, tip, "BOS", "NYK", kind, as_of, built],
+            )
     for i, p in enumerate(players):
         team, opp = ("BOS", "NYK") if i % 2 == 0 else ("NYK", "BOS")
-        if p.in_context:
-            wh.execute(
-                "INSERT INTO upcoming_player_game_context (game_date, game_id, tip_utc, player_lookup, "
-                "player_id, team, opponent, is_home, injury_status, built_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [day, game_id, tip, p.lookup, p.pid, team, opp, team == "BOS", p.status, built],
-            )
-        if p.features:
-            values = dict.fromkeys(FEATURE_NAMES, 1.0)
-            values.update(
-                minutes_avg_last_10=p.minutes,
-                points_avg_last_10=10.0 + p.pid % 20,
-                points_avg_season=11.0 + p.pid % 20,
-                back_to_back=0.0,
-            )
-            cols = ", ".join(f'"{n}"' for n in FEATURE_NAMES)
-            marks = ", ".join("?" * (12 + len(FEATURE_NAMES)))
-            # only contract names are formatted in
-            sql = (
-                "INSERT INTO feature_store (player_id, game_date, feature_version, game_id, team, opponent, "  # noqa: S608
-                "as_of, quality_score, defaulted_required_count, predictable, unpredictable_reason, "
-                f"feature_sources, {cols}) VALUES ({marks})"
-            )
-            wh.execute(
-                sql,
-                [
-                    p.pid,
-                    day,
-                    FEATURE_VERSION,
-                    game_id,
-                    team,
-                    opp,
-                    built,
-                    0.95,
-                    0,
-                    p.predictable,
-                    p.why,
-                    "{}",
-                    *[values[n] for n in FEATURE_NAMES],
-                ],
-            )
-        for k in range(p.history):
-            played_on = day - timedelta(days=2 * (k + 1))
-            wh.execute(
-                "INSERT INTO player_game_summary (game_date, game_id, player_lookup, player_id, team, "
-                "opponent, is_home, played, minutes, pts, source, built_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    played_on,
-                    f"h{played_on:%m%d}{p.pid}",
-                    p.lookup,
-                    p.pid,
-                    team,
-                    opp,
-                    True,
-                    True,
-                    30.0,
-                    float(k + p.pid % 7),
-                    "nbacom",
-                    built,
-                ],
-            )
-        for book, snapshot, point in p.props:
-            wh.execute(
-                "INSERT INTO raw_oddsa_player_props (snapshot_at, event_id, commence_time, game_date, book, "
-                "market, player_lookup, point, over_price, under_price, over_no_vig, source_file, "
-                "payload_sha256, fetched_at, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    snapshot,
-                    "ev1",
-                    tip,
-                    day,
-                    book,
-                    "player_points",
-                    p.lookup,
-                    point,
-                    -110,
-                    -110,
-                    0.5,
-                    "odds.json",
-                    "sha",
-                    built,
-                    built,
-                ],
-            )
-        if p.report_out:
-            wh.execute(
-                "INSERT INTO raw_nbac_injury_report (snapshot_at, game_date, game_id, tip_utc, matchup, "
-                "team, player_id, player_lookup, status, source_file, payload_sha256, fetched_at, "
-                "loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    tip - timedelta(hours=2),
-                    day,
-                    game_id,
-                    tip,
-                    "NYK@BOS",
-                    team,
-                    p.pid,
-                    p.lookup,
-                    "Out",
-                    "report.pdf",
-                    "sha",
-                    built,
-                    built,
-                ],
-            )
+        for kind, as_of in kinds.items():
+            _fill_kind(wh, p, day=day, game_id=game_id, kind=kind, as_of=as_of, teams=(team, opp))
+        _fill_facts(wh, p, day=day, game_id=game_id, teams=(team, opp))
+
+
+def _fill_kind(
+    wh: DuckDBWarehouse, p: P, *, day: date, game_id: str, kind: str, as_of: datetime, teams: tuple[str, str]
+) -> None:
+    """The context and feature rows of one player at one as-of kind, and his OUT note if known then."""
+    team, opp = teams
+    tip = TIP + (day - DAY)
+    out_at = tip - timedelta(hours=2)
+    built = tip - timedelta(hours=10)
+    ruled_out = p.report_out and out_at <= as_of
+    if p.in_context and not ruled_out:  # the context leaves out whoever is listed OUT at its as-of
+        wh.execute(
+            "INSERT INTO upcoming_player_game_context (game_date, game_id, as_of_kind, as_of, tip_utc, "
+            "player_lookup, player_id, team, opponent, is_home, injury_status, built_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [day, game_id, kind, as_of, tip, p.lookup, p.pid, team, opp, team == "BOS", p.status, built],
+        )
+    if ruled_out:
+        wh.execute(
+            "INSERT INTO injury_status (game_date, game_id, as_of_kind, as_of, team, player_id, "
+            "player_lookup, status, source, published_at, built_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [day, game_id, kind, as_of, team, p.pid, p.lookup, "Out", "nbacom", out_at, built],
+        )
+    if p.features:
+        values = dict.fromkeys(FEATURE_NAMES, 1.0)
+        values.update(
+            minutes_avg_last_10=p.minutes,
+            points_avg_last_10=10.0 + p.pid % 20,
+            points_avg_season=11.0 + p.pid % 20,
+            back_to_back=0.0,
+        )
+        cols = ", ".join(f'"{n}"' for n in FEATURE_NAMES)
+        marks = ", ".join("?" * (12 + len(FEATURE_NAMES)))
+        # only contract names are formatted in
+        sql = (
+            "INSERT INTO feature_store (player_id, game_date, as_of_kind, feature_version, game_id, team, "  # noqa: S608
+            "opponent, as_of, quality_score, defaulted_required_count, predictable, unpredictable_reason, "
+            f"feature_sources, {cols}) VALUES (?, {marks})"
+        )
+        wh.execute(
+            sql,
+            [
+                p.pid,
+                day,
+                kind,
+                FEATURE_VERSION,
+                game_id,
+                team,
+                opp,
+                as_of,
+                0.95,
+                0,
+                p.predictable,
+                p.why,
+                "{}",
+                *[values[n] for n in FEATURE_NAMES],
+            ],
+        )
+
+
+def _fill_facts(wh: DuckDBWarehouse, p: P, *, day: date, game_id: str, teams: tuple[str, str]) -> None:
+    """The player's past games and his odds snapshots (the same whatever the as-of)."""
+    team, opp = teams
+    tip = TIP + (day - DAY)
+    built = tip - timedelta(hours=10)
+    for k in range(p.history):
+        played_on = day - timedelta(days=2 * (k + 1))
+        wh.execute(
+            "INSERT INTO player_game_summary (game_date, game_id, player_lookup, player_id, team, "
+            "opponent, is_home, played, minutes, pts, source, built_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                played_on,
+                f"h{played_on:%m%d}{p.pid}",
+                p.lookup,
+                p.pid,
+                team,
+                opp,
+                True,
+                True,
+                30.0,
+                float(k + p.pid % 7),
+                "nbacom",
+                built,
+            ],
+        )
+    for book, snapshot, point in p.props:
+        wh.execute(
+            "INSERT INTO raw_oddsa_player_props (snapshot_at, event_id, commence_time, game_date, book, "
+            "market, player_lookup, point, over_price, under_price, over_no_vig, source_file, "
+            "payload_sha256, fetched_at, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                snapshot,
+                "ev1",
+                tip,
+                day,
+                book,
+                "player_points",
+                p.lookup,
+                point,
+                -110,
+                -110,
+                0.5,
+                "odds.json",
+                "sha",
+                built,
+                built,
+            ],
+        )
 
 
 def line(
@@ -234,7 +259,7 @@ SLATE = [
 
 def test_selected_players_get_every_system_and_each_excluded_player_a_reason(wh: DuckDBWarehouse) -> None:
     fill(wh, SLATE)
-    run = coordinator(wh).run(DAY)
+    run = coordinator(wh).run(DAY, as_of=PRETIP)
     assert predicted(wh) == {pid: {"last_ten", "moving_average"} for pid in (1, 7, 8)}
     assert exclusions(wh) == {
         2: "out",
@@ -260,7 +285,7 @@ def test_selected_players_get_every_system_and_each_excluded_player_a_reason(wh:
 
 def test_player_without_a_line_is_predicted_as_no_line_never_with_a_placeholder(wh: DuckDBWarehouse) -> None:
     fill(wh, SLATE)
-    coordinator(wh).run(DAY)
+    coordinator(wh).run(DAY, as_of=PRETIP)
     rows = wh.query_rows(
         "SELECT recommendation, line, line_book, line_snapshot_at, over_price, p_over, stake "
         "FROM predictions WHERE player_id = 8"
@@ -285,7 +310,7 @@ def test_line_is_the_latest_pre_tip_snapshot_of_the_highest_priority_book(wh: Du
             P(13, props=[line(1, "caesars", 14.5)]),  # a book outside the priority list is never used
         ],
     )
-    coordinator(wh).run(DAY)
+    coordinator(wh).run(DAY, as_of=PRETIP)
     rows = wh.query_rows(
         "SELECT DISTINCT player_id, line, line_book, line_snapshot_at, recommendation FROM predictions "
         "ORDER BY player_id"
@@ -305,14 +330,48 @@ def test_as_of_hides_snapshots_taken_after_it(wh: DuckDBWarehouse) -> None:
     assert slate.meta.line_snapshot_us == [int((TIP - timedelta(hours=8)).timestamp() * 1_000_000)]
 
 
+def test_a_morning_prediction_reads_the_morning_context_line_and_out_list(wh: DuckDBWarehouse) -> None:
+    # Player 12 is ruled out two hours before tip: after the morning as-of, so not yet known then.
+    fill(wh, [P(11, props=[line(8, point=19.5), line(1, point=21.5)]), P(12, report_out=True)])
+    morning = as_ofs()["prediction"]
+    coordinator(wh).run(DAY, as_of=morning + timedelta(minutes=30))
+    rows = wh.query_rows("SELECT DISTINCT player_id, line, as_of FROM predictions ORDER BY player_id")
+    assert rows == [(11, 19.5, morning), (12, None, morning)]
+    coordinator(wh).run(DAY, as_of=PRETIP)
+    rows = wh.query_rows("SELECT DISTINCT player_id, line, as_of FROM predictions ORDER BY player_id")
+    assert rows == [(11, 21.5, PRETIP)]
+    assert exclusions(wh) == {12: "out"}
+
+
+def test_a_feature_row_built_after_the_prediction_as_of_is_refused(wh: DuckDBWarehouse) -> None:
+    fill(wh, [P(1, props=[line(8)]), P(2)])
+    morning = as_ofs()["prediction"]
+    wh.execute(
+        "UPDATE feature_store SET as_of = as_of + INTERVAL 1 SECOND WHERE player_id = 2 AND as_of_kind = ?",
+        ["prediction"],
+    )
+    with pytest.raises(QualityGateError, match="after the prediction's as-of"):
+        load_slate(wh, DAY, bookmakers=BOOKS, as_of=morning)
+    assert len(load_slate(wh, DAY, bookmakers=BOOKS, as_of=PRETIP).batch) == 2
+
+
+def test_a_slate_without_any_line_at_its_as_of_is_degraded_and_alerted(wh: DuckDBWarehouse) -> None:
+    fill(wh, [P(1, props=[line(1)]), P(8)])
+    run = coordinator(wh).run(DAY, as_of=as_ofs()["prediction"])
+    assert (run.predicted_players, run.with_line) == (2, 0)
+    assert [r[0] for r in wh.query_rows("SELECT kind FROM alerts")] == ["predict_no_lines"]
+    details = wh.query_rows("SELECT details FROM run_ledger WHERE step = 'predict'")[0][0]
+    assert '"degraded": "no_lines"' in details
+
+
 def test_rerunning_a_day_replaces_its_rows(wh: DuckDBWarehouse) -> None:
     fill(wh, SLATE)
-    first = coordinator(wh).run(DAY)
+    first = coordinator(wh).run(DAY, as_of=PRETIP)
     before = wh.row_count("predictions")
     # Player 1 is ruled OUT before the second run, player 6 gets a line.
     wh.execute("UPDATE upcoming_player_game_context SET injury_status = 'Out' WHERE player_id = 1")
     fill(wh, [P(6, in_context=False, features=False, history=0, props=[line(2, point=2.5)])])
-    second = coordinator(wh).run(DAY)
+    second = coordinator(wh).run(DAY, as_of=PRETIP)
     assert second.run_id != first.run_id
     assert wh.row_count("predictions") == before
     assert {r[0] for r in wh.query_rows("SELECT DISTINCT run_id FROM predictions")} == {second.run_id}
@@ -342,7 +401,7 @@ class TwiceBus:
 
 def test_batch_delivered_twice_produces_no_duplicate_rows(wh: DuckDBWarehouse) -> None:
     fill(wh, SLATE)
-    run = coordinator(wh, TwiceBus(), batch_size=2).run(DAY)
+    run = coordinator(wh, TwiceBus(), batch_size=2).run(DAY, as_of=PRETIP)
     assert wh.row_count("predictions") == 6
     assert run.batches == 2
     states = wh.query_rows("SELECT status, attempts, players FROM prediction_batches ORDER BY batch_id")
@@ -351,7 +410,7 @@ def test_batch_delivered_twice_produces_no_duplicate_rows(wh: DuckDBWarehouse) -
 
 def test_batches_are_tracked_as_completed_with_their_sizes(wh: DuckDBWarehouse) -> None:
     fill(wh, SLATE)
-    coordinator(wh, batch_size=3).run(DAY)
+    coordinator(wh, batch_size=3).run(DAY, as_of=PRETIP)
     states = wh.query_rows(
         "SELECT batch_id, status, attempts, players, completed_at IS NOT NULL FROM prediction_batches "
         "ORDER BY batch_id"
@@ -391,7 +450,7 @@ def test_warehouse_queries_do_not_grow_with_the_number_of_players(wh: DuckDBWare
     counts = []
     for day in (small, large):
         counting = Reads(wh)
-        run = coordinator(counting, batch_size=1000).run(day)
+        run = coordinator(counting, batch_size=1000).run(day, as_of=as_ofs(day)["pretip"])
         assert run.batches == 1
         counts.append((counting.reads, counting.statements, run.predicted_players))
     assert counts[0][2] == 3
@@ -412,7 +471,7 @@ def test_a_batch_that_keeps_failing_fails_the_step_after_the_others_are_merged(w
     fill(wh, SLATE)
     coord = coordinator(wh, batch_size=1, models=[SystemModel(ChokesOnPlayer7(), "c1")], breaker_threshold=10)
     with pytest.raises(QualityGateError, match="1 of 4 batch"):
-        coord.run(DAY)
+        coord.run(DAY, as_of=PRETIP)
     assert set(predicted(wh)) == {1, 8}
     failed = wh.query_rows("SELECT status, error FROM prediction_batches WHERE status <> 'completed'")
     assert len(failed) == 1
@@ -429,14 +488,14 @@ def test_a_rerun_with_a_failed_batch_keeps_that_batchs_earlier_predictions(wh: D
             return super().predict(batch)
 
     fill(wh, SLATE)
-    first = coordinator(wh, batch_size=1, models=[SystemModel(LastTen(), "lt1")]).run(DAY)
+    first = coordinator(wh, batch_size=1, models=[SystemModel(LastTen(), "lt1")]).run(DAY, as_of=PRETIP)
     earlier = wh.query_rows("SELECT player_id, run_id FROM predictions ORDER BY player_id")
     assert [p for p, _ in earlier] == [1, 7, 8]
     failing = coordinator(
         wh, batch_size=1, models=[SystemModel(LastTenButNotPlayer7(), "lt1")], breaker_threshold=10
     )
     with pytest.raises(QualityGateError, match="keep their earlier predictions"):
-        failing.run(DAY)
+        failing.run(DAY, as_of=PRETIP)
     second = wh.query_rows("SELECT run_id FROM run_ledger WHERE status = 'failed'")[0][0]
     after = dict(wh.query_rows("SELECT player_id, run_id FROM predictions"))
     assert after == {1: second, 7: first.run_id, 8: second}
@@ -450,16 +509,15 @@ def test_a_system_that_fails_a_rerun_keeps_its_earlier_rows_and_the_others_are_r
             raise ValueError("model file unreadable")
 
     fill(wh, SLATE)
-    first = coordinator(wh).run(DAY)
-    second = coordinator(wh, models=[models()[1], SystemModel(Broken(), "lt1")], breaker_threshold=10).run(
-        DAY
-    )
+    first = coordinator(wh).run(DAY, as_of=PRETIP)
+    broken = coordinator(wh, models=[models()[1], SystemModel(Broken(), "lt1")], breaker_threshold=10)
+    second = broken.run(DAY, as_of=PRETIP)
     rows = wh.query_rows("SELECT DISTINCT system_id, run_id FROM predictions ORDER BY 1")
     assert rows == [("last_ten", first.run_id), ("moving_average", second.run_id)]
 
 
 def test_day_without_games_is_recorded_as_skipped_and_clears_old_rows(wh: DuckDBWarehouse) -> None:
-    run = coordinator(wh).run(DAY)
+    run = coordinator(wh).run(DAY, as_of=PRETIP)
     assert (run.candidates, run.prediction_rows, run.batches) == (0, 0, 0)
     assert wh.query_rows("SELECT status FROM run_ledger") == [("skipped",)]
 

@@ -50,6 +50,7 @@ def make_batch(n: int, *, lines: list[float] | None = None) -> tuple[PlayerBatch
         feature_quality=[0.9] * n,
         out=[False] * n,
         feature_version=FEATURE_VERSION,
+        as_of_us=[1_761_994_800_000_000] * n,
     )
     return batch, meta
 

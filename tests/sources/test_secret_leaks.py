@@ -92,3 +92,23 @@ def test_cli_refuses_a_bad_key_in_one_line_without_quoting_it(value: str, tmp_pa
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("nbaprops: error: invalid settings: NBAPROPS_BDL_API_KEY")
     assert MARKER not in result.stderr
+
+
+def test_a_bugs_traceback_is_printed_with_remembered_secrets_masked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from nbaprops.cli import _redacted_excepthook
+    from nbaprops.secrets import remember_secrets
+
+    def bug() -> None:
+        raise KeyError(f"header {(MARKER + chr(13)).encode()!r}")
+
+    remember_secrets([MARKER])
+    try:
+        bug()
+    except KeyError as exc:
+        _redacted_excepthook(type(exc), exc, exc.__traceback__)
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err
+    assert "KeyError" in err
+    assert MARKER not in err

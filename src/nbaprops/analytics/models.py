@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nbaprops.pipeline.steps import Step, StepContext, register, sql_step
+
+if TYPE_CHECKING:
+    from nbaprops.settings import Settings
 
 SQL_DIR = Path(__file__).parent / "sql"
 MINUTES_TOLERANCE = 2.0
@@ -29,9 +32,24 @@ def _box_params(ctx: StepContext) -> Mapping[str, Any]:
     return {"primary_box_source": order[0]}
 
 
+def _settings(ctx: StepContext) -> Settings:
+    """The run's settings, or the defaults when a step runs without any (tests, one-off rebuilds)."""
+    from nbaprops.settings import load_settings
+
+    return ctx.settings if ctx.settings is not None else load_settings()
+
+
 def _book_params(ctx: StepContext) -> Mapping[str, Any]:
-    books = ctx.settings.odds_bookmakers if ctx.settings is not None else "draftkings,fanduel,betmgm"
+    books = _settings(ctx).odds_bookmakers
     return {"book_priority": ",".join(b.strip() for b in books.split(",") if b.strip())}
+
+
+def _as_of_params(ctx: StepContext) -> Mapping[str, Any]:
+    return {"prediction_minute_et": _settings(ctx).prediction_minute_et()}
+
+
+def _injury_params(ctx: StepContext) -> Mapping[str, Any]:
+    return {"injury_sources": ",".join(_settings(ctx).source_order("injuries"))}
 
 
 def _resolve_identities(ctx: StepContext) -> int:
@@ -87,10 +105,28 @@ sql_step(
     description="team x game from the defence's side: points allowed, defensive rating",
 )
 sql_step(
+    "game_as_of",
+    phase=3,
+    sql_file=SQL_DIR / "game_as_of.sql",
+    inputs=("raw_nbac_schedule",),
+    rows_due="scheduled_games",
+    params=_as_of_params,
+    description="the as-ofs of every scheduled game: the daily prediction time and just before tip",
+)
+sql_step(
+    "injury_status",
+    phase=3,
+    sql_file=SQL_DIR / "injury_status.sql",
+    inputs=("game_as_of", "raw_nbac_injury_report", "raw_bdl_injuries", "player_source_ids"),
+    params=_injury_params,
+    rows_due="never",
+    description="every injury source merged by settings.injury_sources, as known at each as-of",
+)
+sql_step(
     "upcoming_team_game_context",
     phase=3,
     sql_file=SQL_DIR / "upcoming_team_game_context.sql",
-    inputs=("raw_nbac_schedule", "raw_oddsa_game_lines", "raw_nbac_injury_report"),
+    inputs=("raw_nbac_schedule", "game_as_of", "raw_oddsa_game_lines", "injury_status"),
     rows_due="scheduled_games",
     params=_book_params,
     description="team x scheduled game: spread, total, rest, recent load, players out",
@@ -100,9 +136,9 @@ sql_step(
     phase=3,
     sql_file=SQL_DIR / "upcoming_player_game_context.sql",
     inputs=(
-        "raw_nbac_schedule",
+        "game_as_of",
         "player_game_summary",
-        "raw_nbac_injury_report",
+        "injury_status",
         "raw_nbac_player_list",
         "raw_oddsa_player_props",
         "upcoming_team_game_context",

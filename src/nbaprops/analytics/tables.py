@@ -155,18 +155,72 @@ built_at TIMESTAMP!
     ),
 )
 
-UPCOMING_PLAYER_GAME_CONTEXT = TableSpec(
-    name="upcoming_player_game_context",
+PREDICTION_AS_OF = "prediction"
+"""The as-of kind of the daily prediction (settings.prediction_time_et): what models learn on."""
+PRETIP_AS_OF = "pretip"
+"""The as-of kind of one second before tip."""
+
+GAME_AS_OF = TableSpec(
+    name="game_as_of",
     description=(
-        "One row per rostered player per scheduled game of a date (OUT players excluded), using only "
-        "games before the date and snapshots taken before tip: injury status, the chosen points line "
-        "(latest pre-tip snapshot, book priority), opening line and movement, game spread and total, "
-        "rest, back-to-back, recent load, teammates out."
+        "The as-ofs each scheduled game is built for, one row per game per kind: 'prediction' (the "
+        "daily prediction time, settings.prediction_time_et, or just before tip when the game tips "
+        "earlier) and 'pretip' (one second before tip). Every context and feature row is built for "
+        "one of them and uses only what was published at or before its as_of."
     ),
-    key=("game_id", "player_id"),
+    key=("game_id", "as_of_kind"),
     columns=_columns("""
 game_date DATE!
 game_id STRING!
+season STRING
+tip_utc TIMESTAMP
+home_team STRING!
+away_team STRING!
+as_of_kind STRING!
+as_of TIMESTAMP!
+built_at TIMESTAMP!
+"""),
+)
+
+INJURY_STATUS = TableSpec(
+    name="injury_status",
+    description=(
+        "Every injury source merged: one status per listed player per scheduled game per as-of "
+        "(game_as_of), from each source's latest report published at or before the as_of, the "
+        "first source of settings.injury_sources winning when several list the player."
+    ),
+    key=("game_id", "player_id", "as_of_kind"),
+    columns=_columns("""
+game_date DATE!
+game_id STRING!
+as_of_kind STRING!
+as_of TIMESTAMP!
+team STRING!
+player_id INT64!
+player_lookup STRING
+player_name STRING
+status STRING
+reason STRING
+source STRING!
+published_at TIMESTAMP!
+built_at TIMESTAMP!
+"""),
+)
+
+UPCOMING_PLAYER_GAME_CONTEXT = TableSpec(
+    name="upcoming_player_game_context",
+    description=(
+        "One row per rostered player per scheduled game of a date per as-of (game_as_of; OUT players "
+        "excluded), using only games before the date and snapshots published at or before the as_of: "
+        "injury status, the chosen points line (latest snapshot at the as_of, book priority), opening "
+        "line and movement, game spread and total, rest, back-to-back, recent load, teammates out."
+    ),
+    key=("game_id", "player_id", "as_of_kind"),
+    columns=_columns("""
+game_date DATE!
+game_id STRING!
+as_of_kind STRING!
+as_of TIMESTAMP!
 season STRING
 tip_utc TIMESTAMP
 player_lookup STRING
@@ -204,14 +258,16 @@ built_at TIMESTAMP!
 UPCOMING_TEAM_GAME_CONTEXT = TableSpec(
     name="upcoming_team_game_context",
     description=(
-        "One row per team per scheduled game of a date: opponent, home/away, spread and total "
-        "(latest pre-tip snapshot, book priority), rest, back-to-back, games in the last 7/14 days, "
-        "players out."
+        "One row per team per scheduled game of a date per as-of (game_as_of): opponent, home/away, "
+        "spread and total (latest snapshot at the as_of, book priority), rest, back-to-back, games in "
+        "the last 7/14 days, players out at the as_of."
     ),
-    key=("game_id", "team"),
+    key=("game_id", "team", "as_of_kind"),
     columns=_columns("""
 game_date DATE!
 game_id STRING!
+as_of_kind STRING!
+as_of TIMESTAMP!
 season STRING
 tip_utc TIMESTAMP
 team STRING!
@@ -272,6 +328,8 @@ ANALYTICS_TABLES: tuple[TableSpec, ...] = (
     PLAYER_GAME_SUMMARY,
     TEAM_OFFENSE_GAME_SUMMARY,
     TEAM_DEFENSE_GAME_SUMMARY,
+    GAME_AS_OF,
+    INJURY_STATUS,
     UPCOMING_PLAYER_GAME_CONTEXT,
     UPCOMING_TEAM_GAME_CONTEXT,
     SOURCE_DISCREPANCIES,

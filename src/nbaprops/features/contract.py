@@ -199,7 +199,7 @@ FEATURES: tuple[Feature, ...] = (
     _f("team_win_pct", "own team wins / games this season", _CACHE, 0.5, "team_context"),
     _f(
         "injury_risk",
-        "latest pre-tip injury status: available 0, probable 1, questionable 2, doubtful 3",
+        "injury status at the as-of: available 0, probable 1, questionable 2, doubtful 3",
         _CONTEXT,
         0.0,
         "team_context",
@@ -207,7 +207,7 @@ FEATURES: tuple[Feature, ...] = (
     ),
     _f(
         "star_teammates_out",
-        "teammates listed OUT before tip whose last-10 usage >= 25%",
+        "teammates listed OUT at the as-of whose last-10 usage >= 25%",
         _COMPOSITE,
         0.0,
         "team_context",
@@ -220,7 +220,7 @@ FEATURES: tuple[Feature, ...] = (
     # line-derived (optional: absent lines never block a prediction)
     _f(
         "vegas_points_line",
-        "player points line, last snapshot before tip (DraftKings first, else the median across books)",
+        "player points line, last snapshot at the as-of (DraftKings first, else the median across books)",
         _LINES,
         None,
         "line",
@@ -234,11 +234,11 @@ FEATURES: tuple[Feature, ...] = (
         "line",
         required=False,
     ),
-    _f("vegas_line_move", "last pre-tip line - opening line", _LINES, None, "line", required=False),
-    _f("has_vegas_line", "1 when a pre-tip points line exists", _LINES, 0.0, "line", required=False),
+    _f("vegas_line_move", "line at the as-of - opening line", _LINES, None, "line", required=False),
+    _f("has_vegas_line", "1 when a points line exists at the as-of", _LINES, 0.0, "line", required=False),
     _f(
         "multi_book_line_std",
-        "std of the last pre-tip line across books",
+        "std of each book's last line at the as-of",
         _LINES,
         None,
         "line",
@@ -246,7 +246,7 @@ FEATURES: tuple[Feature, ...] = (
     ),
     _f(
         "game_total_line",
-        "game over/under, last pre-tip snapshot (median across books)",
+        "game over/under, last snapshot at the as-of (median across books)",
         _GAME_LINES,
         None,
         "line",
@@ -254,7 +254,7 @@ FEATURES: tuple[Feature, ...] = (
     ),
     _f(
         "spread_magnitude",
-        "abs(own team's spread), last pre-tip snapshot",
+        "abs(own team's spread), last snapshot at the as-of",
         _GAME_LINES,
         None,
         "line",
@@ -262,7 +262,7 @@ FEATURES: tuple[Feature, ...] = (
     ),
     _f(
         "implied_team_total",
-        "(total - own spread) / 2, last pre-tip snapshot",
+        "(total - own spread) / 2, last snapshot at the as-of",
         _GAME_LINES,
         None,
         "line",

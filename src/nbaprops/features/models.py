@@ -61,7 +61,7 @@ sql_step(
     sql_file=SQL_DIR / "player_teammate_absence.sql",
     inputs=(
         "upcoming_player_game_context",
-        "raw_nbac_injury_report",
+        "injury_status",
         "team_offense_game_summary",
         "player_game_summary",
     ),
@@ -176,7 +176,7 @@ register(
             "player_game_summary",
             "team_offense_game_summary",
             "upcoming_player_game_context",
-            "raw_nbac_injury_report",
+            "injury_status",
             "team_defense_zone_analysis",
             "player_shot_zone_analysis",
             "player_daily_cache",

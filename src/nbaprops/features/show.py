@@ -25,6 +25,7 @@ LEADING = (
     "team",
     "opponent",
     "feature_version",
+    "as_of_kind",
     "as_of",
     "predictable",
     "unpredictable_reason",
@@ -34,11 +35,11 @@ LEADING = (
 
 
 def feature_rows(warehouse: Warehouse, day: date, version: str = FEATURE_VERSION) -> list[dict[str, Any]]:
-    """The feature_store rows of ``day`` for ``version``, ordered by player, columns in contract order."""
+    """The feature_store rows of ``day`` for ``version`` (every as-of kind), by player then as-of."""
     columns = (*LEADING, *FEATURE_NAMES, "feature_sources")
     sql = (
         f"SELECT {', '.join(columns)} FROM feature_store "  # noqa: S608 - names from the contract
-        "WHERE game_date = ? AND feature_version = ? ORDER BY player_id"
+        "WHERE game_date = ? AND feature_version = ? ORDER BY player_id, as_of"
     )
     rows = warehouse.query_rows(sql, [day, version])
     return [dict(zip(columns, row, strict=True)) for row in rows]

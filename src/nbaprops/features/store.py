@@ -10,18 +10,17 @@ x game date, NULL where a feature could not be computed) and returns ``feature_s
 ``quality_score`` is the mean quality of the required features plus the optional ones that have a
 value (a missing optional line does not lower it). ``defaulted_required_count`` counts required
 features that fell back to their default; any such row is ``predictable = false`` with the reason
-naming them: nothing is defaulted silently. ``as_of`` is the game's tip: the row uses only games
-before its date and snapshots before that instant.
+naming them: nothing is defaulted silently. ``as_of`` and ``as_of_kind`` come from the upcoming
+context the row was built from (``game_as_of``): the row uses only games before its date and
+snapshots published at or before that instant.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
-from nbaprops.dates import EASTERN
 from nbaprops.features.contract import FEATURE_VERSION, FEATURES
 
 if TYPE_CHECKING:
@@ -32,23 +31,17 @@ QUALITY_DEFAULT = 40.0
 QUALITY_MISSING = 0.0
 
 
-def _as_of(row: dict[str, Any]) -> datetime:
-    tip = row.get("tip_utc")
-    if isinstance(tip, datetime):
-        return tip
-    return datetime.combine(row["game_date"], time(0), tzinfo=EASTERN)
-
-
 def assemble_row(row: dict[str, Any]) -> dict[str, Any]:
     """One feature_store row from one row of raw feature values (see the module docstring)."""
     out: dict[str, Any] = {
         "player_id": row["player_id"],
         "game_date": row["game_date"],
+        "as_of_kind": row["as_of_kind"],
         "feature_version": FEATURE_VERSION,
         "game_id": row.get("game_id"),
         "team": row.get("team"),
         "opponent": row.get("opponent"),
-        "as_of": _as_of(row),
+        "as_of": row["as_of"],
     }
     sources: dict[str, dict[str, Any]] = {}
     defaulted: list[str] = []

@@ -68,13 +68,15 @@ primary_zone STRING
 PLAYER_COMPOSITE_FACTORS = TableSpec(
     name="player_composite_factors",
     description=(
-        "Per player and game date: rest/load inputs and the four composite factors (fatigue 0-100, "
-        "higher = fresher; zone mismatch; pace; usage spike), see features/composite.py."
+        "Per player, game date and as-of kind (game_as_of): rest/load inputs and the four composite "
+        "factors (fatigue 0-100, higher = fresher; zone mismatch; pace; usage spike), see "
+        "features/composite.py. Only the usage spike depends on the as-of (who is out then)."
     ),
-    key=("player_id", "game_date"),
+    key=("player_id", "game_date", "as_of_kind"),
     columns=_columns("""
 player_id INT64!
 game_date DATE!
+as_of_kind STRING!
 game_id STRING
 team STRING
 opponent STRING
@@ -145,14 +147,15 @@ team_win_pct FLOAT64
 PLAYER_TEAMMATE_ABSENCE = TableSpec(
     name="player_teammate_absence",
     description=(
-        "Per player and game date D: teammates listed Out or Doubtful on the team's last injury report "
-        "before the cut-off, and the minutes and usage load (usage% x minutes / 240) they averaged per "
-        "team game over the team's last 10 games before D."
+        "Per player, game date D and as-of kind: teammates listed Out or Doubtful in the merged "
+        "injury status at that as-of, and the minutes and usage load (usage% x minutes / 240) they "
+        "averaged per team game over the team's last 10 games before D."
     ),
-    key=("player_id", "game_date"),
+    key=("player_id", "game_date", "as_of_kind"),
     columns=_columns("""
 player_id INT64!
 game_date DATE!
+as_of_kind STRING!
 game_id STRING
 team STRING
 teammates_listed_out INT64!
@@ -194,15 +197,18 @@ zone_points_delta FLOAT64
 FEATURE_STORE = TableSpec(
     name="feature_store",
     description=(
-        "The point-in-time feature store: one row per player x game date x feature_version, one "
-        "column per contract feature, with as_of, per-feature source/quality (JSON), a quality "
-        "score, the count of required features that fell back to defaults, and whether the row is "
-        "predictable (with the reason when not)."
+        "The point-in-time feature store: one row per player x game date x as-of kind x "
+        "feature_version (as_of_kind 'prediction': the daily prediction time; 'pretip': just before "
+        "tip; as_of: the instant, nothing published after it is used), one column per contract "
+        "feature, per-feature source/quality (JSON), a quality score, the count of required "
+        "features that fell back to defaults, and whether the row is predictable (with the reason "
+        "when not)."
     ),
-    key=("player_id", "game_date", "feature_version"),
+    key=("player_id", "game_date", "as_of_kind", "feature_version"),
     columns=(
         Column("player_id", "INT64", required=True),
         Column("game_date", "DATE", required=True),
+        Column("as_of_kind", "STRING", required=True),
         Column("feature_version", "STRING", required=True),
         Column("game_id", "STRING"),
         Column("team", "STRING"),

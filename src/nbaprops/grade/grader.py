@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from nbaprops.dates import now_utc
+from nbaprops.dates import check_date_range, now_utc
 from nbaprops.errors import QualityGateError
 from nbaprops.warehouse.ledger import RunLedger
 
@@ -81,8 +81,7 @@ def grade_range(warehouse: Warehouse, start: date, end: date, *, now: datetime |
     Raises ``QualityGateError`` (recorded in the ledger) when a date of the range has games whose
     box scores are not complete per the schedule.
     """
-    if end < start:
-        raise ValueError(f"grade range ends ({end}) before it starts ({start})")
+    check_date_range(start, end)
     moment = now or now_utc()
     report = GradeReport(start, end)
     with RunLedger(warehouse).step(STEP, game_date=start if start == end else None) as run:

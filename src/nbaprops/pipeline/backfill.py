@@ -21,10 +21,9 @@ scrape and ingest marks are dropped, so the re-run fetches them again once the s
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
@@ -32,8 +31,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import structlog
 import typer
 
-from nbaprops.dates import date_range, et_datetime, now_utc, season_of
-from nbaprops.errors import ConfigError, NbaPropsError, QualityGateError
+from nbaprops.dates import check_date_range, date_range, et_datetime, now_utc, season_of
+from nbaprops.errors import NbaPropsError, QualityGateError
+from nbaprops.progress import display, on_terminal, task
 from nbaprops.warehouse.ledger import RunLedger
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from nbaprops.lake import Lake
     from nbaprops.ops.alerts import Alerter
     from nbaprops.settings import Settings
+    from nbaprops.sources.base import Fetched
     from nbaprops.warehouse.protocol import Warehouse
 
 log = structlog.get_logger(__name__)
@@ -123,29 +124,6 @@ class ProgressStore:
         self.done = {(d, s) for d, s in self.done if d not in days}
 
 
-@contextmanager
-def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[str], None]]:
-    """A rich progress bar on stderr when enabled; yields ``advance(description)``."""
-    if not enabled:
-        yield lambda _description: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=False,
-    ) as bar:
-        task = bar.add_task("backfill", total=total)
-
-        def advance(description: str) -> None:
-            bar.update(task, advance=1, description=description)
-
-        yield advance
-
-
 def backfill_range(
     settings: Settings,
     start: date,
@@ -164,15 +142,17 @@ def backfill_range(
     Raises ``QualityGateError`` naming the dates that failed (after doing everything else);
     ``KeyboardInterrupt`` stops at once, keeping what finished.
     """
-    if end < start:
-        raise ConfigError(f"backfill range ends ({end}) before it starts ({start})")
+    check_date_range(start, end)
     days = date_range(start, end)
     report = BackfillReport(start, end)
     ledger = RunLedger(warehouse)
     with ledger.step(STEP, details={"start": start.isoformat(), "end": end.isoformat()}) as run:
         store = ProgressStore(warehouse, start, end, run.run_id)
         tools = _Stages(settings, warehouse, lake, http, alerter, ledger, clock)
-        with _progress_bar(len(days) * 2 + 1, progress) as advance:
+        with (
+            display(progress),
+            task("backfill: stages (scrape, ingest per date; build)", len(days) * 2 + 1) as advance,
+        ):
             for day in days:
                 for stage in ("scrape", "ingest"):
                     if day in report.failed:
@@ -216,6 +196,7 @@ class _Stages:
     alerter: Alerter
     ledger: RunLedger
     clock: Callable[[], datetime]
+    season_docs: dict[str, Fetched] = field(default_factory=dict)  # fetched once per run, not per date
 
     def stage(self, stage: str, day: date, report: BackfillReport) -> int:
         """One stage of one date; returns its rows, raises when what was due did not come."""
@@ -239,6 +220,7 @@ class _Stages:
             warehouse=self.warehouse,
             now=self.clock(),
             use="history",
+            season_docs=self.season_docs,
         )
         report.seconds[day] = time.perf_counter() - began
         report.credits[day] = scraped.credits_spent
@@ -307,9 +289,8 @@ def run_backfill(
     from nbaprops.pipeline.sandbox_session import sandbox_session
     from nbaprops.warehouse import create_schema, open_warehouse
 
-    if end < start:
-        raise ConfigError(f"--to ({end}) is before --from ({start})")
-    show = sys.stderr.isatty() if progress is None else progress
+    check_date_range(start, end)
+    show = on_terminal() if progress is None else progress
     warehouse = open_warehouse(settings)
     try:
         create_schema(warehouse)
@@ -354,15 +335,15 @@ def backfill(
     """Scrape -> ingest every date of a range, then build it; re-run after a crash to resume."""
     import json
 
-    from nbaprops.dates import parse_game_date
+    from nbaprops.dates import parse_date_range
     from nbaprops.logs import configure_logging
     from nbaprops.settings import load_settings
 
+    first, last = parse_date_range(start, end)
     settings = load_settings()
     configure_logging(settings)
-    first, last = parse_game_date(start), parse_game_date(end)
     try:
-        report = run_backfill(settings, first, last, sandbox=sandbox)
+        report = run_backfill(settings, first, last, sandbox=sandbox, progress=on_terminal(json_out))
     except KeyboardInterrupt:
         typer.echo("nbaprops: backfill interrupted; finished stages are kept, re-run to resume", err=True)
         raise SystemExit(130) from None

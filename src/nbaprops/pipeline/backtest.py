@@ -7,14 +7,18 @@ For every game date D of the range, in order:
    rows loaded once and sliced by date, earlier retrains' models standing in for the inner
    out-of-sample folds) sees only games strictly before D, and the models are registered
    (``save_models``) with that training window; between retrains the same models are reused;
-2. **predict** D as of 11:00 ET that morning (``Coordinator.run(D, as_of=...)``) with the newest
-   registered models whose ``as_of`` is D or earlier — never one trained on D or later.
+2. **predict** D as of the daily prediction time (``settings.prediction_as_of(D)``, the same as-of
+   as the live run: features, slate and the line picked against are those published by then) with
+   the newest registered models whose ``as_of`` is D or earlier — never one trained on D or later.
+   A day with candidates but no line posted by then is degraded: listed in ``no_line_days``,
+   alerted by the coordinator, counted on the ledger.
 
 Then the whole range is **graded** once, set-based (``grade.grader.grade_range``), and scored:
 every system beside two references on the **same rows** — the book line used as a point
 prediction, and the average of the player's last five games before D. The comparison rows are
 the player-games every system predicted that were played, had a posted line and have at least
-one earlier game; every figure is printed with its N.
+one earlier game; every figure is printed with its N. A backtest that predicted days but has not
+one comparison row fails (``QualityGateError``, alerted): it never reports success on nothing.
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import structlog
 import typer
 
-from nbaprops.dates import et_datetime
+from nbaprops.dates import check_date_range
 from nbaprops.errors import QualityGateError
+from nbaprops.progress import display, on_terminal, track
 from nbaprops.warehouse.ledger import RunLedger
 
 if TYPE_CHECKING:
@@ -47,7 +52,6 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 STEP = "backtest"
-MORNING_HOUR_ET = 11
 BOOK_LINE = "book_line"
 LAST5 = "last5_avg"
 REFERENCES = (BOOK_LINE, LAST5)
@@ -97,6 +101,7 @@ class BacktestReport:
     predicted_days: int = 0
     retrains: list[date] = field(default_factory=list)
     skipped: dict[date, str] = field(default_factory=dict)
+    no_line_days: list[date] = field(default_factory=list)
     graded: int = 0
     comparison_rows: int = 0
     systems: list[dict[str, Any]] = field(default_factory=list)
@@ -113,6 +118,7 @@ class BacktestReport:
             "predicted_days": self.predicted_days,
             "retrains": [d.isoformat() for d in self.retrains],
             "skipped": {d.isoformat(): why for d, why in self.skipped.items()},
+            "no_line_days": [d.isoformat() for d in self.no_line_days],
             "graded": self.graded,
             "comparison_rows": self.comparison_rows,
             "systems": self.systems,
@@ -169,10 +175,14 @@ def run_backtest(
     from nbaprops.grade.grader import grade_range
     from nbaprops.ops.alerts import Alerter
     from nbaprops.predict.registry import save_models
-    from nbaprops.predict.train import RETRAIN_EVERY_DAYS, WalkForwardTrainer, needs_retrain
+    from nbaprops.predict.train import (
+        RETRAIN_EVERY_DAYS,
+        WalkForwardTrainer,
+        latest_model_dates,
+        needs_retrain,
+    )
 
-    if end < start:
-        raise ValueError(f"backtest range ends ({end}) before it starts ({start})")
+    check_date_range(start, end)
     began = time.perf_counter()
     alerter = alerter or Alerter(warehouse)
     cadence = retrain_days or RETRAIN_EVERY_DAYS
@@ -182,7 +192,8 @@ def run_backtest(
         days = game_days(warehouse, start, end)
         report.days = len(days)
         coordinator: Coordinator | None = None
-        for day in days:
+        serving: dict[str, date] = {}
+        for day in track(days, "backtest: days predicted", note=date.isoformat):
             if needs_retrain(warehouse, day, cadence_days=cadence):
                 try:
                     trained = train(warehouse, day)
@@ -191,11 +202,15 @@ def run_backtest(
                     continue
                 save_models(warehouse, settings, trained)
                 report.retrains.append(day)
-                coordinator = None
-            if coordinator is None:
-                coordinator = _coordinator(warehouse, settings, day, alerter)
-            coordinator.run(day, as_of=et_datetime(day, MORNING_HOUR_ET))
+            # Models registered by an earlier run are served from the day they are as of, as in a
+            # first run, so a re-run over the same data gives the same figures.
+            newest = latest_model_dates(warehouse, day)
+            if coordinator is None or newest != serving:
+                coordinator, serving = _coordinator(warehouse, settings, day, alerter), newest
+            predicted = coordinator.run(day, as_of=settings.prediction_as_of(day))
             report.predicted_days += 1
+            if predicted.candidates and not predicted.with_line:
+                report.no_line_days.append(day)
         if report.predicted_days:
             report.graded = grade_range(warehouse, start, end).graded
             report.comparison_rows, report.systems, report.headline = compare(
@@ -205,6 +220,15 @@ def run_backtest(
         run.rows_in = report.days
         run.rows_out = report.graded
         run.details |= {k: v for k, v in report.to_dict().items() if k != "systems"}
+        if report.predicted_days and not report.comparison_rows:
+            message = (
+                f"backtest {start}..{end}: {report.predicted_days} day(s) predicted but 0 comparison rows "
+                f"({len(report.no_line_days)} day(s) without any line at the prediction time)"
+            )
+            alerter.raise_alert(
+                "backtest_no_comparison_rows", message, severity="error", count=report.predicted_days
+            )
+            raise QualityGateError(message)
     report.seconds = time.perf_counter() - began
     log.info(
         "backtest.finished",
@@ -220,7 +244,7 @@ def comparison_rows(warehouse: Warehouse, start: date, end: date) -> dict[str, A
     """The comparison rows (every system predicted them, played, with a line and an earlier game).
 
     Column name -> array, one entry per (player-game, system), with ``key`` naming the player-game;
-    None when the range has no graded prediction (one query).
+    None when the range has no graded prediction or none of them qualifies (one query).
     """
     import numpy as np
 
@@ -238,6 +262,8 @@ def comparison_rows(warehouse: Warehouse, start: date, end: date) -> dict[str, A
     unique_keys, inverse = np.unique(keys, return_inverse=True)
     per_key = np.bincount(inverse, weights=usable.astype(np.float64), minlength=unique_keys.size)
     keep = usable & (per_key[inverse] == len(systems))
+    if not keep.any():
+        return None
     return {"key": keys[keep], **{k: v[keep] for k, v in cols.items()}}
 
 
@@ -330,18 +356,19 @@ def backtest(
     import json
     import sys
 
-    from nbaprops.dates import parse_game_date
+    from nbaprops.dates import parse_date_range
     from nbaprops.logs import configure_logging
     from nbaprops.settings import load_settings
     from nbaprops.warehouse import create_schema, open_warehouse
 
+    first, last = parse_date_range(start, end)
     settings = load_settings()
     configure_logging(settings)
-    first, last = parse_game_date(start), parse_game_date(end)
     warehouse = open_warehouse(settings)
     try:
         create_schema(warehouse)
-        report = run_backtest(warehouse, settings, first, last)
+        with display(on_terminal(json_out)):
+            report = run_backtest(warehouse, settings, first, last)
     finally:
         warehouse.close()
     if json_out:

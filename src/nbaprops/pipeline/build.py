@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from nbaprops.dates import check_date_range
 from nbaprops.errors import QualityGateError
 from nbaprops.ops.alerts import Alerter
 from nbaprops.pipeline.completeness import Completeness, gate
 from nbaprops.pipeline.steps import StepContext, load_registry
+from nbaprops.progress import track
 from nbaprops.warehouse.ledger import RunLedger
 
 if TYPE_CHECKING:
@@ -93,8 +95,7 @@ def build_range(
 
     ``now`` (default: the clock) decides which scheduled games count as played for the gate.
     """
-    if end < start:
-        raise ValueError(f"build range ends ({end}) before it starts ({start})")
+    check_date_range(start, end)
     own_settings, warehouse, owned = _resolve(target)
     settings = settings or own_settings
     try:
@@ -103,7 +104,7 @@ def build_range(
         completeness = gate(warehouse, start, end, alerter=alerter, ledger=ledger, now=now)
         report = BuildReport(start, end, completeness)
         ctx = StepContext(warehouse=warehouse, start=start, end=end, alerter=alerter, settings=settings)
-        for step in load_registry().order(phases):
+        for step in track(load_registry().order(phases), "build: tables", note=lambda s: s.name):
             if step.run is None:
                 continue
             began = time.perf_counter()

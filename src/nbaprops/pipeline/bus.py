@@ -35,13 +35,13 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 
-from nbaprops.errors import ConfigError, PayloadError, TransientError
+from nbaprops.errors import ConfigError, DeadlineExceeded, PayloadError, TransientError
 
 if TYPE_CHECKING:
     from nbaprops.ops.alerts import Alerter
@@ -124,6 +124,7 @@ class InProcessBus:
     max_attempts: int = 3
     workers: int = 0
     backoff_s: float = 0.0
+    flush_deadline_s: float = 900.0  # a whole slate's batches; a handler past it is stuck
     alerter: Alerter | None = None
     dead_letters: list[DeadLetter] = field(default_factory=list)
     _handlers: dict[str, list[Handler]] = field(default_factory=dict)
@@ -164,12 +165,25 @@ class InProcessBus:
         return message_id
 
     def flush(self) -> None:
-        """Wait for every queued delivery (a no-op when synchronous)."""
+        """Wait for every queued delivery (a no-op when synchronous), for at most ``flush_deadline_s``.
+
+        A handler that never returns would otherwise hold the publisher forever; past the deadline
+        ``DeadlineExceeded`` says how many deliveries are still running (they are not cancelled:
+        a thread cannot be, and their outcome still reaches the ledger or the dead letters).
+        """
+        deadline = time.monotonic() + self.flush_deadline_s
         while True:
             with self._lock:
                 pending, self._pending = self._pending, []
             if not pending:
                 return
+            _, running = wait(pending, timeout=max(deadline - time.monotonic(), 0.0))
+            if running:
+                with self._lock:
+                    self._pending.extend(running)
+                raise DeadlineExceeded(
+                    f"bus: {len(running)} deliver(ies) still running after {self.flush_deadline_s:g}s"
+                )
             for future in pending:
                 future.result()
 

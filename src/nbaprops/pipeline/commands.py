@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from nbaprops.dates import check_date_range
 from nbaprops.errors import ConfigError
 
 
@@ -35,15 +36,16 @@ def build(
         raise ConfigError("give --date, or both --from and --to")
     first = _day(date_text or str(start), "--date" if date_text else "--from")
     last = first if date_text else _day(str(end), "--to")
-    if last < first:
-        raise ConfigError(f"--to ({last}) is before --from ({first})")
+    check_date_range(first, last)
     from nbaprops.logs import configure_logging
     from nbaprops.pipeline.build import build_range
+    from nbaprops.progress import display, on_terminal
     from nbaprops.settings import load_settings
 
     settings = load_settings()
     configure_logging(settings)
-    report = build_range(settings, first, last)
+    with display(on_terminal(json_out)):
+        report = build_range(settings, first, last)
     summary = report.to_dict()
     if json_out:
         typer.echo(json.dumps(summary, sort_keys=True, default=str))

@@ -12,12 +12,19 @@
    recommendations.
 
 Every step writes run-ledger rows; any failure stops the demo with a one-line reason.
+
+The terminal is for a person: one line saying what is about to happen, a progress display per
+stage (one ``✓`` line each when it ends), the result tables on stdout, then where the files went
+and commands to try next. The events go to ``<data_dir>/logs/nbaprops.jsonl`` (``nbaprops -v demo``
+streams them on stderr too).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from nbaprops.dates import et_datetime, parse_game_date
+from nbaprops.dates import parse_game_date
 from nbaprops.errors import ConfigError, QualityGateError
+from nbaprops.progress import display, on_terminal, stage
 
 if TYPE_CHECKING:
     from nbaprops.ops.alerts import Alerter
@@ -42,6 +50,8 @@ log = structlog.get_logger(__name__)
 WARMUP_DAYS = 28  # game days of history before the backtest's first predicted day
 ODDS_QUOTA = 200_000  # the sandbox key's credits: a season of history needs ~37,000
 TOP_PICKS_SYSTEM = "ensemble"  # the recommendations shown are the ensemble's (every system's are stored)
+USUALLY = "usually 2-4 min on a fresh folder on 2 cores, about half that on a re-run"
+"""What the opening line promises; measured in docs/benchmarks.md."""
 
 
 @dataclass
@@ -59,16 +69,14 @@ class DemoReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-class _Stopwatch:
-    def __init__(self, report: DemoReport) -> None:
-        self._report = report
-        self._started = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self._report.seconds[stage] = round(now - self._started, 2)
-        log.info("demo.stage", stage=stage, seconds=self._report.seconds[stage])
-        self._started = now
+@contextmanager
+def _stage(report: DemoReport, name: str, description: str) -> Iterator[Callable[[str], None]]:
+    """A demo stage on the progress display, its seconds kept in the report and the log."""
+    began = time.perf_counter()
+    with stage(description) as summarize:
+        yield summarize
+    report.seconds[name] = round(time.perf_counter() - began, 2)
+    log.info("demo.stage", stage=name, seconds=report.seconds[name])
 
 
 def _history(settings: Settings, season: Season, day: date, warehouse: Warehouse, alerter: Alerter) -> int:
@@ -79,7 +87,13 @@ def _history(settings: Settings, season: Season, day: date, warehouse: Warehouse
     from nbaprops.sandbox.archive import write_archive
 
     end = day - timedelta(days=1)
-    archive = write_archive(season, open_lake(settings), start=season.first_date, end=end)
+    archive = write_archive(
+        season,
+        open_lake(settings),
+        start=season.first_date,
+        end=end,
+        prediction_minute_et=settings.prediction_minute_et(),
+    )
     ingest_from_dir(settings, Path(settings.resolved_lake_url), warehouse=warehouse, alerter=alerter)
     build_range(warehouse, season.first_date, end, alerter=alerter, settings=settings)
     return archive.dates
@@ -88,7 +102,7 @@ def _history(settings: Settings, season: Season, day: date, warehouse: Warehouse
 def _today(
     settings: Settings, season: Season, day: date, warehouse: Warehouse, alerter: Alerter
 ) -> list[StepOutcome]:
-    """Scrape every source for ``day`` at 11:00 ET over loopback HTTP, ingest and build the day."""
+    """Scrape every source for ``day`` at the prediction time over loopback HTTP, ingest, build the day."""
     from nbaprops.http import HttpClient
     from nbaprops.lake import open_lake
     from nbaprops.pipeline.build import build_date
@@ -98,7 +112,7 @@ def _today(
     from nbaprops.warehouse.ledger import RunLedger
 
     lake = open_lake(settings)
-    morning = et_datetime(day, 11)
+    morning = settings.prediction_as_of(day)
     with (
         sandbox_session(settings, now=morning, season=season, odds_quota=ODDS_QUOTA) as session,
         HttpClient.from_settings(session.settings) as http,
@@ -146,37 +160,81 @@ def run_demo(settings: Settings, date_text: str | None) -> DemoReport:
             f"at most {dates[-1]}; got {day}"
         )
     report = DemoReport(day)
-    watch = _Stopwatch(report)
+    previous = max(d for d in dates if d < day)
+    history = [d for d in dates if d < day]
+    rerun = Path(settings.resolved_warehouse_path).exists()
+    _print(
+        f"[bold]nbaprops demo[/bold] → {settings.data_dir}: {len(history)} game days of sandbox history, "
+        f"{day} scraped live over loopback HTTP, backtest {dates[WARMUP_DAYS]}..{previous}, predictions "
+        f"for {day} ({'a re-run: ' if rerun else ''}{USUALLY})"
+    )
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     warehouse = open_warehouse(settings)
     try:
         create_schema(warehouse)
         alerter = Alerter(warehouse)
-        report.history_dates = _history(settings, season, day, warehouse, alerter)
-        watch.lap("history")
-        report.scraped = _today(settings, season, day, warehouse, alerter)
-        watch.lap("demo_date_live")
-        previous = max(d for d in dates if d < day)
-        report.backtest = run_backtest(warehouse, settings, dates[WARMUP_DAYS], previous, alerter=alerter)
-        watch.lap("backtest")
-        if needs_retrain(warehouse, day):
-            save_models(warehouse, settings, train_as_of(warehouse, day))
-        report.prediction = predict_date(
-            warehouse, settings, day, alerter=alerter, as_of=et_datetime(day, 11)
-        )
-        report.top_picks = top_picks(
-            warehouse,
-            report.prediction.run_id,
-            system_id=TOP_PICKS_SYSTEM,
-            market_shrink=settings.stake_market_shrink,
-        )
-        watch.lap("predict")
-        report.graded_day, report.graded = previous, grade_date(warehouse, previous).graded
-        watch.lap("grade")
+        with display(on_terminal()):
+            with _stage(report, "history", f"history: {len(history)} game days") as done:
+                report.history_dates = _history(settings, season, day, warehouse, alerter)
+                done(
+                    f"history: {report.history_dates} game days ({season.first_date}..{previous}) archived, "
+                    "ingested and built"
+                )
+            with _stage(report, "demo_date_live", f"live: {day} at {settings.prediction_time_et} ET") as done:
+                report.scraped = _today(settings, season, day, warehouse, alerter)
+                served = [s for s in report.scraped if s.status == "success"]
+                done(
+                    f"live: {day} scraped at {settings.prediction_time_et} ET ({len(served)} of "
+                    f"{len(report.scraped)} steps served, {sum(s.rows for s in report.scraped)} rows), "
+                    "ingested and built"
+                )
+            with _stage(report, "backtest", f"backtest: {dates[WARMUP_DAYS]}..{previous}") as done:
+                backtest = run_backtest(warehouse, settings, dates[WARMUP_DAYS], previous, alerter=alerter)
+                report.backtest = backtest
+                done(
+                    f"backtest: {backtest.predicted_days} days predicted as of each morning, "
+                    f"{len(backtest.retrains)} retrain(s), {backtest.graded} predictions graded"
+                )
+            with _stage(report, "predict", f"predict: {day}") as done:
+                if needs_retrain(warehouse, day):
+                    save_models(warehouse, settings, train_as_of(warehouse, day))
+                report.prediction = predict_date(warehouse, settings, day, alerter=alerter)
+                report.top_picks = top_picks(
+                    warehouse,
+                    report.prediction.run_id,
+                    system_id=TOP_PICKS_SYSTEM,
+                    market_shrink=settings.stake_market_shrink,
+                )
+                report.graded_day, report.graded = previous, grade_date(warehouse, previous).graded
+                done(
+                    f"predict: {report.prediction.prediction_rows} predictions for {day}; "
+                    f"{report.graded} of {previous} graded"
+                )
     finally:
         warehouse.close()
     print_summary(report)
+    print_where(settings, report)
     return report
+
+
+def _command_name() -> str:
+    """How to call nbaprops from here: plain ``nbaprops`` when it is on PATH, else this venv's script."""
+    import os
+    import shutil
+
+    script = Path(sys.executable).parent / "nbaprops"
+    found = shutil.which("nbaprops")
+    if found is not None and Path(found).resolve() == script.resolve():
+        return "nbaprops"
+    if script.is_file():
+        return os.path.relpath(script) if script.is_relative_to(Path.cwd()) else str(script)
+    return f"{sys.executable} -m nbaprops"
+
+
+def _print(text: str) -> None:
+    from rich.console import Console
+
+    Console(file=sys.stdout, highlight=False, soft_wrap=True).print(text)
 
 
 def print_summary(report: DemoReport) -> None:
@@ -187,11 +245,7 @@ def print_summary(report: DemoReport) -> None:
     from nbaprops.pipeline.backtest import print_report
 
     console = Console(file=sys.stdout, width=170)
-    console.print(
-        f"[bold]nbaprops demo[/bold]: {report.history_dates} game dates of history replayed from the "
-        f"sandbox archive; {report.demo_date} scraped live over loopback HTTP:"
-    )
-    scraped = Table(title=f"live scrape of {report.demo_date} at 11:00 ET (every payload kept in the lake)")
+    scraped = Table(title=f"live scrape of {report.demo_date} (every payload kept in the lake)")
     for column in ("step", "status", "rows", "payloads", "note"):
         scraped.add_column(column, justify="right" if column in ("rows", "payloads") else "left")
     for step in report.scraped:
@@ -232,7 +286,29 @@ def print_summary(report: DemoReport) -> None:
             f"{pick['stake']:.2%}",
         )
     console.print(picks)
-    console.print(
-        f"graded {report.graded} predictions of {report.graded_day}; seconds per stage: "
-        + ", ".join(f"{k} {v}" for k, v in report.seconds.items())
-    )
+    console.print(f"graded {report.graded} predictions of {report.graded_day}")
+
+
+def print_where(settings: Settings, report: DemoReport) -> None:
+    """Where the files went and commands to try next (each works as written on the demo's folder)."""
+    from nbaprops.logs import log_file_path
+    from nbaprops.predict.registry import models_dir
+
+    root = Path(settings.data_dir)
+    env = f"NBAPROPS_DATA_DIR={root} {_command_name()}"
+    day, graded = report.demo_date, report.graded_day
+    start = report.backtest.start if report.backtest is not None else graded
+    lines = [
+        "[bold]files[/bold]",
+        f"  warehouse  {settings.resolved_warehouse_path}  (DuckDB: raw tables, features, predictions, "
+        "grades, run_ledger, alerts)",
+        f"  lake       {settings.resolved_lake_url}  (every payload as received, with manifests)",
+        f"  models     {models_dir(settings)}  (model files; model_registry in the warehouse)",
+        f"  logs       {log_file_path(settings)}  (every event as JSON lines)",
+        "[bold]next[/bold]",
+        f"  {env} features show --date {day}    # the feature rows the models read",
+        f"  {env} predict --date {day} --json   # predict the day again",
+        f"  {env} backtest --from {start} --to {graded}",
+        f"  {_command_name()} -v demo --data-dir {root}    # the same, with every log event on stderr",
+    ]
+    _print("\n".join(lines))

@@ -58,7 +58,10 @@ def predict(
 def predict_date(
     warehouse: Warehouse, settings: Settings, day: date, *, alerter: Alerter, as_of: datetime | None = None
 ) -> PredictRun:
-    """Phase 5 for ``day`` with the registry's active models (a load failure stops it with an alert)."""
+    """Phase 5 for ``day`` with the registry's active models (a load failure stops it with an alert).
+
+    ``as_of`` defaults to the daily prediction time (``settings.prediction_as_of(day)``).
+    """
     from nbaprops.pipeline.bus import InProcessBus
     from nbaprops.predict.coordinator import Coordinator
     from nbaprops.predict.recommend import SlateCaps, Thresholds
@@ -74,7 +77,7 @@ def predict_date(
         bookmakers=books,
         caps=SlateCaps.from_settings(settings),
     )
-    return coordinator.run(day, as_of=as_of)
+    return coordinator.run(day, as_of=as_of or settings.prediction_as_of(day))
 
 
 def describe(run: PredictRun) -> dict[str, Any]:
@@ -102,7 +105,8 @@ def top_picks(
         "SELECT p.player_id, c.player_name, p.team, p.opponent, p.game_id, p.system_id, p.predicted_points, "
         "p.line, p.line_book, p.recommendation, p.p_over, p.expected_value, p.stake, p.p_push, "
         "p.over_price, p.under_price FROM predictions AS p "
-        "LEFT JOIN upcoming_player_game_context AS c ON c.game_id = p.game_id AND c.player_id = p.player_id "
+        "LEFT JOIN upcoming_player_game_context AS c "
+        "ON c.game_id = p.game_id AND c.player_id = p.player_id AND c.as_of = p.as_of "
         "WHERE p.run_id = ? AND p.recommendation IN ('OVER', 'UNDER') AND (? IS NULL OR p.system_id = ?) "
         "ORDER BY p.system_id, p.player_id",
         [run_id, system_id, system_id],

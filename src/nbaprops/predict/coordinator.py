@@ -1,21 +1,26 @@
 """Phase 5's coordinator: select a date's players, load everything once, fan batches out, merge once.
 
-For game date D, ``Coordinator.run`` does, inside one ``run_ledger`` step (``predict``):
+For game date D and the prediction's as-of T (``Settings.prediction_as_of(D)`` in every caller:
+live, backtest, demo), ``Coordinator.run`` does, inside one ``run_ledger`` step (``predict``):
 
 1. **Load** the slate in a constant number of queries, whatever the number of players
-   (``SLATE_QUERIES``): the candidates (``upcoming_player_game_context`` joined to D's
-   ``feature_store`` rows of the current ``FEATURE_VERSION``), players listed OUT on the last
-   pre-tip injury report (the context omits them, but their exclusion is still recorded), the
-   line of every candidate, and the last ``HISTORY_GAMES`` games played by every candidate.
+   (``SLATE_QUERIES``). Per game, the context and features used are those of the latest as-of
+   kind (``game_as_of``) not after T: the candidates (``upcoming_player_game_context`` of that
+   kind joined to D's ``feature_store`` rows of the same kind and the current
+   ``FEATURE_VERSION``; a feature row built after T is refused with ``QualityGateError``), the
+   players listed OUT in ``injury_status`` at that as-of (the context omits them, but their
+   exclusion is still recorded), the line of every candidate, and the last ``HISTORY_GAMES``
+   games played by every candidate.
 2. **Select**: a candidate is predicted unless it is ``out``, has no feature row
    (``no_features:missing``), fails the feature quality gate (``no_features:<reason>``), or
    expects too few minutes without a posted line (``low_minutes``). Every excluded player gets a
    ``prediction_exclusions`` row with its reason.
 3. **Line**: per player, the highest-priority book of ``settings.odds_bookmakers`` that posted a
-   ``player_points`` line strictly before tip (and before ``as_of`` when given), at that book's
-   latest such snapshot (the line closest to even money if the snapshot holds several). Its book,
-   snapshot time and prices are kept on the row. A player without one is predicted anyway and
-   recommended ``NO_LINE``; there is never a placeholder line.
+   ``player_points`` line at or before the as-of, at that book's latest such snapshot (the line
+   closest to even money if the snapshot holds several). Its book, snapshot time and prices are
+   kept on the row, and the row carries its as-of. A player without one is predicted anyway and
+   recommended ``NO_LINE``; there is never a placeholder line. A slate with candidates but not one
+   line is degraded: alerted (``predict_no_lines``) and recorded on the ledger step.
 4. **Dispatch**: the predictable rows are split into ``PlayerBatch``es of ``batch_size``, recorded
    in ``prediction_batches`` as ``dispatched`` and published on the bus topic ``predict-batches``.
    The batch handler runs the ``Worker``, keeps the result under its ``batch_id`` (a second delivery
@@ -99,6 +104,7 @@ class Slate:
     candidates: int
     exclusions: list[tuple[str, int, str]]  # (game_id, player_id, reason)
     unresolved: int  # context rows without a player_id (the identity step alerts on those)
+    with_line: int  # selected players with a line posted at or before the as-of
 
 
 @dataclass
@@ -112,6 +118,7 @@ class PredictRun:
     prediction_rows: int
     exclusions: dict[str, int]
     batches: int
+    with_line: int = 0  # predicted players with a line posted at or before the as-of
     failed_batches: list[str] = field(default_factory=list)
     system_failures: dict[str, int] = field(default_factory=dict)
     exposure: dict[str, float] = field(default_factory=dict)  # per system: total stake, share of bankroll
@@ -146,19 +153,29 @@ class Coordinator:
 
     # --- the run --------------------------------------------------------------------------------
 
-    def run(self, game_date: date, *, as_of: datetime | None = None) -> PredictRun:
-        """Predict ``game_date``; ``as_of`` bounds the odds and injury snapshots used (backtests)."""
+    def run(self, game_date: date, *, as_of: datetime) -> PredictRun:
+        """Predict ``game_date`` as of ``as_of``: nothing published after it is used."""
         with RunLedger(self.warehouse).step("predict", game_date=game_date) as step:
             run_id, created_at = step.run_id, now_utc()
             slate = load_slate(
                 self.warehouse, game_date, bookmakers=self.bookmakers, config=self.config, as_of=as_of
             )
             step.rows_in = slate.candidates
+            if slate.candidates and not slate.with_line:
+                step.details["degraded"] = "no_lines"
+                self.alerter.raise_alert(
+                    "predict_no_lines",
+                    f"predict {game_date}: no player_points line posted at or before {as_of.isoformat()} "
+                    f"for any of {slate.candidates} candidate(s); every pick is NO_LINE",
+                    severity="warning",
+                    count=slate.candidates,
+                )
             self._results[run_id] = {}
             batches = self._dispatch(run_id, slate, created_at)
             results = self._results.pop(run_id)
             outcome = self._consolidate(run_id, slate, results, created_at, _not_computed(batches, results))
             outcome.batches = len(batches)
+            outcome.with_line = slate.with_line
             outcome.failed_batches = [b for b in batches if b not in results]
             step.rows_out = outcome.prediction_rows
             step.details.update(
@@ -380,17 +397,29 @@ def _player_keys(game_ids: Any, player_ids: Any) -> list[str]:
 # --- loading a slate ------------------------------------------------------------------------------
 
 
+# Per game of the date, the as-of kind a prediction made at the bound instant uses: the latest one
+# whose as_of is not after it (its first parameter is the date, its second the prediction's as-of).
+_KINDS = """
+SELECT game_id, as_of_kind, as_of FROM game_as_of
+WHERE game_date = ? AND as_of <= CAST(? AS TIMESTAMP)
+QUALIFY ROW_NUMBER() OVER (PARTITION BY game_id ORDER BY as_of DESC) = 1
+"""
+
+
 def _candidates_sql() -> str:
     from nbaprops.features.contract import FEATURE_NAMES
 
     features = ", ".join(f'f."{name}"' for name in FEATURE_NAMES)
     return f"""
-SELECT c.game_id, c.player_id, c.player_lookup, c.team, c.opponent, c.injury_status,
+SELECT c.game_id, c.player_id, c.player_lookup, c.team, c.opponent, c.injury_status, k.as_of,
+       f.as_of AS feature_as_of,
        f.player_id IS NOT NULL AS has_features, f.predictable, f.unpredictable_reason,
        f.quality_score, {features}
 FROM upcoming_player_game_context AS c
+JOIN ({_KINDS}) AS k ON k.game_id = c.game_id AND k.as_of_kind = c.as_of_kind
 LEFT JOIN feature_store AS f
-  ON f.player_id = c.player_id AND f.game_date = c.game_date AND f.feature_version = ?
+  ON f.player_id = c.player_id AND f.game_date = c.game_date AND f.as_of_kind = c.as_of_kind
+ AND f.feature_version = ?
 WHERE c.game_date = ?
 QUALIFY ROW_NUMBER() OVER (
   PARTITION BY c.game_id, c.player_id, CASE WHEN c.player_id IS NULL THEN c.player_lookup END
@@ -399,19 +428,12 @@ ORDER BY c.game_id, c.player_id
 """  # noqa: S608 - feature names come from the contract, values are bound
 
 
-_OUT_SQL = """
-SELECT game_id, player_id FROM (
-  SELECT COALESCE(i.game_id, t.game_id) AS game_id, i.player_id, i.status,
-         ROW_NUMBER() OVER (PARTITION BY i.player_id ORDER BY i.snapshot_at DESC) AS rn
-  FROM raw_nbac_injury_report AS i
-  LEFT JOIN (SELECT DISTINCT game_id, team FROM upcoming_player_game_context WHERE game_date = ?) AS t
-    ON t.team = i.team
-  WHERE i.game_date = ? AND i.player_id IS NOT NULL
-    AND (i.tip_utc IS NULL OR i.snapshot_at < i.tip_utc)
-    AND (CAST(? AS TIMESTAMP) IS NULL OR i.snapshot_at <= CAST(? AS TIMESTAMP))
-) AS latest
-WHERE rn = 1 AND UPPER(status) = 'OUT' AND game_id IS NOT NULL
-"""
+_OUT_SQL = f"""
+SELECT s.game_id, s.player_id
+FROM injury_status AS s
+JOIN ({_KINDS}) AS k ON k.game_id = s.game_id AND k.as_of_kind = s.as_of_kind
+WHERE s.game_date = ? AND UPPER(s.status) = 'OUT'
+"""  # noqa: S608 - a constant subquery, values are bound
 
 
 def _lines_sql(books: int) -> str:
@@ -420,13 +442,12 @@ def _lines_sql(books: int) -> str:
     return f"""
 SELECT c.game_id, c.player_id, p.point, p.book, p.snapshot_at, p.over_price, p.under_price
 FROM upcoming_player_game_context AS c
+JOIN ({_KINDS}) AS k ON k.game_id = c.game_id AND k.as_of_kind = c.as_of_kind
 JOIN raw_oddsa_player_props AS p
   ON p.game_date = c.game_date AND p.player_lookup = c.player_lookup
  AND (p.game_id IS NULL OR p.game_id = c.game_id)
 WHERE c.game_date = ? AND c.player_id IS NOT NULL AND p.market = ?
-  AND p.snapshot_at < p.commence_time
-  AND (c.tip_utc IS NULL OR p.snapshot_at < c.tip_utc)
-  AND (CAST(? AS TIMESTAMP) IS NULL OR p.snapshot_at <= CAST(? AS TIMESTAMP))
+  AND p.snapshot_at < p.commence_time AND p.snapshot_at <= k.as_of
   AND p.book IN ({placeholders})
 QUALIFY ROW_NUMBER() OVER (
   PARTITION BY c.game_id, c.player_id
@@ -450,22 +471,25 @@ def load_slate(
     warehouse: Warehouse,
     game_date: date,
     *,
+    as_of: datetime,
     bookmakers: Sequence[str],
     config: CoordinatorConfig | None = None,
-    as_of: datetime | None = None,
 ) -> Slate:
-    """Load and select a date's players in ``SLATE_QUERIES`` warehouse reads."""
+    """Load and select a date's players as of ``as_of`` in ``SLATE_QUERIES`` warehouse reads.
+
+    Raises ``QualityGateError`` when a feature row was built for a later as-of than ``as_of``.
+    """
     import numpy as np
 
     from nbaprops.features.contract import FEATURE_NAMES, FEATURE_VERSION
 
     cfg = config or CoordinatorConfig()
     books = list(bookmakers)
-    cand = warehouse.query_arrow(_candidates_sql(), [FEATURE_VERSION, game_date])
-    out_rows = warehouse.query_rows(_OUT_SQL, [game_date, game_date, as_of, as_of])
-    lines = warehouse.query_arrow(
-        _lines_sql(len(books)), [game_date, POINTS_MARKET, as_of, as_of, *books, *books]
-    )
+    kinds = [game_date, as_of]
+    cand = warehouse.query_arrow(_candidates_sql(), [*kinds, FEATURE_VERSION, game_date])
+    _refuse_later_features(cand, game_date, as_of)
+    out_rows = warehouse.query_rows(_OUT_SQL, [*kinds, game_date])
+    lines = warehouse.query_arrow(_lines_sql(len(books)), [*kinds, game_date, POINTS_MARKET, *books, *books])
     history = warehouse.query_arrow(_HISTORY_SQL, [game_date, game_date, cfg.history_games])
 
     resolved = _bools(cand.column("player_id").is_valid())
@@ -506,12 +530,14 @@ def load_slate(
         game_date, cand, keep, features, history, history_games=cfg.history_games, prices=(line, over, under)
     )
     quality = cand.column("quality_score").to_pylist()
+    as_of_us = _micros(cand.column("as_of"))
     meta = BatchMeta(
         line_book=[book[i] for i in keep],
         line_snapshot_us=[snap[i] for i in keep],
         feature_quality=[quality[i] for i in keep],
         out=[False] * len(keep),
         feature_version=FEATURE_VERSION,
+        as_of_us=[as_of_us[i] for i in keep],
     )
     log.info(
         "predict.slate_loaded",
@@ -522,7 +548,33 @@ def load_slate(
         with_line=int(has_line[keep].sum()),
         unresolved=unresolved,
     )
-    return Slate(game_date, batch, meta, n, exclusions, unresolved)
+    return Slate(game_date, batch, meta, n, exclusions, unresolved, int(has_line[keep].sum()))
+
+
+def _refuse_later_features(cand: pa.Table, game_date: date, as_of: datetime) -> None:
+    """A feature row built for an as-of after the prediction's would leak: refuse the whole slate."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    bound = pa.scalar(as_of, type=pa.timestamp("us", tz="UTC"))
+    built = cand.column("feature_as_of").cast(pa.timestamp("us", tz="UTC"))
+    later = pc.fill_null(pc.greater(built, bound), False)
+    count = pc.sum(later).as_py() or 0
+    if count:
+        first = cand.filter(later).slice(0, 1).to_pylist()[0]
+        raise QualityGateError(
+            f"predict {game_date}: {count} feature row(s) built as of a time after the prediction's "
+            f"as-of {as_of.isoformat()} (e.g. player {first['player_id']} as of "
+            f"{first['feature_as_of'].isoformat()}); rebuild the features for this as-of"
+        )
+
+
+def _micros(column: Any) -> list[int | None]:
+    """Microseconds since the epoch (UTC) of a timestamp column, ``None`` where null."""
+    import pyarrow as pa
+
+    values: list[int | None] = column.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_pylist()
+    return values
 
 
 def _attach_lines(
@@ -530,14 +582,13 @@ def _attach_lines(
 ) -> tuple[Any, ...]:
     """``(line, over, under, book, snapshot_us)`` aligned with the candidates (NaN/None: no line)."""
     import numpy as np
-    import pyarrow as pa
 
     n = len(player_ids)
     line, over, under = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     book: list[str | None] = [None] * n
     snap: list[int | None] = [None] * n
     row_of = {key: i for i, key in enumerate(zip(game_ids.tolist(), player_ids.tolist(), strict=True))}
-    micros = lines.column("snapshot_at").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_pylist()
+    micros = _micros(lines.column("snapshot_at"))
     for found, us in zip(lines.to_pylist(), micros, strict=True):
         i = row_of.get((found["game_id"], found["player_id"]))
         if i is not None:

@@ -39,6 +39,7 @@ PREDICTIONS = TableSpec(
         Column("reasons", "STRING"),
         Column("feature_version", "STRING", required=True),
         Column("feature_quality", "FLOAT64"),
+        Column("as_of", "TIMESTAMP", required=True),  # nothing published after it was used
         Column("run_id", "STRING", required=True),
         Column("created_at", "TIMESTAMP", required=True),
     ),

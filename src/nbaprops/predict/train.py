@@ -11,7 +11,8 @@ rows before that week and predicts that week. Those predictions, never in-sample
   (``TrainedModels.oos_pairs`` of the newest earlier model, rows before this window and within
   ``LOOKBACK_DAYS``), so by the end of a season a calibrator rests on months of pairs, all dated
   before ``as_of`` and each predicted by a model trained before its own date; and
-* the ensemble's weights (NNLS on the components' out-of-sample means, see ``systems/ensemble.py``);
+* the ensemble's weights (floored, absolute error, on the components' out-of-sample means, see
+  ``systems/ensemble.py``);
   the ensemble's own calibrator uses the blend of the same out-of-sample means.
 
 When the models of earlier retrains are at hand (``earlier``: a walk-forward, see
@@ -473,8 +474,8 @@ class WalkForwardTrainer:
         return trained
 
 
-def needs_retrain(warehouse: Warehouse, as_of: date, *, cadence_days: int = RETRAIN_EVERY_DAYS) -> bool:
-    """True when some system has no model of the current feature version trained within the cadence."""
+def latest_model_dates(warehouse: Warehouse, as_of: date) -> dict[str, date]:
+    """Per system, the ``as_of`` of its newest registered model (current feature version) at ``as_of``."""
     from nbaprops.features.contract import FEATURE_VERSION
 
     rows = warehouse.query_rows(
@@ -482,5 +483,10 @@ def needs_retrain(warehouse: Warehouse, as_of: date, *, cadence_days: int = RETR
         "GROUP BY system_id",
         [as_of, FEATURE_VERSION],
     )
-    latest = {str(sid): newest for sid, newest in rows}
+    return {str(sid): newest for sid, newest in rows}
+
+
+def needs_retrain(warehouse: Warehouse, as_of: date, *, cadence_days: int = RETRAIN_EVERY_DAYS) -> bool:
+    """True when some system has no model of the current feature version trained within the cadence."""
+    latest = latest_model_dates(warehouse, as_of)
     return any(sid not in latest or (as_of - latest[sid]).days >= cadence_days for sid in SYSTEM_IDS)

@@ -25,6 +25,7 @@ def train(
     from nbaprops.logs import configure_logging
     from nbaprops.predict.registry import save_models
     from nbaprops.predict.train import train_as_of
+    from nbaprops.progress import display, on_terminal, task
     from nbaprops.settings import load_settings
     from nbaprops.warehouse import create_schema, open_warehouse
 
@@ -34,7 +35,8 @@ def train(
     warehouse = open_warehouse(settings)
     try:
         create_schema(warehouse)
-        trained = train_as_of(warehouse, day)
+        with display(on_terminal(json_out)), task(f"train: every system on games before {day}"):
+            trained = train_as_of(warehouse, day)
         versions = save_models(warehouse, settings, trained)
     finally:
         warehouse.close()

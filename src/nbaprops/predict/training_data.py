@@ -1,13 +1,16 @@
 """Training batches from the warehouse only: point-in-time feature rows joined to what happened.
 
 Two queries whatever the range: (1) every predictable ``feature_store`` row of the current feature
-version with ``start <= game_date < end`` joined to the player's ``player_game_summary`` row of that
-date (played games only: a DNP has no points to learn from) and, when present, the line and prices
-of ``upcoming_player_game_context``; (2) the points and minutes of every game played before ``end``
-by those players. Each row's history (its last ``HISTORY_GAMES`` games played strictly before its
-own date, newest first) is then gathered with numpy, so the number of queries never grows with the
-number of rows. The line falls back to the feature store's ``vegas_points_line``. The minutes
-played travel in ``extras`` (``minutes_ppm`` learns its minutes model on them).
+version built as of the daily prediction time (as-of kind ``prediction``: the inputs a live or
+backtest prediction sees) with ``start <= game_date < end``, joined to the player's
+``player_game_summary`` row of that date (played games only: a DNP has no points to learn from) and,
+when present, the line and prices of ``upcoming_player_game_context`` at that same as-of: the line a
+bettor would actually have bet then, not the closing one; (2) the points and minutes of every game
+played before ``end`` by those players. Each row's history (its last ``HISTORY_GAMES`` games played
+strictly before its own date, newest first) is then gathered with numpy, so the number of queries
+never grows with the number of rows. The line falls back to the feature store's
+``vegas_points_line``. The minutes played travel in ``extras`` (``minutes_ppm`` learns its minutes
+model on them).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from nbaprops.analytics.tables import PREDICTION_AS_OF
 from nbaprops.features.contract import FEATURE_NAMES, FEATURE_VERSION
 from nbaprops.predict.systems.base import HISTORY_GAMES, PlayerBatch
 from nbaprops.predict.systems.minutes_ppm import ACTUAL_MINUTES
@@ -42,8 +46,9 @@ FROM feature_store fs
 JOIN player_game_summary pgs
   ON pgs.player_id = fs.player_id AND pgs.game_date = fs.game_date AND pgs.played
 LEFT JOIN upcoming_player_game_context u
-  ON u.player_id = fs.player_id AND u.game_id = pgs.game_id
-WHERE fs.game_date >= ? AND fs.game_date < ? AND fs.feature_version = ? AND fs.predictable
+  ON u.player_id = fs.player_id AND u.game_id = pgs.game_id AND u.as_of_kind = fs.as_of_kind
+WHERE fs.game_date >= ? AND fs.game_date < ? AND fs.feature_version = ? AND fs.as_of_kind = ?
+  AND fs.predictable
   AND pgs.pts IS NOT NULL
 ORDER BY fs.game_date, fs.player_id
 """  # noqa: S608
@@ -53,7 +58,7 @@ SELECT player_id, game_date, CAST(pts AS DOUBLE) AS pts, minutes
 FROM player_game_summary
 WHERE played AND pts IS NOT NULL AND game_date < ? AND player_id IN (
   SELECT DISTINCT player_id FROM feature_store
-  WHERE game_date >= ? AND game_date < ? AND feature_version = ?)
+  WHERE game_date >= ? AND game_date < ? AND feature_version = ? AND as_of_kind = ?)
 ORDER BY player_id, game_date
 """
 
@@ -110,8 +115,8 @@ def training_batch(warehouse: Warehouse, start: date, end: date) -> PlayerBatch:
     """Every played, predictable player-game with ``start <= game_date < end``, with actual points."""
     import numpy as np
 
-    rows = warehouse.query_arrow(ROWS_SQL, [start, end, FEATURE_VERSION])
-    past = warehouse.query_arrow(HISTORY_SQL, [end, start, end, FEATURE_VERSION])
+    rows = warehouse.query_arrow(ROWS_SQL, [start, end, FEATURE_VERSION, PREDICTION_AS_OF])
+    past = warehouse.query_arrow(HISTORY_SQL, [end, start, end, FEATURE_VERSION, PREDICTION_AS_OF])
     game_dates = _days(rows, "game_date")
     player_ids = rows.column("player_id").to_numpy(zero_copy_only=False).astype(np.int64)
     features = np.empty((rows.num_rows, len(FEATURE_NAMES)))

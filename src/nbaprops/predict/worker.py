@@ -72,6 +72,7 @@ class BatchMeta:
     feature_quality: list[float | None]
     out: list[bool]
     feature_version: str
+    as_of_us: list[int | None]  # the prediction's as-of per row, microseconds since the epoch, UTC
 
 
 @dataclass(frozen=True)
@@ -303,6 +304,7 @@ class Worker:
             "reasons": pa.array(rec.reason.astype(str), type=pa.string()),
             "feature_version": pa.array([meta.feature_version] * n, type=pa.string()),
             "feature_quality": pa.array(meta.feature_quality, type=pa.float64()),
+            "as_of": pa.array(meta.as_of_us, type=pa.timestamp("us", tz="UTC")),
             "run_id": pa.array([run_id] * n, type=pa.string()),
             "created_at": pa.array([created_at] * n, type=pa.timestamp("us", tz="UTC")),
         }
@@ -341,6 +343,7 @@ def take_meta(meta: BatchMeta, rows: NDArray[np.intp]) -> BatchMeta:
         feature_quality=[meta.feature_quality[i] for i in idx],
         out=[meta.out[i] for i in idx],
         feature_version=meta.feature_version,
+        as_of_us=[meta.as_of_us[i] for i in idx],
     )
 
 
@@ -404,6 +407,7 @@ def encode_batch(run_id: str, batch_id: str, batch: PlayerBatch, meta: BatchMeta
         "feature_quality": meta.feature_quality,
         "out": meta.out,
         "feature_version": meta.feature_version,
+        "as_of_us": meta.as_of_us,
     }
     return encode_message(BATCH_KIND, payload)
 
@@ -437,12 +441,13 @@ def decode_batch(data: bytes) -> tuple[str, str, PlayerBatch, BatchMeta]:
             feature_quality=list(doc["feature_quality"]),
             out=[bool(v) for v in doc["out"]],
             feature_version=str(doc["feature_version"]),
+            as_of_us=list(doc["as_of_us"]),
         )
         run_id, batch_id = str(doc["run_id"]), str(doc["batch_id"])
     except (KeyError, TypeError, ValueError) as exc:
         raise PayloadError(f"damaged batch message: {type(exc).__name__}: {exc}") from None
     n = len(batch)
-    if any(len(v) != n for v in (batch.game_ids, batch.line, meta.line_book, meta.out)):
+    if any(len(v) != n for v in (batch.game_ids, batch.line, meta.line_book, meta.out, meta.as_of_us)):
         raise PayloadError("damaged batch message: columns differ in length")
     return run_id, batch_id, batch, meta
 

@@ -40,6 +40,7 @@ def ingest(
     from nbaprops.lake import open_lake
     from nbaprops.logs import configure_logging
     from nbaprops.ops.alerts import Alerter
+    from nbaprops.progress import display, on_terminal
     from nbaprops.raw.ingest import ingest_date, ingest_from_dir
     from nbaprops.settings import load_settings
     from nbaprops.warehouse import create_schema, open_warehouse
@@ -51,9 +52,10 @@ def ingest(
         create_schema(warehouse)
         alerter = Alerter(warehouse)
         if from_dir is not None:
-            report = ingest_from_dir(
-                settings, from_dir, warehouse=warehouse, alerter=alerter, workers=WORKERS
-            )
+            with display(on_terminal(json_out)):
+                report = ingest_from_dir(
+                    settings, from_dir, warehouse=warehouse, alerter=alerter, workers=WORKERS
+                )
         else:
             day = _day(str(date_text))
             report = ingest_date(

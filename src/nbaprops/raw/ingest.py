@@ -42,8 +42,9 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from nbaprops.dates import EASTERN, now_utc
-from nbaprops.errors import PayloadError, QualityGateError
+from nbaprops.errors import DeadlineExceeded, PayloadError, QualityGateError
 from nbaprops.ops.alerts import Alerter
+from nbaprops.progress import track
 from nbaprops.raw.loaders import (
     KIND_TABLES,
     LoadResult,
@@ -65,6 +66,7 @@ log = structlog.get_logger(__name__)
 STEP = "ingest"
 MANIFEST_KIND = "lake_manifest"  # the quarantine kind of an unreadable manifest entry
 BATCH = 64  # loads per transaction: one commit per batch instead of one per payload
+PARSE_DEADLINE_S = 600.0  # one batch parses in about a second; ten minutes means a worker is stuck
 PARALLEL_FROM = 16  # batches this large are parsed in worker processes
 PARENT_POLL_S = 0.5  # how often a parser process checks that its parent is still alive
 # Loaded before everything else: later checks and the identity step read schedule and rosters.
@@ -256,7 +258,7 @@ def _ingest(
             rank = FIRST_KINDS.index(kind) if kind in FIRST_KINDS else len(FIRST_KINDS)
             work.append((rank, kind, obj))
     work.sort(key=lambda w: (w[0], w[2].game_date or date.min, w[2].fetched_at, w[2].path, w[1]))
-    for batch in _batches(work):
+    for batch in track(_batches(work), "ingest: payloads loaded", total=len(work), weight=len):
         _load_batch(
             batch, report, run.run_id, warehouse=warehouse, lake=lake, alerter=alerter, workers=workers
         )
@@ -333,11 +335,27 @@ def _load_batch(
     report.results.extend(results)
 
 
-def _parse_all(kinds: list[str], payloads: list[bytes], workers: int) -> list[list[Row] | PayloadError]:
+def _parse_all(
+    kinds: list[str], payloads: list[bytes], workers: int, deadline_s: float = PARSE_DEADLINE_S
+) -> list[list[Row] | PayloadError]:
+    """Every payload's rows (or its ``PayloadError``), in worker processes when the batch is large.
+
+    The pool's answers are awaited for at most ``deadline_s``: a worker stuck on one payload (or
+    killed from outside) must not hold the ingest forever. Past it the pool is discarded (a fresh
+    one serves the next call) and ``DeadlineExceeded`` fails the step; a rerun resumes the batch.
+    """
     workers = min(workers, len(os.sched_getaffinity(0)))
     if len(payloads) < PARALLEL_FROM or workers < 2:
         return [parse_payload(kind, payload) for kind, payload in zip(kinds, payloads, strict=True)]
-    return list(_pool(workers).map(parse_payload, kinds, payloads, chunksize=4))
+    pool = _pool(workers)
+    try:
+        return list(pool.map(parse_payload, kinds, payloads, chunksize=4, timeout=deadline_s))
+    except TimeoutError:
+        pool.shutdown(wait=False, cancel_futures=True)
+        _pool.cache_clear()
+    raise DeadlineExceeded(
+        f"ingest: parsing {len(payloads)} payload(s) took longer than {deadline_s:g}s; the pool was replaced"
+    )
 
 
 @cache

@@ -25,7 +25,6 @@ and a reload keeps the first load's ``loaded_at``.
 from __future__ import annotations
 
 import hashlib
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -222,11 +221,7 @@ def table_of(kind: str) -> str:
 
 
 def _parse(kind: str, payload: bytes) -> list[Row]:
-    try:
-        data = maybe_gunzip(payload)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise PayloadError(f"{kind}: damaged gzip stream ({exc})") from None
-    return parser_for(kind).parse(data)
+    return parser_for(kind).parse(maybe_gunzip(payload, kind))
 
 
 # --- typing rows as Arrow ---------------------------------------------------------------------

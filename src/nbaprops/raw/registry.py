@@ -1,19 +1,24 @@
-"""Discovery of the payload parsers in ``nbaprops.raw.parsers``."""
+"""Discovery of the payload parsers in ``nbaprops.raw.parsers``, and the checks every kind shares
+before its own parser looks at the bytes (gzip, size, an API's error answer)."""
 
 from __future__ import annotations
 
-import gzip
 import importlib
 import pkgutil
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from nbaprops.errors import ConfigError
+from nbaprops.errors import ConfigError, PayloadError
 
 Row = dict[str, Any]
 GZIP_MAGIC = b"\x1f\x8b"
+MAX_PLAIN_BYTES = 64 * 1024 * 1024
+"""Largest payload after decompression. The biggest real one (NBA.com's season schedule) is ~9 MB;
+a gzip bomb (194 KB that inflates to 200 MB) is refused long before it fills memory."""
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,61 @@ def parser_for(kind: str) -> ParserSpec:
         raise ConfigError(f"unknown payload kind {kind!r}; known: {', '.join(parsers())}") from None
 
 
-def maybe_gunzip(payload: bytes) -> bytes:
-    """Payloads may be stored gzip-compressed; parsers always see the plain bytes."""
-    return gzip.decompress(payload) if payload[:2] == GZIP_MAGIC else payload
+def maybe_gunzip(payload: bytes, kind: str = "payload") -> bytes:
+    """The plain bytes of a payload that may be stored gzip-compressed (every member of it).
+
+    A damaged stream (truncated, or the gzip magic followed by garbage) and one that inflates past
+    ``MAX_PLAIN_BYTES`` are a ``PayloadError`` naming ``kind``: the one error every caller, the
+    parser pool, ``raw parse`` and the scrape's row counts, already handles.
+    """
+    if payload[:2] != GZIP_MAGIC:
+        return payload
+    out: list[bytes] = []
+    size = 0
+    rest = payload
+    while rest:
+        inflater = zlib.decompressobj(_GZIP_WBITS)
+        try:
+            chunk = inflater.decompress(rest, MAX_PLAIN_BYTES - size + 1)
+        except zlib.error as exc:
+            raise PayloadError(f"{kind}: gzip stream is damaged ({exc})") from None
+        size += len(chunk)
+        if size > MAX_PLAIN_BYTES or inflater.unconsumed_tail:
+            raise PayloadError(f"{kind}: gzip stream inflates past {MAX_PLAIN_BYTES} bytes; refused")
+        if not inflater.eof:
+            raise PayloadError(f"{kind}: gzip stream is truncated ({len(payload)} bytes end mid-stream)")
+        out.append(chunk)
+        rest = inflater.unused_data.lstrip(b"\x00")  # members may be padded with zeros, as gzip allows
+    return b"".join(out)
+
+
+_ERROR_KEYS = ("message", "Message", "error", "error_message", "detail")
+
+
+def api_error_message(document: object) -> str | None:
+    """The API's own message when ``document`` is an error answer, not data; else None.
+
+    The Odds API (``{"message": …, "error_code": …}``), Ball Don't Lie (``{"error": …}``) and
+    stats.nba.com (``{"Message": …}``) all answer some failures this way, sometimes with a 200. Such
+    a body is small and flat: a few keys, a text message, no lists of data.
+    """
+    if not isinstance(document, dict) or not 0 < len(document) <= 4:
+        return None
+    if any(isinstance(value, list | dict) for value in document.values()):
+        return None
+    for key in _ERROR_KEYS:
+        value = document.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:300]
+    return None
+
+
+def refuse_api_error(document: object, kind: str) -> None:
+    """``PayloadError`` quoting the API's own message when ``document`` is an error answer.
+
+    Without this the parser reports the missing data as schema drift, which sends the operator
+    after a renamed field instead of at the key, the quota or the request the API complained about.
+    """
+    message = api_error_message(document)
+    if message is not None:
+        raise PayloadError(f"{kind}: the API answered with an error instead of data: {message!r}")

@@ -10,12 +10,11 @@ and non-JSON bytes all become ``PayloadError`` here, at the boundary.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nbaprops.errors import PayloadError, SchemaDrift
-from nbaprops.raw.registry import maybe_gunzip
+from nbaprops.raw.registry import maybe_gunzip, refuse_api_error
 
 _HTML_STARTS = (b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")
 
@@ -24,23 +23,22 @@ def decode_json(payload: bytes, kind: str) -> Any:
     """The JSON document in ``payload`` (gzip accepted), or ``PayloadError`` naming ``kind``."""
     if not isinstance(payload, bytes | bytearray):
         raise PayloadError(f"{kind}: payload must be bytes, got {type(payload).__name__}")
-    try:
-        plain = maybe_gunzip(bytes(payload))
-    except (OSError, EOFError, zlib.error) as exc:
-        raise PayloadError(f"{kind}: gzip stream is damaged or truncated ({exc})") from None
+    plain = maybe_gunzip(bytes(payload), kind)
     head = plain[:256].lstrip().lower()
     if not head:
         raise PayloadError(f"{kind}: empty payload")
     if head.startswith(_HTML_STARTS):
         raise PayloadError(f"{kind}: got an HTML/XML page instead of JSON")
     try:
-        return json.loads(plain)
+        document = json.loads(plain)
     except UnicodeDecodeError:
         raise PayloadError(f"{kind}: payload is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise PayloadError(f"{kind}: not valid JSON ({exc.msg} at byte {exc.pos})") from None
     except RecursionError:
         raise PayloadError(f"{kind}: JSON nested too deeply") from None
+    refuse_api_error(document, kind)
+    return document
 
 
 def require_object(value: object, kind: str, where: str) -> dict[str, Any]:

@@ -6,12 +6,13 @@ the fast way to build a season of history for tests and benchmarks, and an archi
 replay with ``nbaprops ingest --from-dir``.
 
 What a date D holds (as fetched the morning after D, except pre-tip data which is fetched before
-each tip): the NBA.com player game log of D, Ball Don't Lie box scores of D, two injury reports that
-list D (the morning one and the last before the first tip, each stored at its publication time),
-The Odds API historical events at the last snapshot before the first tip, and for every game
-its event odds (player points, spreads, totals, American prices) at the opening, the last pre-tip
-and the last in-play snapshot (``archived_snapshots``). Optionally play-by-play. The season schedule
-and the player index (rosters) are stored once, undated.
+each tip): the NBA.com player game log of D, Ball Don't Lie box scores of D, the last injury report
+published at or before D's daily prediction time (``prediction_minute_et``, minutes after ET
+midnight) and the last one published before D's first tip (each stored at its publication time),
+The Odds API historical events at the last snapshot before the first tip, and for every game its
+event odds (player points, spreads, totals, American prices) at the opening, the last pre-tip and the
+last in-play snapshot (``archived_snapshots``). Optionally play-by-play. The season schedule and the
+player index (rosters) are stored once, undated.
 
 The archive deliberately holds what a prediction made at 11:00 ET must not read (the evening report
 with its late ruled-outs, the closing and in-play lines): the point-in-time tests need those to be
@@ -26,6 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from nbaprops.dates import et_datetime
+from nbaprops.progress import track
 
 if TYPE_CHECKING:
     from nbaprops.lake import Lake
@@ -74,6 +76,7 @@ def write_archive(
     end: date | None = None,
     with_pbp: bool = False,
     with_schedule: bool = True,
+    prediction_minute_et: int = 11 * 60,
 ) -> ArchiveReport:
     """Store every game date from ``start`` to ``end`` (default: the whole season) in ``lake``."""
     from nbaprops.dates import season_of
@@ -121,7 +124,7 @@ def write_archive(
             _json(render_nbacom.playerindex_payload(season, first_morning, roster_params)),
             first_morning,
         )
-    for day in days:
+    for day in track(days, "archive: sandbox game days written", note=date.isoformat):
         games = season.games_by_date[day]
         morning_after = et_datetime(day + timedelta(days=1), 6)
         first_tip = min(g.tip_utc for g in games)
@@ -151,10 +154,18 @@ def write_archive(
             morning_after,
         )
         reports = [r for r in injury_pdf.published_reports(season, first_tip) if day in r.game_dates]
-        # the morning report (what an 11:00 ET prediction reads) and the last before the first tip
-        for report in dict.fromkeys(reports[:1] + reports[-1:]):
-            pdf = injury_pdf.report_pdf(season, report)
-            put("nbacom", "injury_report", day, pdf, report.published_utc, ctype="application/pdf")
+        prediction_at = et_datetime(day, prediction_minute_et // 60, prediction_minute_et % 60)
+        morning = [r for r in reports if r.published_utc <= prediction_at]
+        chosen = morning[-1:] + [r for r in reports[-1:] if not morning or r is not morning[-1]]
+        for report in chosen:
+            put(
+                "nbacom",
+                "injury_report",
+                day,
+                injury_pdf.report_pdf(season, report),
+                report.published_utc,
+                ctype="application/pdf",
+            )
         before_tip = first_tip - timedelta(minutes=5)
         put(
             "oddsapi",

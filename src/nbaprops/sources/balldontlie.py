@@ -10,7 +10,7 @@ import json
 from datetime import date
 from typing import Any
 
-from nbaprops.errors import SchemaDrift
+from nbaprops.errors import PayloadError, SchemaDrift
 from nbaprops.sources.base import Endpoint, Fetched, Fetcher
 
 TEAMS = Endpoint("bdl", "teams", "bdl_teams", "bdl_base_url", "/v1/teams", auth="bdl_header")
@@ -32,8 +32,8 @@ MAX_PAGES = 200  # a bound, not an expectation: the whole league's active player
 def _next_cursor(fetched: Fetched) -> Any:
     try:
         document = json.loads(fetched.response.content)
-    except ValueError:
-        raise SchemaDrift(f"bdl/{fetched.endpoint.name}: page is not JSON ({fetched.obj.path})") from None
+    except (ValueError, RecursionError):
+        raise PayloadError(f"bdl/{fetched.endpoint.name}: page is not JSON ({fetched.obj.path})") from None
     meta = document.get("meta") if isinstance(document, dict) else None
     return meta.get("next_cursor") if isinstance(meta, dict) else None
 

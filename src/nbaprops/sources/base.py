@@ -7,6 +7,7 @@ GET through ``HttpClient`` (bounded, retried, redacted), then the exact bytes in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import structlog
 
 from nbaprops.dates import now_utc
-from nbaprops.errors import ConfigError, QualityGateError
+from nbaprops.errors import ConfigError, PayloadError, QualityGateError
 
 if TYPE_CHECKING:
     from nbaprops.http import HttpClient, Response
@@ -47,6 +48,14 @@ NBA_STATS_HEADERS = {
 }
 
 
+PATH_ARG_PATTERNS = {
+    "game_id": re.compile(r"\d{10}"),  # NBA.com: 00 + season type + season year + game number
+    "event_id": re.compile(r"[0-9a-f]{32}"),  # The Odds API's event ids
+    "filename": re.compile(r"Injury-Report_\d{4}-\d{2}-\d{2}_\d{2}(?:_\d{2})?[AP]M\.pdf"),  # both namings
+}
+"""What each URL path placeholder may hold; values are matched in full before they enter a path."""
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """One source endpoint: where it lives, what it returns, how it authenticates."""
@@ -61,8 +70,23 @@ class Endpoint:
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def url(self, settings: Settings, **path_args: str) -> str:
-        """The full URL (without query) for these settings."""
+        """The full URL (without query) for these settings; every path value is checked first.
+
+        Path values come from payloads (a game id from the schedule, an event id from the events
+        list), so a hostile or broken answer could otherwise steer the request, with its key, to
+        another path (``../../..``). Each placeholder has a pattern; a value that does not match is
+        a ``PayloadError`` naming the placeholder.
+        """
         base: str = getattr(settings, self.base_setting)
+        for name, value in path_args.items():
+            pattern = PATH_ARG_PATTERNS.get(name)
+            if pattern is None:
+                raise ConfigError(f"{self.source}/{self.name}: no pattern declared for path value {name!r}")
+            if not isinstance(value, str) or not pattern.fullmatch(value):
+                shown = repr(value)[:60]
+                raise PayloadError(
+                    f"{self.source}/{self.name}: {name} {shown} is not a valid {name}; not requested"
+                )
         return base + self.path.format(**path_args)
 
 
@@ -79,7 +103,13 @@ class Fetcher:
     """GET an endpoint through the bounded client and keep the exact bytes in the lake."""
 
     def __init__(
-        self, settings: Settings, http: HttpClient, lake: Lake, *, clock: Callable[[], datetime] = now_utc
+        self,
+        settings: Settings,
+        http: HttpClient,
+        lake: Lake,
+        *,
+        clock: Callable[[], datetime] = now_utc,
+        season_docs: dict[str, Fetched] | None = None,
     ) -> None:
         self.settings = settings
         self.http = http
@@ -87,6 +117,9 @@ class Fetcher:
         # When the payload was fetched; live odds and reports are snapshots as of this moment. A
         # sandbox or a replay passes its own clock so snapshots line up with the simulated time.
         self.clock = clock
+        # Undated, season-wide documents (the schedule, the player index) fetched once per run: a
+        # backfill shares this across its dates instead of downloading the same season every date.
+        self.season_docs = season_docs
 
     def _auth(self, endpoint: Endpoint, params: dict[str, Any], headers: dict[str, str]) -> None:
         if endpoint.auth == "bdl_header":
@@ -114,8 +147,12 @@ class Fetcher:
         """
         query: dict[str, Any] = dict(params or {})
         headers: dict[str, str] = dict(endpoint.headers)
-        self._auth(endpoint, query, headers)
         url = endpoint.url(self.settings, **dict(path_args or {}))
+        shared = self.season_docs if game_date is None and endpoint.auth == "none" else None
+        key = f"{url}?{sorted(query.items())}"
+        if shared is not None and key in shared:
+            return shared[key]
+        self._auth(endpoint, query, headers)
         response = self.http.get(url, params=query, headers=headers, source=endpoint.source)
         if not response.content.strip():
             raise QualityGateError(
@@ -138,4 +175,7 @@ class Fetcher:
             bytes=obj.size,
             attempts=response.attempts,
         )
-        return Fetched(endpoint, obj, response)
+        fetched = Fetched(endpoint, obj, response)
+        if shared is not None:
+            shared[key] = fetched
+        return fetched

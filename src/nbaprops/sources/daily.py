@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import structlog
 
 from nbaprops.dates import now_utc, season_of
-from nbaprops.errors import ConfigError, NbaPropsError, QualityGateError, SourceError, SourceUnavailable
+from nbaprops.errors import (
+    ConfigError,
+    NbaPropsError,
+    PayloadError,
+    QualityGateError,
+    SourceError,
+    SourceUnavailable,
+)
 from nbaprops.secrets import scrub
 from nbaprops.sources import espn, nbacom
 from nbaprops.sources.facts import (
@@ -46,6 +53,7 @@ if TYPE_CHECKING:
     from nbaprops.lake import Lake
     from nbaprops.ops.alerts import Alerter
     from nbaprops.settings import Settings
+    from nbaprops.sources.base import Fetched
     from nbaprops.sources.oddsapi import OddsScraper
     from nbaprops.warehouse.ledger import RunLedger, StepRun
     from nbaprops.warehouse.protocol import Warehouse
@@ -155,6 +163,7 @@ class DayScrape:
         warehouse: Warehouse | None = None,
         now: datetime | None = None,
         use: Use = "live",
+        season_docs: dict[str, Fetched] | None = None,
     ) -> None:
         from nbaprops.sources.base import Fetcher
 
@@ -162,7 +171,13 @@ class DayScrape:
         self.day = day
         self.use = use
         self.now = now or now_utc()
-        self.fetcher = Fetcher(settings, http, lake, clock=(lambda: now) if now is not None else now_utc)
+        self.fetcher = Fetcher(
+            settings,
+            http,
+            lake,
+            clock=(lambda: now) if now is not None else now_utc,
+            season_docs=season_docs,
+        )
         self.ledger = ledger
         self.alerter = alerter
         self.warehouse = warehouse if warehouse is not None else alerter.warehouse
@@ -501,9 +516,16 @@ def _bdl_rosters(scrape: DayScrape, report: ScrapeReport) -> None:
 
 
 def _data_len(content: bytes) -> int:
+    """Rows in a BDL list answer; a body that is not JSON, or is the API's error, is a PayloadError."""
     import json
 
-    document = json.loads(content)
+    from nbaprops.raw.registry import refuse_api_error
+
+    try:
+        document = json.loads(content)
+    except (ValueError, RecursionError):
+        raise PayloadError(f"bdl: answer is not JSON ({len(content)} bytes)") from None
+    refuse_api_error(document, "bdl")
     data = document.get("data") if isinstance(document, dict) else None
     if not isinstance(data, list) or not data:
         raise QualityGateError("bdl: answered 200 with an empty data list")
@@ -526,6 +548,7 @@ def scrape_source(
     warehouse: Warehouse | None = None,
     now: datetime | None = None,
     use: Use = "live",
+    season_docs: dict[str, Fetched] | None = None,
 ) -> ScrapeReport:
     """Scrape ``source`` (or ``all``) for the ET game date ``day``; every step in the ledger.
 
@@ -533,6 +556,8 @@ def scrape_source(
     moment the scrape happens (default: the wall clock), which decides finished vs upcoming games
     and which injury reports exist. ``use`` picks the column of ``FACT_NEEDS`` that says which
     facts the date cannot do without (``report.problems``) and which only degrade it.
+    ``season_docs``, shared by the caller across dates, keeps the undated season-wide documents
+    (schedule, player index) of one run so they are downloaded once, not once per date.
     """
     if source not in SOURCES:
         raise ConfigError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
@@ -546,6 +571,7 @@ def scrape_source(
         warehouse=warehouse,
         now=now,
         use=use,
+        season_docs=season_docs,
     )
     report = ScrapeReport(source, day, use)
     log.info("scrape.started", source=source, game_date=day.isoformat(), use=use)

@@ -150,7 +150,7 @@ def parse_payload(kind: str, content: bytes) -> list[dict[str, Any]]:
     """Rows of stored or fetched bytes by the parser of ``kind``."""
     from nbaprops.raw.registry import maybe_gunzip, parser_for
 
-    return parser_for(kind).parse(maybe_gunzip(content))
+    return parser_for(kind).parse(maybe_gunzip(content, kind))
 
 
 def require_rows(what: str, rows: int, day: date, due: int | None, schedule: DaySchedule | None) -> None:

@@ -124,7 +124,6 @@ def _current(scrape: DayScrape, report: ScrapeReport, due: int | None) -> None:
 
 
 def _historical(scrape: DayScrape, report: ScrapeReport, due: int | None) -> None:
-    from nbaprops.dates import et_datetime
     from nbaprops.sources.oddsapi import HISTORICAL_EVENT_ODDS, HISTORICAL_EVENTS
 
     played: list[tuple[str, datetime]] = []
@@ -134,7 +133,7 @@ def _historical(scrape: DayScrape, report: ScrapeReport, due: int | None) -> Non
         tips = [g.tip_utc for g in scrape.schedule.games if g.tip_utc] if scrape.schedule else []
         # The listing as of the day's first snapshot, when every game of the date is still to tip.
         firsts = scrape.settings.odds_snapshot_times(scrape.day, min(tips)) if tips else []
-        at = firsts[0] if firsts else et_datetime(scrape.day, 9, 0)
+        at = firsts[0] if firsts else scrape.settings.prediction_as_of(scrape.day)
         stored = covering(held_snapshots(lake, HISTORICAL_EVENTS.name, scrape.day), "", at)
         fetched: list[Fetched] = []
         if stored is not None:  # bought by an earlier run of this date: read it, do not pay again

@@ -9,6 +9,7 @@ refuses a call that would take the run past ``odds_credit_budget``.
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from nbaprops.dates import EASTERN
-from nbaprops.errors import BudgetExceeded
+from nbaprops.errors import BudgetExceeded, SchemaDrift
 from nbaprops.sources.base import Endpoint, Fetched, Fetcher
 
 if TYPE_CHECKING:
@@ -67,6 +68,21 @@ def call_cost(endpoint: Endpoint, markets: str = MARKETS, regions: str = REGIONS
     return cost * HISTORICAL_MULTIPLIER if endpoint is HISTORICAL_EVENT_ODDS else cost
 
 
+def credits_header(value: str) -> int:
+    """A credits header (``x-requests-remaining``: ``"497"``, sometimes ``"497.0"``) as a count.
+
+    Anything else (empty, text, negative, ``inf``/``nan``) is ``SchemaDrift`` quoting the header:
+    the budget guard must not run on a number it made up.
+    """
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number < 0:
+        raise SchemaDrift(f"odds api: header x-requests-remaining is {value[:40]!r}, not a credit count")
+    return int(number)
+
+
 @dataclass
 class CreditMeter:
     """Credits spent by this run, checked before every call against the run's budget."""
@@ -109,7 +125,7 @@ class CreditMeter:
         """Record what the server says remains (``x-requests-remaining``) and what the call cost."""
         with self._lock:
             if "x-requests-remaining" in headers:
-                self.remaining = int(float(headers["x-requests-remaining"]))
+                self.remaining = credits_header(headers["x-requests-remaining"])
             log.info(
                 "odds.credits",
                 last=headers.get("x-requests-last"),

@@ -62,7 +62,12 @@ def _open_duckdb(settings: Settings) -> Warehouse:
 
     path = settings.resolved_warehouse_path
     if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the warehouse folder {Path(path).parent}: {exc.strerror}"
+            ) from None
     return _while_busy(
         lambda: DuckDBWarehouse(path, query_timeout_s=settings.query_timeout_s),
         wait_s=settings.warehouse_lock_wait_s,

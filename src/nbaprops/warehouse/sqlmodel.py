@@ -10,7 +10,8 @@ allow-list (``schema.TABLES``), checked when the model is loaded.
 ``NULLS FIRST``/``NULLS LAST``: DuckDB and BigQuery disagree on the default), transpiles once and
 caches the result by the file's content hash. ``materialize(warehouse, table, model, …)`` replaces
 the range's rows of a table with the model's rows in one transaction (``DELETE`` then
-``INSERT … SELECT``), so building twice gives identical tables. ``SqlModel.bigquery`` is the
+``INSERT … SELECT``), floats rounded to the ``FLOAT_GRID``, so building twice gives identical
+tables, bit for bit. ``SqlModel.bigquery`` is the
 normalised BigQuery text that the golden tests compare.
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from nbaprops.warehouse.protocol import Warehouse
-    from nbaprops.warehouse.spec import Dialect
+    from nbaprops.warehouse.spec import Column, Dialect
 
 _TRAPS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
@@ -159,9 +160,43 @@ def _compile(name: str, path: Path, source: str, sha: str) -> SqlModel:
     )
 
 
+FLOAT_GRID = 2**30
+"""Every floating-point value a model returns or writes is rounded to a multiple of 1 / FLOAT_GRID.
+
+A parallel engine sums doubles in whatever order its threads finish, so ``AVG``/``SUM``/``STDDEV_POP``
+differ in the last bits between two runs on the same rows (1e-17..1e-15), and a tree model can split
+on that noise. Rounding to ~1e-9 (far below any real measurement, far above that noise) makes every
+build of the same inputs byte-identical. The grid is binary, not decimal: its values are exact
+doubles, so a later ``SUM``/``AVG`` over them adds exactly, in any order (up to 2**23 in magnitude),
+and the mean of rounded values never lands on a tie that noise could tip either way. ``+ 0.0``
+turns a rounded ``-0.0`` into ``0.0``.
+"""
+
+
+def rounded_select(columns: Sequence[Column]) -> str:
+    """A select list naming ``columns`` with every FLOAT64 rounded to the ``FLOAT_GRID``."""
+    return ", ".join(
+        f"ROUND({c.name} * {FLOAT_GRID}) / {FLOAT_GRID} + 0.0 AS {c.name}" if c.type == "FLOAT64" else c.name
+        for c in columns
+    )
+
+
+def round_floats(table: pa.Table) -> pa.Table:
+    """``table`` with every floating-point column rounded to the ``FLOAT_GRID`` (see there)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for index, column in enumerate(table.schema):
+        if pa.types.is_floating(column.type):
+            scaled = pc.multiply(table.column(index), float(FLOAT_GRID))
+            whole = pc.round(scaled, round_mode="half_towards_infinity")
+            table = table.set_column(index, column.name, pc.add(pc.divide(whole, float(FLOAT_GRID)), 0.0))
+    return table
+
+
 def query_model(warehouse: Warehouse, model: SqlModel, params: Mapping[str, Any]) -> pa.Table:
-    """Run a model and return its rows as Arrow (values bound, never formatted into the text)."""
-    return warehouse.query_arrow(model.text(warehouse.capabilities.dialect), model.bind(params))
+    """Run a model and return its rows as Arrow, floats rounded (values bound, never formatted in)."""
+    return round_floats(warehouse.query_arrow(model.text(warehouse.capabilities.dialect), model.bind(params)))
 
 
 def materialize(
@@ -194,7 +229,8 @@ def materialize(
         outside_before = int(warehouse.query_rows(outside_sql, [start, end])[0][0])
         before = warehouse.row_count(table)
         warehouse.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM ({select}) AS model",  # noqa: S608
+            f"INSERT INTO {table} ({columns}) SELECT {rounded_select(spec.columns)} "  # noqa: S608
+            f"FROM ({select}) AS model",
             values,
         )
         stray = int(warehouse.query_rows(outside_sql, [start, end])[0][0]) - outside_before

@@ -1,31 +1,34 @@
--- Raw values of every contract feature, one row per player x game date D, joined from the
--- precompute tables (all strictly before D) and the upcoming context (snapshots before tip).
--- features/store.py applies defaults, per-feature source/quality and the predictability rule.
+-- Raw values of every contract feature, one row per player x game date D x as-of kind, joined from
+-- the precompute tables (all strictly before D) and the upcoming context of that as-of (snapshots
+-- published at or before its as_of). features/store.py applies defaults, per-feature source/quality
+-- and the predictability rule.
 WITH targets AS (
-  SELECT player_id, game_id, game_date, team, opponent, is_home, tip_utc, injury_status,
+  SELECT player_id, game_id, game_date, as_of_kind, as_of, team, opponent, is_home, tip_utc, injury_status,
     points_line, opening_line, line_movement, team_spread, game_total
   FROM upcoming_player_game_context
   WHERE game_date BETWEEN @start AND @end AND player_id IS NOT NULL
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC NULLS FIRST) = 1
+  QUALIFY ROW_NUMBER() OVER (
+    PARTITION BY player_id, game_date, as_of_kind ORDER BY player_lookup ASC NULLS FIRST, game_id ASC NULLS FIRST
+  ) = 1
 ),
 book_lines AS (
-  -- each book's last points line before tip, for the spread of lines across books
-  SELECT t.player_id, t.game_date, p.book, p.point,
-    ROW_NUMBER() OVER (PARTITION BY t.player_id, t.game_date, p.book
+  -- each book's last points line at the as_of, for the spread of lines across books
+  SELECT t.player_id, t.game_date, t.as_of_kind, p.book, p.point,
+    ROW_NUMBER() OVER (PARTITION BY t.player_id, t.game_date, t.as_of_kind, p.book
                        ORDER BY p.snapshot_at DESC NULLS LAST) AS rn
   FROM targets AS t
   JOIN raw_oddsa_player_props AS p
     ON p.player_id = t.player_id AND p.game_id = t.game_id AND p.market = 'player_points'
-   AND p.snapshot_at < t.tip_utc
+   AND p.snapshot_at <= t.as_of
 ),
 line_spread AS (
-  SELECT player_id, game_date, STDDEV_POP(point) AS multi_book_line_std
+  SELECT player_id, game_date, as_of_kind, STDDEV_POP(point) AS multi_book_line_std
   FROM book_lines
   WHERE rn = 1
-  GROUP BY player_id, game_date
+  GROUP BY player_id, game_date, as_of_kind
 )
 SELECT
-  t.player_id, t.game_date, t.game_id, t.team, t.opponent, t.tip_utc,
+  t.player_id, t.game_date, t.as_of_kind, t.as_of, t.game_id, t.team, t.opponent, t.tip_utc,
   c.games_played,
   c.points_avg_last_5, c.points_avg_last_10, c.points_avg_season, c.points_std_last_10,
   c.points_avg_last_3, c.pts_slope_10g,
@@ -64,9 +67,12 @@ SELECT
   zm.zone_points_delta AS pbp_zone_points_delta
 FROM targets AS t
 LEFT JOIN player_daily_cache AS c ON c.player_id = t.player_id AND c.cache_date = t.game_date
-LEFT JOIN player_composite_factors AS f ON f.player_id = t.player_id AND f.game_date = t.game_date
+LEFT JOIN player_composite_factors AS f
+  ON f.player_id = t.player_id AND f.game_date = t.game_date AND f.as_of_kind = t.as_of_kind
 LEFT JOIN team_defense_zone_analysis AS d ON d.team = t.opponent AND d.analysis_date = t.game_date
 LEFT JOIN player_shot_zone_analysis AS z ON z.player_id = t.player_id AND z.analysis_date = t.game_date
-LEFT JOIN line_spread AS ls ON ls.player_id = t.player_id AND ls.game_date = t.game_date
-LEFT JOIN player_teammate_absence AS ta ON ta.player_id = t.player_id AND ta.game_date = t.game_date
+LEFT JOIN line_spread AS ls
+  ON ls.player_id = t.player_id AND ls.game_date = t.game_date AND ls.as_of_kind = t.as_of_kind
+LEFT JOIN player_teammate_absence AS ta
+  ON ta.player_id = t.player_id AND ta.game_date = t.game_date AND ta.as_of_kind = t.as_of_kind
 LEFT JOIN player_zone_matchup AS zm ON zm.player_id = t.player_id AND zm.game_date = t.game_date

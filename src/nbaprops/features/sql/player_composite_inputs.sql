@@ -1,12 +1,14 @@
 -- Inputs of the composite factors (features/composite.py turns them into scores), one row per
--- player x game date D. Everything is strictly before D: load windows are RANGE frames over the
--- day number that end at 1 PRECEDING (the day before D); teammates out come from the last injury
--- report published before the game's tip, their usage from their games before D.
+-- player x game date D x as-of kind. Games are strictly before D: load windows are RANGE frames over
+-- the day number that end at 1 PRECEDING (the day before D); teammates out come from the injury
+-- status at the row's as_of (injury_status), their usage from their games before D.
 WITH targets AS (
-  SELECT player_id, game_id, game_date, team, opponent, tip_utc
+  SELECT player_id, game_id, game_date, as_of_kind, team, opponent
   FROM upcoming_player_game_context
   WHERE game_date BETWEEN @start AND @end AND player_id IS NOT NULL
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC NULLS FIRST) = 1
+  QUALIFY ROW_NUMBER() OVER (
+    PARTITION BY player_id, game_date, as_of_kind ORDER BY player_lookup ASC NULLS FIRST, game_id ASC NULLS FIRST
+  ) = 1
 ),
 games AS (
   SELECT player_id, game_date, CAST(minutes AS FLOAT64) AS minutes
@@ -24,7 +26,8 @@ flagged AS (
 timeline AS (
   SELECT player_id, game_date, minutes, b2b, 1.0 AS one, 1 AS is_game FROM flagged
   UNION ALL
-  SELECT player_id, game_date, NULL, NULL, NULL, 0 FROM targets
+  SELECT DISTINCT player_id, game_date, CAST(NULL AS FLOAT64), CAST(NULL AS FLOAT64), CAST(NULL AS FLOAT64), 0
+  FROM targets
 ),
 load AS (
   SELECT player_id, game_date,
@@ -62,39 +65,28 @@ team_rest_by_date AS (
   FROM team_rest
   GROUP BY team, game_date
 ),
-report AS (
-  -- the last injury report published before each game's tip
-  SELECT t.game_id, t.team, MAX(r.snapshot_at) AS snapshot_at
-  FROM (SELECT DISTINCT game_id, game_date, team, tip_utc FROM targets) AS t
-  JOIN raw_nbac_injury_report AS r
-    ON r.game_date = t.game_date AND r.team = t.team AND r.snapshot_at < t.tip_utc
-  GROUP BY t.game_id, t.team
-),
 out_players AS (
-  SELECT DISTINCT rep.game_id, rep.team, r.game_date, r.player_id
-  FROM report AS rep
-  JOIN raw_nbac_injury_report AS r
-    ON r.snapshot_at = rep.snapshot_at AND r.team = rep.team
-  JOIN (SELECT DISTINCT game_id, game_date FROM targets) AS g
-    ON g.game_id = rep.game_id AND g.game_date = r.game_date
-  WHERE LOWER(r.status) = 'out' AND r.player_id IS NOT NULL
+  SELECT game_id, as_of_kind, team, game_date, player_id
+  FROM injury_status
+  WHERE game_date BETWEEN @start AND @end AND LOWER(status) = 'out'
 ),
 out_usage AS (
-  SELECT o.game_id, o.team, o.player_id, AVG(p.usage_rate) AS usage_rate, AVG(p.minutes) AS minutes
+  SELECT o.game_id, o.as_of_kind, o.team, o.player_id, AVG(p.usage_rate) AS usage_rate,
+    AVG(p.minutes) AS minutes
   FROM out_players AS o
   JOIN player_game_summary AS p
     ON p.player_id = o.player_id AND p.game_date < o.game_date AND p.played AND p.minutes > 0
-  GROUP BY o.game_id, o.team, o.player_id
+  GROUP BY o.game_id, o.as_of_kind, o.team, o.player_id
 ),
 team_out AS (
-  SELECT game_id, team,
+  SELECT game_id, as_of_kind, team,
     SUM(usage_rate / 100 * minutes / 240) AS out_usage_load,
     COUNTIF(usage_rate >= @star_usage) AS star_teammates_out
   FROM out_usage
-  GROUP BY game_id, team
+  GROUP BY game_id, as_of_kind, team
 )
 SELECT
-  t.player_id, t.game_date, t.game_id, t.team, t.opponent,
+  t.player_id, t.game_date, t.as_of_kind, t.game_id, t.team, t.opponent,
   LEAST(DATE_DIFF(t.game_date, l.last_game_date, DAY) - 1, 10) AS days_rest,
   l.games_in_last_7_days, l.minutes_load_last_7d, l.back_to_backs_last_14,
   tr.days_rest AS team_days_rest, orr.days_rest AS opponent_days_rest,
@@ -110,4 +102,4 @@ LEFT JOIN team_rest_by_date AS orr ON orr.team = t.opponent AND orr.game_date = 
 LEFT JOIN team_defense_zone_analysis AS d ON d.team = t.opponent AND d.analysis_date = t.game_date
 LEFT JOIN player_shot_zone_analysis AS z ON z.player_id = t.player_id AND z.analysis_date = t.game_date
 LEFT JOIN player_daily_cache AS c ON c.player_id = t.player_id AND c.cache_date = t.game_date
-LEFT JOIN team_out AS o ON o.game_id = t.game_id AND o.team = t.team
+LEFT JOIN team_out AS o ON o.game_id = t.game_id AND o.as_of_kind = t.as_of_kind AND o.team = t.team

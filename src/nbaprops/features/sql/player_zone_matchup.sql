@@ -5,13 +5,17 @@
 -- opponent's FG% allowed per zone over its last 15 such games, against the league's season-to-date
 -- FG% in that zone. zone_points_delta = FGA per game x sum over zones of share x shot value x
 -- (opponent FG% allowed - league FG%): the points per game the opponent's zone defence is worth
--- against his mix. Every target gets a row; its values are NULL where no play-by-play is loaded
--- (zone_matchup then falls back to the box score's 2PT/3PT split).
+-- against his mix. Every target (player x D, whatever the as-of kind: nothing here depends on it)
+-- gets a row; its values are NULL where no play-by-play is loaded (zone_matchup then falls back to
+-- the box score's 2PT/3PT split).
 WITH targets AS (
   SELECT player_id, game_id, game_date, team, opponent
   FROM upcoming_player_game_context
   WHERE game_date BETWEEN @start AND @end AND player_id IS NOT NULL
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC NULLS FIRST) = 1
+  QUALIFY ROW_NUMBER() OVER (
+    PARTITION BY player_id, game_date
+    ORDER BY player_lookup ASC NULLS FIRST, game_id ASC NULLS FIRST, as_of_kind ASC NULLS FIRST
+  ) = 1
 ),
 games AS (
   SELECT game_id, game_date, home_team, away_team

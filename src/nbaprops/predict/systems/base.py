@@ -85,6 +85,8 @@ class TrainableSystem(PredictionSystem, Protocol):
         """Rebuild a system from ``to_bytes`` output; raises ``PayloadError`` if it is damaged."""
 
 
+LAD_ITERATIONS = 15
+LAD_EPSILON = 0.5  # points: residuals smaller than this weigh as much as this (keeps IRLS stable)
 SPREAD_FORMAT = 1
 MIN_MEAN = 0.1
 MIN_VARIANCE = 1.0  # points^2: no player-game is predicted tighter than one point of sd
@@ -200,3 +202,23 @@ def select_rows(batch: PlayerBatch, rows: object) -> PlayerBatch:
         actual_points=None if batch.actual_points is None else batch.actual_points[idx],
         extras={k: v[idx] for k, v in batch.extras.items()},
     )
+
+
+def median_regression(x: FloatArray, y: FloatArray, ridge: float) -> FloatArray:
+    """Least-absolute-deviation coefficients of ``y`` on ``x`` (column 0, the intercept, unpenalized).
+
+    Iteratively reweighted least squares: each pass solves a ridge problem with row weights
+    ``1 / max(|residual|, LAD_EPSILON)`` from the previous pass, which converges to the median fit.
+    """
+    import numpy as np
+
+    penalty = ridge * np.eye(x.shape[1])
+    penalty[0, 0] = 0.0
+    weights = np.ones(y.size)
+    coef = np.zeros(x.shape[1])
+    for _ in range(LAD_ITERATIONS):
+        weighted = x * weights[:, None]
+        coef = np.linalg.solve(weighted.T @ x + penalty * weights.mean(), weighted.T @ y)
+        weights = 1.0 / np.maximum(np.abs(y - x @ coef), LAD_EPSILON)
+    out: FloatArray = coef
+    return out

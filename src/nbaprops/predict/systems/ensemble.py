@@ -31,7 +31,14 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from nbaprops.errors import PayloadError
-from nbaprops.predict.systems.base import PlayerBatch, PredictionSystem, SpreadModel, SystemOutput, finish
+from nbaprops.predict.systems.base import (
+    LAD_EPSILON,
+    PlayerBatch,
+    PredictionSystem,
+    SpreadModel,
+    SystemOutput,
+    finish,
+)
 
 if TYPE_CHECKING:
     from nbaprops.predict.systems.base import FloatArray
@@ -46,8 +53,7 @@ COMPONENTS: tuple[str, ...] = (
 )
 DEFAULT_WINDOW_DAYS = 28
 DEFAULT_FLOOR = 0.04
-LAD_ITERATIONS = 8
-LAD_EPSILON = 0.5  # points: smaller residuals weigh as much as this
+ENSEMBLE_LAD_ITERATIONS = 8  # each pass solves every floored subset: fewer passes than the ridge IRLS
 
 
 def mean_key(system_id: str) -> str:
@@ -95,7 +101,7 @@ def floored_simplex_lstsq(a: FloatArray, y: FloatArray, floor: float) -> FloatAr
 
 
 def floored_simplex_lad(
-    a: FloatArray, y: FloatArray, floor: float, iterations: int = LAD_ITERATIONS
+    a: FloatArray, y: FloatArray, floor: float, iterations: int = ENSEMBLE_LAD_ITERATIONS
 ) -> FloatArray:
     """``floored_simplex_lstsq`` for absolute error: iteratively reweighted, rows weighted ``1/|r|``."""
     import numpy as np
@@ -110,7 +116,7 @@ def floored_simplex_lad(
 
 
 class EnsembleSystem:
-    """Blend of component systems with NNLS weights learned on recent out-of-sample predictions."""
+    """Blend of component systems, floored weights learned on recent out-of-sample predictions."""
 
     system_id = "ensemble"
 

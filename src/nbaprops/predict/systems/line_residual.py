@@ -44,6 +44,7 @@ from nbaprops.predict.systems.base import (
     fallback_column,
     finish,
     holdout_mask,
+    median_regression,
     select_rows,
 )
 from nbaprops.predict.systems.moving_average import weighted_level
@@ -65,8 +66,6 @@ TERMS: tuple[str, ...] = (
 )
 BIAS_SHRINK = 30.0  # pseudo-games: a per-game residual sd of ~6 points against a bias of ~1 point
 RIDGE = 200.0  # per-coefficient penalty (rows number in the thousands)
-LAD_ITERATIONS = 15
-LAD_EPSILON = 0.5  # points: residuals smaller than this weigh as much as this (keeps IRLS stable)
 ROTATION_MINUTES = 240.0
 MIN_LINE_ROWS = 50
 
@@ -127,26 +126,6 @@ def _absences(batch: PlayerBatch) -> FloatArray:
         batch.column("points_avg_last_10")
     )
     return np.column_stack([share * np.nan_to_num(batch.column("ppm_avg_last_10")), usage])
-
-
-def median_regression(x: FloatArray, y: FloatArray, ridge: float) -> FloatArray:
-    """Least-absolute-deviation coefficients of ``y`` on ``x`` (column 0, the intercept, unpenalized).
-
-    Iteratively reweighted least squares: each pass solves a ridge problem with row weights
-    ``1 / max(|residual|, LAD_EPSILON)`` from the previous pass, which converges to the median fit.
-    """
-    import numpy as np
-
-    penalty = ridge * np.eye(x.shape[1])
-    penalty[0, 0] = 0.0
-    weights = np.ones(y.size)
-    coef = np.zeros(x.shape[1])
-    for _ in range(LAD_ITERATIONS):
-        weighted = x * weights[:, None]
-        coef = np.linalg.solve(weighted.T @ x + penalty * weights.mean(), weighted.T @ y)
-        weights = 1.0 / np.maximum(np.abs(y - x @ coef), LAD_EPSILON)
-    out: FloatArray = coef
-    return out
 
 
 class LineResidualSystem:

@@ -24,7 +24,9 @@ opponent. Modelling them apart lets each read the inputs that drive it.
 ``ppm_avg_last_10``. The mean is ``minutes * ppm20 * (s + k1*U + k2*def + k3*pace + k4*home)`` with
 ``U`` = ``teammates_out_usage`` (usage left behind goes partly to those who play), ``def`` the
 opponent's defensive rating (centred, /10), ``pace`` = ``pace_score / 3``; ``s`` and the ``k`` by
-ridge least squares of actual points on ``minutes * ppm20 * [1, U, def, pace, home]``.
+median regression (least absolute deviations: the MAE is the metric) of actual points on
+``minutes * ppm20 * [1, U, def, pace, home]`` (0.014 points of MAE better than least squares in a
+weekly walk-forward of the season's second half).
 
 The spread is learned on a time-based holdout (both stages fitted on the earlier 80% of dates).
 """
@@ -42,6 +44,7 @@ from nbaprops.predict.systems.base import (
     SystemOutput,
     finish,
     holdout_mask,
+    median_regression,
     select_rows,
 )
 
@@ -182,7 +185,8 @@ class MinutesPpmSystem:
         self.minutes_coef = _ridge(minutes_design(batch)[ok], played[ok])
         center = float(np.nanmean(batch.column("opponent_def_rating"))) if len(batch) else 112.0
         self.def_center = center if np.isfinite(center) else 112.0
-        self.rate_coef = _ridge(self._rate_design(batch, self.predict_minutes(batch)), actual)
+        rate = self._rate_design(batch, self.predict_minutes(batch))
+        self.rate_coef = tuple(float(c) for c in median_regression(rate, actual, RIDGE))
 
     def _mean(self, batch: PlayerBatch) -> FloatArray:
         import numpy as np

@@ -76,10 +76,7 @@ def inspect(payload: bytes) -> dict[str, object]:
 def _pdf_bytes(payload: bytes) -> bytes:
     if not isinstance(payload, bytes | bytearray):
         raise PayloadError(f"{KIND}: payload must be bytes, got {type(payload).__name__}")
-    try:
-        plain = maybe_gunzip(bytes(payload))
-    except (OSError, EOFError):
-        raise PayloadError(f"{KIND}: gzip stream is damaged or truncated") from None
+    plain = maybe_gunzip(bytes(payload), KIND)
     if not plain.lstrip().startswith(b"%PDF-"):
         raise PayloadError(f"{KIND}: not a PDF (starts with {plain[:16]!r})")
     return plain

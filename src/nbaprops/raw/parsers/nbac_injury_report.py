@@ -67,10 +67,7 @@ def _pages(payload: bytes) -> list[list[dict[str, Any]]]:
     """The words of every page, or ``PayloadError`` for anything that is not a readable PDF."""
     if not isinstance(payload, bytes | bytearray):
         raise PayloadError(f"{KIND}: payload must be bytes, got {type(payload).__name__}")
-    try:
-        plain = maybe_gunzip(bytes(payload))
-    except (OSError, EOFError):
-        raise PayloadError(f"{KIND}: gzip stream is damaged or truncated") from None
+    plain = maybe_gunzip(bytes(payload), KIND)
     if not plain.lstrip().startswith(b"%PDF-"):
         raise PayloadError(f"{KIND}: not a PDF (starts with {plain[:16]!r})")
     try:

@@ -12,7 +12,6 @@ parsers share.
 from __future__ import annotations
 
 import json
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 from nbaprops.dates import game_date_of, season_of
 from nbaprops.errors import PayloadError, SchemaDrift
 from nbaprops.identity import UnknownTeam, tricode_from_name
-from nbaprops.raw.registry import Row, maybe_gunzip
+from nbaprops.raw.registry import Row, maybe_gunzip, refuse_api_error
 
 KIND = "oddsa_events_his"
 DESCRIPTION = "The Odds API events list (historical snapshot envelope or live array): one row per event"
@@ -41,16 +40,15 @@ class Snapshot:
 
 def load_json(kind: str, payload: bytes) -> Any:
     """Decode a payload (gzip accepted) as strict JSON, or raise ``PayloadError`` naming ``kind``."""
-    try:
-        data = maybe_gunzip(payload)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise PayloadError(f"{kind}: damaged gzip stream ({exc})") from None
+    data = maybe_gunzip(payload, kind)
     if data.lstrip()[:1] == b"<":
         raise PayloadError(f"{kind}: got an HTML/XML page instead of JSON")
     try:
-        return json.loads(data, parse_constant=_reject_constant)
+        document = json.loads(data, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         raise PayloadError(f"{kind}: not valid JSON ({exc})") from None
+    refuse_api_error(document, kind)
+    return document
 
 
 def _reject_constant(name: str) -> None:
