@@ -33,6 +33,7 @@ from nbaprops.pipeline.bus import InProcessBus
 from nbaprops.predict.coordinator import Coordinator, CoordinatorConfig
 from nbaprops.predict.systems.base import HISTORY_GAMES, PlayerBatch, SpreadModel
 from nbaprops.predict.systems.ensemble import EnsembleSystem
+from nbaprops.predict.systems.minutes_ppm import ACTUAL_MINUTES
 from nbaprops.predict.train import COMPONENT_IDS, new_system
 from nbaprops.predict.worker import BatchMeta, SystemModel, Worker
 from nbaprops.settings import load_settings
@@ -188,6 +189,7 @@ def fitted_models() -> list[SystemModel]:
         over_price=np.full(n, -110.0),
         under_price=np.full(n, -110.0),
         actual_points=rng.poisson(level).astype(np.float64),
+        extras={ACTUAL_MINUTES: np.clip(rng.normal(30.0, 4.0, n), 0.0, 48.0)},
     )
     models = []
     for sid in COMPONENT_IDS:

@@ -341,3 +341,31 @@ def test_median_regression_fits_the_median_of_skewed_outcomes_not_the_mean() -> 
     coef = median_regression(x, y, ridge=1.0)
     assert coef[0] == pytest.approx(3.0 * np.log(2.0), abs=0.2)
     assert coef[1] == pytest.approx(2.0, abs=0.15)
+
+
+def test_minutes_model_reads_blowout_risk_from_the_spread_and_back_to_backs() -> None:
+    base = make_batch(seed=23)
+    rng = np.random.default_rng(24)
+    n = len(base)
+    m10 = rng.uniform(12, 36, n)
+    spread = rng.uniform(0, 16, n)
+    b2b = (rng.random(n) < 0.2).astype(float)
+    # regulars sit late in lopsided games and play less on the second night
+    played = np.clip(m10 * (1 - 0.012 * spread) * (1 - 0.05 * b2b) + rng.normal(0, 2, n), 0, 48)
+    batch = _with_feature(base, minutes_avg_last_10=m10, spread_magnitude=spread, back_to_back=b2b)
+    batch = PlayerBatch(
+        **{
+            **batch.__dict__,
+            "history_minutes": np.repeat(m10[:, None], HISTORY_GAMES, axis=1),
+            "extras": {ACTUAL_MINUTES: played},
+            "actual_points": played * 0.5,
+        }
+    )
+    train, test = _split(batch)
+    system = MinutesPpmSystem()
+    system.fit(train, as_of=AS_OF)
+    close = system.predict_minutes(_with_feature(test, spread_magnitude=1.0, back_to_back=0.0))
+    lopsided = system.predict_minutes(_with_feature(test, spread_magnitude=15.0, back_to_back=0.0))
+    tired = system.predict_minutes(_with_feature(test, spread_magnitude=1.0, back_to_back=1.0))
+    assert (lopsided < close).all()
+    assert (tired < close).all()
