@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from nbaprops.pipeline.sandbox_session import SandboxSession
@@ -25,6 +25,7 @@ class World:
 
     def phase_config(self, phase: str) -> dict[str, Any]:
         """The dates a phase works on, for ``crash_phase.py``."""
-        if phase == "scrape":
-            return {"start": self.day.isoformat(), "end": self.day.isoformat(), "now": self.now.isoformat()}
+        if phase == "scrape":  # the morning of the game day: schedule, injuries, rosters, live odds
+            morning = self.now - timedelta(days=1)
+            return {"start": self.day.isoformat(), "end": self.day.isoformat(), "now": morning.isoformat()}
         return {"start": self.build_start.isoformat(), "end": self.build_end.isoformat()}

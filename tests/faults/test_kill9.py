@@ -18,6 +18,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,8 @@ def test_kill_9_at_five_points_then_rerun_gives_the_clean_runs_tables(
         }
 
     config = {**world.phase_config(phase), "lake": str(lake_root)}
+    if phase == "scrape":
+        world.session.clock.set(datetime.fromisoformat(config["now"]))  # the server sees the same moment
     clean = tmp_path / "clean"
     _start_state(phase, clean, season_files)
     reference = _run(phase, 0, clean, settings_env(clean), config)

@@ -34,6 +34,7 @@ def test_the_console_script_prints_stages_and_tables_and_logs_to_a_file(
         text=True,
         timeout=600,
         check=False,
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-3000:]
 
@@ -47,7 +48,8 @@ def test_the_console_script_prints_stages_and_tables_and_logs_to_a_file(
         assert title in out
     assert re.search(r"│ book_line\s+│\s+\d+ │", out), "the backtest table has rows"
     assert f"logs       {data_dir / 'logs' / 'nbaprops.jsonl'}" in out
-    assert f"NBAPROPS_DATA_DIR={data_dir} nbaprops predict --date {day} --json" in out
+    # Not on PATH here: the next commands name the venv's script, so they work as printed.
+    assert f"NBAPROPS_DATA_DIR={data_dir} {script} predict --date {day} --json" in out
 
     lines = (data_dir / "logs" / "nbaprops.jsonl").read_text(encoding="utf-8").splitlines()
     events = [json.loads(line) for line in lines]

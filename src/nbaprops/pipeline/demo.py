@@ -50,7 +50,7 @@ log = structlog.get_logger(__name__)
 WARMUP_DAYS = 28  # game days of history before the backtest's first predicted day
 ODDS_QUOTA = 200_000  # the sandbox key's credits: a season of history needs ~37,000
 TOP_PICKS_SYSTEM = "ensemble"  # the recommendations shown are the ensemble's (every system's are stored)
-USUALLY = "usually 1.5-2 min on a fresh folder on 2 cores, about half that on a re-run"
+USUALLY = "usually 2-4 min on a fresh folder on 2 cores, about half that on a re-run"
 """What the opening line promises; measured in docs/benchmarks.md."""
 
 
@@ -217,6 +217,20 @@ def run_demo(settings: Settings, date_text: str | None) -> DemoReport:
     return report
 
 
+def _command_name() -> str:
+    """How to call nbaprops from here: plain ``nbaprops`` when it is on PATH, else this venv's script."""
+    import os
+    import shutil
+
+    script = Path(sys.executable).parent / "nbaprops"
+    found = shutil.which("nbaprops")
+    if found is not None and Path(found).resolve() == script.resolve():
+        return "nbaprops"
+    if script.is_file():
+        return os.path.relpath(script) if script.is_relative_to(Path.cwd()) else str(script)
+    return f"{sys.executable} -m nbaprops"
+
+
 def _print(text: str) -> None:
     from rich.console import Console
 
@@ -281,7 +295,7 @@ def print_where(settings: Settings, report: DemoReport) -> None:
     from nbaprops.predict.registry import models_dir
 
     root = Path(settings.data_dir)
-    env = f"NBAPROPS_DATA_DIR={root}"
+    env = f"NBAPROPS_DATA_DIR={root} {_command_name()}"
     day, graded = report.demo_date, report.graded_day
     start = report.backtest.start if report.backtest is not None else graded
     lines = [
@@ -292,9 +306,9 @@ def print_where(settings: Settings, report: DemoReport) -> None:
         f"  models     {models_dir(settings)}  (model files; model_registry in the warehouse)",
         f"  logs       {log_file_path(settings)}  (every event as JSON lines)",
         "[bold]next[/bold]",
-        f"  {env} nbaprops features show --date {day}    # the feature rows the models read",
-        f"  {env} nbaprops predict --date {day} --json   # predict the day again",
-        f"  {env} nbaprops backtest --from {start} --to {graded}",
-        f"  nbaprops -v demo --data-dir {root}    # the same, with every log event on stderr",
+        f"  {env} features show --date {day}    # the feature rows the models read",
+        f"  {env} predict --date {day} --json   # predict the day again",
+        f"  {env} backtest --from {start} --to {graded}",
+        f"  {_command_name()} -v demo --data-dir {root}    # the same, with every log event on stderr",
     ]
     _print("\n".join(lines))
