@@ -167,6 +167,10 @@ def test_retry_transient_retries_only_transient_failures() -> None:
 def test_the_parser_pool_wait_has_a_deadline() -> None:
     kinds = ["bdl_teams"] * ingest.PARALLEL_FROM
     payloads = [b'{"data": []}'] * ingest.PARALLEL_FROM
+    # A fresh pool: its spawned workers are still importing when a zero deadline runs out (a warm
+    # pool left by an earlier test could finish the batch before the first wait).
+    ingest._pool(2).shutdown(wait=True)
+    ingest._pool.cache_clear()
     with pytest.raises(DeadlineExceeded, match="took longer than 0s; the pool was replaced"):
         ingest._parse_all(kinds, payloads, workers=2, deadline_s=0)
     parsed = ingest._parse_all(kinds, payloads, workers=2)

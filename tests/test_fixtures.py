@@ -5,8 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
+from pathlib import Path
 
-from conftest import REAL_FIXTURES, ROOT
+# Not imported from conftest: with several conftest.py files (tests/faults/ has one) the module
+# named "conftest" is whichever pytest loaded last.
+ROOT = Path(__file__).resolve().parents[1]
+REAL_FIXTURES = ROOT / "tests" / "fixtures" / "real"
 
 
 def _listed() -> dict[str, str]:

@@ -23,7 +23,7 @@ from nbaprops.lake import open_lake
 from nbaprops.ops.alerts import Alerter
 from nbaprops.pipeline.sandbox_session import SandboxSession, sandbox_session
 from nbaprops.settings import load_settings
-from nbaprops.sources import nbacom
+from nbaprops.sources import balldontlie, nbacom
 from nbaprops.sources.base import Fetched, Fetcher
 from nbaprops.sources.daily import DayScrape, ScrapeReport, scrape_source
 from nbaprops.sources.facts import Collected, parsed_rows
@@ -176,3 +176,16 @@ def test_an_unwritable_data_folder_is_a_one_line_error(tmp_path: Path, setting: 
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("nbaprops: error: cannot create the ")
     assert "Not a directory" in line
+
+
+def test_a_truncated_200_from_the_sandbox_is_retried_and_the_payload_stored_whole(
+    session: SandboxSession,
+) -> None:
+    _queue(session, "/v1/teams", "truncate")
+    settings = session.settings.model_copy(update={"http_backoff_base_s": 0.01})
+    with HttpClient.from_settings(settings) as http:
+        fetched = Fetcher(settings, http, open_lake(settings)).fetch(
+            balldontlie.TEAMS, game_date=None, params={"per_page": 100}
+        )
+    assert fetched.response.attempts == 2
+    assert len(parsed_rows(fetched)) >= 30
