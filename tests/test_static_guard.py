@@ -67,6 +67,7 @@ SQL_BUILDERS = {
     "src/nbaprops/raw/resolve.py::_match_games": "raw table and team columns from a fixed list",
     "src/nbaprops/raw/resolve.py::_null_counts": "table, column and filter from a fixed list",
     "bench/bench_phase5.py::<module>": "feature columns from the contract",
+    "bench/bench_real_history.py::main": "player tables from the schema's PLAYER_TABLES",
 }
 """``path::function`` allowed to splice text into SQL, and why that is safe: each splices only
 identifiers or constant fragments from allow-lists, never a value (values are bound ``?``)."""
