@@ -69,6 +69,31 @@ ALERTS = TableSpec(
     ),
 )
 
+QUERY_LOG = TableSpec(
+    name="query_log",
+    description=(
+        "One row per warehouse statement a step ran: how long, how many rows, and on BigQuery the bytes "
+        "its dry run estimated, the bytes processed and billed, and the estimated dollars."
+    ),
+    key=("query_id",),
+    columns=(
+        Column("query_id", "STRING", required=True),
+        Column("run_id", "STRING"),  # the run_ledger row of the step, when one is open
+        Column("step", "STRING"),
+        Column("game_date", "DATE"),
+        Column("backend", "STRING", required=True),  # duckdb | bigquery
+        Column("statement_kind", "STRING"),  # select | merge | insert | delete | ddl | load | other
+        Column("started_at", "TIMESTAMP", required=True),
+        Column("duration_s", "FLOAT64"),
+        Column("rows", "INT64"),  # rows returned or affected
+        Column("bytes_estimated", "INT64"),  # the dry run's estimate (BigQuery)
+        Column("bytes_processed", "INT64"),
+        Column("bytes_billed", "INT64"),
+        Column("estimated_usd", "FLOAT64"),
+        Column("error", "STRING"),
+    ),
+)
+
 
 def _collect() -> dict[str, TableSpec]:
     from nbaprops.analytics.tables import ANALYTICS_TABLES
@@ -84,6 +109,7 @@ def _collect() -> dict[str, TableSpec]:
         RUN_LEDGER,
         QUARANTINE,
         ALERTS,
+        QUERY_LOG,
         *RAW_TABLES,
         *IDENTITY_TABLES,
         *SOURCE_TABLES,
