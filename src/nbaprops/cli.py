@@ -126,6 +126,7 @@ def version() -> None:
 def _register_phase_commands() -> None:
     from nbaprops.features.commands import features_show
     from nbaprops.grade.commands import grade
+    from nbaprops.ops.commands import register as register_ops
     from nbaprops.pipeline.backfill import backfill
     from nbaprops.pipeline.backtest import backtest
     from nbaprops.pipeline.commands import build
@@ -151,6 +152,7 @@ def _register_phase_commands() -> None:
     app.command("predict", help="Phase 5: predict every eligible player of a game date, all systems.")(
         predict
     )
+    register_ops(app)  # health, quality, report, backup, restore
 
 
 _register_sandbox()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,30 @@ def fresh(receivers: Receivers) -> Receivers:
     receivers.http.posts.clear()
     receivers.http.fail_paths.clear()
     return receivers
+
+
+@dataclass(frozen=True)
+class BuiltSeason:
+    """A demo-like warehouse: the shared sandbox raw tables of the first days, built through phase 4."""
+
+    path: Path
+    lake_root: Path
+    start: date
+    end: date
+
+
+@pytest.fixture(scope="session")
+def built_season(tmp_path_factory: pytest.TempPathFactory) -> BuiltSeason:
+    """Raw tables (tests/factories.py, shared with the suite) plus analytics and features, built once."""
+    from factories import open_season_copy, season_warehouse
+    from nbaprops.pipeline.build import build_range
+    from nbaprops.settings import load_settings
+
+    folder = tmp_path_factory.mktemp("built-season")
+    source = season_warehouse()
+    warehouse = open_season_copy(folder)
+    try:
+        build_range(warehouse, source.start, source.end, settings=load_settings(data_dir=folder))
+    finally:
+        warehouse.close()
+    return BuiltSeason(folder / "season.duckdb", source.lake_root, source.start, source.end)
