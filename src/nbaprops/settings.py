@@ -182,6 +182,22 @@ class Settings(BaseSettings):
         2, ge=1, description="Most picks on one team's players in one game (correlated outcomes)."
     )
 
+    # --- publishing (publish/: the JSON files and the dashboard) -------------------------------
+    publish_picks_system: str = Field(
+        "ensemble", description="System whose picks picks/{date}.json lists (every system is in tonight/)."
+    )
+    publish_max_picks: int = Field(20, ge=1, description="Most picks picks/{date}.json lists for a day.")
+    publish_max_picks_per_team: int = Field(
+        2, ge=1, description="Most picks on one team's players that picks/{date}.json lists."
+    )
+    publish_recent_games: int = Field(20, ge=1, le=82, description="Past games in players/{id}.json.")
+    publish_max_age_s: int = Field(
+        300, ge=0, description="Cache-Control max-age of the dated files (where the lake keeps metadata)."
+    )
+    publish_live_max_age_s: int = Field(
+        60, ge=0, description="Cache-Control max-age of status, performance, index and the dashboard."
+    )
+
     # --- sandbox -----------------------------------------------------------------------------
     sandbox_seed: int = Field(2025, description="Seed of the simulated league; same seed, same season.")
     sandbox_season: str = Field("2025-26", description="Season the sandbox simulates.")
