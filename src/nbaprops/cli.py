@@ -132,6 +132,7 @@ def _register_phase_commands() -> None:
     from nbaprops.predict.commands import predict
     from nbaprops.predict.train_command import train
     from nbaprops.raw.commands import ingest
+    from nbaprops.services.commands import serve
     from nbaprops.sources.commands import scrape
 
     app.command("scrape", help="Phase 1: fetch one game date from a source (or all) into the lake.")(scrape)
@@ -151,6 +152,7 @@ def _register_phase_commands() -> None:
     app.command("predict", help="Phase 5: predict every eligible player of a game date, all systems.")(
         predict
     )
+    app.command("serve", help="Serve one service role over HTTP (scrapers, processors, … api).")(serve)
 
 
 _register_sandbox()
