@@ -117,7 +117,6 @@ def services(tmp_path_factory: pytest.TempPathFactory, jwks_url: str) -> Iterato
             oidc_jwks_url=jwks_url,
             oidc_issuers=ISSUER,
             oidc_leeway_s=0,
-            log_json=True,
             api_max_body_bytes=4096,
         )
         settings_by_role[role] = settings
