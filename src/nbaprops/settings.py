@@ -225,6 +225,56 @@ class Settings(BaseSettings):
         2, ge=1, description="Most picks on one team's players in one game (correlated outcomes)."
     )
 
+    # --- services: HTTP apps per role, operator/read API keys, Pub/Sub push auth (services/) --
+    api_keys: SecretStr | None = Field(
+        None,
+        description="API keys accepted in the X-API-Key header by every service route but /health, "
+        "comma-separated (rotate by listing the new key beside the old, then dropping the old). "
+        "Unset: every authenticated route answers 401.",
+    )
+    service_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s]+$",
+        description="This service's push endpoint URL, the audience a Pub/Sub push OIDC token must "
+        "carry (https://SERVICE-….run.app/pubsub/push). Unset: the push route answers 401.",
+    )
+    pubsub_push_service_account: str | None = Field(
+        None,
+        pattern=r"^[^@\s]+@[^@\s]+$",
+        description="Service-account email Pub/Sub signs push tokens as; a token for any other "
+        "account is refused (403).",
+    )
+    oidc_jwks_url: str = Field(
+        "https://www.googleapis.com/oauth2/v3/certs",
+        pattern=r"^https?://[^\s]+$",
+        description="JWKS URL of the keys that sign the push tokens (Google's, in production).",
+    )
+    oidc_issuers: str = Field(
+        "https://accounts.google.com,accounts.google.com",
+        description="Accepted issuers (iss) of push tokens, comma-separated.",
+    )
+    oidc_leeway_s: int = Field(30, ge=0, le=300, description="Clock skew allowed on exp/nbf/iat.")
+    oidc_timeout_s: float = Field(5.0, gt=0, le=60, description="Timeout of one JWKS fetch.")
+    push_replay_window_s: int = Field(
+        7200,
+        ge=60,
+        description="How long an acked push message id is remembered and a replay of it refused "
+        "(longer than a push token's one-hour life plus the leeway).",
+    )
+    api_cache_max_age_s: int = Field(
+        60,
+        ge=0,
+        le=86400,
+        description="Cache-Control max-age of read API answers, and how long a service keeps a "
+        "rendered answer before reading the source again.",
+    )
+    api_max_body_bytes: int = Field(
+        64 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="Largest request body a service accepts (413 beyond it).",
+    )
+
     # --- publishing (publish/: the JSON files and the dashboard) -------------------------------
     publish_picks_system: str = Field(
         "ensemble", description="System whose picks picks/{date}.json lists (every system is in tonight/)."
@@ -351,7 +401,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return None if value is None else value.rstrip("/")
 
-    @field_validator("bdl_api_key", "odds_api_key")
+    @field_validator("bdl_api_key", "odds_api_key", "api_keys")
     @classmethod
     def _printable_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
@@ -462,7 +512,14 @@ class Settings(BaseSettings):
             self.alert_sentry_dsn,
         )
         values = [s.get_secret_value() for s in held if s is not None]
+        values += self.api_key_values()
         return [v for v in values if v]
+
+    def api_key_values(self) -> list[str]:
+        """The service API keys, one per entry of ``api_keys``. Never log this list."""
+        if self.api_keys is None:
+            return []
+        return [k for k in self.api_keys.get_secret_value().split(",") if k]
 
 
 def secret_problem(value: str) -> str | None:
