@@ -129,6 +129,7 @@ def _register_phase_commands() -> None:
     from nbaprops.pipeline.backfill import backfill
     from nbaprops.pipeline.backtest import backtest
     from nbaprops.pipeline.commands import build
+    from nbaprops.pipeline.run_commands import gaps, run, schedule_app
     from nbaprops.predict.commands import predict
     from nbaprops.predict.train_command import train
     from nbaprops.raw.commands import ingest
@@ -151,6 +152,13 @@ def _register_phase_commands() -> None:
     app.command("predict", help="Phase 5: predict every eligible player of a game date, all systems.")(
         predict
     )
+    app.command("run", help="The whole game day per the schedule: scrape, predict, refresh, grade, publish.")(
+        run
+    )
+    app.command("gaps", help="Scheduled steps of a date range missing from the ledger (--fix re-runs them).")(
+        gaps
+    )
+    app.add_typer(schedule_app, name="schedule")
 
 
 _register_sandbox()
