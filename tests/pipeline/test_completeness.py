@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from factories import open_season_copy, season_warehouse
+from factories import open_season_copy, put_rows, season_warehouse
 from nbaprops.errors import QualityGateError
 from nbaprops.ops.alerts import Alerter
 from nbaprops.pipeline.completeness import check_completeness, full_minutes, gate
@@ -80,3 +80,35 @@ def test_games_not_played_yet_need_no_box_scores(tmp_path: Path) -> None:
         assert not result.has_played_games()
         later = check_completeness(wh, upcoming, upcoming, now=datetime(2030, 1, 1, tzinfo=UTC))
         assert later.decision == "blocked"
+
+
+def test_a_date_only_espn_lists_still_has_its_played_games_due(tmp_path: Path) -> None:
+    sw = season_warehouse()
+    day = sw.start + timedelta(days=1)
+    with open_season_copy(tmp_path) as wh:
+        games = wh.query_rows(
+            "SELECT game_id, home_team, away_team, tip_utc FROM raw_nbac_schedule WHERE game_date = ?", [day]
+        )
+        espn = [
+            {
+                "source_game_id": f"4018{i}",
+                "game_date": day,
+                "home_team": home,
+                "away_team": away,
+                "tip_utc": tip,
+                "completed": True,
+            }
+            for i, (_, home, away, tip) in enumerate(games)
+        ]
+        put_rows(wh, "raw_espn_scoreboard", espn, when=datetime.now(UTC), day=day)
+        for table in (
+            "raw_nbac_schedule",
+            "raw_bdl_games",
+            "raw_nbac_player_boxscores",
+            "raw_bdl_box_scores",
+        ):
+            wh.execute(f"DELETE FROM {table} WHERE game_date = ?", [day])  # noqa: S608
+        (verdict,) = list(check_completeness(wh, day, day).verdicts)
+        assert verdict.schedule_source == "espn"
+        assert verdict.played_games == len(games) > 0
+        assert verdict.decision == "blocked"

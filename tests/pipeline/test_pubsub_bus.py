@@ -143,7 +143,7 @@ def test_a_whole_day_delivered_three_times_out_of_order_gives_identical_tables(
             bus.close()
         expected = content_snapshot(runner.warehouse)
         sent = list(bus.sent)  # type: ignore[attr-defined]
-    assert [o.occurrence for o in report.outcomes if o.status not in ("success", "skipped")] == ["publish"]
+    assert report.ok
     assert len(sent) == report.messages > 8
 
     copies = [m for m in sent for _ in range(3)]

@@ -25,19 +25,18 @@ def _statuses(report: DayReport) -> dict[str, str]:
     return {o.occurrence: o.status for o in report.outcomes}
 
 
-def test_the_day_runs_every_step_in_order_and_publish_is_blocked_until_it_exists(
-    day_run: tuple[Any, DayReport],
-) -> None:
+def test_the_day_runs_every_step_in_order_from_scrape_to_publish(day_run: tuple[Any, DayReport]) -> None:
     runner, report = day_run
     statuses = _statuses(report)
-    assert statuses.pop("publish") == "blocked"
     assert set(statuses.values()) == {"success"}
-    assert {"morning-scrape", "morning-load", "predict", "refresh-15", "box-scores", "grade"} <= set(statuses)
+    assert {"morning-scrape", "morning-load", "predict", "refresh-15", "box-scores", "grade", "publish"} <= set(
+        statuses
+    )
     assert any(name.startswith("refresh-tip@") for name in statuses)
+    assert report.ok
     publish = next(o for o in report.outcomes if o.occurrence == "publish")
-    assert publish.reason is not None
-    assert "publish step is not available" in publish.reason
-    assert not report.ok
+    assert publish.rows is not None
+    assert publish.rows > 3  # the day's JSON files, written after grading
     started = [
         r[0]
         for r in runner.warehouse.query_rows(
@@ -71,8 +70,7 @@ def test_running_the_day_again_changes_nothing(day_run: tuple[Any, DayReport]) -
     ledger_before = runner.warehouse.row_count("run_ledger")
     again = runner.run_day(report.game_date)
     assert _statuses(again) == _statuses(report)
-    # only publish (still blocked) is attempted again; every finished step is acknowledged as done
-    assert runner.warehouse.row_count("run_ledger") == ledger_before + 1
+    assert runner.warehouse.row_count("run_ledger") == ledger_before  # every step acknowledged as done
 
 
 def test_before_a_run_gaps_lists_every_step_as_missing(tmp_path: Path) -> None:
@@ -89,11 +87,10 @@ def test_gaps_finds_a_step_without_its_rows_and_fix_runs_it_again(day_run: tuple
     graded = runner.warehouse.row_count("prediction_grades")
     runner.warehouse.execute("DELETE FROM prediction_grades WHERE game_date = ?", [day])
     gaps = {g.occurrence: g for g in find_gaps(runner, day, day)}
-    assert set(gaps) == {"grade", "publish"}
+    assert set(gaps) == {"grade"}
     assert gaps["grade"].status == "no_rows"
-    assert gaps["publish"].status == "blocked"
     fix_gaps(runner, list(gaps.values()))
-    assert [g.occurrence for g in find_gaps(runner, day, day)] == ["publish"]
+    assert find_gaps(runner, day, day) == []
     assert runner.warehouse.row_count("prediction_grades") == graded
 
 

@@ -1,9 +1,10 @@
 """The completeness gate: one check per build run, deciding go / degraded / blocked for each date.
 
-For every date of the range, the schedule (NBA.com's, Ball Don't Lie's games as fallback) says
-which games exist and which have been played; the box scores (NBA.com first, Ball Don't Lie
-otherwise) say which team-games arrived and how many minutes they add up to. A complete team-game
-adds up to 240 minutes plus 25 per overtime (a small tolerance for rounding).
+For every date of the range, the schedule (NBA.com's; for a date it does not list, Ball Don't
+Lie's games, then ESPN's scoreboard) says which games exist and which have been played; the box
+scores (NBA.com first, Ball Don't Lie otherwise) say which team-games arrived and how many
+minutes they add up to. A complete team-game adds up to 240 minutes plus 25 per overtime (a
+small tolerance for rounding).
 
 * **go**: every played game has both teams' box scores with full minutes (or nothing was due yet);
 * **degraded**: some played games are missing, or some team-games' minutes do not add up;

@@ -3,7 +3,7 @@
 Every action gets the day's ``DayServices``, the game date D and ``at``, the moment it runs as
 of (its due time: a refresh at 18:15 ET scrapes and predicts as of 18:15 ET, also when it is run
 later to fill a gap). It returns an ``ActionResult`` or raises: ``StepBlocked`` when an input is
-not there (no line posted yet, the publish step not installed), ``TransientError`` to be retried,
+not there (no line posted yet), ``TransientError`` to be retried,
 anything else fails the step.
 
 Predictions are made once lines exist (``predict``), and again by a refresh when the inputs of
@@ -16,8 +16,6 @@ the slate changed: the lines (book, line, prices) and the OUT list the coordinat
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import json
 import math
 from collections.abc import Callable
@@ -38,11 +36,6 @@ if TYPE_CHECKING:
     from nbaprops.warehouse.protocol import Warehouse
 
 log = structlog.get_logger(__name__)
-
-PUBLISH_MODULE = "nbaprops.publish.commands"
-PUBLISH_FUNCTION = "publish_date"
-"""Where the publish step lives once it exists (``publish_date(settings, day, warehouse=..., now=...)``)."""
-
 
 @dataclass
 class DayServices:
@@ -240,19 +233,11 @@ def grade(services: DayServices, day: date, at: datetime) -> ActionResult:
 
 
 def publish(services: DayServices, day: date, at: datetime) -> ActionResult:
-    """``nbaprops publish`` for ``day``; blocked while the publish step is not installed."""
-    if importlib.util.find_spec(PUBLISH_MODULE) is None:
-        raise StepBlocked(
-            f"the publish step is not available ({PUBLISH_MODULE}.{PUBLISH_FUNCTION} does not exist): "
-            "D's predictions and grades are not published"
-        )
-    module = importlib.import_module(PUBLISH_MODULE)
-    function = getattr(module, PUBLISH_FUNCTION, None)
-    if function is None:
-        raise StepBlocked(f"{PUBLISH_MODULE} has no {PUBLISH_FUNCTION}: nothing is published")
-    outcome = function(services.settings, day, warehouse=services.warehouse, now=at)
-    files = int(getattr(outcome, "files", 0) or 0)
-    return ActionResult(files, {"published": str(outcome)[:500]})
+    """``nbaprops publish`` for ``day``: the JSON files of its predictions, picks and results."""
+    from nbaprops.publish.publisher import publish_date
+
+    report = publish_date(services.warehouse, services.settings, day, lake=services.lake)
+    return ActionResult(len(report.files), {"files": len(report.files), "predictions": report.predictions})
 
 
 ACTIONS: dict[str, Action] = {

@@ -1,8 +1,8 @@
 """One message, one decision: handle it once, ask for it again, or dead-letter it with the reason.
 
-Shared by every transport that hands bus messages to handlers: the Pub/Sub pull subscriber of
-``PubSubBus`` and the services' ``POST /pubsub/push`` route (``decode_push`` turns a push body
-into a ``Message``, ``deliver`` runs the handler). The decision:
+Used by ``PubSubBus``'s pull subscriptions; the services' ``POST /pubsub/push`` route decodes
+push bodies with ``pipeline.push`` (one decoder) and maps the same outcomes onto HTTP. The
+decision:
 
 =============================================  ==========================================
 the handler                                    outcome
@@ -22,18 +22,16 @@ or, without it, the transport's message id (the same on every redelivery). Each 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import structlog
 
 from nbaprops.dates import now_utc
-from nbaprops.errors import PayloadError, PermanentError, TransientError
+from nbaprops.errors import PermanentError, TransientError
 from nbaprops.pipeline.bus import Handler, Message
 from nbaprops.secrets import scrub
 
@@ -45,8 +43,6 @@ log = structlog.get_logger(__name__)
 
 Outcome = Literal["ack", "retry"]
 _MAX_ERROR = 2000
-MAX_PUSH_BYTES = 10 * 1024 * 1024
-"""Pub/Sub's own limit on a message; a larger push body is refused before decoding."""
 
 
 class NotReady(TransientError):
@@ -200,34 +196,3 @@ def _dead(
             topic=message.topic,
             event_id=event_id,
         )
-
-
-def decode_push(body: Mapping[str, Any]) -> Message:
-    """A Pub/Sub push body (``{"message": {...}, "subscription": ...}``) as a ``Message``.
-
-    The topic is the message's ``bus_topic`` attribute (every publisher here sets it). Anything
-    malformed is a ``PayloadError``: the push route answers it with a 400, not a retry.
-    """
-    message = body.get("message")
-    if not isinstance(message, Mapping):
-        raise PayloadError("push body has no 'message' object")
-    message_id = message.get("messageId") or message.get("message_id")
-    attributes = message.get("attributes") or {}
-    if not isinstance(message_id, str) or not message_id:
-        raise PayloadError("push message has no messageId")
-    if not isinstance(attributes, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()
-    ):
-        raise PayloadError("push message attributes must be a string map")
-    topic = attributes.get("bus_topic")
-    if not topic:
-        raise PayloadError("push message has no 'bus_topic' attribute")
-    encoded = message.get("data", "")
-    if not isinstance(encoded, str) or len(encoded) > MAX_PUSH_BYTES:
-        raise PayloadError("push message data must be base64 text within the size limit")
-    try:
-        data = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        raise PayloadError("push message data is not base64") from None
-    attempt = body.get("deliveryAttempt") or message.get("deliveryAttempt") or 1
-    return Message(topic, message_id, data, dict(attributes), int(attempt) if str(attempt).isdigit() else 1)

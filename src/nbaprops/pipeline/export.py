@@ -1,7 +1,8 @@
 """The schedule table as Google Cloud resources: topics, push subscriptions, Scheduler jobs.
 
 One topic per step (``<prefix>run-<step>``) carries requests to run it; one push subscription
-per topic delivers them to the step's role (``<service-url>/pubsub/push`` with ROLE replaced),
+per topic (``<prefix>run-<step>.<role>``, the name ``pipeline.push`` maps back to the topic)
+delivers them to the step's role (``<service-url>/pubsub/push`` with ROLE replaced),
 authenticated by an OIDC token of ``service_account``, with a retry policy and the dead-letter
 topic ``<prefix>dead-letter``. Clock steps get one Scheduler job each at their ET time; ``+1d``
 steps name ``yesterday`` as the game date; tip steps get a job every 15 minutes through the
@@ -40,7 +41,7 @@ def export_schedule(
     topics = [topic.format(s.topic) for s in schedule] + [dead]
     subscriptions = [
         {
-            "name": f"projects/{project}/subscriptions/{prefix}{s.topic}-push",
+            "name": f"projects/{project}/subscriptions/{prefix}{s.topic}.{s.role}",
             "topic": topic.format(s.topic),
             "pushConfig": {
                 "pushEndpoint": f"{service_url.replace('ROLE', s.role).rstrip('/')}/pubsub/push",
@@ -56,7 +57,7 @@ def export_schedule(
         for s in schedule
     ] + [
         {
-            "name": f"projects/{project}/subscriptions/{prefix}{DEAD_LETTER}-hold",
+            "name": f"projects/{project}/subscriptions/{prefix}{DEAD_LETTER}.hold",
             "topic": dead,
             "ackDeadlineSeconds": 60,
             "messageRetentionDuration": "604800s",

@@ -3,8 +3,8 @@
 ``publish(topic, data, attributes)`` publishes to ``projects/{project}/topics/{prefix}{topic}``
 with the attributes plus ``bus_topic`` and an ``event_id`` (the caller's, else a fresh one), and waits
 for the server's id (``pubsub_timeout_s``). Production delivers by push subscriptions to the
-services (``POST /pubsub/push``, see ``delivery.decode_push``); ``subscribe(topic, handler)``
-here opens a pull subscription ``{prefix}{topic}-{suffix}`` in this process, which is how the
+services (``POST /pubsub/push``, decoded by ``pipeline.push``); ``subscribe(topic, handler)``
+here opens a pull subscription ``{prefix}{topic}.{suffix}`` in this process, which is how the
 tests, the benchmark and a single-machine run use it. Either way each message goes through
 ``delivery.deliver``: handled once per event id (``bus_messages``), retried (nack) on a crash, and
 acknowledged and republished to ``{prefix}dead-letter`` with the reason when it is poison or has
@@ -99,7 +99,7 @@ class PubSubBus:
 
     def subscription_path(self, topic: str) -> str:
         """The full name of this process's subscription to a topic."""
-        return f"projects/{self.project}/subscriptions/{self.prefix}{topic}-{self.suffix}"
+        return f"projects/{self.project}/subscriptions/{self.prefix}{topic}.{self.suffix}"
 
     def ensure_topic(self, topic: str) -> None:
         """Create the topic unless it exists."""

@@ -436,12 +436,18 @@ def _quarantine_line(warehouse: Warehouse, alerter: Alerter, line: BadManifestLi
 
 
 def _scheduled_games(warehouse: Warehouse, day: date) -> int:
-    """Games of ``day`` by whichever schedule source lists the most: one emptied source is not "no games"."""
+    """Games of ``day`` by whichever schedule table lists the most: one missing source is not "no games".
+
+    Every table that lists a date's games counts (NBA.com's schedule and scoreboard, Ball Don't
+    Lie's games, ESPN's scoreboard): a date whose NBA.com schedule is missing or emptied but that
+    another source served still has its games due.
+    """
     rows = warehouse.query_rows(
         "SELECT greatest("
         "(SELECT count(*) FROM raw_nbac_schedule WHERE game_date = ? AND is_nba_matchup IS NOT FALSE), "
+        "(SELECT count(*) FROM raw_nbac_scoreboard WHERE game_date = ?), "
         "(SELECT count(*) FROM raw_bdl_games WHERE game_date = ?), "
         "(SELECT count(*) FROM raw_espn_scoreboard WHERE game_date = ?))",
-        [day, day, day],
+        [day, day, day, day],
     )
     return int(rows[0][0])

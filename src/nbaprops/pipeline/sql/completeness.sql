@@ -1,5 +1,7 @@
--- Per date of the build range: games the schedule expects, how many are final, and the minutes
--- each team-game's box score adds up to (NBA.com's box score first, Ball Don't Lie's otherwise).
+-- Per date of the build range: games the schedule expects (NBA.com's schedule; for a date it does
+-- not list, Ball Don't Lie's games; for a date neither lists, ESPN's scoreboard), how many are
+-- final, and the minutes each team-game's box score adds up to (NBA.com's box score first, Ball
+-- Don't Lie's otherwise).
 -- Teams are matched by (game_date, team), so a Ball Don't Lie game without a resolved game_id
 -- still counts.
 WITH nbac_schedule AS (
@@ -14,10 +16,20 @@ bdl_schedule AS (
   WHERE game_date BETWEEN @start AND @end
     AND game_date NOT IN (SELECT game_date FROM nbac_schedule)
 ),
+espn_schedule AS (
+  SELECT game_date, COALESCE(game_id, source_game_id) AS game_id, home_team, away_team,
+    COALESCE(completed, FALSE) AS is_final, tip_utc
+  FROM raw_espn_scoreboard
+  WHERE game_date BETWEEN @start AND @end
+    AND game_date NOT IN (SELECT game_date FROM nbac_schedule)
+    AND game_date NOT IN (SELECT game_date FROM bdl_schedule)
+),
 games AS (
   SELECT *, 'nbacom' AS schedule_source FROM nbac_schedule
   UNION ALL
   SELECT *, 'bdl' AS schedule_source FROM bdl_schedule
+  UNION ALL
+  SELECT *, 'espn' AS schedule_source FROM espn_schedule
 ),
 team_games AS (
   SELECT game_date, game_id, home_team AS team,
