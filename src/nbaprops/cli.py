@@ -134,6 +134,7 @@ def version() -> None:
 def _register_phase_commands() -> None:
     from nbaprops.features.commands import features_show
     from nbaprops.grade.commands import grade
+    from nbaprops.ops.commands import register as register_ops
     from nbaprops.pipeline.backfill import backfill
     from nbaprops.pipeline.backtest import backtest
     from nbaprops.pipeline.commands import build
@@ -141,6 +142,7 @@ def _register_phase_commands() -> None:
     from nbaprops.predict.train_command import train
     from nbaprops.publish.commands import publish
     from nbaprops.raw.commands import ingest
+    from nbaprops.services.commands import serve
     from nbaprops.sources.commands import scrape
 
     app.command("scrape", help="Phase 1: fetch one game date from a source (or all) into the lake.")(scrape)
@@ -164,6 +166,8 @@ def _register_phase_commands() -> None:
         "publish",
         help="Phase 6: a date's JSON files and the dashboard, under the lake's publish/.",
     )(publish)
+    register_ops(app)  # health, quality, report, backup, restore
+    app.command("serve", help="Serve one service role over HTTP (scrapers, processors, … api).")(serve)
 
 
 _register_sandbox()
