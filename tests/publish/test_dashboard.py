@@ -98,6 +98,10 @@ def test_the_server_sends_the_files_with_cache_control(published: Published, das
         page = client.get("/")
         status = client.get("/status.json")
         missing = client.get("/players/1.json")
+        health = client.get("/api/health")
+        unauthenticated = client.get("/api/v1/status")
+    assert health.status_code == 200, "the read API is mounted under /api of the same server"
+    assert unauthenticated.status_code == 401
     assert page.status_code == 200
     assert "<title>Tonight's picks" in page.text
     assert page.headers["cache-control"] == f"public, max-age={published.settings.publish_live_max_age_s}"

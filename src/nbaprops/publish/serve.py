@@ -58,12 +58,12 @@ def dashboard_app(folder: Path, *, max_age: int = 60, api: Any = None) -> Starle
 
 
 def read_api(settings: Settings) -> Any:
-    """The read API app when the services package provides one (``create_app``), else None."""
+    """The read API (``services.app.create_app(settings, "api")``: ``/v1/…`` behind an API key from
+    ``api_keys``, ``/health`` open), or None in a build without the services package."""
     if importlib.util.find_spec("nbaprops.services.app") is None:
         return None
     services_app = importlib.import_module("nbaprops.services.app")
-    factory = getattr(services_app, "create_app", None)
-    return None if factory is None else factory(settings)
+    return services_app.create_app(settings, "api")
 
 
 @dataclass
@@ -107,7 +107,11 @@ def serve(
 ) -> None:
     """Serve ``folder`` on loopback until interrupted; ``announce`` gets the URL once bound."""
     server = make_server(settings, folder, port=port)
-    api = f"  read API: {server.url}api/" if server.api else ""
+    api = (
+        f"  read API: {server.url}api/v1/ (header X-API-Key: a key of NBAPROPS_API_KEYS)"
+        if server.api
+        else ""
+    )
     announce(f"dashboard: {server.url}{api}  (Ctrl-C stops)")
     server.run()
 
