@@ -230,3 +230,46 @@ def test_concurrent_writers_to_a_bucket_lose_no_manifest_entry() -> None:
     fs.race = lambda: _put(theirs, b"theirs")
     _put(mine, b"mine")
     assert sorted(mine.get(o.path) for o in mine.list()) == [b"mine", b"theirs"]
+
+
+def test_named_files_replace_atomically_and_stay_inside_the_lake(lake: FsspecLake) -> None:
+    lake.put_file("publish/status.json", b'{"v":1}', content_type="application/json")
+    lake.put_file("publish/status.json", b'{"v":2}', content_type="application/json", durable=False)
+    lake.put_file("publish/tonight/2025-11-21.json", b"{}", content_type="application/json")
+    assert lake.get_file("publish/status.json") == b'{"v":2}'
+    assert lake.list_files("publish/*.json") == ["publish/status.json"]
+    assert lake.list_files("publish/tonight/*.json") == ["publish/tonight/2025-11-21.json"]
+    assert not lake.keeps_metadata
+    for bad in ("../x.json", "/etc/passwd", "publish/../x", "publish/.hidden", "publish//x"):
+        with pytest.raises(ValueError, match="not a lake file path"):
+            lake.put_file(bad, b"", content_type="text/plain")
+    with pytest.raises(PayloadError, match="no lake file"):
+        lake.get_file("publish/missing.json")
+
+
+class _BucketRecorder(MemoryFileSystem):  # type: ignore[misc]
+    """A memory store that calls itself a bucket and records the metadata each upload carried."""
+
+    protocol = ("gs", "gcs")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uploads: dict[str, dict[str, Any]] = {}
+
+    def pipe_file(self, path: str, value: bytes, **kwargs: Any) -> None:
+        self.uploads[path] = kwargs
+        super().pipe_file(path, value)
+
+
+def test_a_bucket_gets_the_content_type_and_cache_control() -> None:
+    fs = _BucketRecorder()
+    bucket = FsspecLake(fs, f"/{uuid.uuid4().hex}")
+    path = bucket.put_file(
+        "publish/index.json", b"{}", content_type="application/json", cache_control="public, max-age=60"
+    )
+    assert bucket.keeps_metadata
+    assert fs.uploads[path] == {
+        "content_type": "application/json",
+        "fixed_key_metadata": {"cache_control": "public, max-age=60"},
+    }
+    assert bucket.get_file("publish/index.json") == b"{}"

@@ -66,6 +66,7 @@ SQL_BUILDERS = {
     "src/nbaprops/raw/resolve.py::_distinct_names_sql": "raw table and key from the resolver's specs",
     "src/nbaprops/raw/resolve.py::_match_games": "raw table and team columns from a fixed list",
     "src/nbaprops/raw/resolve.py::_null_counts": "table, column and filter from a fixed list",
+    "src/nbaprops/ops/backup.py::_select_sql": "table and columns from the schema's TableSpec",
     "bench/bench_phase5.py::<module>": "feature columns from the contract",
     "bench/bench_real_history.py::main": "player tables from the schema's PLAYER_TABLES",
 }

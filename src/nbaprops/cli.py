@@ -126,11 +126,13 @@ def version() -> None:
 def _register_phase_commands() -> None:
     from nbaprops.features.commands import features_show
     from nbaprops.grade.commands import grade
+    from nbaprops.ops.commands import register as register_ops
     from nbaprops.pipeline.backfill import backfill
     from nbaprops.pipeline.backtest import backtest
     from nbaprops.pipeline.commands import build
     from nbaprops.predict.commands import predict
     from nbaprops.predict.train_command import train
+    from nbaprops.publish.commands import publish
     from nbaprops.raw.commands import ingest
     from nbaprops.sources.commands import scrape
 
@@ -151,6 +153,11 @@ def _register_phase_commands() -> None:
     app.command("predict", help="Phase 5: predict every eligible player of a game date, all systems.")(
         predict
     )
+    app.command(
+        "publish",
+        help="Phase 6: a date's JSON files (predictions, picks, players, results, status) under publish/.",
+    )(publish)
+    register_ops(app)  # health, quality, report, backup, restore
 
 
 _register_sandbox()

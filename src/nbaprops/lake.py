@@ -55,10 +55,12 @@ UNDATED = "undated"
 _CHUNK = 1 << 20
 _FIRST_BYTES = 200
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+_FILE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
 _OBJECT_NAME = re.compile(r"^(?P<ts>\d{8}T\d{6}Z)_(?P<sha>[0-9a-f]{16})\.(?P<ext>[a-z0-9.]+)$")
 _GZIP_MAGIC = b"\x1f\x8b"
 _ObjectList = list["LakeObject"]  # the name ``list`` is shadowed inside the lake classes
 _BadLines = list["BadManifestLine"]
+_Paths = list[str]
 _EXTENSIONS = {
     "application/json": "json",
     "text/json": "json",
@@ -139,6 +141,26 @@ class Lake(Protocol):
         """``list``'s objects plus the manifest entries that could not be read."""
         ...
 
+    def put_file(
+        self,
+        rel_path: str,
+        data: bytes,
+        *,
+        content_type: str,
+        cache_control: str | None = None,
+        durable: bool = True,
+    ) -> str:
+        """Write a named file outside the payload layout (``publish/…``) atomically; its full path."""
+        ...
+
+    def get_file(self, rel_path: str) -> bytes:
+        """The bytes of a named file (``PayloadError`` when there is none)."""
+        ...
+
+    def list_files(self, pattern: str) -> _Paths:
+        """Named files matching a glob, relative to the root, sorted."""
+        ...
+
 
 class FsspecLake:
     """A ``Lake`` on any fsspec file system; the local file system gets fsync'd atomic renames."""
@@ -215,11 +237,58 @@ class FsspecLake:
         log.debug("lake.put", path=obj.path, size=obj.size)
         return obj
 
-    def _write_atomic(self, rel_path: str, payload: bytes) -> None:
+    # --- named files (published JSON, the dashboard) -------------------------------------------
+
+    def put_file(
+        self,
+        rel_path: str,
+        data: bytes,
+        *,
+        content_type: str,
+        cache_control: str | None = None,
+        durable: bool = True,
+    ) -> str:
+        """Write ``data`` at ``rel_path`` (replacing what is there), atomically; return the full path.
+
+        For files outside the payload layout, such as ``publish/…``: a reader sees the old file or
+        the new one, never a part. ``content_type`` and ``cache_control`` become the object's
+        metadata where the file system keeps any (GCS); a local folder has none to set.
+        ``durable=False`` skips the fsyncs on a local folder (still a rename: atomic for readers,
+        but a power cut may lose the newest version): for files rebuilt from the warehouse anyway.
+        """
+        _check_rel_path(rel_path)
+        extra: dict[str, Any] = {}
+        if self.keeps_metadata:
+            extra = {"content_type": content_type}
+            if cache_control is not None:
+                extra["fixed_key_metadata"] = {"cache_control": cache_control}
+        self._write_atomic(rel_path, data, durable=durable, **extra)
+        return self._abs(rel_path)
+
+    def get_file(self, rel_path: str) -> bytes:
+        """The bytes of a named file written by ``put_file`` (``PayloadError`` when there is none)."""
+        _check_rel_path(rel_path)
+        try:
+            data: bytes = self._fs_call("cat_file", self._abs(rel_path))
+        except FileNotFoundError:
+            raise PayloadError(f"no lake file at {rel_path}") from None
+        return data
+
+    def list_files(self, pattern: str) -> _Paths:
+        """Paths (relative to the root, sorted) of the named files matching a glob (``publish/x/*.json``)."""
+        _check_rel_path(pattern.replace("*", "x"))
+        return sorted(self._relative(str(p)) for p in self._fs_call("glob", self._abs(pattern)))
+
+    @property
+    def keeps_metadata(self) -> bool:
+        """Whether objects carry a content type and ``Cache-Control`` (a bucket does, a folder does not)."""
+        return bool({"gs", "gcs"} & set(_protocols(self._fs)))
+
+    def _write_atomic(self, rel_path: str, payload: bytes, *, durable: bool = True, **extra: Any) -> None:
         final = self._abs(rel_path)
         if not self._local:
             # Object stores (GCS, memory) make a single-object upload atomic: all or nothing.
-            self._fs_call("pipe_file", final, payload)
+            self._fs_call("pipe_file", final, payload, **extra)
             return
         folder = Path(final).parent
         folder.mkdir(parents=True, exist_ok=True)
@@ -228,12 +297,14 @@ class FsspecLake:
             with tmp.open("wb") as handle:
                 self._write_payload(handle, payload)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    os.fsync(handle.fileno())
             tmp.replace(final)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        _fsync_dir(folder)
+        if durable:
+            _fsync_dir(folder)
 
     def _write_payload(self, handle: IO[bytes], payload: bytes) -> None:
         """Write the payload in chunks (the one place a failing disk would interrupt a write)."""
@@ -353,7 +424,7 @@ class FsspecLake:
             )
         return objects, bad
 
-    def _fs_call(self, op: str, path: str, *args: Any) -> Any:
+    def _fs_call(self, op: str, path: str, *args: Any, **kwargs: Any) -> Any:
         """``fs.<op>(path, *args)`` bounded: a deadline per attempt, transient failures retried.
 
         Every call here is idempotent (reads, globs, uploads of immutable objects under fixed
@@ -366,7 +437,9 @@ class FsspecLake:
             return LakeUnavailable(f"lake: {op} {path}: no answer within {self._timeout_s:g}s")
 
         def once() -> Any:
-            return with_deadline(lambda: _translated(method, op, path, *args), self._timeout_s, timed_out)
+            return with_deadline(
+                lambda: _translated(method, op, path, *args, **kwargs), self._timeout_s, timed_out
+            )
 
         return retry_transient(once, attempts=self._attempts, what=f"lake.{op}")
 
@@ -409,7 +482,7 @@ _TRANSIENT_ERRNOS = frozenset(
 _TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
-def _translated(method: Callable[..., Any], op: str, path: str, *args: Any) -> Any:
+def _translated(method: Callable[..., Any], op: str, path: str, *args: Any, **kwargs: Any) -> Any:
     """``method(path, *args)`` with file-system failures in the error tree (raised outside ``except``).
 
     Timeouts, dropped connections and a bucket's 408/429/5xx (gcsfs puts the status in ``code``)
@@ -418,7 +491,7 @@ def _translated(method: Callable[..., Any], op: str, path: str, *args: Any) -> A
     """
     error: NbaPropsError | None = None
     try:
-        return method(path, *args)
+        return method(path, *args, **kwargs)
     except FileNotFoundError:
         raise
     except Exception as exc:
@@ -449,6 +522,13 @@ def _why(exc: BaseException) -> str:
 def _check_segment(name: str, value: str) -> None:
     if not _SEGMENT.match(value):
         raise ValueError(f"lake {name} must be letters, digits, '_' or '-': {value!r}")
+
+
+def _check_rel_path(rel_path: str) -> None:
+    """A named file's path: relative, no ``..``, every part letters, digits, ``.``, ``_`` or ``-``."""
+    parts = rel_path.split("/")
+    if not all(_FILE_PART.match(part) for part in parts):
+        raise ValueError(f"not a lake file path: {rel_path!r}")
 
 
 def _folder(source: str, endpoint: str, game_date: date | None) -> str:

@@ -215,6 +215,9 @@ def reset_logging() -> None:
     for handler in [h for h in root.handlers if getattr(h, "_nbaprops", False)]:
         root.removeHandler(handler)
         handler.close()
+    from nbaprops.ops.delivery import reset_delivery  # alert channels are configured beside the log
+
+    reset_delivery()
 
 
 def configure_logging(settings: Settings) -> None:
@@ -244,3 +247,6 @@ def configure_logging(settings: Settings) -> None:
         cache_logger_on_first_use=False,
     )
     quiet_http_loggers(secrets)
+    from nbaprops.ops.delivery import configure_delivery  # alerts reach their channels from here on
+
+    configure_delivery(settings)

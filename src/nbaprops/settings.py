@@ -182,6 +182,22 @@ class Settings(BaseSettings):
         2, ge=1, description="Most picks on one team's players in one game (correlated outcomes)."
     )
 
+    # --- publishing (publish/: the JSON files and the dashboard) -------------------------------
+    publish_picks_system: str = Field(
+        "ensemble", description="System whose picks picks/{date}.json lists (every system is in tonight/)."
+    )
+    publish_max_picks: int = Field(20, ge=1, description="Most picks picks/{date}.json lists for a day.")
+    publish_max_picks_per_team: int = Field(
+        2, ge=1, description="Most picks on one team's players that picks/{date}.json lists."
+    )
+    publish_recent_games: int = Field(20, ge=1, le=82, description="Past games in players/{id}.json.")
+    publish_max_age_s: int = Field(
+        300, ge=0, description="Cache-Control max-age of the dated files (where the lake keeps metadata)."
+    )
+    publish_live_max_age_s: int = Field(
+        60, ge=0, description="Cache-Control max-age of status, performance, index and the dashboard."
+    )
+
     # --- sandbox -----------------------------------------------------------------------------
     sandbox_seed: int = Field(2025, description="Seed of the simulated league; same seed, same season.")
     sandbox_season: str = Field("2025-26", description="Season the sandbox simulates.")
@@ -198,6 +214,77 @@ class Settings(BaseSettings):
         description="Stream every event to stderr as console lines (what -v/--verbose does); by default "
         "stderr gets only warnings and errors, one line each, and the full stream goes to "
         "<data_dir>/logs/nbaprops.jsonl. Setting log_level explicitly does the same.",
+    )
+
+    # --- operations: alert delivery, monitoring, data quality, backup (nbaprops.ops) ----------
+    alert_routes: str = Field(
+        "info=log;warning=log,slack;error=log,slack,email,sentry",
+        description="Channels per severity ('severity=ch,ch;…'; channels: log, email, slack, sentry). "
+        "An unconfigured channel is left out; 'log' always delivers.",
+    )
+    alert_fallback: str = Field(
+        "slack=email;email=log;sentry=log",
+        description="Where an alert goes when a channel fails or is rate-limited ('channel=next,next;…', "
+        "tried in order until one delivers; the log ends every chain): Slack down -> email -> log. "
+        "Each failure is a row of alert_deliveries.",
+    )
+    alert_dedup_window_s: float = Field(
+        3600.0, ge=0, description="An alert key already delivered within this window is not sent again."
+    )
+    alert_rate_limit_per_hour: int = Field(
+        30, ge=1, description="Most alerts one channel (email, Slack, Sentry) sends per rolling hour."
+    )
+    alert_smtp_host: str | None = Field(None, description="SMTP server for alert email; unset: no email.")
+    alert_smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 TLS).")
+    alert_smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="STARTTLS upgrade, implicit TLS (SMTPS), or plain (loopback relays only)."
+    )
+    alert_smtp_user: str | None = Field(None, description="SMTP login user (AUTH), if the server wants one.")
+    alert_smtp_password: SecretStr | None = Field(None, description="SMTP login password.")
+    alert_smtp_ca_file: Path | None = Field(
+        None, description="PEM CA bundle to trust for the SMTP server (default: the system's)."
+    )
+    alert_smtp_timeout_s: float = Field(10.0, gt=0, description="Connect and per-command SMTP timeout.")
+    alert_email_from: str = Field("nbaprops@localhost", description="From address of alert email.")
+    alert_email_to: str = Field("", description="Comma-separated recipients of alert email.")
+    alert_slack_webhook_url: SecretStr | None = Field(
+        None, description="Slack incoming-webhook URL (a secret: the URL is the credential)."
+    )
+    alert_sentry_dsn: SecretStr | None = Field(
+        None, description="Sentry DSN for alerts of the routed severities."
+    )
+    alert_http_timeout_s: float = Field(10.0, gt=0, description="Timeout of one Slack or Sentry delivery.")
+    alert_see_more: str = Field(
+        "nbaprops health; nbaprops report perf; the alerts table; <data_dir>/logs/nbaprops.jsonl",
+        description="The 'how to see more' line of every alert message.",
+    )
+    stale_source_hours: float = Field(
+        36.0, gt=0, description="In season, a source with no new payload for this long raises stale_source."
+    )
+    cost_budget_usd_per_day: float = Field(
+        5.0,
+        ge=0,
+        description="Warehouse dollars (BigQuery estimate) per day above which cost_over_budget fires.",
+    )
+    odds_credit_alert_threshold: int = Field(
+        2000, ge=0, description="Odds API credits remaining below which odds_credits_low fires."
+    )
+    perf_degradation_threshold: float = Field(
+        4.0,
+        gt=0,
+        description="Robust z-score (duration - rolling median) / (1.4826 MAD) above which a step is slow.",
+    )
+    perf_baseline_runs: int = Field(
+        20, ge=3, description="Earlier successful runs of a step that form its rolling baseline."
+    )
+    perf_min_slowdown_s: float = Field(
+        1.0, ge=0, description="Smallest absolute slowdown (seconds over the median) worth an alert."
+    )
+    backup_url: str | None = Field(
+        None, description="fsspec URL of backups (a lake prefix, gs://…); default <data_dir>/backups."
+    )
+    backup_max_age_hours: float = Field(
+        30.0, gt=0, description="A newest verified backup older than this raises backup_missing."
     )
 
     @field_validator(
@@ -312,7 +399,14 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every secret's plain value, for redaction filters. Never log this list."""
-        values = [s.get_secret_value() for s in (self.bdl_api_key, self.odds_api_key) if s is not None]
+        held = (
+            self.bdl_api_key,
+            self.odds_api_key,
+            self.alert_smtp_password,
+            self.alert_slack_webhook_url,
+            self.alert_sentry_dsn,
+        )
+        values = [s.get_secret_value() for s in held if s is not None]
         return [v for v in values if v]
 
 

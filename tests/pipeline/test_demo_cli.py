@@ -41,7 +41,7 @@ def test_the_console_script_prints_stages_and_tables_and_logs_to_a_file(
     assert not LOG_LINE.search(done.stdout), done.stdout[:2000]
     assert not LOG_LINE.search(done.stderr), done.stderr[:2000]
     stages = [line.split(":")[0] for line in done.stderr.splitlines()]
-    assert stages == ["✓ history", "✓ live", "✓ backtest", "✓ predict"], done.stderr
+    assert stages == ["✓ history", "✓ live", "✓ backtest", "✓ predict", "✓ publish"], done.stderr
     out = done.stdout
     assert out.splitlines()[0].startswith(f"nbaprops demo → {data_dir}")
     for title in (f"live scrape of {day}", "backtest ", f"top recommendations for {day}"):
@@ -58,4 +58,10 @@ def test_the_console_script_prints_stages_and_tables_and_logs_to_a_file(
     }
     assert "datetime.date(" not in "".join(lines), "dates are ISO text in the log"
     stage_seconds = [e for e in events if e["event"] == "demo.stage"]
-    assert [e["stage"] for e in stage_seconds] == ["history", "demo_date_live", "backtest", "predict"]
+    assert [e["stage"] for e in stage_seconds] == [
+        "history",
+        "demo_date_live",
+        "backtest",
+        "predict",
+        "publish",
+    ]

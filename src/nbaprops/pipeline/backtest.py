@@ -285,13 +285,20 @@ def compare(
     Returns the number of comparison rows, the per-system metric rows (``METRICS``, references
     included) and the per-system headline figures (``grade.scorecard``).
     """
+    rows = comparison_rows(warehouse, start, end)
+    if rows is None:
+        return 0, [], []
+    return compare_rows(rows, pick_cap=pick_cap)
+
+
+def compare_rows(
+    rows: dict[str, Any], *, pick_cap: float | None = None
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+    """``compare``'s scores on comparison rows already loaded (``comparison_rows``, or a slice of them)."""
     import numpy as np
 
     from nbaprops.grade.scorecard import scorecard
 
-    rows = comparison_rows(warehouse, start, end)
-    if rows is None:
-        return 0, [], []
     systems = sorted(set(rows["system_id"].tolist()))
     reference_rows = rows["system_id"] == systems[0]
     scored = _score(rows, rows["system_id"].astype(str))

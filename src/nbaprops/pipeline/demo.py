@@ -10,6 +10,8 @@
    trained only on earlier days, then graded, beside the book line and the last-5-games average.
 4. Train as of the demo date, predict it, grade the day before, and print the summary and the top
    recommendations.
+5. Publish the day before (its results) and the demo date (phase 6: the JSON files under
+   ``<lake>/publish``).
 
 Every step writes run-ledger rows; any failure stops the demo with a one-line reason.
 
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from nbaprops.ops.alerts import Alerter
     from nbaprops.pipeline.backtest import BacktestReport
     from nbaprops.predict.coordinator import PredictRun
+    from nbaprops.publish.publisher import PublishReport
     from nbaprops.sandbox.model import Season
     from nbaprops.settings import Settings
     from nbaprops.sources.daily import StepOutcome
@@ -66,6 +69,7 @@ class DemoReport:
     graded_day: date | None = None
     graded: int = 0
     top_picks: list[dict[str, Any]] = field(default_factory=list)
+    published: list[PublishReport] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -147,6 +151,7 @@ def run_demo(settings: Settings, date_text: str | None) -> DemoReport:
     from nbaprops.predict.commands import predict_date, top_picks
     from nbaprops.predict.registry import save_models
     from nbaprops.predict.train import needs_retrain, train_as_of
+    from nbaprops.publish.publisher import publish_date
     from nbaprops.sandbox.simulator import generate_season
     from nbaprops.warehouse import create_schema, open_warehouse
 
@@ -209,6 +214,12 @@ def run_demo(settings: Settings, date_text: str | None) -> DemoReport:
                 done(
                     f"predict: {report.prediction.prediction_rows} predictions for {day}; "
                     f"{report.graded} of {previous} graded"
+                )
+            with _stage(report, "publish", f"publish: {previous} and {day}") as done:
+                report.published = [publish_date(warehouse, settings, d) for d in (previous, day)]
+                done(
+                    f"publish: {previous} (results) and {day}: "
+                    f"{sum(len(r.files) for r in report.published)} files under the lake's publish/"
                 )
     finally:
         warehouse.close()
@@ -305,6 +316,7 @@ def print_where(settings: Settings, report: DemoReport) -> None:
         f"  lake       {settings.resolved_lake_url}  (every payload as received, with manifests)",
         f"  models     {models_dir(settings)}  (model files; model_registry in the warehouse)",
         f"  logs       {log_file_path(settings)}  (every event as JSON lines)",
+        f"  published  {settings.resolved_lake_url}/publish  (the JSON files a website reads)",
         "[bold]next[/bold]",
         f"  {env} features show --date {day}    # the feature rows the models read",
         f"  {env} predict --date {day} --json   # predict the day again",

@@ -1,0 +1,6 @@
+"""Phase 6: publishing. The JSON files a website and the dashboard read, written to the lake.
+
+``publisher.publish_date`` writes a game date's files under ``publish/`` (``documents`` builds them
+from rows, ``performance`` and ``status`` the global ones; ``schemas/`` holds a JSON Schema per
+file); ``commands`` is ``nbaprops publish``.
+"""

@@ -127,6 +127,8 @@ class RunLedger:
             error = scrub(f"{type(exc).__name__}: {exc}")[:_MAX_ERROR_CHARS]
             try:
                 self._finish(run, "failed", error)
+                if isinstance(exc, Exception):  # not Ctrl-C: a person is already looking
+                    self._alert(run, "failed", error)
             except WarehouseError as ledger_exc:
                 # The step's own error matters more; keep it, and say the ledger could not record it.
                 log.exception("step.ledger_write_failed", step=step, run_id=run.run_id, error=str(ledger_exc))
@@ -146,7 +148,22 @@ class RunLedger:
             status = "degraded"
             log.warning("step.degraded", step=step, game_date=_iso(game_date), reason=run.degraded_reason)
         self._finish(run, status, run.skipped_reason or run.degraded_reason)
+        if status == "degraded":
+            self._alert(run, status, run.degraded_reason or "")
         log.info("step.finished", step=step, status=status, rows_in=run.rows_in, rows_out=run.rows_out)
+
+    def _alert(self, run: StepRun, status: Status, error: str) -> None:
+        """Every failed or degraded step raises its alert (``ops.failures`` names the class)."""
+        from nbaprops.ops.failures import alert_step_outcome
+
+        alert_step_outcome(
+            self._warehouse,
+            step=run.step,
+            game_date=run.game_date,
+            status=status,
+            error=error,
+            run_id=run.run_id,
+        )
 
     def _finish(self, run: StepRun, status: Status, error: str | None) -> None:
         self._warehouse.execute(

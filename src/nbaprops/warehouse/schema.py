@@ -99,6 +99,7 @@ def _collect() -> dict[str, TableSpec]:
     from nbaprops.analytics.tables import ANALYTICS_TABLES
     from nbaprops.features.tables import FEATURES_TABLES
     from nbaprops.grade.tables import GRADE_TABLES
+    from nbaprops.ops.tables import OPS_TABLES
     from nbaprops.pipeline.tables import PIPELINE_TABLES
     from nbaprops.predict.tables import PREDICT_TABLES
     from nbaprops.raw.identity_tables import IDENTITY_TABLES
@@ -118,6 +119,7 @@ def _collect() -> dict[str, TableSpec]:
         *PREDICT_TABLES,
         *GRADE_TABLES,
         *PIPELINE_TABLES,
+        *OPS_TABLES,
     )
     tables: dict[str, TableSpec] = {}
     for spec in specs:

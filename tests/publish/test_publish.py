@@ -1,0 +1,271 @@
+"""``nbaprops publish``: the files a demo publishes, checked against their schemas and the warehouse."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nbaprops.errors import QualityGateError
+from nbaprops.publish import documents
+from nbaprops.publish.schemas import KINDS, validator_for
+from nbaprops.warehouse.duckdb import DuckDBWarehouse
+from published_demo import Published
+
+
+def _load(path: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _warehouse(published: Published) -> DuckDBWarehouse:
+    return DuckDBWarehouse(str(published.settings.resolved_warehouse_path), query_timeout_s=30)
+
+
+def test_every_published_file_is_valid_against_its_schema(published: Published) -> None:
+    files = sorted(published.folder.rglob("*.json"))
+    kinds_seen = set()
+    for path in files:
+        document = _load(path)
+        kinds_seen.add(document["kind"])
+        errors = [e.message for e in validator_for(document["kind"]).iter_errors(document)]
+        assert errors == [], f"{path.relative_to(published.folder)}: {errors[:3]}"
+        assert document["schema_version"] == documents.SCHEMA_VERSION
+        assert document["generated_at"] is not None
+        assert document["as_of"] is not None
+    assert kinds_seen == set(KINDS)
+    names = {str(p.relative_to(published.folder)) for p in files}
+    for day in (published.day, published.graded_day):
+        assert {f"tonight/{day}.json", f"picks/{day}.json"} <= names
+    assert f"results/{published.graded_day}.json" in names
+    assert f"results/{published.day}.json" not in names, "the demo date is not graded yet"
+    assert {"performance.json", "status.json", "index.json"} <= names
+    assert sum(n.startswith("players/") for n in names) > 100
+
+
+def test_tonight_holds_every_prediction_of_the_date(published: Published) -> None:
+    tonight = _load(published.folder / "tonight" / f"{published.day}.json")
+    warehouse = _warehouse(published)
+    try:
+        [(rows, players)] = warehouse.query_rows(
+            "SELECT count(*), count(DISTINCT player_id) FROM predictions WHERE game_date = ?", [published.day]
+        )
+    finally:
+        warehouse.close()
+    assert sum(len(p["systems"]) for p in tonight["predictions"]) == rows
+    assert len(tonight["predictions"]) == players
+    assert tonight["game_date"] == published.day.isoformat()
+    assert {s["system_id"] for p in tonight["predictions"] for s in p["systems"]} == set(tonight["systems"])
+    assert all(p["player_name"] for p in tonight["predictions"])
+    assert tonight["as_of"] == documents.iso(published.settings.prediction_as_of(published.day))
+
+
+def test_picks_are_the_systems_best_by_adjusted_ev_within_the_caps(published: Published) -> None:
+    picks = _load(published.folder / "picks" / f"{published.day}.json")
+    settings = published.settings
+    assert picks["system_id"] == settings.publish_picks_system
+    assert 0 < len(picks["picks"]) <= settings.publish_max_picks
+    evs = [p["adjusted_ev"] for p in picks["picks"]]
+    assert evs == sorted(evs, reverse=True)
+    teams: dict[str, int] = {}
+    for pick in picks["picks"]:
+        teams[pick["team"]] = teams.get(pick["team"], 0) + 1
+        assert pick["pick"] in ("OVER", "UNDER")
+    assert max(teams.values()) <= settings.publish_max_picks_per_team
+    tonight = _load(published.folder / "tonight" / f"{published.day}.json")
+    predicted = sum(
+        1 for p in tonight["predictions"] for s in p["systems"] if s["system_id"] == picks["system_id"]
+    )
+    assert len(picks["picks"]) + len(picks["passes"]) == predicted, "every prediction is a pick or a pass"
+    assert all(entry["reason"] for entry in picks["passes"])
+    assert sum(r["count"] for r in picks["pass_reasons"]) == len(picks["passes"])
+
+
+def test_results_list_every_graded_pick_with_the_days_totals(published: Published) -> None:
+    results = _load(published.folder / "results" / f"{published.graded_day}.json")
+    warehouse = _warehouse(published)
+    try:
+        [(graded,)] = warehouse.query_rows(
+            "SELECT count(*) FROM prediction_grades "
+            "WHERE game_date = ? AND recommendation IN ('OVER', 'UNDER')",
+            [published.graded_day],
+        )
+        daily = warehouse.query_rows(
+            "SELECT system_id, n_picks, wins FROM system_daily_performance "
+            "WHERE game_date = ? ORDER BY system_id",
+            [published.graded_day],
+        )
+    finally:
+        warehouse.close()
+    assert len(results["picks"]) == graded > 0
+    totals = {t["system_id"]: t for t in results["totals"]}
+    for system_id, n_picks, wins in daily:
+        assert totals[system_id]["n_picks"] == n_picks
+        assert totals[system_id]["wins"] == wins
+
+
+def test_players_show_recent_games_against_the_line_and_the_upcoming_distribution(
+    published: Published,
+) -> None:
+    tonight = _load(published.folder / "tonight" / f"{published.day}.json")
+    entry = next(p for p in tonight["predictions"] if p["line"] is not None)
+    player = _load(published.folder / "players" / f"{entry['player_id']}.json")
+    assert 0 < len(player["recent"]) <= published.settings.publish_recent_games
+    assert all(g["game_date"] < published.day.isoformat() for g in player["recent"])
+    for game in player["recent"]:
+        if game["played"] and game["line"] is not None:
+            expected = (
+                "OVER"
+                if game["points"] > game["line"]
+                else "UNDER"
+                if game["points"] < game["line"]
+                else "PUSH"
+            )
+            assert game["result_vs_line"] == expected
+    [upcoming] = player["upcoming"]
+    assert upcoming["game_id"] == entry["game_id"]
+    distribution = upcoming["distribution"]
+    assert distribution["system_id"] == published.settings.publish_picks_system
+    assert distribution["line"] == entry["line"]["value"]
+    assert sum(distribution["probability"]) == pytest.approx(1.0, abs=0.01)
+
+
+def test_performance_scores_each_window_beside_the_references(published: Published) -> None:
+    performance = _load(published.folder / "performance.json")
+    assert performance["last_graded_date"] == published.graded_day.isoformat()
+    assert [w["window"] for w in performance["windows"]] == ["7d", "30d", "season"]
+    season = performance["windows"][-1]
+    ids = {s["system_id"] for s in season["systems"]}
+    assert {"ensemble", "book_line", "last5_avg"} <= ids
+    assert all(s["n"] == season["n_rows"] for s in season["systems"]), "every system on the same rows"
+    assert {c["system_id"] for c in performance["calibration"]} == ids - {"book_line", "last5_avg"}
+    assert all(sum(b["n"] for b in c["bins"]) > 0 for c in performance["calibration"])
+    assert {d["system_id"] for d in performance["daily"]} >= {"ensemble"}
+
+
+def test_status_reports_the_ledger_and_sources_without_its_own_step(published: Published) -> None:
+    status = _load(published.folder / "status.json")
+    steps = {s["step"] for s in status["steps"]}
+    assert {"grade", "feature_store"} <= steps
+    assert "publish" not in steps
+    assert status["healthy"] is True
+    assert {s["source"] for s in status["sources"]} >= {"nbacom"}
+    assert status["alerts"] == [] or all(a["message"] for a in status["alerts"])
+    assert isinstance(status["quarantine"], list)
+
+
+def test_the_index_lists_the_published_dates(published: Published) -> None:
+    index = _load(published.folder / "index.json")
+    assert index["latest_date"] == published.day.isoformat()
+    assert index["tonight"] == [published.day.isoformat(), published.graded_day.isoformat()]
+    assert index["results"] == [published.graded_day.isoformat()]
+
+
+def test_publishing_again_gives_identical_files(published: Published) -> None:
+    from nbaprops.publish.publisher import publish_date
+
+    before = _digests(published.folder)
+    warehouse = _warehouse(published)
+    try:
+        for day in (published.graded_day, published.day):
+            publish_date(warehouse, published.settings, day)
+        failed = warehouse.query_rows(
+            "SELECT count(*) FROM run_ledger WHERE step = 'publish' AND status <> 'success'"
+        )
+    finally:
+        warehouse.close()
+    assert _digests(published.folder) == before
+    assert failed == [(0,)]
+    assert not list(published.folder.rglob(".tmp-*")), "no temporary file is left behind"
+
+
+def test_a_date_without_predictions_fails_and_is_recorded(published: Published) -> None:
+    from nbaprops.publish.publisher import publish_date
+
+    warehouse = _warehouse(published)
+    try:
+        with pytest.raises(QualityGateError, match="no predictions"):
+            publish_date(warehouse, published.settings, date(2025, 7, 1))
+        rows = warehouse.query_rows(
+            "SELECT status FROM run_ledger WHERE step = 'publish' AND game_date = ?", [date(2025, 7, 1)]
+        )
+    finally:
+        warehouse.close()
+    assert rows == [("failed",)]
+    assert not (published.folder / "tonight" / "2025-07-01.json").exists()
+
+
+def _row(player_id: int, team: str, recommendation: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "game_id": "0022500001",
+        "player_id": player_id,
+        "player_name": f"Player {player_id}",
+        "team": team,
+        "opponent": "BOS",
+        "tip_utc": datetime(2025, 11, 22, tzinfo=UTC),
+        "recommendation": recommendation,
+        "line": 10.5,
+        "line_book": "draftkings",
+        "over_price": -110,
+        "under_price": -110,
+        "predicted_points": 12.0,
+        "p_over": 0.6,
+        "p_push": 0.0,
+        "expected_value": 0.1,
+        "stake": 0.01,
+        "reasons": "p=0.60 >= 0.55 and EV=+0.10 >= 0.03",
+        "created_at": datetime(2025, 11, 21, 16, 5, tzinfo=UTC),
+        "as_of": datetime(2025, 11, 21, 16, tzinfo=UTC),
+        **extra,
+    }
+
+
+def test_picks_caps_turn_the_extra_picks_into_passes_with_the_cap_as_reason() -> None:
+    rows = [_row(i, "NYK" if i < 4 else "LAL", "OVER") for i in range(6)]
+    rows.append(_row(9, "LAL", "PASS", reasons="edge below threshold: OVER p=0.52 < 0.55"))
+    doc = documents.picks(
+        date(2025, 11, 21),
+        rows,
+        [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.0],
+        system_id="ensemble",
+        max_picks=3,
+        max_per_team=2,
+    )
+    assert [p["player_id"] for p in doc["picks"]] == [0, 1, 4]
+    reasons = {p["player_id"]: p["reason"] for p in doc["passes"]}
+    assert reasons[2].startswith("cap: already 2")
+    assert reasons[3].startswith("cap: already 2")
+    assert reasons[5].startswith("cap: the day's 3")
+    assert reasons[9].startswith("edge below threshold")
+    assert doc["pass_reasons"] == [
+        {"reason": "cap", "count": 3},
+        {"reason": "edge below threshold", "count": 1},
+    ]
+    assert list(validator_for("picks").iter_errors(documents.clean(doc))) == []
+
+
+def test_a_day_with_nothing_graded_has_empty_lists_not_missing_keys() -> None:
+    doc = documents.results(date(2025, 11, 21), [], [])
+    assert doc["picks"] == []
+    assert doc["totals"] == []
+    assert doc["generated_at"] is None
+    assert json.loads(documents.encode(doc))["totals"] == []
+
+
+def test_encoding_is_canonical_and_refuses_naive_times() -> None:
+    one = documents.encode({"b": 1.123456789, "a": float("nan"), "c": [date(2025, 1, 2)]})
+    assert one == b'{"a":null,"b":1.1235,"c":["2025-01-02"]}\n'
+    with pytest.raises(ValueError, match="time zone"):
+        documents.encode({"t": datetime(2025, 1, 1)})  # noqa: DTZ001
