@@ -215,6 +215,9 @@ class DayScrape:
     ) -> tuple[Collected | None, NbaPropsError | None]:
         """Run ``action`` as the ledger step ``scrape.<name>``; failures are recorded, not raised.
 
+        An untyped exception of the action (a parser's ``ValueError``, a decoder's ``EOFError``)
+        becomes a ``PayloadError`` of this step: one fetch's failure, never the whole scrape's.
+
         A failure of a fact that ``FACT_NEEDS`` calls optional for this scrape's use is recorded
         as ``degraded`` (ledger, report, one warning line) and the date goes on; of a required
         one, as ``failed``.
@@ -271,7 +274,17 @@ class DayScrape:
     def _run(self, run: StepRun, action: Callable[[], Collected]) -> Collected:
         from nbaprops.sources.facts import require_rows
 
-        collected = action()
+        try:
+            collected = action()
+        except NbaPropsError:
+            raise
+        except Exception as exc:
+            # A parser or decoder that raised an untyped error (ValueError, EOFError, zlib.error…)
+            # on what a source sent: that fetch failed, typed and recorded; the scrape goes on.
+            log.warning("scrape.untyped_error", step=run.step, error_type=type(exc).__name__, exc_info=True)
+            raise PayloadError(
+                f"{run.step}: reading the answer raised {type(exc).__name__}: {str(exc)[:200]}"
+            ) from exc
         run.rows_in = len(collected.fetched)
         run.rows_out = collected.rows
         run.details |= {"lake_paths": [f.obj.path for f in collected.fetched], **collected.details}
