@@ -134,6 +134,7 @@ def _register_phase_commands() -> None:
     from nbaprops.predict.train_command import train
     from nbaprops.publish.commands import publish
     from nbaprops.raw.commands import ingest
+    from nbaprops.services.commands import serve
     from nbaprops.sources.commands import scrape
 
     app.command("scrape", help="Phase 1: fetch one game date from a source (or all) into the lake.")(scrape)
@@ -158,6 +159,7 @@ def _register_phase_commands() -> None:
         help="Phase 6: a date's JSON files (predictions, picks, players, results, status) under publish/.",
     )(publish)
     register_ops(app)  # health, quality, report, backup, restore
+    app.command("serve", help="Serve one service role over HTTP (scrapers, processors, … api).")(serve)
 
 
 _register_sandbox()
