@@ -253,6 +253,14 @@ class DayScrape:
             self._single_source(report, fact, name, "skipped", skip)
             return None, None
         paths = tuple(f.obj.path for f in collected.fetched)
+        if collected.shortfall is not None:  # served, short of what will come later in the day
+            report.steps.append(
+                StepOutcome(
+                    name, game_date, "degraded", collected.rows, paths, error=collected.shortfall, fact=fact
+                )
+            )
+            self._single_source(report, fact, name, "degraded", collected.shortfall)
+            return collected, None
         report.steps.append(StepOutcome(name, game_date, "success", collected.rows, paths, fact=fact))
         self._single_source(report, fact, name, "served", None)
         return collected, None
@@ -293,6 +301,9 @@ class DayScrape:
             require_rows(collected.due[0], collected.rows, self.day, collected.due[1], self.schedule)
         if collected.partial is not None:
             raise QualityGateError(collected.partial)
+        if collected.shortfall is not None:
+            run.details["fact_shortfall"] = collected.shortfall
+            run.degrade(collected.shortfall)
         return collected
 
     def record_coverage(self, report: ScrapeReport, rows: list[FactServed]) -> None:

@@ -144,7 +144,19 @@ def _current(scrape: DayScrape, report: ScrapeReport, due: int | None) -> None:
         cost = scrape.odds.check_batch(EVENT_ODDS, len(event_ids))
         fetched = [scrape.odds.event_odds(scrape.day, eid) for eid in event_ids]
         rows = [len(parsed_rows(f)) for f in fetched]
-        return _lines(scrape, fetched, list(zip(event_ids, rows, strict=True)), "oddsapi/event_odds", cost)
+        counted = list(zip(event_ids, rows, strict=True))
+        collected = _lines(scrape, fetched, counted, "oddsapi/event_odds", cost)
+        with_props = sum(1 for n in rows if n)
+        collected.details |= {"events_listed": len(rows), "events_with_props": with_props}
+        if collected.partial is not None and with_props:
+            # Books post props through the day: before tip, an event without them yet is expected.
+            # The fact is served, degraded with the count; only no props at all fails it.
+            collected.shortfall = (
+                f"oddsapi/event_odds: props posted for {with_props} of {len(rows)} events listed "
+                f"(none yet for {', '.join(e for e, n in counted if not n)[:200]})"
+            )
+            collected.partial = None
+        return collected
 
     if _step(scrape, report, "oddsapi.events", events) is not None:
         _game_lines(scrape, report, _step(scrape, report, "oddsapi.event_odds", odds))
