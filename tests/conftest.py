@@ -46,3 +46,13 @@ def _reset_structlog():  # type: ignore[no-untyped-def]
     yield
     structlog.reset_defaults()
     reset_logging()
+
+
+@pytest.fixture(scope="session")
+def bigquery_fake():  # type: ignore[no-untyped-def]
+    """The fake BigQuery REST endpoint on loopback (tests/bqfake.py), one per session."""
+    from bqfake import FakeBigQuery
+
+    fake = FakeBigQuery().start()
+    yield fake
+    fake.stop()

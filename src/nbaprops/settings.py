@@ -150,6 +150,49 @@ class Settings(BaseSettings):
         "(capped backoff with jitter) before failing with WarehouseBusy.",
     )
 
+    # --- production backends: BigQuery warehouse, GCS lake, query log (issue 13) --------------
+    gcp_project: str | None = Field(
+        None, description="Google Cloud project of the BigQuery jobs and the lake bucket (required for them)."
+    )
+    deploy_env: str = Field(
+        "dev",
+        pattern=r"^[a-z][a-z0-9]{0,15}$",
+        description="Environment name (dev, staging, prod); BigQuery datasets are "
+        "'<deploy_env>_<bq_dataset>'.",
+    )
+    bq_dataset: str = Field(
+        "nbaprops",
+        pattern=r"^[a-z][a-z0-9_]{0,63}$",
+        description="BigQuery dataset name, after the env prefix.",
+    )
+    bq_location: str = Field("US", description="BigQuery location of the dataset and its jobs.")
+    bq_api_endpoint: str | None = Field(
+        None,
+        description="BigQuery API root (client_options.api_endpoint); an http:// one is a local fake "
+        "reached without credentials. Default: Google's.",
+    )
+    bq_max_bytes: int = Field(
+        10 * 2**30,
+        gt=0,
+        description="Most bytes one BigQuery query may scan: its dry run refuses more, and it is the job's "
+        "maximum_bytes_billed.",
+    )
+    bq_retry_deadline_s: float = Field(
+        120.0, gt=0, description="Total time one BigQuery API call may spend retrying transient errors."
+    )
+    bq_usd_per_tib: float = Field(
+        6.25, ge=0, description="On-demand price per TiB billed, for the query log's estimated dollars."
+    )
+    gcs_endpoint_url: str | None = Field(
+        None, description="Cloud Storage API root for a gs:// lake (an emulator in tests). Default: Google's."
+    )
+    query_log_enabled: bool = Field(
+        True, description="Record every warehouse statement in the query_log table (batched writes)."
+    )
+    query_log_batch: int = Field(
+        500, ge=1, description="Statements buffered before the query log is written (also written at close)."
+    )
+
     # --- prediction time -----------------------------------------------------------------------
     prediction_time_et: str = Field(
         "11:00",
@@ -351,6 +394,13 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("bq_api_endpoint", "gcs_endpoint_url")
+    @classmethod
+    def _optional_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return None if value is None else value.rstrip("/")
+
     @field_validator("bdl_api_key", "odds_api_key", "api_keys")
     @classmethod
     def _printable_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -441,6 +491,11 @@ class Settings(BaseSettings):
         if self.warehouse_path is not None:
             return str(self.warehouse_path)
         return str(self.data_dir / "warehouse.duckdb")
+
+    @cached_property
+    def bq_dataset_name(self) -> str:
+        """The environment's BigQuery dataset: ``<deploy_env>_<bq_dataset>``."""
+        return f"{self.deploy_env}_{self.bq_dataset}"
 
     @cached_property
     def resolved_lake_url(self) -> str:

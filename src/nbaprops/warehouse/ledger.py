@@ -37,6 +37,7 @@ import structlog
 from nbaprops.errors import NbaPropsError, QualityGateError, WarehouseError
 from nbaprops.secrets import scrub
 from nbaprops.warehouse.protocol import Warehouse
+from nbaprops.warehouse.querylog import query_context
 
 log = structlog.get_logger(__name__)
 
@@ -122,7 +123,8 @@ class RunLedger:
         )
         log.info("step.started", step=step, game_date=_iso(game_date), run_id=run.run_id)
         try:
-            yield run
+            with query_context(run.run_id, step, game_date):
+                yield run
         except BaseException as exc:
             error = scrub(f"{type(exc).__name__}: {exc}")[:_MAX_ERROR_CHARS]
             try:

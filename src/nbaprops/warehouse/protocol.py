@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from nbaprops.warehouse.spec import TableSpec
+
 Params = Sequence[Any] | Mapping[str, Any] | None
 """Bound parameters: positional (``?``) or named (``$name``)."""
 
@@ -75,6 +77,10 @@ class Warehouse(Protocol):
 
     def transaction(self) -> AbstractContextManager[None]:
         """Group statements: commit on normal exit, roll back on any exception."""
+        ...
+
+    def create_table(self, spec: TableSpec) -> None:
+        """Create the table ``spec`` declares unless it exists (BigQuery: partitioned, clustered)."""
         ...
 
     def table_exists(self, table_name: str) -> bool:

@@ -149,8 +149,7 @@ def create_schema(warehouse: Warehouse) -> None:
     """
     from nbaprops.warehouse.ledger import abandon_dead_runs
 
-    dialect = warehouse.capabilities.dialect
     with warehouse.transaction():
         for spec in TABLES.values():
-            warehouse.execute(spec.ddl(dialect))
+            warehouse.create_table(spec)
         abandon_dead_runs(warehouse)
