@@ -105,6 +105,10 @@ def demo(
         Path | None,
         typer.Option("--data-dir", help="Where the lake and warehouse go (default: the settings')."),
     ] = None,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then serve the dashboard on loopback (Ctrl-C stops).")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve (0: a free one).")] = 0,
 ) -> None:
     """The main job on the sandbox league: serve it on loopback, fetch one game day from every source."""
     from nbaprops.pipeline.demo import run_demo
@@ -113,6 +117,10 @@ def demo(
     overrides = {"data_dir": data_dir} if data_dir else {}
     settings = load_settings(**overrides)
     run_demo(settings, date)
+    if serve:
+        from nbaprops.publish.serve import serve_published
+
+        serve_published(settings, port=port)
 
 
 @app.command("version")
@@ -156,7 +164,7 @@ def _register_phase_commands() -> None:
     )
     app.command(
         "publish",
-        help="Phase 6: a date's JSON files (predictions, picks, players, results, status) under publish/.",
+        help="Phase 6: a date's JSON files and the dashboard, under the lake's publish/.",
     )(publish)
     register_ops(app)  # health, quality, report, backup, restore
     app.command("serve", help="Serve one service role over HTTP (scrapers, processors, … api).")(serve)

@@ -1,4 +1,4 @@
-"""``publish_date``: phase 6, the JSON files of a game date written to the lake.
+"""``publish_date``: phase 6, the JSON files of a game date (and the dashboard) written to the lake.
 
 Under the lake's ``publish/`` prefix (a local folder by default, ``gs://…`` in production)::
 
@@ -9,6 +9,7 @@ Under the lake's ``publish/`` prefix (a local folder by default, ``gs://…`` in
     publish/performance.json         each system over 7 / 30 days and the season, calibration, daily series
     publish/status.json              the pipeline's health as of the date
     publish/index.json               which dates have files (what the dashboard offers)
+    publish/*.html, assets/…         the dashboard (``publish.site``), reading the files above
 
 Every file is written atomically (``Lake.put_file``: a temporary name, then a rename; not
 fsync'd, since the next publish rebuilds it from the warehouse) and carries ``Cache-Control`` where
@@ -90,7 +91,7 @@ def _rows(warehouse: Warehouse, name: str, params: dict[str, Any]) -> list[dict[
 def publish_date(
     warehouse: Warehouse, settings: Settings, day: date, *, lake: Lake | None = None
 ) -> PublishReport:
-    """Write every file of ``day`` (and the global ones) under ``publish/``."""
+    """Write every file of ``day`` (and the global ones, and the dashboard) under ``publish/``."""
     from nbaprops.lake import open_lake
 
     store = lake if lake is not None else open_lake(settings)
@@ -104,7 +105,9 @@ def publish_date(
         index = _index(store, files)
         validate({"index.json": (index, 0)})
         put(store, "index.json", documents.encode(index), settings.publish_live_max_age_s)
-        report.files = [*files, "index.json"]
+        from nbaprops.publish.site import install
+
+        report.files = [*files, "index.json", *install(store, settings.publish_live_max_age_s)]
         run.rows_out = len(report.files)
         run.details = report.to_dict()
     log.info("publish.finished", **report.to_dict())
