@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
+
 @dataclass
 class DayServices:
     """What the actions work with: the settings, the stores, and an HTTP client for the sources."""
