@@ -29,9 +29,15 @@ def test_the_day_runs_every_step_in_order_from_scrape_to_publish(day_run: tuple[
     runner, report = day_run
     statuses = _statuses(report)
     assert set(statuses.values()) == {"success"}
-    assert {"morning-scrape", "morning-load", "predict", "refresh-15", "box-scores", "grade", "publish"} <= set(
-        statuses
-    )
+    assert {
+        "morning-scrape",
+        "morning-load",
+        "predict",
+        "refresh-15",
+        "box-scores",
+        "grade",
+        "publish",
+    } <= set(statuses)
     assert any(name.startswith("refresh-tip@") for name in statuses)
     assert report.ok
     publish = next(o for o in report.outcomes if o.occurrence == "publish")

@@ -54,8 +54,10 @@ def open_day(
     from nbaprops.pipeline.day_actions import DayServices
     from nbaprops.pipeline.locks import open_lock_store
     from nbaprops.pipeline.runner import Clock, DayRunner, SandboxDayClock, WallClock
+    from nbaprops.secrets import open_secret_source, with_secrets
     from nbaprops.warehouse import create_schema, open_warehouse
 
+    settings = with_secrets(settings, open_secret_source(settings))
     with ExitStack() as stack:
         warehouse = open_warehouse(settings)
         stack.callback(warehouse.close)
