@@ -34,7 +34,7 @@ MB = 1e6
 def main() -> None:
     """Run the benchmark and print its JSON line."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--days", type=int, default=30, help="The season's first N calendar days.")
+    parser.add_argument("--days", type=int, default=None, help="The season's first N days (default: all).")
     parser.add_argument("--measure", type=int, default=3, help="Daily runs measured (the last N days).")
     args = parser.parse_args()
 
@@ -56,7 +56,7 @@ def main() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     season = generate_season(2025, "2025-26")
     start = season.first_date
-    end = start + timedelta(days=args.days - 1)
+    end = season.last_date if args.days is None else start + timedelta(days=args.days - 1)
     fake = FakeBigQuery().start()
     try:
         with tempfile.TemporaryDirectory(prefix="nbaprops-bench-bq-") as tmp:
@@ -92,8 +92,10 @@ def main() -> None:
             }
 
             runs = []
-            for offset in range(args.measure, 0, -1):
-                day = end - timedelta(days=offset - 1)
+            measured = sorted(
+                {start + timedelta(days=9), *(end - timedelta(days=k) for k in range(args.measure))}
+            )
+            for day in measured:
                 fake.reset_requests()
                 report = build_date(warehouse, day)
                 answers = fake.dry_answers
@@ -115,6 +117,7 @@ def main() -> None:
                         "mb_unpruned": round(unpruned / MB, 3),
                         "mb_billed": round(billed / MB, 1),
                         "mb_per_player": round(pruned / MB / max(1, int(players)), 4),
+                        "largest": _largest(answers),
                     }
                 )
             warehouse.close()
@@ -122,13 +125,31 @@ def main() -> None:
         fake.stop()
     emit(
         "bigquery_fake",
-        params={"days": args.days, "season": "2025-26", "seed": 2025, "first_date": start.isoformat()},
+        params={
+            "days": (end - start).days + 1,
+            "season": "2025-26",
+            "seed": 2025,
+            "first_date": start.isoformat(),
+        },
         daily_runs=runs,
         season_load=load,
         note="bytes estimated by the fake endpoint from the columns read and the game_date partitions "
         "selected (BigQuery's on-demand rules: 8 bytes per INT64/FLOAT64/DATE/TIMESTAMP, 2 + UTF-8 "
         "length per STRING), not by BigQuery itself; billed adds the 10 MB minimum per table read",
     )
+
+
+def _largest(answers: list[dict[str, Any]], top: int = 3) -> list[dict[str, Any]]:
+    """The statements that scan the most, with their pruned and unpruned MB."""
+    rows = sorted(answers, key=lambda a: int(a["statistics"]["totalBytesProcessed"]), reverse=True)[:top]
+    return [
+        {
+            "sql": " ".join(a["configuration"]["query"]["query"].split())[:90],
+            "mb": round(int(a["statistics"]["totalBytesProcessed"]) / MB, 3),
+            "mb_unpruned": round(int(a["statistics"].get("fakeUnprunedBytes", 0)) / MB, 3),
+        }
+        for a in rows
+    ]
 
 
 def _real_jobs(fake: Any) -> list[dict[str, Any]]:
