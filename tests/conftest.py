@@ -56,3 +56,13 @@ def bigquery_fake():  # type: ignore[no-untyped-def]
     fake = FakeBigQuery().start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator():  # type: ignore[no-untyped-def]
+    """A local Cloud Storage emulator on loopback (tests/gcsemu.py), one per session; its URL."""
+    from gcsemu import start_emulator
+
+    emulator = start_emulator()
+    yield emulator.url
+    emulator.stop()

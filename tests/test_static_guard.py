@@ -61,6 +61,7 @@ SQL_BUILDERS = {
     "src/nbaprops/features/models.py::replace_range": "table and WHERE from the feature model's spec",
     "src/nbaprops/features/show.py::feature_rows": "columns from the versioned feature contract",
     "src/nbaprops/grade/grader.py::_drop_stale": "join condition over fixed key columns",
+    "src/nbaprops/pipeline/gaps.py::_rows_on": "table name checked against the schema (table_spec)",
     "src/nbaprops/predict/coordinator.py::<module>": "constant key expressions and kind lists",
     "src/nbaprops/predict/coordinator.py::_candidates_sql": "constant fragments chosen by a flag",
     "src/nbaprops/predict/coordinator.py::_lines_sql": "constant fragments chosen by a flag",

@@ -138,6 +138,7 @@ def _register_phase_commands() -> None:
     from nbaprops.pipeline.backfill import backfill
     from nbaprops.pipeline.backtest import backtest
     from nbaprops.pipeline.commands import build
+    from nbaprops.pipeline.run_commands import gaps, run, schedule_app
     from nbaprops.predict.commands import predict
     from nbaprops.predict.train_command import train
     from nbaprops.publish.commands import publish
@@ -162,6 +163,13 @@ def _register_phase_commands() -> None:
     app.command("predict", help="Phase 5: predict every eligible player of a game date, all systems.")(
         predict
     )
+    app.command("run", help="The whole game day per the schedule: scrape, predict, refresh, grade, publish.")(
+        run
+    )
+    app.command("gaps", help="Scheduled steps of a date range missing from the ledger (--fix re-runs them).")(
+        gaps
+    )
+    app.add_typer(schedule_app, name="schedule")
     app.command(
         "publish",
         help="Phase 6: a date's JSON files and the dashboard, under the lake's publish/.",

@@ -225,6 +225,59 @@ class Settings(BaseSettings):
         2, ge=1, description="Most picks on one team's players in one game (correlated outcomes)."
     )
 
+    # --- orchestration: the daily run, bus, locks, secrets (pipeline/runner.py, issue 12) ------
+    bus_backend: Literal["inprocess", "pubsub"] = Field(
+        "inprocess", description="Events between roles: in this process, or Google Pub/Sub topics."
+    )
+    pubsub_project: str = Field(
+        "nbaprops-local", description="Google Cloud project of the Pub/Sub topics and subscriptions."
+    )
+    pubsub_prefix: str = Field(
+        "nbaprops-",
+        pattern=r"^[a-z][a-z0-9-]{0,30}$",
+        description="Prefix of every topic and subscription name.",
+    )
+    pubsub_timeout_s: float = Field(30.0, gt=0, description="Longest wait for one publish or admin call.")
+    bus_max_attempts: int = Field(
+        5, ge=1, le=100, description="Deliveries of a crashing message before it is dead-lettered."
+    )
+    lock_backend: Literal["file", "firestore"] = Field(
+        "file", description="Run locks: JSON lease files under <data_dir>/locks, or Firestore documents."
+    )
+    lock_ttl_s: float = Field(
+        900.0, gt=0, description="Lease of a run lock; renewed every third of it while the step runs."
+    )
+    firestore_project: str = Field(
+        "nbaprops-local", description="Google Cloud project of the lock documents."
+    )
+    firestore_collection: str = Field(
+        "nbaprops_locks", pattern=r"^[A-Za-z0-9_-]{1,100}$", description="Firestore collection of the locks."
+    )
+    firestore_timeout_s: float = Field(10.0, gt=0, description="Longest wait for one Firestore call.")
+    run_gate_wait_s: float = Field(
+        0.0,
+        ge=0,
+        le=3600,
+        description="How long `nbaprops run` waits for a step's inputs still running elsewhere before "
+        "recording it blocked (inputs that failed block it at once).",
+    )
+    secret_backend: Literal["env", "secret-manager"] = Field(
+        "env",
+        description="Where secrets come from: the settings (environment, 0600 file), or Secret Manager.",
+    )
+    secret_manager_project: str = Field(
+        "nbaprops-local", description="Google Cloud project of the Secret Manager secrets."
+    )
+    secret_manager_endpoint: str | None = Field(
+        None,
+        description="Secret Manager API endpoint (host:port); default Google's. Tests point it at a fake.",
+    )
+    secret_cache_ttl_s: float = Field(
+        300.0,
+        ge=0,
+        description="How long a fetched secret is reused before its latest version is read again.",
+    )
+    secret_timeout_s: float = Field(10.0, gt=0, description="Longest wait for one Secret Manager call.")
     # --- services: HTTP apps per role, operator/read API keys, Pub/Sub push auth (services/) --
     api_keys: SecretStr | None = Field(
         None,

@@ -414,11 +414,13 @@ def create_app(
     if ROLE_STEPS[role]:
         app.include_router(_ops_router(settings, role), dependencies=[Depends(api_key)])
     if role == "api":
-        from nbaprops.services.read_api import read_router
+        from nbaprops.lake import open_lake
+        from nbaprops.services.read_api import published_router, read_router
         from nbaprops.services.read_source import WarehouseReadSource
 
         source = read_source or WarehouseReadSource(settings)
         app.include_router(read_router(source, settings), dependencies=[Depends(api_key)])
+        app.include_router(published_router(open_lake(settings), settings), dependencies=[Depends(api_key)])
     else:
         verifier = verifier or OidcVerifier.from_settings(settings)
         app.include_router(

@@ -31,7 +31,7 @@ RUN_LEDGER = TableSpec(
         Column("finished_at", "TIMESTAMP"),
         Column(
             "status", "STRING", required=True
-        ),  # running | success | degraded | failed | skipped | abandoned
+        ),  # running | success | degraded | blocked | failed | skipped | abandoned
         Column("rows_in", "INT64"),
         Column("rows_out", "INT64"),
         Column("error", "STRING"),
