@@ -173,11 +173,12 @@ def test_a_missing_injury_pdf_only_degrades_history_but_fails_a_live_date(
     assert statuses == [("failed",)]  # the live verdict replaced the history one (same key)
 
 
+@pytest.mark.parametrize("fault", ["empty", "not_found"])
 def test_one_event_without_props_yet_degrades_a_live_date_with_the_count(
-    session: SandboxSession, settings: Settings, warehouse: DuckDBWarehouse
+    session: SandboxSession, settings: Settings, warehouse: DuckDBWarehouse, fault: str
 ) -> None:
     today = session.clock.now().date()
-    _queue(session, EVENT_ODDS, "empty")
+    _queue(session, EVENT_ODDS, fault)
     live = _scrape(session, settings, warehouse, today, "live", source="oddsapi")
     assert live.problems == []
     [degraded] = live.degraded

@@ -99,15 +99,15 @@ class PushOutcome:
         return {"acked": 204, "retry": 503, "dead_letter": 200}[self.status]
 
 
-def topic_of_subscription(subscription: str) -> str | None:
+def topic_of_subscription(subscription: str, prefix: str = SUBSCRIPTION_PREFIX) -> str | None:
     """The bus topic of a push subscription's full name, or ``None`` when it is not one of ours."""
     match = _SUBSCRIPTION.match(subscription)
     if match is None:
         return None
     sub_id = match.group("id")
-    if not sub_id.startswith(SUBSCRIPTION_PREFIX):
+    if not sub_id.startswith(prefix):
         return None
-    topic = sub_id.removeprefix(SUBSCRIPTION_PREFIX).split(".", 1)[0]
+    topic = sub_id.removeprefix(prefix).split(".", 1)[0]
     return topic if _TOPIC.match(topic) else None
 
 
@@ -117,12 +117,13 @@ def dispatch_push(
     *,
     on_dead_letter: Callable[[DeadLetter], None] | None = None,
     max_attempts: int = MAX_ATTEMPTS,
+    prefix: str = SUBSCRIPTION_PREFIX,
 ) -> PushOutcome:
     """Deliver one push envelope to its topic's handlers (see the module's table of outcomes)."""
     message_id = envelope.message.message_id
     attempt = envelope.delivery_attempt or 1
     attributes = dict(envelope.message.attributes)
-    topic = topic_of_subscription(envelope.subscription)
+    topic = topic_of_subscription(envelope.subscription, prefix)
     if topic is None or not handlers.get(topic):
         reason = f"no handler here for subscription {envelope.subscription!r}"
         return _dead_letter(

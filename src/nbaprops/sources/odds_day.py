@@ -142,17 +142,26 @@ def _current(scrape: DayScrape, report: ScrapeReport, due: int | None) -> None:
 
     def odds() -> Collected:
         cost = scrape.odds.check_batch(EVENT_ODDS, len(event_ids))
-        fetched = [scrape.odds.event_odds(scrape.day, eid) for eid in event_ids]
-        rows = [len(parsed_rows(f)) for f in fetched]
-        counted = list(zip(event_ids, rows, strict=True))
+        fetched: list[Fetched] = []
+        counted: list[tuple[str, int]] = []
+        for eid in event_ids:
+            try:
+                bought = scrape.odds.event_odds(scrape.day, eid)
+            except SourceError as exc:
+                if exc.status_code != 404:  # 404: the event left the board since it was listed
+                    raise
+                counted.append((eid, 0))
+                continue
+            fetched.append(bought)
+            counted.append((eid, len(parsed_rows(bought))))
         collected = _lines(scrape, fetched, counted, "oddsapi/event_odds", cost)
-        with_props = sum(1 for n in rows if n)
-        collected.details |= {"events_listed": len(rows), "events_with_props": with_props}
+        with_props = sum(1 for _, n in counted if n)
+        collected.details |= {"events_listed": len(counted), "events_with_props": with_props}
         if collected.partial is not None and with_props:
             # Books post props through the day: before tip, an event without them yet is expected.
             # The fact is served, degraded with the count; only no props at all fails it.
             collected.shortfall = (
-                f"oddsapi/event_odds: props posted for {with_props} of {len(rows)} events listed "
+                f"oddsapi/event_odds: props posted for {with_props} of {len(counted)} events listed "
                 f"(none yet for {', '.join(e for e, n in counted if not n)[:200]})"
             )
             collected.partial = None
