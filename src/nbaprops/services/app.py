@@ -343,10 +343,18 @@ def _push_router(
 
 
 def role_handlers(settings: Settings, role: Role) -> dict[str, list[Handler]]:
-    """The push topics a role handles by default: ``run-{step}`` for each of its steps."""
+    """The push topics a role handles by default: ``run-{step}`` for each of its steps, and
+    ``day-{step}`` for each step of the daily schedule (``pipeline.schedule``) the role runs."""
+    from nbaprops.pipeline.run_commands import day_step_handler
+    from nbaprops.pipeline.schedule import SCHEDULE
     from nbaprops.services.steps import step_handler
 
-    return {f"run-{step}": [step_handler(settings, step)] for step in ROLE_STEPS[role]}
+    handlers: dict[str, list[Handler]] = {
+        f"run-{step}": [step_handler(settings, step)] for step in ROLE_STEPS[role]
+    }
+    day = day_step_handler(settings)
+    handlers.update({s.topic: [day] for s in SCHEDULE if s.role == role})
+    return handlers
 
 
 def _alert_dead_letter(settings: Settings) -> Callable[[DeadLetter], None]:
