@@ -107,6 +107,7 @@ class FakeBigQuery:
         self.sessions: set[str] = set()
         self.fail_next: list[tuple[int, str]] = []  # (HTTP status, reason) answered to the next requests
         self.dry_answers: list[dict[str, Any]] = []  # the job resources answered to dry runs
+        self.denied: set[str] = set()  # IAM permissions testIamPermissions answers as not granted
         self.pending_s = 0.0  # how long a finished job keeps saying "not complete" (a slow query)
         self._server: ThreadingHTTPServer | None = None
         self.url = ""
@@ -559,6 +560,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return (*state.create_table(rest[1], body), None)
             tables = [t.resource for (ds, _), t in state.tables.items() if ds == rest[1]]
             return 200, {"kind": "bigquery#tableList", "tables": tables, "totalItems": len(tables)}, None
+        if len(rest) == 4 and rest[0] == "datasets" and rest[3].endswith(":testIamPermissions"):
+            granted = [p for p in (body or {}).get("permissions", []) if p not in state.denied]
+            return 200, {"permissions": granted}, None
         if len(rest) == 4 and rest[0] == "datasets" and rest[2] == "tables":
             dataset, name = rest[1], rest[3]
             if method == "DELETE":

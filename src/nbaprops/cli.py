@@ -132,6 +132,7 @@ def version() -> None:
 
 
 def _register_phase_commands() -> None:
+    from nbaprops.doctor import doctor
     from nbaprops.features.commands import features_show
     from nbaprops.grade.commands import grade
     from nbaprops.ops.commands import register as register_ops
@@ -176,6 +177,7 @@ def _register_phase_commands() -> None:
     )(publish)
     register_ops(app)  # health, quality, report, backup, restore
     app.command("serve", help="Serve one service role over HTTP (scrapers, processors, … api).")(serve)
+    app.command("doctor", help="Check the configured warehouse and lake; print what is missing.")(doctor)
 
 
 _register_sandbox()

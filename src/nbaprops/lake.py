@@ -45,6 +45,7 @@ from nbaprops.errors import ConfigError, LakeError, LakeUnavailable, NbaPropsErr
 from nbaprops.secrets import redact_url
 
 if TYPE_CHECKING:
+    from nbaprops.checks import Check
     from nbaprops.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -61,6 +62,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _ObjectList = list["LakeObject"]  # the name ``list`` is shadowed inside the lake classes
 _BadLines = list["BadManifestLine"]
 _Paths = list[str]
+_Checks = list["Check"]
 _EXTENSIONS = {
     "application/json": "json",
     "text/json": "json",
@@ -161,6 +163,10 @@ class Lake(Protocol):
         """Named files matching a glob, relative to the root, sorted."""
         ...
 
+    def doctor(self) -> _Checks:
+        """What the lake needs and has: the folder or bucket, and write/read/delete permission."""
+        ...
+
 
 class FsspecLake:
     """A ``Lake`` on any fsspec file system; the local file system gets fsync'd atomic renames."""
@@ -255,8 +261,12 @@ class FsspecLake:
         metadata where the file system keeps any (GCS); a local folder has none to set.
         ``durable=False`` skips the fsyncs on a local folder (still a rename: atomic for readers,
         but a power cut may lose the newest version): for files rebuilt from the warehouse anyway.
+        On a local folder, a file that already holds exactly ``data`` is left alone.
         """
         _check_rel_path(rel_path)
+        if self._local and _same_bytes(Path(self._abs(rel_path)), data):
+            # Not rewritten: readers and caches keep the file (and its mtime) as it is.
+            return self._abs(rel_path)
         extra: dict[str, Any] = {}
         if self.keeps_metadata:
             extra = {"content_type": content_type}
@@ -472,6 +482,43 @@ class FsspecLake:
 
         return retry_transient(once, attempts=self._attempts, what=f"lake.{op}")
 
+    def doctor(self) -> _Checks:
+        """Reach the folder or bucket, then write, read back and delete a probe object."""
+        from nbaprops.checks import Check
+
+        where = self._root if self._local else f"{_protocols(self._fs)[0]}://{self._root}"
+        kind = "folder" if self._local else "bucket"
+        container = self._root if self._local else self._root.split("/", 1)[0]
+        try:
+            present = bool(self._fs_call("exists", container))
+        except (LakeError, LakeUnavailable) as exc:
+            return [Check("lake", "reach", False, f"cannot reach {where}: {exc}")]
+        if not present:
+            return [
+                Check("lake", kind, False, f"{kind} {container} does not exist: create it (docs/deploy.md)")
+            ]
+        checks = [Check("lake", kind, True, f"{where} reachable")]
+        probe = f"_doctor/probe-{uuid.uuid4().hex}.txt"
+        try:
+            self._write_atomic(probe, b"nbaprops doctor\n", create_only=True)
+            back: bytes = self._fs_call("cat_file", self._abs(probe))
+            self._fs_call("rm_file", self._abs(probe))
+        except (LakeError, LakeUnavailable, FileNotFoundError, OSError) as exc:
+            role = "roles/storage.objectAdmin on the bucket" if not self._local else "write access"
+            checks.append(
+                Check("lake", "permissions", False, f"cannot write, read and delete: {exc}; grant {role}")
+            )
+            return checks
+        checks.append(
+            Check(
+                "lake",
+                "permissions",
+                back == b"nbaprops doctor\n",
+                "objects can be created, read and deleted",
+            )
+        )
+        return checks
+
     def _relative(self, path: str) -> str:
         return path[len(self._root) :].strip("/") if path.startswith(self._root) else path.strip("/")
 
@@ -603,6 +650,14 @@ def _extension(content_type: str, payload: bytes) -> str:
     if payload.startswith(_GZIP_MAGIC) and ext != "gz":
         ext += ".gz"
     return ext
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    """Whether the local file ``path`` exists and holds exactly ``data`` (size checked first)."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False
 
 
 def _ends_with_newline(path: str) -> bool:

@@ -278,6 +278,7 @@ class Settings(BaseSettings):
         description="How long a fetched secret is reused before its latest version is read again.",
     )
     secret_timeout_s: float = Field(10.0, gt=0, description="Longest wait for one Secret Manager call.")
+
     # --- services: HTTP apps per role, operator/read API keys, Pub/Sub push auth (services/) --
     api_keys: SecretStr | None = Field(
         None,

@@ -74,13 +74,11 @@ def test_export_has_a_topic_and_push_subscription_per_step_and_a_job_per_timed_s
     assert request["payload"] == {"step": "box-scores", "game_date": "yesterday", "trigger": "scheduler"}
 
 
-def test_every_role_service_handles_the_day_topics_of_its_steps() -> None:
-    from nbaprops.services.app import role_handlers
+def test_every_role_service_handles_the_topics_of_its_schedule_steps() -> None:
+    from nbaprops.services.day_handlers import role_handlers
 
     settings = load_settings()
     for role in {s.role for s in SCHEDULE}:
-        topics = set(role_handlers(settings, role))  # type: ignore[arg-type]
-        assert {s.topic for s in SCHEDULE if s.role == role} <= topics
-        assert not any(t.startswith("day-") and t not in {s.topic for s in SCHEDULE} for t in topics)
-    assert "day-predict" in role_handlers(settings, "coordinator")
-    assert "run-predict" in role_handlers(settings, "coordinator")  # the services' own step topic
+        handlers, day = role_handlers(settings, role)
+        assert set(handlers) == {s.topic for s in SCHEDULE if s.role == role}
+        day.close()

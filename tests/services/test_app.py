@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from service_world import MARKER_KEY, OTHER_KEY, Exchanges, Keys, Services
@@ -106,31 +107,40 @@ def test_a_role_has_only_its_own_steps(services: Services, exchanges: Exchanges)
     assert response.json()["title"] == "Not found"
 
 
-def test_a_push_on_run_grade_runs_the_coordinators_grade(
-    services: Services, keys: Keys, exchanges: Exchanges
-) -> None:
+def _step_request(
+    services: Services, keys: Keys, exchanges: Exchanges, payload: dict[str, str], mid: str
+) -> Any:
     url = services.push_url("coordinator")
-    body = encode_message("run_step", {"game_date": "2026-01-13"})
-    response = exchanges.call(
+    body = encode_message("step-request", payload)
+    return exchanges.call(
         "POST",
         url,
-        json=encode_push("run-grade", body, message_id="grade-0113", role="coordinator"),
+        json=encode_push("run-predict", body, message_id=mid, role="coordinator"),
         headers={"Authorization": "Bearer " + keys.token(url)},
     )
-    assert response.status_code == 204, response.text
-    assert ("grade", "2026-01-13", "skipped") in _ledger(services)
 
 
-def test_a_push_with_an_invalid_step_request_is_dead_lettered_as_an_alert(
+def test_the_coordinator_handles_its_schedule_steps_and_waits_for_their_inputs(
     services: Services, keys: Keys, exchanges: Exchanges
 ) -> None:
-    url = services.push_url("coordinator")
-    body = encode_message("run_step", {"game_date": "1901-01-01"})
-    response = exchanges.call(
-        "POST",
-        url,
-        json=encode_push("run-grade", body, message_id="grade-bad", role="coordinator"),
-        headers={"Authorization": "Bearer " + keys.token(url)},
+    from nbaprops.services.day_handlers import role_topics
+
+    assert role_topics("coordinator") == ["run-predict"]
+    # Cloud Scheduler's request to predict a day whose morning load never ran: the day runner's
+    # gate says "not ready", and the push is answered 503 so Pub/Sub asks again later.
+    payload = {"step": "predict", "game_date": "2026-01-13", "trigger": "scheduler"}
+    response = _step_request(services, keys, exchanges, payload, "predict-0113")
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"]
+    again = _step_request(services, keys, exchanges, payload, "predict-0113")  # the redelivery is let in
+    assert again.status_code == 503
+
+
+def test_a_malformed_step_request_is_dead_lettered_as_an_alert(
+    services: Services, keys: Keys, exchanges: Exchanges
+) -> None:
+    response = _step_request(
+        services, keys, exchanges, {"step": "no-such-step", "game_date": "x"}, "predict-bad"
     )
     assert response.status_code == 200
     assert response.json()["status"] == "dead_lettered"
@@ -141,7 +151,7 @@ def test_a_push_with_an_invalid_step_request_is_dead_lettered_as_an_alert(
         rows = warehouse.query_rows("SELECT message FROM alerts WHERE kind = 'bus.dead_letter'")
     finally:
         warehouse.close()
-    assert any("grade-bad" in m and "invalid field" in m for (m,) in rows)
+    assert any("predict-bad" in m and "malformed" in m for (m,) in rows), rows
 
 
 def _ledger(services: Services) -> set[tuple[str, str, str]]:

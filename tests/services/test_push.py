@@ -99,6 +99,20 @@ def test_what_retrying_cannot_fix_is_acked_and_dead_lettered_with_its_reason(
     assert seen == []
 
 
+def test_a_crash_is_redelivered_until_the_last_attempt_then_dead_lettered() -> None:
+    letters: list[DeadLetter] = []
+
+    def crash(_message: Message) -> None:
+        raise KeyError("a bug")
+
+    early = dispatch_push(_envelope("t", delivery_attempt=4), {"t": [crash]}, on_dead_letter=letters.append)
+    assert (early.status, early.http_status) == ("retry", 503)
+    assert letters == []
+    last = dispatch_push(_envelope("t", delivery_attempt=5), {"t": [crash]}, on_dead_letter=letters.append)
+    assert (last.status, last.http_status) == ("dead_letter", 200)
+    assert [(d.attempts, d.error) for d in letters] == [(5, "KeyError: 'a bug'")]
+
+
 def test_a_dead_letter_nobody_could_record_is_redelivered_instead_of_lost() -> None:
     def poison(_message: Message) -> None:
         raise PayloadError("bad")

@@ -1,7 +1,7 @@
 """The schedule table as Google Cloud resources: topics, push subscriptions, Scheduler jobs.
 
-One topic per step (``<prefix>day-<step>``) carries requests to run it; one push subscription
-per topic (``<prefix>day-<step>.<role>``, the name ``pipeline.push`` maps back to the topic)
+One topic per step (``<prefix>run-<step>``) carries requests to run it; one push subscription
+per topic (``<prefix>run-<step>.<role>``, the name ``pipeline.push`` maps back to the topic)
 delivers them to the step's role (``<service-url>/pubsub/push`` with ROLE replaced),
 authenticated by an OIDC token of ``service_account``, with a retry policy and the dead-letter
 topic ``<prefix>dead-letter``. Clock steps get one Scheduler job each at their ET time; ``+1d``

@@ -15,11 +15,19 @@ onto the push protocol, exactly as ``bus.py``'s table says:
 outcome                                     ``status``      HTTP answer (Pub/Sub's reading)
 ==========================================  ==============  =====================================
 every handler returned                      ``acked``       204 (ack)
-a handler raised ``TransientError``         ``retry``       503 (nack: redelivered with backoff)
-anything retrying cannot fix: undecodable   ``dead_letter`` 200 (ack) after the dead letter is
+a handler raised ``TransientError``, or     ``retry``       503 (nack: redelivered with backoff)
+crashed (any other non-permanent error)
+before delivery ``max_attempts``
+what retrying cannot fix: undecodable       ``dead_letter`` 200 (ack) after the dead letter is
 data, a topic this service does not                         recorded (logged as ``bus.dead_letter``
-handle, a handler's other exception                         and given to ``on_dead_letter``)
+handle, a ``PermanentError``, a crash on                    and given to ``on_dead_letter``)
+the last attempt
 ==========================================  ==============  =====================================
+
+This is ``pipeline.delivery``'s decision table (the pull side of ``PubSubBus``), read on the push
+side: the attempt number is the envelope's ``deliveryAttempt`` (set when the subscription has a
+dead-letter policy), so a crash is redelivered until the last attempt and then recorded here
+with its reason, before Pub/Sub's own policy would forward it without one.
 
 Acking a poison message is deliberate: redelivering it would only fail again until the
 subscription's dead-letter policy gave up. It is never a silent drop: the dead letter carries the
@@ -39,14 +47,17 @@ from typing import Literal
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
-from nbaprops.errors import TransientError
+from nbaprops.errors import PermanentError
 from nbaprops.pipeline.bus import DeadLetter, Handler, Message
+from nbaprops.secrets import scrub
 
 log = structlog.get_logger(__name__)
 
 SUBSCRIPTION_PREFIX = "nbaprops-"
 _SUBSCRIPTION = re.compile(r"^projects/[a-z][a-z0-9-]{4,29}/subscriptions/(?P<id>[A-Za-z][\w.~%+-]{2,254})$")
 _TOPIC = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+MAX_ATTEMPTS = 5
+"""Pub/Sub's default ``max_delivery_attempts`` of a dead-letter policy (docs/deploy.md sets it)."""
 MAX_DATA_CHARS = 10 * 1024 * 1024 * 4 // 3 + 4  # Pub/Sub's 10 MB message limit, base64-encoded
 
 Outcome = Literal["acked", "retry", "dead_letter"]
@@ -88,15 +99,15 @@ class PushOutcome:
         return {"acked": 204, "retry": 503, "dead_letter": 200}[self.status]
 
 
-def topic_of_subscription(subscription: str) -> str | None:
+def topic_of_subscription(subscription: str, prefix: str = SUBSCRIPTION_PREFIX) -> str | None:
     """The bus topic of a push subscription's full name, or ``None`` when it is not one of ours."""
     match = _SUBSCRIPTION.match(subscription)
     if match is None:
         return None
     sub_id = match.group("id")
-    if not sub_id.startswith(SUBSCRIPTION_PREFIX):
+    if not sub_id.startswith(prefix):
         return None
-    topic = sub_id.removeprefix(SUBSCRIPTION_PREFIX).split(".", 1)[0]
+    topic = sub_id.removeprefix(prefix).split(".", 1)[0]
     return topic if _TOPIC.match(topic) else None
 
 
@@ -105,12 +116,14 @@ def dispatch_push(
     handlers: Mapping[str, Sequence[Handler]],
     *,
     on_dead_letter: Callable[[DeadLetter], None] | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+    prefix: str = SUBSCRIPTION_PREFIX,
 ) -> PushOutcome:
     """Deliver one push envelope to its topic's handlers (see the module's table of outcomes)."""
     message_id = envelope.message.message_id
     attempt = envelope.delivery_attempt or 1
     attributes = dict(envelope.message.attributes)
-    topic = topic_of_subscription(envelope.subscription)
+    topic = topic_of_subscription(envelope.subscription, prefix)
     if topic is None or not handlers.get(topic):
         reason = f"no handler here for subscription {envelope.subscription!r}"
         return _dead_letter(
@@ -137,11 +150,8 @@ def dispatch_push(
     for handler in handlers[topic]:
         try:
             handler(message)
-        except TransientError as exc:
-            log.warning("bus.retry", topic=topic, message_id=message_id, attempt=attempt, error=str(exc))
-            return PushOutcome("retry", topic, message_id, f"{type(exc).__name__}: {exc}"[:2000])
-        except Exception as exc:  # noqa: BLE001 - any other handler failure is final: dead-letter it
-            reason = f"{type(exc).__name__}: {exc}"[:2000]
+        except PermanentError as exc:
+            reason = scrub(f"{type(exc).__name__}: {exc}")[:2000]
             return _dead_letter(
                 topic,
                 message_id,
@@ -150,6 +160,19 @@ def dispatch_push(
                 reason=reason,
                 on_dead_letter=on_dead_letter,
             )
+        except Exception as exc:  # noqa: BLE001 - a crash or a transient fault: redelivered, then dead-lettered
+            reason = scrub(f"{type(exc).__name__}: {exc}")[:2000]
+            if attempt >= max_attempts:
+                return _dead_letter(
+                    topic,
+                    message_id,
+                    attributes=attributes,
+                    attempt=attempt,
+                    reason=reason,
+                    on_dead_letter=on_dead_letter,
+                )
+            log.warning("bus.retry", topic=topic, message_id=message_id, attempt=attempt, error=reason)
+            return PushOutcome("retry", topic, message_id, reason)
     log.info("bus.push_acked", topic=topic, message_id=message_id, attempt=attempt)
     return PushOutcome("acked", topic, message_id)
 

@@ -18,7 +18,7 @@ import typer
 from nbaprops.errors import ConfigError, QualityGateError
 
 if TYPE_CHECKING:
-    from nbaprops.pipeline.bus import Bus, Handler, Message
+    from nbaprops.pipeline.bus import Bus
     from nbaprops.pipeline.runner import DayRunner, WaitMode
     from nbaprops.settings import Settings
 
@@ -46,7 +46,6 @@ def open_day(
     first: date | None = None,
     wait_mode: WaitMode = "block",
     bus: Bus | None = None,
-    subscribe: bool = True,
 ) -> Iterator[DayRunner]:
     """A ready ``DayRunner`` (schema created), closed with everything it opened."""
     from nbaprops.http import HttpClient
@@ -90,27 +89,7 @@ def open_day(
             wait_mode=wait_mode,
             gate_wait_s=settings.run_gate_wait_s,
             lock_ttl_s=settings.lock_ttl_s,
-            subscribe=subscribe,
         )
-
-
-def day_step_handler(settings: Settings) -> Handler:
-    """The push handler of the ``day-<step>`` topics in a service (``nbaprops serve ROLE``).
-
-    Each message opens the day's runner (warehouse, lake, lock store, HTTP client, wall clock),
-    runs the requested occurrence through the same gate, lock and ledger as ``nbaprops run``, and
-    publishes the followers' requests on the configured bus. Inputs still missing raise
-    ``NotReady`` (a transient error: the push route answers 503 and Pub/Sub redelivers later).
-    With the in-process bus the followers run in this process, right after the step.
-    """
-
-    def handle(message: Message) -> None:
-        inprocess = settings.bus_backend == "inprocess"
-        with open_day(settings, wait_mode="retry", subscribe=inprocess) as runner:
-            runner.handle(message)
-            runner.bus.flush()
-
-    return handle
 
 
 def _day(text: str, option: str) -> date:

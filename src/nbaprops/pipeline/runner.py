@@ -3,7 +3,7 @@
 The runner walks D's timed occurrences (clock steps, and one ``tip`` occurrence per tip window
 once the schedule is loaded) in due order. For each it waits on the ``Clock`` (the wall clock
 live; the sandbox's clock, moved instantly, in tests and the benchmark) and publishes a
-*step request* on the step's topic (``day-<step>``). The handler of that topic, ``execute``, is
+*step request* on the step's topic (``run-<step>``). The handler of that topic, ``execute``, is
 the same in-process and in a service behind a Pub/Sub push subscription:
 
 1. a request for an occurrence already finished (``success``/``degraded``/``skipped`` in

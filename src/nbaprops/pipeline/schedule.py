@@ -69,11 +69,8 @@ class ScheduledStep:
 
     @property
     def topic(self) -> str:
-        """The bus topic that carries requests to run this step (``day-<step>``).
-
-        Not ``run-<step>``: the services' operator steps (``services.steps``) own those topics.
-        """
-        return f"day-{self.step}"
+        """The bus topic that carries requests to run this step (``run-<step>``)."""
+        return f"run-{self.step}"
 
     def due(self, day: date, tips: tuple[datetime, ...] = ()) -> list[datetime]:
         """The moments (aware UTC) this step is due for game date ``day`` (none for an event step)."""

@@ -5,10 +5,10 @@ Every role gets the same frame, and only its own routes:
 =============  ==========================================  =====================================
 role           operator routes (API key)                   Pub/Sub push (OIDC) topics
 =============  ==========================================  =====================================
-scrapers       ``POST /v1/ops/scrape``                     ``run-scrape``
-processors     ``POST /v1/ops/ingest``, ``/v1/ops/build``  ``run-ingest``, ``run-build``
-coordinator    ``POST /v1/ops/predict``, ``/v1/ops/grade`` ``run-predict``, ``run-grade``
-worker         none                                        the handlers it is given
+scrapers       ``POST /v1/ops/scrape``                     ``run-<step>`` of its schedule steps
+processors     ``POST /v1/ops/ingest``, ``/v1/ops/build``  (``pipeline.schedule``: role column),
+coordinator    ``POST /v1/ops/predict``, ``/v1/ops/grade`` handled by ``DayRunner.handle``
+worker         none                                        (``services/day_handlers.py``)
 api            the read API ``GET /v1/...`` (read_api)     none
 =============  ==========================================  =====================================
 
@@ -27,7 +27,9 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
@@ -308,6 +310,7 @@ def _push_router(
     handlers: Mapping[str, Sequence[Handler]],
     replay: ReplayGuard,
     on_dead_letter: Callable[[DeadLetter], None] | None,
+    settings: Settings,
 ) -> APIRouter:
     from nbaprops.pipeline.push import PushEnvelope, dispatch_push
 
@@ -327,7 +330,14 @@ def _push_router(
         replay.claim(message_id)
         try:
             outcome = await run_in_threadpool(
-                dispatch_push, envelope, handlers, on_dead_letter=on_dead_letter
+                partial(
+                    dispatch_push,
+                    envelope,
+                    handlers,
+                    on_dead_letter=on_dead_letter,
+                    max_attempts=settings.bus_max_attempts,
+                    prefix=settings.pubsub_prefix,
+                )
             )
         except BaseException:
             replay.release(message_id)
@@ -340,21 +350,6 @@ def _push_router(
         return Response(status_code=204)
 
     return router
-
-
-def role_handlers(settings: Settings, role: Role) -> dict[str, list[Handler]]:
-    """The push topics a role handles by default: ``run-{step}`` for each of its steps, and
-    ``day-{step}`` for each step of the daily schedule (``pipeline.schedule``) the role runs."""
-    from nbaprops.pipeline.run_commands import day_step_handler
-    from nbaprops.pipeline.schedule import SCHEDULE
-    from nbaprops.services.steps import step_handler
-
-    handlers: dict[str, list[Handler]] = {
-        f"run-{step}": [step_handler(settings, step)] for step in ROLE_STEPS[role]
-    }
-    day = day_step_handler(settings)
-    handlers.update({s.topic: [day] for s in SCHEDULE if s.role == role})
-    return handlers
 
 
 def _alert_dead_letter(settings: Settings) -> Callable[[DeadLetter], None]:
@@ -396,7 +391,18 @@ def create_app(
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
     api_key = _api_key_dependency(ApiKeys.from_settings(settings))
+    closers: list[Callable[[], None]] = []
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            for close in closers:
+                await run_in_threadpool(close)
+
     app = FastAPI(
+        lifespan=lifespan,
         title=f"nbaprops {role}",
         version="1",
         description="nbaprops service: every route but /health needs the X-API-Key header "
@@ -422,18 +428,26 @@ def create_app(
     if ROLE_STEPS[role]:
         app.include_router(_ops_router(settings, role), dependencies=[Depends(api_key)])
     if role == "api":
-        from nbaprops.services.read_api import read_router
+        from nbaprops.lake import open_lake
+        from nbaprops.services.read_api import published_router, read_router
         from nbaprops.services.read_source import WarehouseReadSource
 
         source = read_source or WarehouseReadSource(settings)
         app.include_router(read_router(source, settings), dependencies=[Depends(api_key)])
+        app.include_router(published_router(open_lake(settings), settings), dependencies=[Depends(api_key)])
     else:
         verifier = verifier or OidcVerifier.from_settings(settings)
+        if handlers is None:
+            from nbaprops.services.day_handlers import role_handlers
+
+            handlers, day = role_handlers(settings, role)
+            closers.append(day.close)
         app.include_router(
             _push_router(
-                role_handlers(settings, role) if handlers is None else handlers,
+                handlers,
                 ReplayGuard(settings.push_replay_window_s),
                 on_dead_letter or _alert_dead_letter(settings),
+                settings,
             ),
             dependencies=[Depends(_push_dependency(verifier))],
         )

@@ -24,7 +24,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -47,6 +47,7 @@ from nbaprops.services.read_models import (
 )
 
 if TYPE_CHECKING:
+    from nbaprops.lake import Lake
     from nbaprops.services.read_source import ReadSource
     from nbaprops.settings import Settings
 
@@ -240,4 +241,95 @@ def read_router(source: ReadSource, settings: Settings) -> APIRouter:
         """The last run of every step, the week's alerts by severity, quarantined payloads."""
         return await answer(request, ("status",), lambda: source.status(now_utc()))
 
+    return router
+
+
+PUBLISH_PREFIX = "publish"
+_PUBLISHED_ROUTES: dict[str, str] = {
+    "index": "index.json",
+    "performance": "performance.json",
+    "status": "status.json",
+}
+
+
+def _published_responses(kind: str) -> dict[int | str, dict[str, Any]]:
+    from nbaprops.publish.schemas import schema
+
+    body = {k: v for k, v in schema(kind).items() if k not in ("$schema", "$id")}
+    return {
+        200: {
+            "description": f"The published {kind} document, as written.",
+            "content": {"application/json": {"schema": body}},
+        },
+        404: {"model": Problem, "description": "Not published (yet) for this key."},
+    }
+
+
+def published_router(lake: Lake, settings: Settings) -> APIRouter:
+    """``/v1/published/...``: the files ``nbaprops publish`` wrote under the lake's ``publish/``.
+
+    Served byte for byte (the same document the dashboard reads, valid against its JSON Schema,
+    which the OpenAPI document embeds), with the same ETag, ``Cache-Control`` and 304 handling
+    as the other read routes; 404 when the file is not published.
+    """
+    cache = ResponseCache(settings.api_cache_max_age_s)
+    cache_control = f"private, max-age={settings.api_cache_max_age_s}"
+    router = APIRouter(prefix="/v1/published", tags=["published"], responses=_READ_RESPONSES)
+
+    async def answer(request: Request, name: str) -> Response:
+        from nbaprops.errors import PayloadError
+        from nbaprops.services.app import ProblemError
+
+        entry = cache.get(name)
+        if entry is None:
+            try:
+                body = await run_in_threadpool(lake.get_file, f"{PUBLISH_PREFIX}/{name}")
+            except PayloadError:
+                raise ProblemError(404, "Not found", "not published") from None
+            entry = cache.put(name, body)
+        headers = {"ETag": entry.etag, "Cache-Control": cache_control}
+        if _etag_matches(request.headers.get("if-none-match"), entry.etag):
+            return Response(status_code=304, headers=headers)
+        return Response(entry.body, media_type="application/json", headers=headers)
+
+    def dated_endpoint(folder: str) -> Callable[[Request, date], Awaitable[Response]]:
+        async def dated(request: Request, game_date: GameDate) -> Response:
+            return await answer(request, f"{folder}/{game_date.isoformat()}.json")
+
+        dated.__doc__ = f"The {folder} file of a game date, as published."
+        return dated
+
+    for kind in ("tonight", "picks", "results"):
+        router.add_api_route(
+            f"/{kind}/{{game_date}}",
+            dated_endpoint(kind),
+            methods=["GET"],
+            summary=f"Published {kind} of a date",
+            responses=_published_responses(kind),
+            name=f"published_{kind}",
+        )
+
+    @router.get("/players/{player_id}", summary="Published player", responses=_published_responses("player"))
+    async def player(
+        request: Request, player_id: Annotated[int, Path(ge=1, le=2**53, description="NBA.com person id.")]
+    ) -> Response:
+        """A player's published page (the latest date that published it)."""
+        return await answer(request, f"players/{player_id}.json")
+
+    def undated_endpoint(name: str) -> Callable[[Request], Awaitable[Response]]:
+        async def undated(request: Request) -> Response:
+            return await answer(request, name)
+
+        undated.__doc__ = f"{name}, as published."
+        return undated
+
+    for kind, name in _PUBLISHED_ROUTES.items():
+        router.add_api_route(
+            f"/{kind}",
+            undated_endpoint(name),
+            methods=["GET"],
+            summary=f"Published {kind}",
+            responses=_published_responses(kind),
+            name=f"published_{kind}",
+        )
     return router

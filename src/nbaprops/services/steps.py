@@ -1,8 +1,8 @@
 """The library steps a service may run, their validated requests, and which role runs which.
 
-An operator route (``POST /v1/ops/{step}``) and a push message on ``run-{step}`` both end in
-``run_step``: the same pydantic request, the same library call the CLI makes (scrape, ingest,
-build, predict, grade), the same run-ledger rows. A caller chooses a step from a fixed enum and a
+An operator route (``POST /v1/ops/{step}``) ends in ``run_step``: a pydantic request, the same
+library call the CLI makes (scrape, ingest, build, predict, grade), the same run-ledger rows.
+(Scheduled runs come by push instead: ``day_handlers``.) A caller chooses a step from a fixed enum and a
 game date inside a bounded range; nothing it sends becomes a path, a shell word or SQL.
 
 Steps of one service process run one at a time (``_RUN_LOCK``): the embedded warehouse is one
@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from nbaprops.dates import today_et
 from nbaprops.errors import QualityGateError
-from nbaprops.pipeline.bus import Message, decode_message
 
 if TYPE_CHECKING:
     from nbaprops.settings import Settings
@@ -38,7 +37,7 @@ ROLE_STEPS: dict[Role, tuple[StepName, ...]] = {
     "worker": (),
     "api": (),
 }
-"""Which steps each role runs: its operator routes, and its ``run-{step}`` push topics."""
+"""Which library steps each role's operator routes run."""
 
 FIRST_DATE = date(2000, 10, 1)
 """No game date before this one is accepted (the earliest season any source serves)."""
@@ -46,8 +45,6 @@ FUTURE_DAYS = 14
 """How far past today (ET) a game date may lie: the published schedule's horizon."""
 MAX_BUILD_DAYS = 400
 """Longest range one build request may cover (a season is ~165 game days over ~240)."""
-RUN_STEP_KIND = "run_step"
-"""Envelope kind of a ``run-{step}`` bus message; its payload is the step's request body."""
 
 _RUN_LOCK = threading.Lock()
 
@@ -132,25 +129,6 @@ def run_step(settings: Settings, step: StepName, request: BaseModel) -> StepResu
         result = runner(settings, request)
     log.info("service.step_finished", step=step, status=result.status, rows=result.rows)
     return result
-
-
-def step_handler(settings: Settings, step: StepName) -> Callable[[Message], None]:
-    """The bus handler of topic ``run-{step}``: decode the request, run the step (permanent on bad data)."""
-    model = REQUESTS[step]
-
-    def handle(message: Message) -> None:
-        from pydantic import ValidationError
-
-        from nbaprops.errors import PayloadError
-
-        payload = decode_message(message.data, RUN_STEP_KIND)
-        try:
-            request = model.model_validate(payload)
-        except ValidationError as exc:
-            raise PayloadError(f"run-{step} message: {exc.error_count()} invalid field(s)") from None
-        run_step(settings, step, request)
-
-    return handle
 
 
 def _with_warehouse(settings: Settings, body: Callable[[Any], StepResult]) -> StepResult:

@@ -37,12 +37,14 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+import requests
 import structlog
 from google.api_core import exceptions as api_exceptions
 from google.auth.exceptions import DefaultCredentialsError
 from google.cloud import bigquery
 from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY
 
+from nbaprops.checks import tables_check as _tables_check
 from nbaprops.errors import ConfigError, WarehouseError
 from nbaprops.warehouse.protocol import Capabilities, Params
 from nbaprops.warehouse.querylog import QueryLog, current_context, now_utc, statement_kind, usd_for
@@ -51,6 +53,7 @@ from nbaprops.warehouse.schema import table_spec
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from nbaprops.checks import Check
     from nbaprops.settings import Settings
     from nbaprops.warehouse.spec import TableSpec
 
@@ -60,6 +63,7 @@ _MAX_ERROR_CHARS = 500
 _CLUSTERABLE = {"STRING", "INT64", "DATE", "TIMESTAMP", "BOOL"}
 _MAX_CLUSTER_COLUMNS = 4
 _STAGE_TTL = timedelta(days=1)
+_DOCTOR_RETRY_S = 10.0
 _LABEL_BAD = re.compile(r"[^a-z0-9_-]")
 _NO_DRY_RUN = {"transaction", "ddl"}
 _DML = {"insert", "update", "delete", "merge"}
@@ -157,6 +161,7 @@ class BigQueryWarehouse:
         self._max_bytes = max_bytes
         self._usd_per_tib = usd_per_tib
         self._labels = {_label(k): _label(v) for k, v in (labels or {}).items()}
+        self._retry_deadline = retry_deadline_s
         self._retry = bigquery.DEFAULT_RETRY.with_timeout(retry_deadline_s)
         self._job_retry = DEFAULT_JOB_RETRY.with_timeout(retry_deadline_s)
         self._api_timeout = min(query_timeout_s, retry_deadline_s)
@@ -599,6 +604,87 @@ class BigQueryWarehouse:
                 self._run(sql, {}, dry_run=False)
             except WarehouseError as exc:
                 log.warning("bigquery.session_end_failed", statement=sql, error=str(exc))
+
+    def doctor(self) -> list[Check]:
+        """Reach, the dataset, its tables, the permissions jobs and loads need, and the cost cap."""
+        from nbaprops.checks import Check
+        from nbaprops.warehouse.schema import TABLES
+
+        retry = self._retry.with_timeout(min(_DOCTOR_RETRY_S, self._retry_deadline))
+        timeout = min(self._api_timeout, _DOCTOR_RETRY_S)
+        where = self._client._connection.API_BASE_URL
+        try:
+            dataset = self._client.get_dataset(self._dataset, retry=retry, timeout=timeout)
+        except api_exceptions.NotFound:
+            return [
+                Check("warehouse", "reach", True, f"bigquery at {where}"),
+                Check(
+                    "warehouse",
+                    "dataset",
+                    False,
+                    f"dataset {self.dataset} does not exist: create it in {self._location or 'US'} "
+                    "(docs/deploy.md)",
+                ),
+            ]
+        except api_exceptions.Forbidden:
+            return [
+                Check("warehouse", "reach", True, f"bigquery at {where}"),
+                Check(
+                    "warehouse",
+                    "permissions",
+                    False,
+                    f"no access to dataset {self.dataset}: grant the service account "
+                    "roles/bigquery.dataEditor on it",
+                ),
+            ]
+        except (api_exceptions.GoogleAPIError, requests.exceptions.RequestException) as exc:
+            return [Check("warehouse", "reach", False, f"cannot reach BigQuery at {where}: {_short(exc)}")]
+        checks = [
+            Check("warehouse", "reach", True, f"bigquery at {where}"),
+            Check("warehouse", "dataset", True, f"dataset {self.dataset} in {dataset.location}"),
+        ]
+        found = {t.table_id for t in self._client.list_tables(self._dataset, retry=retry, timeout=timeout)}
+        missing = sorted(set(TABLES) - found)
+        checks.append(_tables_check(missing, len(TABLES)))
+        try:
+            self._dry_run("SELECT 1", [])
+            checks.append(Check("warehouse", "permissions", True, "query jobs can be created (dry run)"))
+        except WarehouseError as exc:
+            checks.append(
+                Check(
+                    "warehouse",
+                    "permissions",
+                    False,
+                    f"cannot create query jobs ({exc}): grant roles/bigquery.jobUser on project "
+                    f"{self._dataset.project}",
+                )
+            )
+        if "run_ledger" in found:
+            wanted = ["bigquery.tables.getData", "bigquery.tables.updateData"]
+            granted = self._client.test_iam_permissions(
+                self._dataset.table("run_ledger"), wanted, retry=retry, timeout=timeout
+            ).get("permissions", [])
+            lacking = sorted(set(wanted) - set(granted))
+            checks.append(
+                Check(
+                    "warehouse",
+                    "permissions",
+                    not lacking,
+                    "tables readable and writable"
+                    if not lacking
+                    else f"lacking {', '.join(lacking)}: grant roles/bigquery.dataEditor on the dataset",
+                )
+            )
+        checks.append(
+            Check(
+                "warehouse",
+                "quota",
+                True,
+                f"each query capped at {self._max_bytes / 2**30:g} GiB scanned (dry run, "
+                "maximum_bytes_billed); project quotas are set in the console (docs/deploy.md)",
+            )
+        )
+        return checks
 
     def close(self) -> None:
         """Write the pending query log and close the client's HTTP session."""

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import duckdb
 import structlog
 
+from nbaprops.checks import tables_check as _tables_check
 from nbaprops.errors import WarehouseBusy, WarehouseError
 from nbaprops.warehouse.protocol import Capabilities, Params
 from nbaprops.warehouse.querylog import QueryLog, now_utc, statement_kind
@@ -29,6 +30,7 @@ from nbaprops.warehouse.schema import table_spec
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from nbaprops.checks import Check
     from nbaprops.warehouse.spec import TableSpec
 
 log = structlog.get_logger(__name__)
@@ -369,6 +371,24 @@ class DuckDBWarehouse:
         """Row count of a known table."""
         table_spec(table_name)
         return int(self.query_rows(f"SELECT count(*) FROM {table_name}")[0][0])  # noqa: S608
+
+    def doctor(self) -> list[Check]:
+        """The file opened (so it is reachable and not locked) and the schema's tables present."""
+        from nbaprops.checks import Check
+        from nbaprops.warehouse.schema import TABLES
+
+        where = "in memory" if self._path == ":memory:" else self._path
+        found = {
+            r[0]
+            for r in self.query_rows(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            )
+        }
+        missing = sorted(set(TABLES) - found)
+        return [
+            Check("warehouse", "reach", True, f"duckdb {where} opened for writing"),
+            _tables_check(missing, len(TABLES)),
+        ]
 
     def close(self) -> None:
         """Write the pending query log, then close the connection, releasing the file lock."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from nbaprops.checks import Check
     from nbaprops.warehouse.spec import TableSpec
 
 Params = Sequence[Any] | Mapping[str, Any] | None
@@ -89,6 +90,10 @@ class Warehouse(Protocol):
 
     def row_count(self, table_name: str) -> int:
         """Number of rows in a known table."""
+        ...
+
+    def doctor(self) -> list[Check]:
+        """What this backend needs and has: reach, storage, tables, permissions, quotas."""
         ...
 
     def close(self) -> None:
