@@ -261,8 +261,12 @@ class FsspecLake:
         metadata where the file system keeps any (GCS); a local folder has none to set.
         ``durable=False`` skips the fsyncs on a local folder (still a rename: atomic for readers,
         but a power cut may lose the newest version): for files rebuilt from the warehouse anyway.
+        On a local folder, a file that already holds exactly ``data`` is left alone.
         """
         _check_rel_path(rel_path)
+        if self._local and _same_bytes(Path(self._abs(rel_path)), data):
+            # Not rewritten: readers and caches keep the file (and its mtime) as it is.
+            return self._abs(rel_path)
         extra: dict[str, Any] = {}
         if self.keeps_metadata:
             extra = {"content_type": content_type}
@@ -646,6 +650,14 @@ def _extension(content_type: str, payload: bytes) -> str:
     if payload.startswith(_GZIP_MAGIC) and ext != "gz":
         ext += ".gz"
     return ext
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    """Whether the local file ``path`` exists and holds exactly ``data`` (size checked first)."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False
 
 
 def _ends_with_newline(path: str) -> bool:

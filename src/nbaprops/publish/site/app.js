@@ -581,7 +581,10 @@ const PAGES = {
 document.addEventListener("DOMContentLoaded", () => {
   const page = PAGES[document.body.dataset.page];
   page().then(
-    () => document.body.setAttribute("data-ready", "true"),
+    () => {
+      performance.mark("nbaprops-ready");
+      document.body.setAttribute("data-ready", "true");
+    },
     (error) => fail(error),
   );
 });
