@@ -46,3 +46,23 @@ def _reset_structlog():  # type: ignore[no-untyped-def]
     yield
     structlog.reset_defaults()
     reset_logging()
+
+
+@pytest.fixture(scope="session")
+def bigquery_fake():  # type: ignore[no-untyped-def]
+    """The fake BigQuery REST endpoint on loopback (tests/bqfake.py), one per session."""
+    from bqfake import FakeBigQuery
+
+    fake = FakeBigQuery().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator():  # type: ignore[no-untyped-def]
+    """A local Cloud Storage emulator on loopback (tests/gcsemu.py), one per session; its URL."""
+    from gcsemu import start_emulator
+
+    emulator = start_emulator()
+    yield emulator.url
+    emulator.stop()

@@ -29,8 +29,14 @@ class Published:
     folder: Path  # <lake>/publish
 
 
+_ONCE: dict[str, Published] = {}
+"""The one demo of this test process: the publishing, dashboard and service tests all read it."""
+
+
 def publish_demo(tmp_path_factory: pytest.TempPathFactory, sandbox_season: Season) -> Published:
-    """A demo on a short stretch of the sandbox season, published (about 40 s)."""
+    """A demo on a short stretch of the sandbox season, published (about 40 s, once per process)."""
+    if "demo" in _ONCE:
+        return _ONCE["demo"]
     from nbaprops.logs import reset_logging
     from nbaprops.pipeline.demo import WARMUP_DAYS, run_demo
     from nbaprops.settings import load_settings
@@ -45,4 +51,5 @@ def publish_demo(tmp_path_factory: pytest.TempPathFactory, sandbox_season: Seaso
         report = run_demo(settings, day.isoformat())
     reset_logging()
     assert report.graded_day is not None
-    return Published(settings, report, day, report.graded_day, root / "lake" / "publish")
+    _ONCE["demo"] = Published(settings, report, day, report.graded_day, root / "lake" / "publish")
+    return _ONCE["demo"]

@@ -105,6 +105,10 @@ def demo(
         Path | None,
         typer.Option("--data-dir", help="Where the lake and warehouse go (default: the settings')."),
     ] = None,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then serve the dashboard on loopback (Ctrl-C stops).")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve (0: a free one).")] = 0,
 ) -> None:
     """The main job on the sandbox league: serve it on loopback, fetch one game day from every source."""
     from nbaprops.pipeline.demo import run_demo
@@ -113,6 +117,10 @@ def demo(
     overrides = {"data_dir": data_dir} if data_dir else {}
     settings = load_settings(**overrides)
     run_demo(settings, date)
+    if serve:
+        from nbaprops.publish.serve import serve_published
+
+        serve_published(settings, port=port)
 
 
 @app.command("version")
@@ -124,16 +132,19 @@ def version() -> None:
 
 
 def _register_phase_commands() -> None:
+    from nbaprops.doctor import doctor
     from nbaprops.features.commands import features_show
     from nbaprops.grade.commands import grade
     from nbaprops.ops.commands import register as register_ops
     from nbaprops.pipeline.backfill import backfill
     from nbaprops.pipeline.backtest import backtest
     from nbaprops.pipeline.commands import build
+    from nbaprops.pipeline.run_commands import gaps, run, schedule_app
     from nbaprops.predict.commands import predict
     from nbaprops.predict.train_command import train
     from nbaprops.publish.commands import publish
     from nbaprops.raw.commands import ingest
+    from nbaprops.services.commands import serve
     from nbaprops.sources.commands import scrape
 
     app.command("scrape", help="Phase 1: fetch one game date from a source (or all) into the lake.")(scrape)
@@ -153,11 +164,20 @@ def _register_phase_commands() -> None:
     app.command("predict", help="Phase 5: predict every eligible player of a game date, all systems.")(
         predict
     )
+    app.command("run", help="The whole game day per the schedule: scrape, predict, refresh, grade, publish.")(
+        run
+    )
+    app.command("gaps", help="Scheduled steps of a date range missing from the ledger (--fix re-runs them).")(
+        gaps
+    )
+    app.add_typer(schedule_app, name="schedule")
     app.command(
         "publish",
-        help="Phase 6: a date's JSON files (predictions, picks, players, results, status) under publish/.",
+        help="Phase 6: a date's JSON files and the dashboard, under the lake's publish/.",
     )(publish)
     register_ops(app)  # health, quality, report, backup, restore
+    app.command("serve", help="Serve one service role over HTTP (scrapers, processors, … api).")(serve)
+    app.command("doctor", help="Check the configured warehouse and lake; print what is missing.")(doctor)
 
 
 _register_sandbox()

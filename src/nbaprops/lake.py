@@ -45,6 +45,7 @@ from nbaprops.errors import ConfigError, LakeError, LakeUnavailable, NbaPropsErr
 from nbaprops.secrets import redact_url
 
 if TYPE_CHECKING:
+    from nbaprops.checks import Check
     from nbaprops.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -61,6 +62,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _ObjectList = list["LakeObject"]  # the name ``list`` is shadowed inside the lake classes
 _BadLines = list["BadManifestLine"]
 _Paths = list[str]
+_Checks = list["Check"]
 _EXTENSIONS = {
     "application/json": "json",
     "text/json": "json",
@@ -161,6 +163,10 @@ class Lake(Protocol):
         """Named files matching a glob, relative to the root, sorted."""
         ...
 
+    def doctor(self) -> _Checks:
+        """What the lake needs and has: the folder or bucket, and write/read/delete permission."""
+        ...
+
 
 class FsspecLake:
     """A ``Lake`` on any fsspec file system; the local file system gets fsync'd atomic renames."""
@@ -226,7 +232,7 @@ class FsspecLake:
             failure: OSError | None = None
             try:
                 if orphan is None:
-                    self._write_atomic(obj.path, payload)
+                    self._write_atomic(obj.path, payload, create_only=True)
                 else:
                     log.warning("lake.orphan_adopted", path=obj.path)
                 self._append_manifest(folder, obj)
@@ -255,8 +261,12 @@ class FsspecLake:
         metadata where the file system keeps any (GCS); a local folder has none to set.
         ``durable=False`` skips the fsyncs on a local folder (still a rename: atomic for readers,
         but a power cut may lose the newest version): for files rebuilt from the warehouse anyway.
+        On a local folder, a file that already holds exactly ``data`` is left alone.
         """
         _check_rel_path(rel_path)
+        if self._local and _same_bytes(Path(self._abs(rel_path)), data):
+            # Not rewritten: readers and caches keep the file (and its mtime) as it is.
+            return self._abs(rel_path)
         extra: dict[str, Any] = {}
         if self.keeps_metadata:
             extra = {"content_type": content_type}
@@ -284,11 +294,16 @@ class FsspecLake:
         """Whether objects carry a content type and ``Cache-Control`` (a bucket does, a folder does not)."""
         return bool({"gs", "gcs"} & set(_protocols(self._fs)))
 
-    def _write_atomic(self, rel_path: str, payload: bytes, *, durable: bool = True, **extra: Any) -> None:
+    def _write_atomic(
+        self, rel_path: str, payload: bytes, *, durable: bool = True, create_only: bool = False, **extra: Any
+    ) -> None:
         final = self._abs(rel_path)
         if not self._local:
             # Object stores (GCS, memory) make a single-object upload atomic: all or nothing.
-            self._fs_call("pipe_file", final, payload, **extra)
+            if create_only:
+                self._create_object(final, payload, **extra)
+            else:
+                self._fs_call("pipe_file", final, payload, **extra)
             return
         folder = Path(final).parent
         folder.mkdir(parents=True, exist_ok=True)
@@ -306,6 +321,28 @@ class FsspecLake:
         if durable:
             _fsync_dir(folder)
 
+    def _create_object(
+        self, path: str, data: bytes, *, same_bytes_required: bool = True, **extra: Any
+    ) -> bool:
+        """Upload ``data`` only if no object is at ``path`` (GCS: ``ifGenerationMatch=0``).
+
+        Payload and entry names never change meaning, so an object already there is never
+        overwritten. When the precondition refuses (another writer, or our own earlier attempt
+        that timed out after it landed), the stored bytes are compared: the same bytes are
+        success; different ones are a ``LakeError`` for a payload (its name carries its hash) and
+        the other writer's entry for an entry (returns False: it names the same payload).
+        """
+        try:
+            self._fs_call("pipe_file", path, data, mode="create", **extra)
+        except FileExistsError:
+            stored: bytes = self._fs_call("cat_file", path)
+            if stored == data:
+                return True
+            if same_bytes_required:
+                raise LakeError(f"lake: {path} exists with other bytes; refusing to overwrite it") from None
+            return False
+        return True
+
     def _write_payload(self, handle: IO[bytes], payload: bytes) -> None:
         """Write the payload in chunks (the one place a failing disk would interrupt a write)."""
         view = memoryview(payload)
@@ -318,7 +355,9 @@ class FsspecLake:
             # One object per entry, named after its payload: no read-modify-write of a shared
             # manifest, so concurrent writers cannot drop each other's entries.
             name = obj.path.rsplit("/", 1)[-1]
-            self._fs_call("pipe_file", self._abs(f"{folder}/{ENTRIES_DIR}/{name}.json"), line)
+            entry = self._abs(f"{folder}/{ENTRIES_DIR}/{name}.json")
+            if not self._create_object(entry, line, same_bytes_required=False):
+                log.info("lake.entry_exists", path=entry)  # another writer recorded this payload first
             return
         manifest = self._abs(f"{folder}/{MANIFEST_NAME}")
         fd = os.open(manifest, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -443,6 +482,43 @@ class FsspecLake:
 
         return retry_transient(once, attempts=self._attempts, what=f"lake.{op}")
 
+    def doctor(self) -> _Checks:
+        """Reach the folder or bucket, then write, read back and delete a probe object."""
+        from nbaprops.checks import Check
+
+        where = self._root if self._local else f"{_protocols(self._fs)[0]}://{self._root}"
+        kind = "folder" if self._local else "bucket"
+        container = self._root if self._local else self._root.split("/", 1)[0]
+        try:
+            present = bool(self._fs_call("exists", container))
+        except (LakeError, LakeUnavailable) as exc:
+            return [Check("lake", "reach", False, f"cannot reach {where}: {exc}")]
+        if not present:
+            return [
+                Check("lake", kind, False, f"{kind} {container} does not exist: create it (docs/deploy.md)")
+            ]
+        checks = [Check("lake", kind, True, f"{where} reachable")]
+        probe = f"_doctor/probe-{uuid.uuid4().hex}.txt"
+        try:
+            self._write_atomic(probe, b"nbaprops doctor\n", create_only=True)
+            back: bytes = self._fs_call("cat_file", self._abs(probe))
+            self._fs_call("rm_file", self._abs(probe))
+        except (LakeError, LakeUnavailable, FileNotFoundError, OSError) as exc:
+            role = "roles/storage.objectAdmin on the bucket" if not self._local else "write access"
+            checks.append(
+                Check("lake", "permissions", False, f"cannot write, read and delete: {exc}; grant {role}")
+            )
+            return checks
+        checks.append(
+            Check(
+                "lake",
+                "permissions",
+                back == b"nbaprops doctor\n",
+                "objects can be created, read and deleted",
+            )
+        )
+        return checks
+
     def _relative(self, path: str) -> str:
         return path[len(self._root) :].strip("/") if path.startswith(self._root) else path.strip("/")
 
@@ -452,12 +528,24 @@ class FsspecLake:
 
 def open_lake(settings: Settings) -> Lake:
     """The lake named by ``settings.resolved_lake_url`` (a plain path is the local file system)."""
-    url = settings.resolved_lake_url
+    return lake_at(settings.resolved_lake_url, settings)
+
+
+def lake_at(url: str, settings: Settings, *, create: bool = True) -> FsspecLake:
+    """A lake rooted at ``url``: a local folder (created unless ``create`` is false), or a bucket.
+
+    ``gs://`` goes through gcsfs with the project, a request timeout of ``lake_timeout_s`` and no
+    listing cache (another writer's new objects must show at the next listing); with
+    ``gcs_endpoint_url`` (an emulator, a private endpoint) it uses gcsfs's plain JSON-API client,
+    anonymous over ``http://``.
+    """
     try:
-        fs, root = url_to_fs(url)
+        fs, root = _file_system(url, settings)
     except ImportError as exc:
         raise ConfigError(f"lake file system not installed (install the [gcp] extra): {exc}") from None
-    if "file" in _protocols(fs):
+    if "file" in _protocols(fs) and not create:
+        root = Path(root).resolve().as_posix()
+    elif "file" in _protocols(fs):
         local_root = Path(root).resolve()
         try:
             local_root.mkdir(parents=True, exist_ok=True)
@@ -465,6 +553,28 @@ def open_lake(settings: Settings) -> Lake:
             raise ConfigError(f"cannot create the lake folder {local_root}: {exc.strerror}") from None
         root = local_root.as_posix()
     return FsspecLake(fs, root, timeout_s=settings.lake_timeout_s, attempts=settings.lake_max_attempts)
+
+
+def _file_system(url: str, settings: Settings) -> tuple[Any, str]:
+    if not url.startswith(("gs://", "gcs://")):
+        fs, root = url_to_fs(url)
+        return fs, str(root)
+    options: dict[str, Any] = {
+        "project": settings.gcp_project,
+        "requests_timeout": settings.lake_timeout_s,
+        "cache_timeout": 0,
+        "skip_instance_cache": True,
+    }
+    root = url.split("://", 1)[1].rstrip("/")
+    if settings.gcs_endpoint_url:
+        from gcsfs.core import GCSFileSystem
+
+        options["endpoint_url"] = settings.gcs_endpoint_url
+        if settings.gcs_endpoint_url.startswith("http://"):
+            options["token"] = "anon"  # noqa: S105 - gcsfs's name for "no credentials"
+        return GCSFileSystem(**options), root
+    fs, _ = url_to_fs(url, **options)
+    return fs, root
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -492,7 +602,7 @@ def _translated(method: Callable[..., Any], op: str, path: str, *args: Any, **kw
     error: NbaPropsError | None = None
     try:
         return method(path, *args, **kwargs)
-    except FileNotFoundError:
+    except (FileNotFoundError, FileExistsError):
         raise
     except Exception as exc:
         status = getattr(exc, "code", None)
@@ -540,6 +650,14 @@ def _extension(content_type: str, payload: bytes) -> str:
     if payload.startswith(_GZIP_MAGIC) and ext != "gz":
         ext += ".gz"
     return ext
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    """Whether the local file ``path`` exists and holds exactly ``data`` (size checked first)."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False
 
 
 def _ends_with_newline(path: str) -> bool:

@@ -1,7 +1,9 @@
 """Secret lookup and redaction.
 
-Secrets reach the platform through a ``SecretSource`` (the settings today: environment variables
-or a 0600 secrets file; Google Secret Manager later). They must never reach a log line, an
+Secrets reach the platform through a ``SecretSource``, chosen by ``settings.secret_backend``
+(``open_secret_source``): ``EnvSecretSource`` (environment variables or a 0600 secrets file) or
+``secret_manager.SecretManagerSource`` (Google Secret Manager, cached, rotation picked up);
+``with_secrets`` fills a settings object's unset keys from the source. They must never reach a log line, an
 exception message or a file, so everything that may carry a URL, a header or free text passes
 through the functions here first:
 
@@ -61,7 +63,7 @@ Processor = Callable[[Any, str, MutableMapping[str, Any]], MutableMapping[str, A
 
 
 class SecretSource(Protocol):
-    """Where secret values come from. Implementations: ``EnvSecretSource`` (Secret Manager later)."""
+    """Where secret values come from: ``EnvSecretSource``, ``secret_manager.SecretManagerSource``."""
 
     def get(self, name: str) -> str | None:
         """The secret called ``name`` (a settings field name such as ``odds_api_key``), if set."""
@@ -89,6 +91,45 @@ class EnvSecretSource:
     def values(self) -> list[str]:
         """Every secret value the settings hold."""
         return self._settings.secret_values()
+
+
+SECRET_FIELDS = ("bdl_api_key", "odds_api_key")
+"""Settings fields a ``SecretSource`` may fill (the API keys of the sources)."""
+
+
+def open_secret_source(settings: Settings) -> SecretSource:
+    """The source ``settings.secret_backend`` names."""
+    if settings.secret_backend == "secret-manager":  # noqa: S105 - a backend name, not a secret
+        from nbaprops.secret_manager import SecretManagerSource
+
+        return SecretManagerSource.from_settings(settings)
+    return EnvSecretSource(settings)
+
+
+def with_secrets(settings: Settings, source: SecretSource) -> Settings:
+    """``settings`` with each unset key of ``SECRET_FIELDS`` read from ``source`` (remembered for redaction).
+
+    Keys set in the environment or the 0600 file win: an operator's override is never replaced.
+    Called again later it picks up rotated values (the source's cache decides how fresh).
+    """
+    from pydantic import SecretStr
+
+    from nbaprops.settings import secret_problem
+
+    update: dict[str, SecretStr] = {}
+    for name in SECRET_FIELDS:
+        if getattr(settings, name) is not None:
+            continue
+        value = source.get(name)
+        if value:
+            problem = secret_problem(value)
+            if problem:
+                from nbaprops.errors import ConfigError
+
+                raise ConfigError(f"secret {name}: {problem}")
+            update[name] = SecretStr(value)
+    remember_secrets(update[n].get_secret_value() for n in update)
+    return settings.model_copy(update=update) if update else settings
 
 
 def _spellings(secret: str) -> set[str]:

@@ -150,6 +150,49 @@ class Settings(BaseSettings):
         "(capped backoff with jitter) before failing with WarehouseBusy.",
     )
 
+    # --- production backends: BigQuery warehouse, GCS lake, query log (issue 13) --------------
+    gcp_project: str | None = Field(
+        None, description="Google Cloud project of the BigQuery jobs and the lake bucket (required for them)."
+    )
+    deploy_env: str = Field(
+        "dev",
+        pattern=r"^[a-z][a-z0-9]{0,15}$",
+        description="Environment name (dev, staging, prod); BigQuery datasets are "
+        "'<deploy_env>_<bq_dataset>'.",
+    )
+    bq_dataset: str = Field(
+        "nbaprops",
+        pattern=r"^[a-z][a-z0-9_]{0,63}$",
+        description="BigQuery dataset name, after the env prefix.",
+    )
+    bq_location: str = Field("US", description="BigQuery location of the dataset and its jobs.")
+    bq_api_endpoint: str | None = Field(
+        None,
+        description="BigQuery API root (client_options.api_endpoint); an http:// one is a local fake "
+        "reached without credentials. Default: Google's.",
+    )
+    bq_max_bytes: int = Field(
+        10 * 2**30,
+        gt=0,
+        description="Most bytes one BigQuery query may scan: its dry run refuses more, and it is the job's "
+        "maximum_bytes_billed.",
+    )
+    bq_retry_deadline_s: float = Field(
+        120.0, gt=0, description="Total time one BigQuery API call may spend retrying transient errors."
+    )
+    bq_usd_per_tib: float = Field(
+        6.25, ge=0, description="On-demand price per TiB billed, for the query log's estimated dollars."
+    )
+    gcs_endpoint_url: str | None = Field(
+        None, description="Cloud Storage API root for a gs:// lake (an emulator in tests). Default: Google's."
+    )
+    query_log_enabled: bool = Field(
+        True, description="Record every warehouse statement in the query_log table (batched writes)."
+    )
+    query_log_batch: int = Field(
+        500, ge=1, description="Statements buffered before the query log is written (also written at close)."
+    )
+
     # --- prediction time -----------------------------------------------------------------------
     prediction_time_et: str = Field(
         "11:00",
@@ -180,6 +223,110 @@ class Settings(BaseSettings):
     stake_max_day: float = Field(0.20, ge=0, le=1, description="Largest total stake of one system per day.")
     stake_max_picks_per_team: int = Field(
         2, ge=1, description="Most picks on one team's players in one game (correlated outcomes)."
+    )
+
+    # --- orchestration: the daily run, bus, locks, secrets (pipeline/runner.py, issue 12) ------
+    bus_backend: Literal["inprocess", "pubsub"] = Field(
+        "inprocess", description="Events between roles: in this process, or Google Pub/Sub topics."
+    )
+    pubsub_project: str = Field(
+        "nbaprops-local", description="Google Cloud project of the Pub/Sub topics and subscriptions."
+    )
+    pubsub_prefix: str = Field(
+        "nbaprops-",
+        pattern=r"^[a-z][a-z0-9-]{0,30}$",
+        description="Prefix of every topic and subscription name.",
+    )
+    pubsub_timeout_s: float = Field(30.0, gt=0, description="Longest wait for one publish or admin call.")
+    bus_max_attempts: int = Field(
+        5, ge=1, le=100, description="Deliveries of a crashing message before it is dead-lettered."
+    )
+    lock_backend: Literal["file", "firestore"] = Field(
+        "file", description="Run locks: JSON lease files under <data_dir>/locks, or Firestore documents."
+    )
+    lock_ttl_s: float = Field(
+        900.0, gt=0, description="Lease of a run lock; renewed every third of it while the step runs."
+    )
+    firestore_project: str = Field(
+        "nbaprops-local", description="Google Cloud project of the lock documents."
+    )
+    firestore_collection: str = Field(
+        "nbaprops_locks", pattern=r"^[A-Za-z0-9_-]{1,100}$", description="Firestore collection of the locks."
+    )
+    firestore_timeout_s: float = Field(10.0, gt=0, description="Longest wait for one Firestore call.")
+    run_gate_wait_s: float = Field(
+        0.0,
+        ge=0,
+        le=3600,
+        description="How long `nbaprops run` waits for a step's inputs still running elsewhere before "
+        "recording it blocked (inputs that failed block it at once).",
+    )
+    secret_backend: Literal["env", "secret-manager"] = Field(
+        "env",
+        description="Where secrets come from: the settings (environment, 0600 file), or Secret Manager.",
+    )
+    secret_manager_project: str = Field(
+        "nbaprops-local", description="Google Cloud project of the Secret Manager secrets."
+    )
+    secret_manager_endpoint: str | None = Field(
+        None,
+        description="Secret Manager API endpoint (host:port); default Google's. Tests point it at a fake.",
+    )
+    secret_cache_ttl_s: float = Field(
+        300.0,
+        ge=0,
+        description="How long a fetched secret is reused before its latest version is read again.",
+    )
+    secret_timeout_s: float = Field(10.0, gt=0, description="Longest wait for one Secret Manager call.")
+
+    # --- services: HTTP apps per role, operator/read API keys, Pub/Sub push auth (services/) --
+    api_keys: SecretStr | None = Field(
+        None,
+        description="API keys accepted in the X-API-Key header by every service route but /health, "
+        "comma-separated (rotate by listing the new key beside the old, then dropping the old). "
+        "Unset: every authenticated route answers 401.",
+    )
+    service_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s]+$",
+        description="This service's push endpoint URL, the audience a Pub/Sub push OIDC token must "
+        "carry (https://SERVICE-….run.app/pubsub/push). Unset: the push route answers 401.",
+    )
+    pubsub_push_service_account: str | None = Field(
+        None,
+        pattern=r"^[^@\s]+@[^@\s]+$",
+        description="Service-account email Pub/Sub signs push tokens as; a token for any other "
+        "account is refused (403).",
+    )
+    oidc_jwks_url: str = Field(
+        "https://www.googleapis.com/oauth2/v3/certs",
+        pattern=r"^https?://[^\s]+$",
+        description="JWKS URL of the keys that sign the push tokens (Google's, in production).",
+    )
+    oidc_issuers: str = Field(
+        "https://accounts.google.com,accounts.google.com",
+        description="Accepted issuers (iss) of push tokens, comma-separated.",
+    )
+    oidc_leeway_s: int = Field(30, ge=0, le=300, description="Clock skew allowed on exp/nbf/iat.")
+    oidc_timeout_s: float = Field(5.0, gt=0, le=60, description="Timeout of one JWKS fetch.")
+    push_replay_window_s: int = Field(
+        7200,
+        ge=60,
+        description="How long an acked push message id is remembered and a replay of it refused "
+        "(longer than a push token's one-hour life plus the leeway).",
+    )
+    api_cache_max_age_s: int = Field(
+        60,
+        ge=0,
+        le=86400,
+        description="Cache-Control max-age of read API answers, and how long a service keeps a "
+        "rendered answer before reading the source again.",
+    )
+    api_max_body_bytes: int = Field(
+        64 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="Largest request body a service accepts (413 beyond it).",
     )
 
     # --- publishing (publish/: the JSON files and the dashboard) -------------------------------
@@ -301,7 +448,14 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
-    @field_validator("bdl_api_key", "odds_api_key")
+    @field_validator("bq_api_endpoint", "gcs_endpoint_url")
+    @classmethod
+    def _optional_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return None if value is None else value.rstrip("/")
+
+    @field_validator("bdl_api_key", "odds_api_key", "api_keys")
     @classmethod
     def _printable_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
@@ -393,6 +547,11 @@ class Settings(BaseSettings):
         return str(self.data_dir / "warehouse.duckdb")
 
     @cached_property
+    def bq_dataset_name(self) -> str:
+        """The environment's BigQuery dataset: ``<deploy_env>_<bq_dataset>``."""
+        return f"{self.deploy_env}_{self.bq_dataset}"
+
+    @cached_property
     def resolved_lake_url(self) -> str:
         """The lake's fsspec URL (a plain path means the local file system)."""
         return self.lake_url or str(self.data_dir / "lake")
@@ -407,7 +566,14 @@ class Settings(BaseSettings):
             self.alert_sentry_dsn,
         )
         values = [s.get_secret_value() for s in held if s is not None]
+        values += self.api_key_values()
         return [v for v in values if v]
+
+    def api_key_values(self) -> list[str]:
+        """The service API keys, one per entry of ``api_keys``. Never log this list."""
+        if self.api_keys is None:
+            return []
+        return [k for k in self.api_keys.get_secret_value().split(",") if k]
 
 
 def secret_problem(value: str) -> str | None:

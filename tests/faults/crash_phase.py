@@ -1,7 +1,8 @@
 """Run one pipeline phase in this process; SIGKILL it at the Nth call of a chosen method.
 
 Usage: ``python crash_phase.py PHASE TARGET N CONFIG_JSON`` where TARGET is ``Class.method`` of
-the warehouse or the lake (``DuckDBWarehouse.execute``, ``FsspecLake.put``, …). N = 0 runs to the
+the warehouse or the lake (``DuckDBWarehouse.execute``, ``DuckDBWarehouse._timed`` (every query and
+statement), ``FsspecLake.put``, …). N = 0 runs to the
 end and prints how many calls TARGET received (to place kill points); N > 0 kills the process,
 with no chance to clean up, just before the Nth call. The phase code itself is the real one.
 """
@@ -76,6 +77,14 @@ def run(phase: str, config: dict[str, Any]) -> None:
         from nbaprops.pipeline.build import build_range
 
         build_range(warehouse, start, end, alerter=alerter, settings=settings)
+    elif phase == "predict":
+        from nbaprops.predict.commands import predict_date
+
+        predict_date(warehouse, settings, end, alerter=alerter)
+    elif phase == "grade":
+        from nbaprops.grade.grader import grade_range
+
+        grade_range(warehouse, end, end)
     else:
         raise SystemExit(f"unknown phase {phase}")
     warehouse.close()

@@ -30,7 +30,9 @@ VOLATILE = frozenset(
     }
 )
 # Bookkeeping of runs (a killed run's rows stay as its record) rather than data.
-RUN_RECORDS = frozenset({"run_ledger", "alerts", "prediction_batches", "backfill_progress", "fact_sources"})
+RUN_RECORDS = frozenset(
+    {"run_ledger", "alerts", "prediction_batches", "backfill_progress", "fact_sources", "query_log"}
+)
 
 
 def table_digests(path: Path) -> dict[str, str]:

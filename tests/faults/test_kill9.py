@@ -1,6 +1,7 @@
 """kill -9 at five points of each phase, then a rerun: the same tables as a clean run, no orphans.
 
-Each phase (scrape over the loopback sandbox, ingest with its parser pool, build) runs in a child
+Each phase (scrape over the loopback sandbox, ingest with its parser pool, build, predict through
+the bus, grade) runs in a child
 process (``crash_phase.py``) that SIGKILLs itself just before the Nth call of a warehouse or lake
 method, N spread over the calls a clean run makes. A fresh process then reruns the phase. After
 it: every data table (``digest.table_digests``) and the lake match the clean run, no ledger row is
@@ -26,6 +27,7 @@ import pytest
 from digest import lake_digest, ledger_statuses, table_digests
 from faults_world import World
 from fsspec.implementations.local import LocalFileSystem
+from kill_states import prepare
 from outcomes import OUTPUTS, SCANNED, record
 
 from factories import season_warehouse
@@ -38,7 +40,10 @@ TARGETS = {
     "scrape": "FsspecLake.put",
     "ingest": "DuckDBWarehouse.execute",
     "build": "DuckDBWarehouse.execute",
+    "predict": "DuckDBWarehouse._timed",  # every query and statement: its few writes are merges
+    "grade": "DuckDBWarehouse._timed",
 }
+SCORED_DAYS = 10  # predict and grade the last date of a built range long enough for features
 
 
 @dataclass
@@ -94,9 +99,20 @@ def season_files() -> tuple[Path, Path]:
     return built.lake_root, built.path
 
 
-def _start_state(phase: str, target: Path, season_files: tuple[Path, Path]) -> None:
-    target.mkdir(parents=True)
+@pytest.fixture(scope="module")
+def scored_states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Data folders to start predict (range built, models registered) and grade (date predicted) from."""
+    built = season_warehouse(SCORED_DAYS)
+    before, after = prepare(built.path, tmp_path_factory.mktemp("scored"), built.start, built.end)
+    return {"predict": before, "grade": after}
+
+
+def _start_state(phase: str, target: Path, season_files: tuple[Path, Path], scored: dict[str, Path]) -> None:
     SCANNED.append(target)
+    if phase in scored:
+        shutil.copytree(scored[phase], target)
+        return
+    target.mkdir(parents=True)
     if phase == "build":
         shutil.copyfile(season_files[1], target / "warehouse.duckdb")
 
@@ -112,9 +128,12 @@ def _outcome(phase: str, workdir: Path) -> dict[str, Any]:
 
 @pytest.mark.parametrize("phase", list(TARGETS))
 def test_kill_9_at_five_points_then_rerun_gives_the_clean_runs_tables(
-    phase: str, world: World, season_files: tuple[Path, Path], tmp_path: Path
+    phase: str, world: World, season_files: tuple[Path, Path], tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     lake_root, _ = season_files
+    scored: dict[str, Path] = (
+        request.getfixturevalue("scored_states") if phase in ("predict", "grade") else {}
+    )
     marker = f"faultrun{uuid.uuid4().hex}"  # inherited by every process the run starts
     env = {**world.env, "FAULT_RUN_MARK": marker}
 
@@ -127,10 +146,13 @@ def test_kill_9_at_five_points_then_rerun_gives_the_clean_runs_tables(
         }
 
     config = {**world.phase_config(phase), "lake": str(lake_root)}
+    if phase in scored:
+        built = season_warehouse(SCORED_DAYS)
+        config |= {"start": built.start.isoformat(), "end": built.end.isoformat()}
     if phase == "scrape":
         world.session.clock.set(datetime.fromisoformat(config["now"]))  # the server sees the same moment
     clean = tmp_path / "clean"
-    _start_state(phase, clean, season_files)
+    _start_state(phase, clean, season_files, scored)
     reference = _run(phase, 0, clean, settings_env(clean), config)
     assert reference.returncode == 0, reference.output
     assert reference.calls is not None
@@ -138,9 +160,10 @@ def test_kill_9_at_five_points_then_rerun_gives_the_clean_runs_tables(
     expected = _outcome(phase, clean)
     points = sorted({max(1, int(reference.calls * f)) for f in FRACTIONS})
     assert len(points) == len(FRACTIONS)
+    abandoned = 0
     for point in points:
         workdir = tmp_path / f"killed-{point}"
-        _start_state(phase, workdir, season_files)
+        _start_state(phase, workdir, season_files, scored)
         killed = _run(phase, point, workdir, settings_env(workdir), config)
         assert killed.returncode == -signal.SIGKILL, killed.output
         assert _wait_gone(marker) == set(), f"{phase}: processes outlived the run killed at call {point}"
@@ -149,4 +172,6 @@ def test_kill_9_at_five_points_then_rerun_gives_the_clean_runs_tables(
         assert _outcome(phase, workdir) == expected, f"{phase} killed at call {point} of {reference.calls}"
         statuses = ledger_statuses(workdir / "warehouse.duckdb")
         assert "running" not in statuses
+        abandoned += statuses.count("abandoned")
         record("kill -9", f"{phase} @ {TARGETS[phase]} #{point}/{reference.calls}", "rerun identical", "-")
+    assert abandoned > 0, f"{phase}: no killed run left a ledger row to mark abandoned"

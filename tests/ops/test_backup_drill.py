@@ -42,10 +42,13 @@ def test_backup_delete_restore_gives_back_every_table(
     restored = runner.invoke(app, ["restore", "latest", "--verify", "--json"])
     assert restored.exit_code == 0, restored.output
     after = _contents(warehouse_path)
-    # The restore itself marks the snapshot verified in `backups`; every other table is identical.
-    assert {n: r for n, r in after.items() if n != "backups"} == {
-        n: r for n, r in before.items() if n != "backups"
+    # The restore itself marks the snapshot verified in `backups`, and `query_log` records the
+    # backup's and the restore's own statements; every other table is identical.
+    own = {"backups", "query_log"}
+    assert {n: r for n, r in after.items() if n not in own} == {
+        n: r for n, r in before.items() if n not in own
     }
+    assert len(after["query_log"]) > len(before["query_log"]) > 0
     with DuckDBWarehouse(str(warehouse_path), query_timeout_s=30, read_only=True) as wh:
         assert wh.query_rows("SELECT count(*) FROM backups WHERE verified_at IS NOT NULL") == [(1,)]
 

@@ -98,17 +98,18 @@ def test_the_backtest_compares_systems_on_rows_with_lines(history: History) -> N
 def test_every_line_used_was_published_by_the_predictions_as_of(history: History) -> None:
     rows = history.warehouse.query_rows(
         "SELECT p.game_date, p.game_id, p.player_id, p.system_id, p.as_of, p.line_snapshot_at, "
-        "COUNT(pp.player_id) AS found "
+        "COUNT(pp.player_id) AS found, MAX(pp.last_update) AS book_update "
         "FROM predictions AS p LEFT JOIN raw_oddsa_player_props AS pp "
         "ON pp.game_date = p.game_date AND pp.player_id = p.player_id AND pp.book = p.line_book "
         "AND pp.snapshot_at = p.line_snapshot_at AND pp.point = p.line AND pp.market = 'player_points' "
         "WHERE p.line IS NOT NULL GROUP BY ALL"
     )
     assert len(rows) > 100
-    for game_date, _, _, _, as_of, snapshot_at, found in rows:
+    for game_date, _, _, _, as_of, snapshot_at, found, book_update in rows:
         assert as_of == history.settings.prediction_as_of(game_date)  # the daily run's time
         assert snapshot_at <= as_of, (game_date, snapshot_at, as_of)
         assert found >= 1  # the line is one the book posted in that snapshot
+        assert book_update is None or book_update <= as_of  # and the book had posted it by then
     # The pre-tip snapshot exists too: the lines used were not simply the latest ones.
     [(later,)] = history.warehouse.query_rows(
         "SELECT COUNT(*) FROM raw_oddsa_player_props AS pp JOIN predictions AS p "

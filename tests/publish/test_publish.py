@@ -12,6 +12,7 @@ import pytest
 
 from nbaprops.errors import QualityGateError
 from nbaprops.publish import documents
+from nbaprops.publish import performance as perf_module
 from nbaprops.publish.schemas import KINDS, validator_for
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 from published_demo import Published
@@ -153,6 +154,13 @@ def test_performance_scores_each_window_beside_the_references(published: Publish
     assert {c["system_id"] for c in performance["calibration"]} == ids - {"book_line", "last5_avg"}
     assert all(sum(b["n"] for b in c["bins"]) > 0 for c in performance["calibration"])
     assert {d["system_id"] for d in performance["daily"]} >= {"ensemble"}
+    warehouse = _warehouse(published)
+    try:
+        # What the next publish compares to reuse this document instead of scoring the season again.
+        assert performance["inputs"] == perf_module.inputs(warehouse, published.day)
+        assert performance["inputs"]["graded_rows"] > 0
+    finally:
+        warehouse.close()
 
 
 def test_status_reports_the_ledger_and_sources_without_its_own_step(published: Published) -> None:

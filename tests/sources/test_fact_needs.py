@@ -173,15 +173,43 @@ def test_a_missing_injury_pdf_only_degrades_history_but_fails_a_live_date(
     assert statuses == [("failed",)]  # the live verdict replaced the history one (same key)
 
 
-def test_one_event_without_lines_fails_props_live_and_degrades_them_in_history(
+@pytest.mark.parametrize("fault", ["empty", "not_found"])
+def test_one_event_without_props_yet_degrades_a_live_date_with_the_count(
+    session: SandboxSession, settings: Settings, warehouse: DuckDBWarehouse, fault: str
+) -> None:
+    today = session.clock.now().date()
+    _queue(session, EVENT_ODDS, fault)
+    live = _scrape(session, settings, warehouse, today, "live", source="oddsapi")
+    assert live.problems == []
+    [degraded] = live.degraded
+    assert degraded.step == "oddsapi.event_odds"
+    found = re.search(r"props posted for (\d+) of (\d+) events listed", degraded.error or "")
+    assert found is not None
+    assert int(found[1]) == int(found[2]) - 1
+    assert degraded.rows > 0  # the lines that were posted are kept
+    [(status, reason)] = warehouse.query_rows(
+        "SELECT status, reason FROM fact_sources WHERE fact = 'props' AND source = 'oddsapi'"
+    )
+    assert status == "degraded"
+    assert found[0] in reason
+
+
+def test_no_event_with_props_fails_a_live_date(
     session: SandboxSession, settings: Settings, warehouse: DuckDBWarehouse
 ) -> None:
     today = session.clock.now().date()
-    _queue(session, EVENT_ODDS, "empty")
+    _queue(session, EVENT_ODDS, "empty", count=100)
     live = _scrape(session, settings, warehouse, today, "live", source="oddsapi")
     [problem] = live.problems
     assert problem.step == "oddsapi.event_odds"
-    assert re.search(r"1 of \d+ snapshots came back without rows", problem.error or "")
+    found = re.search(r"(\d+) of (\d+) snapshots came back without rows", problem.error or "")
+    assert found is not None
+    assert found[1] == found[2]
+
+
+def test_one_event_without_lines_degrades_props_in_history(
+    session: SandboxSession, settings: Settings, warehouse: DuckDBWarehouse
+) -> None:
     _queue(session, HISTORICAL_EVENT_ODDS, "empty")
     history = _scrape(session, settings, warehouse, _yesterday(session), "history", source="oddsapi")
     assert history.problems == []

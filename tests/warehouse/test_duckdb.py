@@ -1,4 +1,5 @@
-"""The DuckDB warehouse: schema, Arrow in and out, MERGE, timeouts, binding, locks."""
+"""The warehouse contract on both backends (DuckDB, and BigQuery through the fake REST endpoint):
+schema, Arrow in and out, MERGE, binding, transactions; then DuckDB's own timeouts and locks."""
 
 from __future__ import annotations
 
@@ -11,18 +12,19 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from bqfake import open_backend
 from nbaprops.errors import ConfigError, WarehouseBusy, WarehouseError
 from nbaprops.settings import load_settings
-from nbaprops.warehouse import TABLES, create_schema, open_warehouse
+from nbaprops.warehouse import TABLES, Warehouse, create_schema, open_warehouse
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 
 NOW = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
+BACKENDS = ["duckdb", "duckdb-delete-insert", "bigquery"]
 
 
-@pytest.fixture
-def wh() -> Iterator[DuckDBWarehouse]:
-    warehouse = DuckDBWarehouse(":memory:", query_timeout_s=30)
-    create_schema(warehouse)
+@pytest.fixture(params=BACKENDS)
+def wh(request: pytest.FixtureRequest) -> Iterator[Warehouse]:
+    warehouse = open_backend(request.param, request)
     yield warehouse
     warehouse.close()
 
@@ -40,7 +42,7 @@ def _quarantine(shas: list[str], errors: list[str]) -> pa.Table:
     )
 
 
-def test_create_schema_is_idempotent(wh: DuckDBWarehouse) -> None:
+def test_create_schema_is_idempotent(wh: Warehouse) -> None:
     wh.insert_arrow("quarantine", _quarantine(["a"], ["e"]))
     create_schema(wh)
     create_schema(wh)
@@ -48,7 +50,7 @@ def test_create_schema_is_idempotent(wh: DuckDBWarehouse) -> None:
     assert wh.row_count("quarantine") == 1
 
 
-def test_insert_and_query_arrow_round_trip(wh: DuckDBWarehouse) -> None:
+def test_insert_and_query_arrow_round_trip(wh: Warehouse) -> None:
     batch = _quarantine(["s1", "s2", "s3"], ["bad", "worse", "worst"])
     assert wh.insert_arrow("quarantine", batch) == 3
     back = wh.query_arrow(
@@ -59,23 +61,16 @@ def test_insert_and_query_arrow_round_trip(wh: DuckDBWarehouse) -> None:
     assert wh.query_rows("SELECT error FROM quarantine WHERE payload_sha256 = ?", ["s2"]) == [("worse",)]
 
 
-@pytest.mark.parametrize("use_merge", [True, False], ids=["merge", "delete-insert"])
-def test_merge_twice_keeps_row_count_and_updates_values(use_merge: bool) -> None:
-    wh = DuckDBWarehouse(":memory:", query_timeout_s=30, use_merge=use_merge)
-    create_schema(wh)
+def test_merge_twice_keeps_row_count_and_updates_values(wh: Warehouse) -> None:
     wh.merge_arrow("quarantine", _quarantine(["s1", "s2"], ["old", "old"]))
     wh.merge_arrow("quarantine", _quarantine(["s1", "s2"], ["old", "old"]))
     assert wh.row_count("quarantine") == 2
     wh.merge_arrow("quarantine", _quarantine(["s2", "s3"], ["new", "new"]))
     rows = wh.query_rows("SELECT payload_sha256, error FROM quarantine ORDER BY 1")
     assert rows == [("s1", "old"), ("s2", "new"), ("s3", "new")]
-    wh.close()
 
 
-@pytest.mark.parametrize("use_merge", [True, False], ids=["merge", "delete-insert"])
-def test_merge_newer_by_lets_only_newer_rows_replace_stored_ones(use_merge: bool) -> None:
-    wh = DuckDBWarehouse(":memory:", query_timeout_s=30, use_merge=use_merge)
-    create_schema(wh)
+def test_merge_newer_by_lets_only_newer_rows_replace_stored_ones(wh: Warehouse) -> None:
     newer = _quarantine(["s1", "s2"], ["new", "new"]).set_column(
         0, "quarantined_at", pa.array([NOW, NOW], pa.timestamp("us", tz="UTC"))
     )
@@ -86,10 +81,9 @@ def test_merge_newer_by_lets_only_newer_rows_replace_stored_ones(use_merge: bool
     wh.merge_arrow("quarantine", older, newer_by=("quarantined_at",))
     rows = wh.query_rows("SELECT payload_sha256, error FROM quarantine ORDER BY 1")
     assert rows == [("s1", "new"), ("s2", "new"), ("s3", "old")]
-    wh.close()
 
 
-def test_merge_refuses_a_batch_that_repeats_a_key(wh: DuckDBWarehouse) -> None:
+def test_merge_refuses_a_batch_that_repeats_a_key(wh: Warehouse) -> None:
     with pytest.raises(WarehouseError, match="repeat"):
         wh.merge_arrow("quarantine", _quarantine(["s1", "s1"], ["a", "b"]))
     assert wh.row_count("quarantine") == 0
@@ -103,7 +97,7 @@ def test_query_past_timeout_raises_and_connection_still_works() -> None:
     wh.close()
 
 
-def test_values_are_bound_not_spliced(wh: DuckDBWarehouse) -> None:
+def test_values_are_bound_not_spliced(wh: Warehouse) -> None:
     hostile = "x'); DROP TABLE quarantine; --"
     wh.execute(
         "INSERT INTO quarantine (quarantined_at, kind, error_type, error, payload_sha256) "
@@ -114,7 +108,7 @@ def test_values_are_bound_not_spliced(wh: DuckDBWarehouse) -> None:
     assert wh.query_rows("SELECT error FROM quarantine") == [(hostile,)]
 
 
-def test_unknown_table_and_column_names_are_rejected(wh: DuckDBWarehouse) -> None:
+def test_unknown_table_and_column_names_are_rejected(wh: Warehouse) -> None:
     with pytest.raises(WarehouseError, match="allow-list"):
         wh.row_count("quarantine; DROP TABLE run_ledger")
     with pytest.raises(WarehouseError, match="allow-list"):
@@ -128,7 +122,7 @@ class _StepFailedError(Exception):
     pass
 
 
-def _load_then_fail(wh: DuckDBWarehouse) -> None:
+def _load_then_fail(wh: Warehouse) -> None:
     with wh.transaction():
         wh.insert_arrow("quarantine", _quarantine(["s1", "s2"], ["a", "b"]))
         with wh.transaction():  # nested blocks join the outer transaction
@@ -136,7 +130,7 @@ def _load_then_fail(wh: DuckDBWarehouse) -> None:
         raise _StepFailedError
 
 
-def test_transaction_rolls_back_on_exception(wh: DuckDBWarehouse) -> None:
+def test_transaction_rolls_back_on_exception(wh: Warehouse) -> None:
     with pytest.raises(_StepFailedError):
         _load_then_fail(wh)
     assert wh.row_count("quarantine") == 0
@@ -145,8 +139,8 @@ def test_transaction_rolls_back_on_exception(wh: DuckDBWarehouse) -> None:
     assert wh.row_count("quarantine") == 1
 
 
-def test_sql_errors_become_warehouse_errors(wh: DuckDBWarehouse) -> None:
-    with pytest.raises(WarehouseError, match="CatalogException"):
+def test_sql_errors_become_warehouse_errors(wh: Warehouse) -> None:
+    with pytest.raises(WarehouseError, match=r"CatalogException|no_such_table"):
         wh.query_rows("SELECT * FROM no_such_table")
 
 
@@ -195,7 +189,7 @@ def test_open_warehouse_follows_settings(tmp_path: Path) -> None:
     assert (tmp_path / "d" / "warehouse.duckdb").exists()
     assert wh.capabilities.dialect == "duckdb"
     wh.close()
-    with pytest.raises(ConfigError, match=r"\[gcp\]"):
+    with pytest.raises(ConfigError, match="NBAPROPS_GCP_PROJECT"):
         open_warehouse(load_settings(warehouse_backend="bigquery"))
 
 

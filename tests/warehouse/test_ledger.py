@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bqfake import open_backend
 from nbaprops.errors import PayloadError, QualityGateError
 from nbaprops.warehouse import RunLedger, create_schema
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
@@ -19,10 +20,10 @@ from nbaprops.warehouse.ledger import abandon_dead_runs
 DAY = date(2025, 1, 15)
 
 
-@pytest.fixture
-def ledger() -> Iterator[RunLedger]:
-    wh = DuckDBWarehouse(":memory:", query_timeout_s=30)
-    create_schema(wh)
+@pytest.fixture(params=["duckdb", "bigquery"])
+def ledger(request: pytest.FixtureRequest) -> Iterator[RunLedger]:
+    """The ledger on each backend (BigQuery through the fake REST endpoint)."""
+    wh = open_backend(request.param, request)
     yield RunLedger(wh)
     wh.close()
 

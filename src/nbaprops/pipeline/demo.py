@@ -10,8 +10,8 @@
    trained only on earlier days, then graded, beside the book line and the last-5-games average.
 4. Train as of the demo date, predict it, grade the day before, and print the summary and the top
    recommendations.
-5. Publish the day before (its results) and the demo date (phase 6: the JSON files under
-   ``<lake>/publish``).
+5. Publish the day before (its results) and the demo date (phase 6: the JSON files and the
+   dashboard under ``<lake>/publish``; ``nbaprops demo --serve`` then serves them on loopback).
 
 Every step writes run-ledger rows; any failure stops the demo with a one-line reason.
 
@@ -316,7 +316,8 @@ def print_where(settings: Settings, report: DemoReport) -> None:
         f"  lake       {settings.resolved_lake_url}  (every payload as received, with manifests)",
         f"  models     {models_dir(settings)}  (model files; model_registry in the warehouse)",
         f"  logs       {log_file_path(settings)}  (every event as JSON lines)",
-        f"  published  {settings.resolved_lake_url}/publish  (the JSON files a website reads)",
+        f"  published  {settings.resolved_lake_url}/publish  (JSON files and the dashboard: "
+        f"{_command_name()} demo --data-dir {root} --serve)",
         "[bold]next[/bold]",
         f"  {env} features show --date {day}    # the feature rows the models read",
         f"  {env} predict --date {day} --json   # predict the day again",

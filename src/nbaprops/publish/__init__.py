@@ -2,5 +2,6 @@
 
 ``publisher.publish_date`` writes a game date's files under ``publish/`` (``documents`` builds them
 from rows, ``performance`` and ``status`` the global ones; ``schemas/`` holds a JSON Schema per
-file); ``commands`` is ``nbaprops publish``.
+file); ``site`` installs the static dashboard next to them and ``serve`` serves it on loopback
+(``nbaprops demo --serve``); ``commands`` is ``nbaprops publish``.
 """

@@ -1,4 +1,4 @@
-"""``nbaprops publish --date D``: write a game date's JSON files under ``publish/``.
+"""``nbaprops publish --date D``: write a game date's JSON files and the dashboard under ``publish/``.
 
 Imports stay light: the warehouse and the publisher load when the command runs.
 """
@@ -20,7 +20,7 @@ def publish(
         bool, typer.Option("--json", help="Print what was written as one JSON object.")
     ] = False,
 ) -> None:
-    """Write tonight/, picks/, players/, results/ (once graded), performance and status.
+    """Write tonight/, picks/, players/, results/ (once graded), performance, status and the dashboard.
 
     Publishing a date twice gives identical files. Exits non-zero when the date has no predictions.
     """

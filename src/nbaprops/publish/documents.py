@@ -61,10 +61,17 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def encode(document: Mapping[str, Any]) -> bytes:
-    """The file's bytes: sorted keys, compact, UTF-8, a final newline (the same data, the same bytes)."""
+def encode(document: Mapping[str, Any], *, cleaned: bool = False) -> bytes:
+    """The file's bytes: sorted keys, compact, UTF-8, a final newline (the same data, the same bytes).
+
+    ``cleaned``: the document already went through ``clean`` (not done twice).
+    """
     text = json.dumps(
-        clean(document), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        document if cleaned else clean(document),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
     )
     return (text + "\n").encode("utf-8")
 

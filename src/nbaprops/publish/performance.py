@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from nbaprops.publish.documents import head
+from nbaprops.publish.documents import clean, head
 
 if TYPE_CHECKING:
     from nbaprops.warehouse.protocol import Warehouse
@@ -28,7 +28,11 @@ _DAILY_SQL = (
     "FROM system_daily_performance WHERE game_date BETWEEN ? AND ? "
     "ORDER BY system_id ASC NULLS LAST, game_date ASC NULLS LAST"
 )
-_LAST_GRADED_SQL = "SELECT MAX(game_date) FROM system_daily_performance WHERE game_date <= ?"
+_INPUTS_SQL = (
+    "SELECT MAX(game_date), COUNT(*), MAX(graded_at), "
+    "(SELECT MAX(created_at) FROM predictions WHERE game_date BETWEEN ? AND ?) "
+    "FROM prediction_grades WHERE game_date BETWEEN ? AND ?"
+)
 _HEADLINE_KEYS = (
     "mae_minus_line",
     "hit_rate",
@@ -48,12 +52,26 @@ def season_start(day: date) -> date:
     return date(season_start_year(day), 8, 1)
 
 
+def inputs(warehouse: Warehouse, day: date) -> dict[str, Any]:
+    """What the document as of ``day`` is computed from, in one cheap query: the last graded date,
+    the graded rows of the season up to it, when they were graded and when the newest of their
+    predictions was written. The same inputs give the same document, so a publish can reuse the
+    one already in the lake (``publisher``) instead of scoring the season again."""
+    first = season_start(day)
+    [(last, rows, graded_at, predicted_at)] = warehouse.query_rows(_INPUTS_SQL, [first, day, first, day])
+    found: dict[str, Any] = clean(
+        {"last_graded_date": last, "graded_rows": rows, "graded_at": graded_at, "predicted_at": predicted_at}
+    )
+    return found
+
+
 def build(warehouse: Warehouse, day: date, *, pick_cap: float | None = None) -> dict[str, Any]:
     """The performance document as of ``day`` (the windows end on the last graded date ≤ ``day``)."""
-    [(last,)] = warehouse.query_rows(_LAST_GRADED_SQL, [day])
+    source = inputs(warehouse, day)
     first = season_start(day)
-    if last is None or last < first:
-        return document(day, None, first, [], [], [])
+    if source["last_graded_date"] is None:
+        return document(source, None, first, [], [], [])
+    last = date.fromisoformat(source["last_graded_date"])
     from nbaprops.pipeline.backtest import comparison_rows
 
     rows = comparison_rows(warehouse, first, last)
@@ -80,7 +98,7 @@ def build(warehouse: Warehouse, day: date, *, pick_cap: float | None = None) -> 
         for r in warehouse.query_rows(_DAILY_SQL, [first, last])
     ]
     windows = score_windows(rows, last, first, pick_cap=pick_cap)
-    return document(day, last, first, windows, calibration(rows), daily)
+    return document(source, last, first, windows, calibration(rows), daily)
 
 
 def score_windows(
@@ -138,7 +156,7 @@ def calibration(rows: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def document(  # noqa: PLR0917 (the document's parts, each named where it is called)
-    day: date,
+    source: dict[str, Any],
     last: date | None,
     first: date,
     windows: Sequence[Mapping[str, Any]],
@@ -155,7 +173,7 @@ def document(  # noqa: PLR0917 (the document's parts, each named where it is cal
     moment = max(graded) if graded else None
     return {
         **head("performance", generated_at=moment, as_of=moment),
-        "game_date": day,
+        "inputs": source,
         "last_graded_date": last,
         "season_start": first,
         "windows": list(windows),

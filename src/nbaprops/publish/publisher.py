@@ -1,4 +1,4 @@
-"""``publish_date``: phase 6, the JSON files of a game date written to the lake.
+"""``publish_date``: phase 6, the JSON files of a game date (and the dashboard) written to the lake.
 
 Under the lake's ``publish/`` prefix (a local folder by default, ``gs://…`` in production)::
 
@@ -9,6 +9,7 @@ Under the lake's ``publish/`` prefix (a local folder by default, ``gs://…`` in
     publish/performance.json         each system over 7 / 30 days and the season, calibration, daily series
     publish/status.json              the pipeline's health as of the date
     publish/index.json               which dates have files (what the dashboard offers)
+    publish/*.html, assets/…         the dashboard (``publish.site``), reading the files above
 
 Every file is written atomically (``Lake.put_file``: a temporary name, then a rename; not
 fsync'd, since the next publish rebuilds it from the warehouse) and carries ``Cache-Control`` where
@@ -90,21 +91,24 @@ def _rows(warehouse: Warehouse, name: str, params: dict[str, Any]) -> list[dict[
 def publish_date(
     warehouse: Warehouse, settings: Settings, day: date, *, lake: Lake | None = None
 ) -> PublishReport:
-    """Write every file of ``day`` (and the global ones) under ``publish/``."""
+    """Write every file of ``day`` (and the global ones, and the dashboard) under ``publish/``."""
     from nbaprops.lake import open_lake
 
     store = lake if lake is not None else open_lake(settings)
     report = PublishReport(day)
     with RunLedger(warehouse).step(STEP, game_date=day) as run:
-        files = build_files(warehouse, settings, day, report)
+        files = build_files(warehouse, settings, day, report, store)
         run.rows_in = report.predictions
-        validate({k: v for k, v in files.items() if not k.startswith("players/")})
-        for name, (document, max_age) in files.items():
-            put(store, name, documents.encode(document), max_age)
+        cleaned = {name: (documents.clean(document), max_age) for name, (document, max_age) in files.items()}
+        validate({k: v for k, v in cleaned.items() if not k.startswith("players/")})
+        for name, (document, max_age) in cleaned.items():
+            put(store, name, documents.encode(document, cleaned=True), max_age)
         index = _index(store, files)
         validate({"index.json": (index, 0)})
         put(store, "index.json", documents.encode(index), settings.publish_live_max_age_s)
-        report.files = [*files, "index.json"]
+        from nbaprops.publish.site import install
+
+        report.files = [*files, "index.json", *install(store, settings.publish_live_max_age_s)]
         run.rows_out = len(report.files)
         run.details = report.to_dict()
     log.info("publish.finished", **report.to_dict())
@@ -123,7 +127,7 @@ def put(store: Lake, name: str, data: bytes, max_age: int, content_type: str = J
 
 
 def build_files(
-    warehouse: Warehouse, settings: Settings, day: date, report: PublishReport
+    warehouse: Warehouse, settings: Settings, day: date, report: PublishReport, store: Lake | None = None
 ) -> dict[str, tuple[dict[str, Any], int]]:
     """Every document of ``day`` by its path under ``publish/``, each with its max-age."""
     rows = _rows(warehouse, "publish_predictions", {"game_date": day})
@@ -186,9 +190,25 @@ def build_files(
         daily = [dict(zip(keys, r, strict=True)) for r in warehouse.query_rows(_DAILY_SQL, [day])]
         files[f"results/{stamp}.json"] = (documents.results(day, picks, daily), dated)
         report.graded_picks = len(picks)
-    files["performance.json"] = (performance.build(warehouse, day, pick_cap=settings.stake_max_pick), live)
+    files["performance.json"] = (_performance(warehouse, settings, day, store), live)
     files["status.json"] = (status.build(warehouse, day), live)
     return files
+
+
+def _performance(warehouse: Warehouse, settings: Settings, day: date, store: Lake | None) -> dict[str, Any]:
+    """``performance.json``: the one in the lake when it was computed from the same inputs (grades
+    and predictions unchanged: scoring the season again would give the same document), else anew."""
+    if store is not None:
+        try:
+            previous: dict[str, Any] = json.loads(store.get_file(f"{PREFIX}/performance.json"))
+        except PayloadError:  # none published yet
+            previous = {}
+        except ValueError:  # unreadable: rebuilt and overwritten below
+            log.warning("publish.performance_unreadable")
+            previous = {}
+        if previous.get("inputs") is not None and previous["inputs"] == performance.inputs(warehouse, day):
+            return previous
+    return performance.build(warehouse, day, pick_cap=settings.stake_max_pick)
 
 
 def _adjusted_ev(rows: list[dict[str, Any]], shrink: float) -> list[float]:
@@ -258,11 +278,12 @@ def _index(store: Lake, files: dict[str, tuple[dict[str, Any], int]]) -> dict[st
 
 
 def validate(files: dict[str, tuple[dict[str, Any], int]]) -> None:
-    """Check every document against its JSON Schema; the first violation fails the step."""
+    """Check every (cleaned: ``documents.clean``) document against its JSON Schema; the first
+    violation fails the step."""
     from nbaprops.publish.schemas import validator_for
 
     for name, (document, _) in files.items():
-        errors = sorted(validator_for(document["kind"]).iter_errors(documents.clean(document)), key=str)
+        errors = sorted(validator_for(document["kind"]).iter_errors(document), key=str)
         if errors:
             first = errors[0]
             where = "/".join(str(p) for p in first.absolute_path) or "(top)"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,11 +22,11 @@ def ingest(
         typer.Option("--date", help="Game date (YYYY-MM-DD): load the lake's payloads for that day."),
     ] = None,
     from_dir: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--from-dir",
-            help="Folder laid out like the lake (an archive): load every payload in it.",
-            file_okay=False,
+            help="Folder or bucket prefix (gs://…) laid out like the lake (an archive): "
+            "load every payload in it.",
         ),
     ] = None,
     json_out: Annotated[

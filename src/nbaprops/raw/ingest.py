@@ -190,21 +190,20 @@ def ingest_date(
 
 def ingest_from_dir(
     settings: Settings,
-    path: Path,
+    path: Path | str,
     *,
     warehouse: Warehouse,
     alerter: Alerter | None = None,
     workers: int = 1,
 ) -> IngestReport:
-    """Replay a folder laid out like the lake: every payload in it, schedule and rosters first."""
-    from fsspec.implementations.local import LocalFileSystem
+    """Replay a folder or bucket prefix (``gs://…``) laid out like the lake: every payload in it,
+    schedule and rosters first. Its calls are bounded and retried like the lake's own."""
+    from nbaprops.lake import lake_at
 
-    from nbaprops.lake import FsspecLake
-
-    del settings
-    if not path.is_dir():
+    url = str(path)
+    if "://" not in url and not Path(url).is_dir():
         raise QualityGateError(f"ingest --from-dir: {path} is not a folder")
-    lake = FsspecLake(LocalFileSystem(), path.resolve().as_posix())
+    lake = lake_at(url, settings, create=False)
     listing = lake.scan()
     alerter = alerter or Alerter(warehouse)
     with RunLedger(warehouse).step(STEP, details={"scope": str(path)}) as run:

@@ -215,6 +215,9 @@ class DayScrape:
     ) -> tuple[Collected | None, NbaPropsError | None]:
         """Run ``action`` as the ledger step ``scrape.<name>``; failures are recorded, not raised.
 
+        An untyped exception of the action (a parser's ``ValueError``, a decoder's ``EOFError``)
+        becomes a ``PayloadError`` of this step: one fetch's failure, never the whole scrape's.
+
         A failure of a fact that ``FACT_NEEDS`` calls optional for this scrape's use is recorded
         as ``degraded`` (ledger, report, one warning line) and the date goes on; of a required
         one, as ``failed``.
@@ -250,6 +253,14 @@ class DayScrape:
             self._single_source(report, fact, name, "skipped", skip)
             return None, None
         paths = tuple(f.obj.path for f in collected.fetched)
+        if collected.shortfall is not None:  # served, short of what will come later in the day
+            report.steps.append(
+                StepOutcome(
+                    name, game_date, "degraded", collected.rows, paths, error=collected.shortfall, fact=fact
+                )
+            )
+            self._single_source(report, fact, name, "degraded", collected.shortfall)
+            return collected, None
         report.steps.append(StepOutcome(name, game_date, "success", collected.rows, paths, fact=fact))
         self._single_source(report, fact, name, "served", None)
         return collected, None
@@ -271,7 +282,17 @@ class DayScrape:
     def _run(self, run: StepRun, action: Callable[[], Collected]) -> Collected:
         from nbaprops.sources.facts import require_rows
 
-        collected = action()
+        try:
+            collected = action()
+        except NbaPropsError:
+            raise
+        except Exception as exc:
+            # A parser or decoder that raised an untyped error (ValueError, EOFError, zlib.error…)
+            # on what a source sent: that fetch failed, typed and recorded; the scrape goes on.
+            log.warning("scrape.untyped_error", step=run.step, error_type=type(exc).__name__, exc_info=True)
+            raise PayloadError(
+                f"{run.step}: reading the answer raised {type(exc).__name__}: {str(exc)[:200]}"
+            ) from exc
         run.rows_in = len(collected.fetched)
         run.rows_out = collected.rows
         run.details |= {"lake_paths": [f.obj.path for f in collected.fetched], **collected.details}
@@ -280,6 +301,9 @@ class DayScrape:
             require_rows(collected.due[0], collected.rows, self.day, collected.due[1], self.schedule)
         if collected.partial is not None:
             raise QualityGateError(collected.partial)
+        if collected.shortfall is not None:
+            run.details["fact_shortfall"] = collected.shortfall
+            run.degrade(collected.shortfall)
         return collected
 
     def record_coverage(self, report: ScrapeReport, rows: list[FactServed]) -> None:

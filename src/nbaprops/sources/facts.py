@@ -121,6 +121,7 @@ class Collected:
     details: dict[str, Any] = field(default_factory=dict)
     due: tuple[str, int | None] | None = None  # (what, games due): checked once the step is recorded
     partial: str | None = None  # how the answer falls short of what was due (fails the step, bytes kept)
+    shortfall: str | None = None  # a gap expected at this hour: the step is degraded, never failed
 
 
 @dataclass(frozen=True)

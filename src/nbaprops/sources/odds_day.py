@@ -10,6 +10,11 @@ same event, a stored snapshot that answers the requested time) is never bought a
 date costs nothing, and two wanted times that fall on one snapshot cost one call. The batch left to
 buy is priced before the first call and refused with ``BudgetExceeded`` when it would pass the
 budget.
+
+Every Odds API step that fails (retries exhausted, a refused key, a budget refusal, an empty or
+partial answer) raises an ``odds_unavailable`` alert, like the fallback facts' ``source_exhausted``:
+``error`` when the operator must act (a key or credits problem, or lines the use requires),
+``warning`` otherwise.
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from nbaprops.errors import NbaPropsError, SourceError
-from nbaprops.sources.facts import Collected, nothing, parse_payload, parsed_rows, partial
+from nbaprops.errors import AuthError, BudgetExceeded, NbaPropsError, SourceError
+from nbaprops.sources.facts import Collected, need, nothing, parse_payload, parsed_rows, partial
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import date
 
     from nbaprops.lake import Lake
@@ -100,6 +106,29 @@ def scrape_odds(scrape: DayScrape, report: ScrapeReport, *, skip: str | None) ->
         _historical(scrape, report, tipped)
 
 
+def _step(
+    scrape: DayScrape, report: ScrapeReport, name: str, action: Callable[[], Collected]
+) -> Collected | None:
+    """One Odds API step (``scrape.step``, fact ``props``); a failure of it is also alerted."""
+    from nbaprops.sources.daily import failure_reason
+
+    collected, error = scrape.step(report, name, action, fact="props", game_date=scrape.day)
+    if error is not None:
+        must_act = isinstance(error, (AuthError, BudgetExceeded)) or need("props", scrape.use) == "required"
+        meter = scrape.odds.meter
+        scrape.alerter.raise_alert(
+            "odds_unavailable",
+            f"{name} for {scrape.day} failed: {failure_reason(error)}",
+            severity="error" if must_act else "warning",
+            step=f"scrape.{name}",
+            game_date=scrape.day.isoformat(),
+            error_type=type(error).__name__,
+            credits_spent_run=meter.spent,
+            credits_remaining=meter.remaining,
+        )
+    return collected
+
+
 def _current(scrape: DayScrape, report: ScrapeReport, due: int | None) -> None:
     from nbaprops.sources.oddsapi import EVENT_ODDS
 
@@ -113,14 +142,33 @@ def _current(scrape: DayScrape, report: ScrapeReport, due: int | None) -> None:
 
     def odds() -> Collected:
         cost = scrape.odds.check_batch(EVENT_ODDS, len(event_ids))
-        fetched = [scrape.odds.event_odds(scrape.day, eid) for eid in event_ids]
-        rows = [len(parsed_rows(f)) for f in fetched]
-        return _lines(scrape, fetched, list(zip(event_ids, rows, strict=True)), "oddsapi/event_odds", cost)
+        fetched: list[Fetched] = []
+        counted: list[tuple[str, int]] = []
+        for eid in event_ids:
+            try:
+                bought = scrape.odds.event_odds(scrape.day, eid)
+            except SourceError as exc:
+                if exc.status_code != 404:  # 404: the event left the board since it was listed
+                    raise
+                counted.append((eid, 0))
+                continue
+            fetched.append(bought)
+            counted.append((eid, len(parsed_rows(bought))))
+        collected = _lines(scrape, fetched, counted, "oddsapi/event_odds", cost)
+        with_props = sum(1 for _, n in counted if n)
+        collected.details |= {"events_listed": len(counted), "events_with_props": with_props}
+        if collected.partial is not None and with_props:
+            # Books post props through the day: before tip, an event without them yet is expected.
+            # The fact is served, degraded with the count; only no props at all fails it.
+            collected.shortfall = (
+                f"oddsapi/event_odds: props posted for {with_props} of {len(counted)} events listed "
+                f"(none yet for {', '.join(e for e, n in counted if not n)[:200]})"
+            )
+            collected.partial = None
+        return collected
 
-    listed, _ = scrape.step(report, "oddsapi.events", events, fact="props", game_date=scrape.day)
-    if listed is not None:
-        lines, _ = scrape.step(report, "oddsapi.event_odds", odds, fact="props", game_date=scrape.day)
-        _game_lines(scrape, report, lines)
+    if _step(scrape, report, "oddsapi.events", events) is not None:
+        _game_lines(scrape, report, _step(scrape, report, "oddsapi.event_odds", odds))
 
 
 def _historical(scrape: DayScrape, report: ScrapeReport, due: int | None) -> None:
@@ -180,12 +228,8 @@ def _historical(scrape: DayScrape, report: ScrapeReport, due: int | None) -> Non
         collected.details |= {"snapshots_wanted": len(wanted), "snapshots_in_lake": in_lake}
         return collected
 
-    listed, _ = scrape.step(report, "oddsapi.historical_events", events, fact="props", game_date=scrape.day)
-    if listed is not None:
-        lines, _ = scrape.step(
-            report, "oddsapi.historical_event_odds", odds, fact="props", game_date=scrape.day
-        )
-        _game_lines(scrape, report, lines)
+    if _step(scrape, report, "oddsapi.historical_events", events) is not None:
+        _game_lines(scrape, report, _step(scrape, report, "oddsapi.historical_event_odds", odds))
 
 
 def _game_lines(scrape: DayScrape, report: ScrapeReport, lines: Collected | None) -> None:

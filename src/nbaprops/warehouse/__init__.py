@@ -69,7 +69,12 @@ def _open_duckdb(settings: Settings) -> Warehouse:
                 f"cannot create the warehouse folder {Path(path).parent}: {exc.strerror}"
             ) from None
     return _while_busy(
-        lambda: DuckDBWarehouse(path, query_timeout_s=settings.query_timeout_s),
+        lambda: DuckDBWarehouse(
+            path,
+            query_timeout_s=settings.query_timeout_s,
+            query_log=settings.query_log_enabled,
+            query_log_batch=settings.query_log_batch,
+        ),
         wait_s=settings.warehouse_lock_wait_s,
     )
 
@@ -100,7 +105,11 @@ def _while_busy(
 
 
 def _open_bigquery(settings: Settings) -> Warehouse:
-    raise ConfigError("the BigQuery warehouse is not available yet: install the [gcp] extra")
+    try:
+        from nbaprops.warehouse.bigquery import open_bigquery
+    except ImportError as exc:
+        raise ConfigError(f"the BigQuery warehouse needs the [gcp] extra ({exc.name} is missing)") from None
+    return open_bigquery(settings)
 
 
 _BACKENDS: dict[str, Callable[[Settings], Warehouse]] = {

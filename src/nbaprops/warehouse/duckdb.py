@@ -4,6 +4,9 @@ DuckDB has no statement timeout setting, so a watchdog ``threading.Timer`` calls
 ``connection.interrupt()`` when a statement outlives ``query_timeout_s``; the connection stays
 usable afterwards. Only one process may open a DuckDB file for writing: the lock error another
 process gets is translated into the transient ``WarehouseBusy``.
+
+Every statement is recorded in the ``query_log`` buffer (kind, duration, rows); the buffer is
+written as one insert per ``query_log_batch`` statements and at ``close`` (see ``querylog``).
 """
 
 from __future__ import annotations
@@ -13,17 +16,22 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import duckdb
 import structlog
 
+from nbaprops.checks import tables_check as _tables_check
 from nbaprops.errors import WarehouseBusy, WarehouseError
 from nbaprops.warehouse.protocol import Capabilities, Params
+from nbaprops.warehouse.querylog import QueryLog, now_utc, statement_kind
 from nbaprops.warehouse.schema import table_spec
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+    from nbaprops.checks import Check
+    from nbaprops.warehouse.spec import TableSpec
 
 log = structlog.get_logger(__name__)
 
@@ -102,6 +110,8 @@ class DuckDBWarehouse:
         query_timeout_s: float,
         read_only: bool = False,
         use_merge: bool | None = None,
+        query_log: bool = True,
+        query_log_batch: int = 500,
     ) -> None:
         if query_timeout_s <= 0:
             raise ValueError("query_timeout_s must be positive")
@@ -129,6 +139,8 @@ class DuckDBWarehouse:
         self._lock = threading.RLock()
         self._tx_depth = 0
         self._watchdog = _Watchdog(self._con)
+        self._log = QueryLog("duckdb", batch_rows=query_log_batch) if query_log and not read_only else None
+        self._log_table = False  # whether query_log exists (looked up when writing, until it does)
 
     @property
     def capabilities(self) -> Capabilities:
@@ -142,25 +154,81 @@ class DuckDBWarehouse:
 
     # --- statements ---------------------------------------------------------------------------
 
-    def _timed(self, work: Callable[[], T]) -> T:
-        """Run ``work`` under the connection lock and the query timeout, translating errors."""
+    def _timed(self, work: Callable[[], T], sql: str | None = None) -> T:
+        """Run ``work`` under the connection lock and the query timeout, translating errors.
+
+        With ``sql`` the statement is recorded in the query log (its own writes pass none).
+        """
         with self._lock:
+            started, clock = (now_utc(), time.perf_counter()) if sql is not None else (None, 0.0)
             sequence = self._watchdog.arm(self._timeout)
+            error: str | None = None
+            result: Any = None
             try:
-                return work()
+                result = work()
+                return cast(T, result)
             except duckdb.InterruptException:
-                if self._watchdog.fired_for(sequence):
-                    raise WarehouseError(f"query timed out after {self._timeout:g} s") from None
-                raise WarehouseError("query was interrupted") from None
+                error = (
+                    f"query timed out after {self._timeout:g} s"
+                    if self._watchdog.fired_for(sequence)
+                    else "query was interrupted"
+                )
+                raise WarehouseError(error) from None
             except duckdb.Error as exc:
-                raise WarehouseError(f"{type(exc).__name__}: {_short(exc)}") from None
+                error = f"{type(exc).__name__}: {_short(exc)}"
+                raise WarehouseError(error) from None
             finally:
                 self._watchdog.disarm()
+                if started is not None and sql is not None and self._log is not None:
+                    self._record(
+                        self._log, sql, started, time.perf_counter() - clock, result=result, error=error
+                    )
+
+    def _record(
+        self, query_log: QueryLog, sql: str, started: Any, duration: float, *, result: Any, error: str | None
+    ) -> None:
+        kind = statement_kind(sql)
+        rows: int | None = None
+        if isinstance(result, list):
+            dml = kind in {"insert", "update", "delete", "merge"}
+            rows = _count(result) if dml else len(result)
+        elif result is not None and hasattr(result, "num_rows"):
+            rows = int(result.num_rows)
+        query_log.record(kind=kind, started_at=started, duration_s=duration, rows=rows, error=error)
+        if error is None and query_log.full and not self._tx_depth and kind != "transaction":
+            self.flush_query_log()
+
+    def flush_query_log(self) -> int:
+        """Write the buffered ``query_log`` rows in one insert; returns how many were written.
+
+        A warehouse without the table (no ``create_schema`` yet) keeps nothing, and says so.
+        """
+        with self._lock:
+            if self._log is None or not self._log.pending or self._tx_depth:
+                return 0
+            if not self._log_table:
+                found = self._timed(
+                    lambda: self._con.execute(
+                        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'query_log'"
+                    ).fetchall()
+                )
+                self._log_table = bool(_count(found))
+            batch = self._log.drain()
+            if batch is None:
+                return 0
+            if not self._log_table:
+                log.info("query_log.not_recorded", rows=batch.num_rows, reason="no query_log table")
+                return 0
+            columns = _quoted(batch.column_names)
+            with self._registered(batch) as src:
+                sql = f"INSERT INTO query_log ({columns}) SELECT {columns} FROM {src}"  # noqa: S608 - fixed table
+                self._timed(lambda: self._con.execute(sql).fetchall())
+            return int(batch.num_rows)
 
     def execute(self, sql: str, params: Params = None) -> None:
         """Run one statement with bound parameters."""
         # DuckDB 2 refuses further work while a result is unread, so drain it here.
-        self._timed(lambda: self._con.execute(sql, params).fetchall())
+        self._timed(lambda: self._con.execute(sql, params).fetchall(), sql)
 
     def query_arrow(self, sql: str, params: Params = None) -> pa.Table:
         """Run one query; the result is materialised as Arrow inside the timeout."""
@@ -171,11 +239,11 @@ class DuckDBWarehouse:
                 raise WarehouseError("statement returned no result set")
             return relation.to_arrow_table()
 
-        return self._timed(work)
+        return self._timed(work, sql)
 
     def query_rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
         """Run one query and fetch every row as a tuple."""
-        return self._timed(lambda: self._con.execute(sql, params).fetchall())
+        return self._timed(lambda: self._con.execute(sql, params).fetchall(), sql)
 
     # --- Arrow loads --------------------------------------------------------------------------
 
@@ -200,7 +268,7 @@ class DuckDBWarehouse:
         columns = _quoted(self._columns(table_name, arrow_table))
         with self._lock, self._registered(arrow_table) as src:
             sql = f"INSERT INTO {table_name} ({columns}) SELECT {columns} FROM {src}"  # noqa: S608 - identifiers are allow-listed
-            row = self._timed(lambda: self._con.execute(sql).fetchall())
+            row = self._timed(lambda: self._con.execute(sql).fetchall(), sql)
         return _count(row)
 
     def merge_arrow(
@@ -240,16 +308,16 @@ class DuckDBWarehouse:
                     f"MERGE INTO {table_name} AS t USING {src} AS s ON ({on}) {matched}"  # noqa: S608
                     f"WHEN NOT MATCHED THEN INSERT ({_quoted(names)}) VALUES ({values})"
                 )
-                row = self._timed(lambda: self._con.execute(sql).fetchall())
+                row = self._timed(lambda: self._con.execute(sql).fetchall(), sql)
                 return _count(row)
             with self.transaction():
                 delete = f"DELETE FROM {table_name} AS t USING {src} AS s WHERE {on}{newer}"  # noqa: S608
-                self._timed(lambda: self._con.execute(delete).fetchall())
+                self._timed(lambda: self._con.execute(delete).fetchall(), delete)
                 insert = (
                     f"INSERT INTO {table_name} ({_quoted(names)}) SELECT {_quoted(names)} FROM {src} AS s "  # noqa: S608
                     f"WHERE NOT EXISTS (SELECT 1 FROM {table_name} AS t WHERE {on})"
                 )
-                row = self._timed(lambda: self._con.execute(insert).fetchall())
+                row = self._timed(lambda: self._con.execute(insert).fetchall(), insert)
             return _count(row)
 
     # --- transactions and metadata -------------------------------------------------------------
@@ -288,6 +356,10 @@ class DuckDBWarehouse:
             # DuckDB may already have aborted the transaction; the caller's error is the one to raise.
             log.warning("warehouse.rollback_failed", error=_short(exc))
 
+    def create_table(self, spec: TableSpec) -> None:
+        """``CREATE TABLE IF NOT EXISTS`` from the spec."""
+        self.execute(spec.ddl("duckdb"))
+
     def table_exists(self, table_name: str) -> bool:
         """Whether ``table_name`` exists (looked up with a bound parameter)."""
         rows = self.query_rows(
@@ -300,9 +372,31 @@ class DuckDBWarehouse:
         table_spec(table_name)
         return int(self.query_rows(f"SELECT count(*) FROM {table_name}")[0][0])  # noqa: S608
 
+    def doctor(self) -> list[Check]:
+        """The file opened (so it is reachable and not locked) and the schema's tables present."""
+        from nbaprops.checks import Check
+        from nbaprops.warehouse.schema import TABLES
+
+        where = "in memory" if self._path == ":memory:" else self._path
+        found = {
+            r[0]
+            for r in self.query_rows(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            )
+        }
+        missing = sorted(set(TABLES) - found)
+        return [
+            Check("warehouse", "reach", True, f"duckdb {where} opened for writing"),
+            _tables_check(missing, len(TABLES)),
+        ]
+
     def close(self) -> None:
-        """Close the connection, releasing the file lock."""
+        """Write the pending query log, then close the connection, releasing the file lock."""
         with self._lock:
+            try:
+                self.flush_query_log()
+            except WarehouseError as exc:
+                log.warning("query_log.write_failed", error=str(exc))
             self._watchdog.close()
             self._con.close()
 

@@ -8,8 +8,9 @@ Usage::
         run.require_rows()          # zero rows where rows were due -> QualityGateError, recorded
 
 The row is written as ``running`` on entry and finished as ``success``, ``skipped``,
-``degraded`` (an optional part missing, the reason in ``error``) or ``failed`` (with the error
-text) on exit. A typed ``NbaPropsError`` is an expected outcome and logs one warning line; any
+``degraded`` (an optional part missing, the reason in ``error``), ``blocked`` (it could not
+start: an input missing or a dependency failed, the reason in ``error``) or ``failed`` (with the
+error text) on exit. A typed ``NbaPropsError`` is an expected outcome and logs one warning line; any
 other exception is a bug and logs its traceback. Open steps outside warehouse transactions: a rolled-back
 transaction would take the ledger row with it.
 
@@ -37,10 +38,11 @@ import structlog
 from nbaprops.errors import NbaPropsError, QualityGateError, WarehouseError
 from nbaprops.secrets import scrub
 from nbaprops.warehouse.protocol import Warehouse
+from nbaprops.warehouse.querylog import query_context
 
 log = structlog.get_logger(__name__)
 
-Status = Literal["running", "success", "failed", "skipped", "degraded", "abandoned"]
+Status = Literal["running", "success", "failed", "skipped", "degraded", "blocked", "abandoned"]
 _MAX_ERROR_CHARS = 2000
 
 
@@ -57,6 +59,7 @@ class StepRun:
     details: dict[str, Any] = field(default_factory=dict)
     skipped_reason: str | None = None
     degraded_reason: str | None = None
+    blocked_reason: str | None = None
 
     def require_rows(self) -> None:
         """Fail the step (QualityGateError) if it wrote no rows where rows were due."""
@@ -72,6 +75,10 @@ class StepRun:
     def degrade(self, reason: str) -> None:
         """Record the step as ``degraded``: it ran, but an optional part is missing (``reason``)."""
         self.degraded_reason = reason
+
+    def block(self, reason: str) -> None:
+        """Record the step as ``blocked``: it did not run, its inputs were not there (``reason``)."""
+        self.blocked_reason = reason
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,8 @@ class RunLedger:
         )
         log.info("step.started", step=step, game_date=_iso(game_date), run_id=run.run_id)
         try:
-            yield run
+            with query_context(run.run_id, step, game_date):
+                yield run
         except BaseException as exc:
             error = scrub(f"{type(exc).__name__}: {exc}")[:_MAX_ERROR_CHARS]
             try:
@@ -142,14 +150,19 @@ class RunLedger:
                 )
             raise
         status: Status = "success"
-        if run.skipped_reason is not None:
+        if run.blocked_reason is not None:
+            status = "blocked"
+            log.warning("step.blocked", step=step, game_date=_iso(game_date), reason=run.blocked_reason)
+        elif run.skipped_reason is not None:
             status = "skipped"
         elif run.degraded_reason is not None:
             status = "degraded"
             log.warning("step.degraded", step=step, game_date=_iso(game_date), reason=run.degraded_reason)
-        self._finish(run, status, run.skipped_reason or run.degraded_reason)
+        self._finish(run, status, run.blocked_reason or run.skipped_reason or run.degraded_reason)
         if status == "degraded":
             self._alert(run, status, run.degraded_reason or "")
+        elif status == "blocked":
+            self._alert(run, status, f"blocked: {run.blocked_reason}")
         log.info("step.finished", step=step, status=status, rows_in=run.rows_in, rows_out=run.rows_out)
 
     def _alert(self, run: StepRun, status: Status, error: str) -> None:

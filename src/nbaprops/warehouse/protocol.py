@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from nbaprops.checks import Check
+    from nbaprops.warehouse.spec import TableSpec
+
 Params = Sequence[Any] | Mapping[str, Any] | None
 """Bound parameters: positional (``?``) or named (``$name``)."""
 
@@ -77,12 +80,20 @@ class Warehouse(Protocol):
         """Group statements: commit on normal exit, roll back on any exception."""
         ...
 
+    def create_table(self, spec: TableSpec) -> None:
+        """Create the table ``spec`` declares unless it exists (BigQuery: partitioned, clustered)."""
+        ...
+
     def table_exists(self, table_name: str) -> bool:
         """Whether the table exists in the warehouse."""
         ...
 
     def row_count(self, table_name: str) -> int:
         """Number of rows in a known table."""
+        ...
+
+    def doctor(self) -> list[Check]:
+        """What this backend needs and has: reach, storage, tables, permissions, quotas."""
         ...
 
     def close(self) -> None:

@@ -31,7 +31,7 @@ RUN_LEDGER = TableSpec(
         Column("finished_at", "TIMESTAMP"),
         Column(
             "status", "STRING", required=True
-        ),  # running | success | degraded | failed | skipped | abandoned
+        ),  # running | success | degraded | blocked | failed | skipped | abandoned
         Column("rows_in", "INT64"),
         Column("rows_out", "INT64"),
         Column("error", "STRING"),
@@ -149,8 +149,7 @@ def create_schema(warehouse: Warehouse) -> None:
     """
     from nbaprops.warehouse.ledger import abandon_dead_runs
 
-    dialect = warehouse.capabilities.dialect
     with warehouse.transaction():
         for spec in TABLES.values():
-            warehouse.execute(spec.ddl(dialect))
+            warehouse.create_table(spec)
         abandon_dead_runs(warehouse)

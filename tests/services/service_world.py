@@ -1,0 +1,129 @@
+"""Shared pieces of the service tests; conftest.py holds the fixtures built from them."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+MARKER_KEY = "MARKERsvcKEY7c1e9a44f0b2"
+"""The operator API key; it must appear in no log line, body or header the services produce."""
+OTHER_KEY = "MARKERrotatedKEY55d0e1"
+"""A second accepted key (rotation)."""
+PUSH_ACCOUNT = "pubsub-push@nbaprops-test.iam.gserviceaccount.com"
+ISSUER = "https://accounts.google.com"
+KID = "test-key-1"
+MARKERS = (MARKER_KEY, OTHER_KEY)
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    return sock
+
+
+@dataclass
+class Keys:
+    """The signing key behind the JWKS, a stranger's key, and a token factory."""
+
+    private: rsa.RSAPrivateKey
+    stranger: rsa.RSAPrivateKey
+    jwks: dict[str, Any]
+
+    def token(self, audience: str, **overrides: Any) -> str:
+        """A push token as Google would sign it; ``overrides`` change or (value None) drop claims."""
+        now = datetime.now(UTC)
+        claims: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": audience,
+            "sub": "1234567890",
+            "email": PUSH_ACCOUNT,
+            "email_verified": True,
+            "iat": now,
+            "exp": now + timedelta(hours=1),
+        }
+        key = overrides.pop("_key", self.private)
+        for name, value in overrides.items():
+            if value is None:
+                claims.pop(name, None)
+            else:
+                claims[name] = value
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": KID})
+
+    @staticmethod
+    def unsigned(audience: str) -> str:
+        """The same claims with ``alg: none`` and no signature."""
+
+        def part(doc: dict[str, Any]) -> str:
+            return base64.urlsafe_b64encode(json.dumps(doc).encode()).rstrip(b"=").decode()
+
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "aud": audience,
+            "email": PUSH_ACCOUNT,
+            "email_verified": True,
+            "iat": now,
+            "exp": now + 3600,
+        }
+        return f"{part({'alg': 'none', 'typ': 'JWT', 'kid': KID})}.{part(claims)}."
+
+
+@dataclass
+class Exchanges:
+    """Every request/answer the tests made, kept for the secret scan."""
+
+    texts: list[str] = field(default_factory=list)
+
+    def call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One HTTP call over loopback (bounded), recorded whole: status, headers and body."""
+        response = httpx.request(method, url, timeout=30, **kwargs)
+        headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+        self.texts.append(f"{response.status_code}\n{headers}\n{response.text}")
+        return response
+
+
+@dataclass
+class Services:
+    """The running servers: base URL per role, the shared settings, what the worker received."""
+
+    urls: dict[str, str]
+    settings: Any
+    log_file: Path
+    received: list[Any]
+    dead_letters: list[Any]
+
+    def push_url(self, role: str) -> str:
+        """The push endpoint of a role (also the audience its tokens must carry)."""
+        return f"{self.urls[role]}/pubsub/push"
+
+
+class LiveServer:
+    def __init__(self, app: Any, sock: socket.socket) -> None:
+        import uvicorn
+
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", timeout_keep_alive=5)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start within 20 s")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
