@@ -10,9 +10,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from ops_support import BuiltSeason
 from typer.testing import CliRunner
 
-from conftest import BuiltSeason
 from nbaprops.cli import app
 from nbaprops.errors import QualityGateError
 from nbaprops.ops.alerts import Alerter
