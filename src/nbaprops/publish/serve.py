@@ -93,7 +93,13 @@ def make_server(settings: Settings, folder: Path, *, port: int = 0) -> Dashboard
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((LOOPBACK, port))
+    try:
+        sock.bind((LOOPBACK, port))
+    except OSError as exc:
+        sock.close()
+        from nbaprops.errors import ConfigError
+
+        raise ConfigError(f"cannot listen on {LOOPBACK}:{port}: {exc.strerror}") from None
     api = read_api(settings)
     app = dashboard_app(folder, max_age=settings.publish_live_max_age_s, api=api)
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=2)

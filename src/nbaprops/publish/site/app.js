@@ -10,6 +10,8 @@ const ET_DAY = new Intl.DateTimeFormat("en-US", {
 });
 const PLOT_CONFIG = { displayModeBar: false, responsive: true };
 const COLORS = ["#0b5cad", "#a3292f", "#0a6b3b", "#8a4b00", "#6a3d9a", "#00707a", "#4f5965", "#b8327a", "#1b1f24"];
+// Colour is not the only cue: every other system also gets its own dash pattern.
+const DASHES = ["solid", "dash", "solid", "dot", "solid", "dashdot", "longdash", "dash", "dot"];
 
 /* ---------- formatting ---------- */
 const dash = "–";
@@ -405,28 +407,41 @@ async function performancePage() {
   };
   windowSelect.addEventListener("change", refresh);
   refresh();
-  const series = (field, scale = 1) =>
+  // Each point is the system over the last ROLLING game days (weighted by rows, or by picks for
+  // the hit rate and ROI), so a day with five picks does not swing the line on its own.
+  const ROLLING = 7;
+  const series = (field, weight) =>
     perf.daily.map((s, i) => ({
       type: "scatter",
-      mode: "lines+markers",
+      mode: "lines",
       name: s.system_id,
       x: s.days.map((d) => d.game_date),
-      y: s.days.map((d) => (isNum(d[field]) ? d[field] * scale : null)),
-      line: { color: COLORS[i % COLORS.length] },
+      y: s.days.map((_, j) => {
+        let total = 0;
+        let weights = 0;
+        for (const d of s.days.slice(Math.max(0, j - ROLLING + 1), j + 1)) {
+          if (isNum(d[field]) && d[weight] > 0) {
+            total += d[field] * d[weight];
+            weights += d[weight];
+          }
+        }
+        return weights > 0 ? total / weights : null;
+      }),
+      line: { color: COLORS[i % COLORS.length], dash: DASHES[i % DASHES.length], width: 2 },
       connectgaps: false,
     }));
   const days = new Set(perf.daily.flatMap((s) => s.days.map((d) => d.game_date))).size;
   const xaxis = { type: "date", tickformat: "%b %d", ...(days <= 14 ? { dtick: 86400000 } : {}) };
-  plot("chart-mae", series("mae"), {
+  plot("chart-mae", series("mae", "n"), {
     xaxis,
     yaxis: { title: { text: "MAE" } },
   });
-  plot("chart-hit", series("hit_rate"), {
+  plot("chart-hit", series("hit_rate", "n_picks"), {
     xaxis,
     yaxis: { title: { text: "hit rate" }, tickformat: ".0%" },
     shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5238, y1: 0.5238, line: { color: "#4f5965", dash: "dot" } }],
   });
-  plot("chart-roi", series("roi"), {
+  plot("chart-roi", series("roi", "n_picks"), {
     xaxis,
     yaxis: { title: { text: "ROI" }, tickformat: ".0%" },
   });
