@@ -69,7 +69,7 @@ class ScheduledStep:
 
     @property
     def topic(self) -> str:
-        """The bus topic that carries requests to run this step."""
+        """The bus topic that carries requests to run this step (``run-<step>``)."""
         return f"run-{self.step}"
 
     def due(self, day: date, tips: tuple[datetime, ...] = ()) -> list[datetime]:

@@ -9,7 +9,7 @@ scrapers       ``POST /v1/ops/scrape``                     ``run-<step>`` of its
 processors     ``POST /v1/ops/ingest``, ``/v1/ops/build``  (``pipeline.schedule``: role column),
 coordinator    ``POST /v1/ops/predict``, ``/v1/ops/grade`` handled by ``DayRunner.handle``
 worker         none                                        (``services/day_handlers.py``)
-api            the read API ``GET /v1/...`` (read_api)     none
+api            the read API ``GET /v1/...`` (read_api)     its schedule steps (``run-publish``)
 =============  ==========================================  =====================================
 
 The frame: ``GET /health`` is the only open route; ``/openapi.json`` and everything else needs a
@@ -435,22 +435,22 @@ def create_app(
         source = read_source or WarehouseReadSource(settings)
         app.include_router(read_router(source, settings), dependencies=[Depends(api_key)])
         app.include_router(published_router(open_lake(settings), settings), dependencies=[Depends(api_key)])
-    else:
-        verifier = verifier or OidcVerifier.from_settings(settings)
-        if handlers is None:
-            from nbaprops.services.day_handlers import role_handlers
+    # Every role answers pushes: the schedule gives each its steps (the api role: publish).
+    verifier = verifier or OidcVerifier.from_settings(settings)
+    if handlers is None:
+        from nbaprops.services.day_handlers import role_handlers
 
-            handlers, day = role_handlers(settings, role)
-            closers.append(day.close)
-        app.include_router(
-            _push_router(
-                handlers,
-                ReplayGuard(settings.push_replay_window_s),
-                on_dead_letter or _alert_dead_letter(settings),
-                settings,
-            ),
-            dependencies=[Depends(_push_dependency(verifier))],
-        )
+        handlers, day = role_handlers(settings, role)
+        closers.append(day.close)
+    app.include_router(
+        _push_router(
+            handlers,
+            ReplayGuard(settings.push_replay_window_s),
+            on_dead_letter or _alert_dead_letter(settings),
+            settings,
+        ),
+        dependencies=[Depends(_push_dependency(verifier))],
+    )
     _install_error_handlers(app)
     app.add_middleware(RequestFrame, max_body_bytes=settings.api_max_body_bytes, role=role)
     return app
