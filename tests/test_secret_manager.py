@@ -99,16 +99,16 @@ def test_the_latest_version_is_cached_for_the_ttl_then_a_rotation_is_picked_up(
 ) -> None:
     state, endpoint = fake
     clock = Clock()
-    state.add_version("odds-api-key", f"{MARKER}-v1")
+    state.add_version("nbaprops-odds-api-key", f"{MARKER}-v1")
     source = _source(endpoint, clock)
     assert source.get("odds_api_key") == f"{MARKER}-v1"
-    state.add_version("odds-api-key", f"{MARKER}-v2")  # rotated: a new version
+    state.add_version("nbaprops-odds-api-key", f"{MARKER}-v2")  # rotated: a new version
     clock.now = 30
     assert source.get("odds_api_key") == f"{MARKER}-v1"  # still within the TTL: no call
     assert len(state.requests) == 1
     clock.now = 61
     assert source.get("odds_api_key") == f"{MARKER}-v2"  # no restart needed
-    assert state.requests == ["/v1/projects/proj/secrets/odds-api-key/versions/latest:access"] * 2
+    assert state.requests == ["/v1/projects/proj/secrets/nbaprops-odds-api-key/versions/latest:access"] * 2
     assert {f"{MARKER}-v1", f"{MARKER}-v2"} <= set(known_secrets())  # both masked in every log line
     assert source.get("bdl_api_key") is None  # no such secret
 
@@ -117,8 +117,8 @@ def test_settings_take_unset_keys_from_secret_manager_and_keep_explicit_ones(
     fake: tuple[FakeSecretManager, str],
 ) -> None:
     state, endpoint = fake
-    state.add_version("odds-api-key", f"{MARKER}-odds")
-    state.add_version("bdl-api-key", f"{MARKER}-bdl")
+    state.add_version("nbaprops-odds-api-key", f"{MARKER}-odds")
+    state.add_version("nbaprops-bdl-api-key", f"{MARKER}-bdl")
     settings = load_settings(
         secret_backend="secret-manager",
         secret_manager_project="proj",
@@ -135,7 +135,7 @@ def test_settings_take_unset_keys_from_secret_manager_and_keep_explicit_ones(
 
 def test_a_corrupted_payload_is_refused(fake: tuple[FakeSecretManager, str]) -> None:
     state, endpoint = fake
-    state.add_version("odds-api-key", f"{MARKER}-v1")
+    state.add_version("nbaprops-odds-api-key", f"{MARKER}-v1")
     state.corrupt = True
     with pytest.raises(ConfigError, match="checksum mismatch") as caught:
         _source(endpoint, Clock()).get("odds_api_key")

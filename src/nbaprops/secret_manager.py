@@ -1,7 +1,7 @@
 """``SecretSource`` on Google Secret Manager, with a cache and rotation.
 
 A secret named like a settings field (``odds_api_key``) is the Secret Manager secret
-``odds-api-key`` of ``settings.secret_manager_project``; ``get`` reads its ``latest`` version.
+``nbaprops-odds-api-key`` of ``settings.secret_manager_project``; ``get`` reads its ``latest`` version.
 A value is reused for ``secret_cache_ttl_s`` seconds and then read again, so a rotated secret (a
 new version added, the old one disabled) is picked up without a restart. A fetch that fails
 while a cached value exists keeps serving the cached value past its TTL (logged), since a stale
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from nbaprops.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+SECRET_PREFIX = "nbaprops-"  # noqa: S105 - a name prefix, not a secret
+"""Secret ids are ``nbaprops-`` + the settings field with hyphens (docs/deploy.md creates them)."""
 
 
 @dataclass
@@ -81,7 +84,7 @@ class SecretManagerSource:
 
     def secret_path(self, name: str) -> str:
         """The resource name of the latest version of the secret for settings field ``name``."""
-        return f"projects/{self._project}/secrets/{name.replace('_', '-')}/versions/latest"
+        return f"projects/{self._project}/secrets/{SECRET_PREFIX}{name.replace('_', '-')}/versions/latest"
 
     def get(self, name: str) -> str | None:
         """The secret's value (None when the secret does not exist), at most ``ttl_s`` old."""

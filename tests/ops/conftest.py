@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 
 import pytest
-from alert_receivers import HttpReceiver, SmtpServer, self_signed, start_smtp
-
-SMTP_USER = "alerts@nbaprops.test"
-SMTP_PASSWORD = "smtp-pass-Q7v9ZxLm"
-
-
-@dataclass
-class Receivers:
-    ca_file: Path
-    starttls: SmtpServer
-    smtps: SmtpServer
-    http: HttpReceiver
+from alert_receivers import HttpReceiver, self_signed, start_smtp
+from ops_support import SMTP_PASSWORD, SMTP_USER, BuiltSeason, Receivers
 
 
 @pytest.fixture(scope="session")
@@ -44,16 +31,6 @@ def fresh(receivers: Receivers) -> Receivers:
     receivers.http.posts.clear()
     receivers.http.fail_paths.clear()
     return receivers
-
-
-@dataclass(frozen=True)
-class BuiltSeason:
-    """A demo-like warehouse: the shared sandbox raw tables of the first days, built through phase 4."""
-
-    path: Path
-    lake_root: Path
-    start: date
-    end: date
 
 
 @pytest.fixture(scope="session")

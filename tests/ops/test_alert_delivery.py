@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from alert_receivers import free_port
+from ops_support import SMTP_PASSWORD, SMTP_USER, Receivers
 from structlog.testing import capture_logs
 
-from conftest import SMTP_PASSWORD, SMTP_USER, Receivers
 from nbaprops.ops.alerts import Alerter
 from nbaprops.ops.delivery import delivery_from_settings
 from nbaprops.secrets import remember_secrets

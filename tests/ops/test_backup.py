@@ -29,7 +29,7 @@ def _fact(wh: DuckDBWarehouse, day: date, fact: str) -> None:
 def warehouse(tmp_path: Path) -> Iterator[DuckDBWarehouse]:
     wh = DuckDBWarehouse(str(tmp_path / "wh.duckdb"), query_timeout_s=30)
     create_schema(wh)
-    for day in (date(2025, 11, 2), date(2025, 11, 3)):
+    for day in (date(2025, 10, 31), date(2025, 11, 3)):
         _fact(wh, day, "box_scores")
         _fact(wh, day, "schedule")
     wh.execute(
@@ -49,7 +49,7 @@ def test_a_backup_restores_into_an_empty_warehouse_and_verifies(
     manifest = json.loads((tmp_path / "backups" / snapshot.snapshot_id / "manifest.json").read_text())
     facts = manifest["tables"]["fact_sources"]
     assert facts["rows"] == 4
-    assert [f["partition"] for f in facts["files"]] == ["2025-11-02", "2025-11-03"]
+    assert [f["partition"] for f in facts["files"]] == ["2025-10", "2025-11"]
     assert all(len(f["sha256"]) == 64 for f in facts["files"])
     assert manifest["tables"]["alerts"]["files"][0]["partition"] == "all"
     assert verify_files(store, snapshot) == []
@@ -76,9 +76,9 @@ def test_the_next_backup_rewrites_only_the_partitions_that_changed(
     _fact(warehouse, date(2025, 11, 3), "injuries")
     second = backup(warehouse, store)
     facts = {f.partition: f.path for f in second.tables["fact_sources"].files}
-    assert facts["2025-11-02"].startswith(first.snapshot_id), "an unchanged partition is reused"
-    assert facts["2025-11-03"].startswith(second.snapshot_id), "a changed partition is written again"
-    # backups (one more row) and fact_sources 2025-11-03 are the only new files.
+    assert facts["2025-10"].startswith(first.snapshot_id), "an unchanged partition is reused"
+    assert facts["2025-11"].startswith(second.snapshot_id), "a changed partition is written again"
+    # backups (one more row) and fact_sources' November are the only new files.
     assert second.files_written == 2
 
 

@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from ops_support import BuiltSeason
 from typer.testing import CliRunner
 
-from conftest import BuiltSeason
 from nbaprops.cli import app
 from nbaprops.errors import QualityGateError
 from nbaprops.warehouse.duckdb import DuckDBWarehouse

@@ -72,3 +72,13 @@ def test_export_has_a_topic_and_push_subscription_per_step_and_a_job_per_timed_s
     assert jobs["nbaprops-predict"]["timeZone"] == "America/New_York"
     request = json.loads(base64.b64decode(jobs["nbaprops-box-scores"]["pubsubTarget"]["data"]))
     assert request["payload"] == {"step": "box-scores", "game_date": "yesterday", "trigger": "scheduler"}
+
+
+def test_every_role_service_handles_the_topics_of_its_schedule_steps() -> None:
+    from nbaprops.services.day_handlers import role_handlers
+
+    settings = load_settings()
+    for role in {s.role for s in SCHEDULE}:
+        handlers, day = role_handlers(settings, role)
+        assert set(handlers) == {s.topic for s in SCHEDULE if s.role == role}
+        day.close()

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 _HEADLINE_KEYS = ("step", "game_date", "source", "table", "rule")
+DEFAULT_SEE_MORE = "nbaprops health; nbaprops report perf; the alerts table; <data_dir>/logs/nbaprops.jsonl"
 
 
 class DeliveryFailed(TransientError):
@@ -62,7 +63,7 @@ class LogChannel:
 
     name = "log"
 
-    def __init__(self, see_more: str = "") -> None:
+    def __init__(self, see_more: str = DEFAULT_SEE_MORE) -> None:
         self.see_more = see_more
 
     def send(self, alert: Alert) -> None:

@@ -139,6 +139,89 @@ def restore_command(
     _emit(report.to_dict(), text, json_out)
 
 
+def quality_command(
+    date_text: Annotated[str, typer.Option("--date", help="Game date to check (YYYY-MM-DD).")],
+    json_out: JsonOption = False,
+) -> None:
+    """Run every data-quality rule for a date, record quality_results; exit 2 when an error rule fails."""
+    from nbaprops.errors import QualityGateError
+    from nbaprops.ops.alerts import Alerter
+    from nbaprops.ops.quality import run_checks
+
+    day = _day(date_text, "--date")
+    _, warehouse = _open()
+    try:
+        report = run_checks(warehouse, day, Alerter(warehouse))
+    finally:
+        warehouse.close()
+    lines = [
+        f"{'ok  ' if r.passed else 'FAIL'} {r.severity:<7} {r.rule}: {r.message}"
+        for r in sorted(report.results, key=lambda r: (r.passed, r.severity != "error", r.rule))
+    ]
+    summary = (
+        f"quality {day}: {len(report.results)} rules, {len(report.failed_errors)} error(s), "
+        f"{len(report.failed_warnings)} warning(s) in {report.seconds:.2f} s (check {report.check_id})"
+    )
+    _emit(report.to_dict(), "\n".join([*lines, summary]), json_out)
+    if report.failed_errors:
+        first, count = report.failed_errors[0], len(report.failed_errors)
+        raise QualityGateError(
+            f"quality {day}: {count} error rule(s) failed, first {first.rule}: {first.message}"
+        )
+
+
+def health_command(
+    alert: Annotated[
+        bool,
+        typer.Option(
+            "--alert", help="Also raise the monitoring alerts (stale source, slow run, credits, …)."
+        ),
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Per source and phase: ok / degraded / failing, why, last success. Exit 0 ok, 1 degraded, 2 failing."""
+    from nbaprops.ops.alerts import Alerter
+    from nbaprops.ops.health import health_report, render, to_json
+    from nbaprops.ops.monitor import watch
+
+    settings, warehouse = _open()
+    try:
+        if alert:
+            watch(warehouse, settings, Alerter(warehouse))
+        report = health_report(warehouse, settings)
+    finally:
+        warehouse.close()
+    typer.echo(to_json(report) if json_out else render(report))
+    raise typer.Exit(report.exit_code)
+
+
+def report_command(
+    kind: Annotated[str, typer.Argument(help="cost | perf | quality")],
+    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD), inclusive.")],
+    json_out: JsonOption = False,
+) -> None:
+    """Cost (query_log per step and day, Odds API credits, forecast), perf (timings, slow steps), quality."""
+    from nbaprops.dates import check_date_range, now_utc
+    from nbaprops.ops import report
+
+    if kind not in ("cost", "perf", "quality"):
+        raise ConfigError(f"report kind must be cost, perf or quality, got {kind!r}")
+    first, last = _day(start, "--from"), _day(end, "--to")
+    check_date_range(first, last)
+    settings, warehouse = _open()
+    try:
+        if kind == "cost":
+            document = report.cost_report(warehouse, first, last, now_utc().date())
+        elif kind == "perf":
+            document = report.perf_report(warehouse, settings, first, last)
+        else:
+            document = report.quality_report(warehouse, first, last)
+    finally:
+        warehouse.close()
+    _emit(document, report.render(kind, document), json_out)
+
+
 def register(app: typer.Typer) -> None:
     """Add the operations commands to the CLI."""
     app.command("backup", help="Back up every warehouse table as Parquet + manifest (rows, sha256).")(
@@ -146,4 +229,13 @@ def register(app: typer.Typer) -> None:
     )
     app.command("restore", help="Restore an empty warehouse from a snapshot (--verify), or --from-lake.")(
         restore_command
+    )
+    app.command("health", help="Health per source and phase (exit 0 ok, 1 degraded, 2 failing); --json.")(
+        health_command
+    )
+    app.command("report", help="Monitoring: report cost|perf|quality --from A --to B [--json].")(
+        report_command
+    )
+    app.command("quality", help="Data-quality rules for a date -> quality_results; exit 2 on an error rule.")(
+        quality_command
     )

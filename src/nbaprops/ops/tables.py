@@ -25,15 +25,14 @@ ALERT_DELIVERIES = TableSpec(
 QUALITY_RESULTS = TableSpec(
     name="quality_results",
     description=(
-        "One row per data-quality rule per check run: the table and rule, its severity, whether it "
-        "passed, the observed value against its threshold, and a one-line message."
+        "The latest verdict of every data-quality rule for every game date checked: the table and rule, "
+        "its severity, whether it passed, the observed value against its threshold, a one-line message, "
+        "and the check run that wrote it (a re-check of a date replaces its rows)."
     ),
-    key=("check_id", "rule"),
+    key=("game_date", "rule"),
     columns=(
-        Column("check_id", "STRING", required=True),  # one id per `nbaprops quality` run
-        Column("checked_at", "TIMESTAMP", required=True),
-        Column("game_date", "DATE"),
-        Column("rule", "STRING", required=True),  # e.g. raw_nbac_player_boxscore.points_range
+        Column("game_date", "DATE", required=True),
+        Column("rule", "STRING", required=True),  # e.g. raw_nbac_player_boxscores.points_minutes_range
         Column("table_name", "STRING", required=True),
         Column("check_type", "STRING", required=True),  # freshness | row_count | null_rate | range | …
         Column("severity", "STRING", required=True),  # error | warning
@@ -41,6 +40,8 @@ QUALITY_RESULTS = TableSpec(
         Column("observed", "FLOAT64"),
         Column("threshold", "FLOAT64"),
         Column("message", "STRING", required=True),
+        Column("run_id", "STRING", required=True),  # the check run (one id per `nbaprops quality` or build)
+        Column("recorded_at", "TIMESTAMP", required=True),
     ),
 )
 

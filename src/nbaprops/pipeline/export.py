@@ -36,6 +36,10 @@ def export_schedule(
 ) -> dict[str, Any]:
     """Topics, subscriptions and jobs, as the Pub/Sub and Cloud Scheduler REST APIs spell them."""
     project, prefix = settings.pubsub_project, settings.pubsub_prefix
+
+    def endpoint(role: str) -> str:
+        return f"{service_url.replace('ROLE', role).rstrip('/')}/pubsub/push"
+
     topic = f"projects/{project}/topics/{prefix}" + "{}"
     dead = topic.format(DEAD_LETTER)
     topics = [topic.format(s.topic) for s in schedule] + [dead]
@@ -44,11 +48,9 @@ def export_schedule(
             "name": f"projects/{project}/subscriptions/{prefix}{s.topic}.{s.role}",
             "topic": topic.format(s.topic),
             "pushConfig": {
-                "pushEndpoint": f"{service_url.replace('ROLE', s.role).rstrip('/')}/pubsub/push",
-                "oidcToken": {
-                    "serviceAccountEmail": service_account,
-                    "audience": service_url.replace("ROLE", s.role),
-                },
+                "pushEndpoint": endpoint(s.role),
+                # the audience is the push URL itself: the services' NBAPROPS_SERVICE_URL (docs/deploy.md)
+                "oidcToken": {"serviceAccountEmail": service_account, "audience": endpoint(s.role)},
             },
             "ackDeadlineSeconds": 600,
             "retryPolicy": {"minimumBackoff": "10s", "maximumBackoff": "600s"},

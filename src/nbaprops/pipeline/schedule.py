@@ -69,7 +69,7 @@ class ScheduledStep:
 
     @property
     def topic(self) -> str:
-        """The bus topic that carries requests to run this step."""
+        """The bus topic that carries requests to run this step (``run-<step>``)."""
         return f"run-{self.step}"
 
     def due(self, day: date, tips: tuple[datetime, ...] = ()) -> list[datetime]:
@@ -131,7 +131,7 @@ SCHEDULE: tuple[ScheduledStep, ...] = (
         "before each tip window: injury report and lines; predict again on a change",
     ),
     ScheduledStep(
-        "box-scores", "+1d 03:00", ("predict",), 3,
+        "box-scores", "+1d 03:00", ("morning-load",), 3,
         ("player_game_summary",),
         "box_scores", "scrapers",
         "after the games: every source for D again (box scores), ingest, build",

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 RowsDue = Literal["final_games", "scheduled_games", "never"]
 """When a step must write rows: for dates with completed games, with any scheduled game, or never."""
 
-STEP_MODULES = ("nbaprops.analytics.models", "nbaprops.features.models")
+STEP_MODULES = ("nbaprops.analytics.models", "nbaprops.features.models", "nbaprops.ops.quality")
 """Modules whose import registers the build's steps (a module not yet written is skipped)."""
 
 
