@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test test-gcp lint bench install clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -26,9 +26,14 @@ demo: $(VENV)/.installed  ## the main job, end to end, on the sandbox league
 test: $(VENV)/.installed  ## the whole suite (warnings are errors, coverage reported)
 	$(VENV)/bin/python -m pytest --cov --cov-report=term:skip-covered -q
 
+test-gcp: $(VENV)/.installed  ## live BigQuery + GCS checks on a real project (not part of `make test`)
+	@test -n "$$NBAPROPS_GCP_PROJECT" -a -n "$$NBAPROPS_TEST_GCS_BUCKET" || { \
+		echo "make test-gcp: set NBAPROPS_GCP_PROJECT and NBAPROPS_TEST_GCS_BUCKET, and Google credentials"; exit 2; }
+	$(VENV)/bin/python -m pytest -q --no-cov -p no:cacheprovider tests_gcp
+
 lint: $(VENV)/.installed  ## ruff (broad rule set) and mypy --strict
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests tests_gcp bench
+	$(VENV)/bin/ruff format --check src tests tests_gcp bench
 	$(VENV)/bin/mypy
 
 bench: $(VENV)/.installed  ## every benchmark in bench/, one JSON line each

@@ -252,7 +252,7 @@ class FakeBigQuery:
                 else:
                     tree = sqlglot.parse_one(text, read="bigquery")
                     statement_type = _STATEMENT_TYPES.get(type(tree), "SCRIPT")
-                    estimate, tables_read = self._estimate(tree, params, dataset)
+                    estimate, tables_read, unpruned = self._estimate(tree, params, dataset)
                     billed = (
                         0 if estimate == 0 else max(math.ceil(estimate / MIB) * MIB, 10 * MIB * tables_read)
                     )
@@ -260,6 +260,7 @@ class FakeBigQuery:
                     statistics["query"].update(
                         {"totalBytesProcessed": str(estimate), "estimatedBytesProcessed": str(estimate)}
                     )
+                    statistics["fakeUnprunedBytes"] = str(unpruned)  # the same scan without pruning
                     if dry_run:
                         answer = self._job(reference, config, statistics, state="DONE")
                         self.dry_answers.append(answer)
@@ -350,7 +351,8 @@ class FakeBigQuery:
 
     def _estimate(
         self, tree: exp.Expression, params: list[Any] | dict[str, Any], dataset: str | None
-    ) -> tuple[int, int]:
+    ) -> tuple[int, int, int]:
+        """Bytes the statement reads (partition-pruned), tables read, and bytes without pruning."""
         bound = _with_literals(tree.copy(), params)
         targets = set()
         if isinstance(bound, exp.Insert):
@@ -359,6 +361,7 @@ class FakeBigQuery:
                 targets.add(id(target))
         ctes = {c.alias_or_name for c in bound.find_all(exp.CTE)}
         total = 0
+        unpruned = 0
         tables_read = 0
         for table in bound.find_all(exp.Table):
             if id(table) in targets or table.name in ctes:
@@ -377,10 +380,14 @@ class FakeBigQuery:
             sizes = " + ".join(_size_sql(c, names[c]) for c in sorted(used))
             where = _partition_filter(scope or bound, alias, table.name) if "game_date" in names else None
             sql = f'SELECT coalesce({sizes}, 0) FROM "{ds}"."{table.name}"'  # noqa: S608 - the fake's own identifiers
-            if where:
-                sql = f'SELECT coalesce({sizes}, 0) FROM "{ds}"."{table.name}" AS "{alias}" WHERE {where}'  # noqa: S608 - the fake's own identifiers
+            whole = int(self.con.execute(sql).fetchall()[0][0] or 0)
+            unpruned += whole
+            if not where:
+                total += whole
+                continue
+            sql = f'SELECT coalesce({sizes}, 0) FROM "{ds}"."{table.name}" AS "{alias}" WHERE {where}'  # noqa: S608 - the fake's own identifiers
             total += int(self.con.execute(sql).fetchall()[0][0] or 0)
-        return total, tables_read
+        return total, tables_read, unpruned
 
     # --- loads --------------------------------------------------------------------------------
 

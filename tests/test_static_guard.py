@@ -76,6 +76,7 @@ SQL_BUILDERS = {
     "src/nbaprops/ops/quality.py::_unique_key_rule": "table and key columns from the schema's TableSpec",
     "bench/bench_phase5.py::<module>": "feature columns from the contract",
     "bench/bench_real_history.py::main": "player tables from the schema's PLAYER_TABLES",
+    "bench/bench_bigquery.py::main": "every table name from the schema's TABLES",
 }
 """``path::function`` allowed to splice text into SQL, and why that is safe: each splices only
 identifiers or constant fragments from allow-lists, never a value (values are bound ``?``)."""

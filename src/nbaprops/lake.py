@@ -502,21 +502,27 @@ class FsspecLake:
         try:
             self._write_atomic(probe, b"nbaprops doctor\n", create_only=True)
             back: bytes = self._fs_call("cat_file", self._abs(probe))
-            self._fs_call("rm_file", self._abs(probe))
         except (LakeError, LakeUnavailable, FileNotFoundError, OSError) as exc:
-            role = "roles/storage.objectAdmin on the bucket" if not self._local else "write access"
+            role = (
+                "write access"
+                if self._local
+                else "roles/storage.objectCreator and objectViewer on the bucket"
+            )
             checks.append(
-                Check("lake", "permissions", False, f"cannot write, read and delete: {exc}; grant {role}")
+                Check("lake", "permissions", False, f"cannot create and read objects: {exc}; grant {role}")
             )
             return checks
-        checks.append(
-            Check(
-                "lake",
-                "permissions",
-                back == b"nbaprops doctor\n",
-                "objects can be created, read and deleted",
-            )
-        )
+        if back != b"nbaprops doctor\n":
+            checks.append(Check("lake", "permissions", False, f"the probe {probe} read back other bytes"))
+            return checks
+        try:
+            self._fs_call("rm_file", self._abs(probe))
+            note = "objects can be created, read and deleted"
+        except (LakeError, LakeUnavailable, OSError) as exc:
+            # Writers need no delete (uploads are create-only): the probe expires by lifecycle rule.
+            log.info("lake.doctor_probe_kept", path=probe, error=str(exc))
+            note = f"objects can be created and read (not deleted: {probe} is left to the lifecycle rule)"
+        checks.append(Check("lake", "permissions", True, note))
         return checks
 
     def _relative(self, path: str) -> str:

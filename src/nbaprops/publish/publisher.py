@@ -7,7 +7,7 @@ Under the lake's ``publish/`` prefix (a local folder by default, ``gs://…`` in
     publish/players/{id}.json        each player of the date: last games vs the line, the upcoming one
     publish/results/{date}.json      every graded pick of the date and each system's totals (once graded)
     publish/performance.json         each system over 7 / 30 days and the season, calibration, daily series
-    publish/status.json              the pipeline's health as of the date
+    publish/status.json              the pipeline's health (both as of the newest published date)
     publish/index.json               which dates have files (what the dashboard offers)
     publish/*.html, assets/…         the dashboard (``publish.site``), reading the files above
 
@@ -190,9 +190,17 @@ def build_files(
         daily = [dict(zip(keys, r, strict=True)) for r in warehouse.query_rows(_DAILY_SQL, [day])]
         files[f"results/{stamp}.json"] = (documents.results(day, picks, daily), dated)
         report.graded_picks = len(picks)
-    files["performance.json"] = (_performance(warehouse, settings, day, store), live)
-    files["status.json"] = (status.build(warehouse, day), live)
+    # The global files speak of the newest published date: publishing an earlier date again (its
+    # results, after the next day's files) must not turn them back to that date.
+    newest = max([day, *(_published_dates(store, "tonight") if store is not None else [])])
+    files["performance.json"] = (_performance(warehouse, settings, newest, store), live)
+    files["status.json"] = (status.build(warehouse, newest), live)
     return files
+
+
+def _published_dates(store: Lake, folder: str) -> list[date]:
+    """The dates that have a file under ``publish/{folder}/``."""
+    return [date.fromisoformat(Path(p).stem) for p in store.list_files(f"{PREFIX}/{folder}/*.json")]
 
 
 def _performance(warehouse: Warehouse, settings: Settings, day: date, store: Lake | None) -> dict[str, Any]:

@@ -900,7 +900,7 @@ def _arrow(rows: Any) -> pa.Table:
 def _json_text(value: Any) -> str:
     import json
 
-    return value if isinstance(value, str) else json.dumps(value, separators=(", ", ": "))
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
 # --- parameters and small helpers ---------------------------------------------------------------
