@@ -332,3 +332,12 @@ def test_labels_are_valid_bigquery_labels(wh: BigQueryWarehouse) -> None:
     assert labels["run_id"] == "run_1"
     assert labels["game_date"] == "2025-01-15"
     assert all(len(v) <= 63 for v in labels.values())
+
+
+def test_positional_parameters_bind_in_text_order_through_ctes_and_subqueries(wh: BigQueryWarehouse) -> None:
+    rows = wh.query_rows(
+        "WITH a AS (SELECT CAST(? AS DATE) AS d) SELECT d, ? AS tag FROM a "
+        "WHERE d < ? AND ? IN (SELECT ? UNION ALL SELECT 'z')",
+        [DAYS[0], "x", DAYS[1], "y", "y"],
+    )
+    assert rows == [(DAYS[0], "x")]
