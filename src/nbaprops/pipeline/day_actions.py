@@ -3,8 +3,7 @@
 Every action gets the day's ``DayServices``, the game date D and ``at``, the moment it runs as
 of (its due time: a refresh at 18:15 ET scrapes and predicts as of 18:15 ET, also when it is run
 later to fill a gap). It returns an ``ActionResult`` or raises: ``StepBlocked`` when an input is
-not there (no line posted yet), ``TransientError`` to be retried,
-anything else fails the step.
+not there, ``TransientError`` to be retried, anything else fails the step.
 
 Predictions are made once lines exist (``predict``), and again by a refresh when the inputs of
 the slate changed: the lines (book, line, prices) and the OUT list the coordinator would use at
@@ -115,7 +114,10 @@ def load(services: DayServices, day: date, at: datetime) -> ActionResult:
 
 
 def slate_inputs_sha(services: DayServices, day: date, at: datetime) -> tuple[str, int, int]:
-    """A hash of what a prediction at ``at`` would use (lines and OUT list); candidates; with line."""
+    """A hash of what a prediction at ``at`` would use (lines and OUT list); candidates; with line.
+
+    Candidates counts the players the coordinator could predict (features present, not OUT).
+    """
     from nbaprops.predict.coordinator import load_slate
 
     slate = load_slate(services.warehouse, day, as_of=at, bookmakers=_books(services.settings))
@@ -134,7 +136,7 @@ def slate_inputs_sha(services: DayServices, day: date, at: datetime) -> tuple[st
     )
     out = sorted((g, p) for g, p, reason in slate.exclusions if reason == "out")
     doc = json.dumps({"lines": lines, "out": out}, separators=(",", ":"))
-    return hashlib.sha256(doc.encode()).hexdigest(), slate.candidates, slate.with_line
+    return hashlib.sha256(doc.encode()).hexdigest(), len(batch.player_ids), slate.with_line
 
 
 def _num(value: float) -> float | None:
@@ -174,12 +176,20 @@ def keep_history(warehouse: Warehouse, day: date, run_id: str) -> int:
 
 
 def predict(services: DayServices, day: date, at: datetime) -> ActionResult:
-    """Predict ``day`` as of ``at`` once lines exist (blocked until then)."""
+    """Predict ``day`` as of ``at`` once lines exist.
+
+    With no line posted yet the step is ``skipped`` with that reason, not blocked: the refreshes
+    that follow it predict as soon as lines appear.
+    """
     sha, candidates, with_line = slate_inputs_sha(services, day, at)
     if candidates == 0:
-        return ActionResult(status="skipped", reason=f"no scheduled players on {day}")
+        reason = f"no predictable players on {day} (no games, or no feature rows for them)"
+        return ActionResult(status="skipped", reason=reason)
     if with_line == 0:
-        raise StepBlocked(f"no player_points line posted at or before {at.isoformat()} for {day}")
+        reason = (
+            f"no player_points line posted at or before {at.isoformat()}; a refresh predicts once there is"
+        )
+        return ActionResult(status="skipped", reason=reason)
     details = _predict(services, day, at, sha)
     return ActionResult(int(details["prediction_rows"]), details)
 
@@ -234,8 +244,16 @@ def grade(services: DayServices, day: date, at: datetime) -> ActionResult:
 
 
 def publish(services: DayServices, day: date, at: datetime) -> ActionResult:
-    """``nbaprops publish`` for ``day``: the JSON files of its predictions, picks and results."""
+    """``nbaprops publish`` for ``day``: the JSON files of its predictions, picks and results.
+
+    A date without games (the All-Star break) is ``skipped``; a date with games but no
+    predictions fails in the publisher, as it should.
+    """
     from nbaprops.publish.publisher import publish_date
+
+    games = services.warehouse.query_rows("SELECT count(*) FROM raw_nbac_schedule WHERE game_date = ?", [day])
+    if not games[0][0]:
+        return ActionResult(0, {}, "skipped", f"no games scheduled on {day}")
 
     report = publish_date(services.warehouse, services.settings, day, lake=services.lake)
     return ActionResult(len(report.files), {"files": len(report.files), "predictions": report.predictions})

@@ -131,7 +131,7 @@ SCHEDULE: tuple[ScheduledStep, ...] = (
         "before each tip window: injury report and lines; predict again on a change",
     ),
     ScheduledStep(
-        "box-scores", "+1d 03:00", ("predict",), 3,
+        "box-scores", "+1d 03:00", ("morning-load",), 3,
         ("player_game_summary",),
         "box_scores", "scrapers",
         "after the games: every source for D again (box scores), ingest, build",

@@ -234,8 +234,9 @@ def _header(scope: Scope, name: bytes) -> str | None:
 # --- credentials ------------------------------------------------------------------------------
 
 
-def _api_key_dependency(keys: ApiKeys) -> Callable[..., None]:
-    def require_api_key(
+def _api_key_dependency(keys: ApiKeys) -> Callable[..., Awaitable[None]]:
+    # async: a digest and a compare, no I/O; a plain def would cost a thread hop per request.
+    async def require_api_key(
         request: Request, presented: Annotated[str | None, Depends(_api_key_scheme)] = None
     ) -> None:
         keys.check(presented)

@@ -122,11 +122,18 @@ REQUESTS: dict[StepName, type[BaseModel]] = {
 
 
 def run_step(settings: Settings, step: StepName, request: BaseModel) -> StepResult:
-    """Run one library step for a validated request; ``NbaPropsError`` when it fails."""
+    """Run one library step for a validated request; ``NbaPropsError`` when it fails.
+
+    The source keys are read from the secret source (``secret_backend``) at each run, so a key
+    rotated in Secret Manager is used by the next run without a restart (the source's cache
+    decides how fresh), exactly as ``nbaprops run`` reads them.
+    """
+    from nbaprops.secrets import open_secret_source, with_secrets
+
     runner = _RUNNERS[step]
     with _RUN_LOCK:
         log.info("service.step_started", step=step, request=request.model_dump(mode="json"))
-        result = runner(settings, request)
+        result = runner(with_secrets(settings, open_secret_source(settings)), request)
     log.info("service.step_finished", step=step, status=result.status, rows=result.rows)
     return result
 
