@@ -227,6 +227,7 @@ class BigQueryWarehouse:
             try:
                 if dry_run and kind not in _NO_DRY_RUN:
                     estimate = self._dry_run(text, parameters)
+                    self._within_cap(estimate)
                 job = self._client.query(
                     text,
                     job_config=self._query_config(parameters),
@@ -269,13 +270,15 @@ class BigQueryWarehouse:
             )
         except api_exceptions.GoogleAPIError as exc:
             raise WarehouseError(f"BigQuery refused the statement: {_short(exc)}") from None
-        estimate = int(dry.total_bytes_processed or 0)
+        return int(dry.total_bytes_processed or 0)
+
+    def _within_cap(self, estimate: int) -> None:
+        """Refuse a statement whose dry run estimates more than the per-query cap."""
         if estimate > self._max_bytes:
             raise WarehouseError(
                 f"query would scan {estimate:,} bytes, above the cap of {self._max_bytes:,} "
                 "(NBAPROPS_BQ_MAX_BYTES); not run"
             )
-        return estimate
 
     def _query_config(self, parameters: list[Any]) -> bigquery.QueryJobConfig:
         config = bigquery.QueryJobConfig(
