@@ -142,7 +142,7 @@ def _register_phase_commands() -> None:
     from nbaprops.pipeline.run_commands import gaps, run, schedule_app
     from nbaprops.predict.commands import predict
     from nbaprops.predict.train_command import train
-    from nbaprops.publish.commands import publish
+    from nbaprops.publish.commands import dashboard, publish
     from nbaprops.raw.commands import ingest
     from nbaprops.services.commands import serve
     from nbaprops.sources.commands import scrape
@@ -175,6 +175,7 @@ def _register_phase_commands() -> None:
         "publish",
         help="Phase 6: a date's JSON files and the dashboard, under the lake's publish/.",
     )(publish)
+    app.command("dashboard", help="Serve the published files and the dashboard on loopback.")(dashboard)
     register_ops(app)  # health, quality, report, backup, restore
     app.command("serve", help="Serve one service role over HTTP (scrapers, processors, … api).")(serve)
     app.command("doctor", help="Check the configured warehouse and lake; print what is missing.")(doctor)

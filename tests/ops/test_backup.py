@@ -109,3 +109,28 @@ def test_an_unknown_snapshot_is_one_clear_error(tmp_path: Path) -> None:
             restore(target, store, "latest")
     finally:
         target.close()
+
+
+def test_a_backup_to_a_bucket_restores_and_verifies(
+    warehouse: DuckDBWarehouse, gcs_emulator: str, tmp_path: Path
+) -> None:
+    """gs:// through gcsfs, against the local Cloud Storage emulator (tests/gcsemu.py)."""
+    import uuid
+
+    from gcsemu import BUCKET
+    from nbaprops.settings import load_settings
+
+    settings = load_settings(gcs_endpoint_url=gcs_emulator, gcp_project="test-project")
+    store = BackupStore(f"gs://{BUCKET}/backups-{uuid.uuid4().hex}", settings=settings)
+    snapshot = backup(warehouse, store)
+    assert store.snapshot_ids() == [snapshot.snapshot_id]
+    assert verify_files(store, snapshot) == []
+    target = DuckDBWarehouse(str(tmp_path / "from-bucket.duckdb"), query_timeout_s=30)
+    try:
+        report = restore(target, store, "latest", verify=True)
+        assert report.rows == snapshot.rows
+        assert target.query_rows("SELECT * FROM fact_sources ORDER BY ALL") == warehouse.query_rows(
+            "SELECT * FROM fact_sources ORDER BY ALL"
+        )
+    finally:
+        target.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -182,6 +183,8 @@ def test_the_filters_and_the_sort_buttons_work(published: Published, tab: Tab) -
     page.select_option("#f-system", "")
     page.check("#f-pass")
     assert len(tab.cells("all", "player_name")) == len(rows)
+    # Every row says why: the pick's thresholds, or the PASS reason.
+    assert sorted(tab.cells("all", "reasons")) == sorted("; ".join(s["reasons"]) for _, s in rows)
 
     team = sorted({p["team"] for p, _ in rows})[0]
     page.select_option("#f-team", team)
@@ -275,3 +278,19 @@ def test_a_missing_player_shows_an_error_line(browser: Browser, dashboard: str) 
     finally:
         missing.close()
     assert any("404" in p for p in missing.problems), "the failed load is visible, not silent"
+
+
+def test_the_dashboard_command_refuses_a_lake_with_nothing_published(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from nbaprops.cli import app
+    from nbaprops.errors import ConfigError
+
+    empty = CliRunner().invoke(app, ["dashboard"], env={"NBAPROPS_DATA_DIR": str(tmp_path)})
+    assert isinstance(empty.exception, ConfigError)
+    assert "nothing published" in str(empty.exception)
+    bucket = CliRunner().invoke(
+        app, ["dashboard"], env={"NBAPROPS_DATA_DIR": str(tmp_path), "NBAPROPS_LAKE_URL": "gs://b/x"}
+    )
+    assert isinstance(bucket.exception, ConfigError)
+    assert "not a local folder" in str(bucket.exception)

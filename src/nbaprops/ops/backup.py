@@ -136,16 +136,20 @@ class Snapshot:
 class BackupStore:
     """A backup root on any fsspec file system; every call bounded (deadline, transient retries)."""
 
-    def __init__(self, url: str, *, timeout_s: float = 60.0, attempts: int = 3) -> None:
+    def __init__(self, url: str, *, settings: Settings | None = None) -> None:
         from fsspec.core import url_to_fs
 
+        # With settings, gs:// gets the lake's options: project, request timeout, emulator endpoint.
+        from nbaprops.lake import _file_system
+
         try:
-            self._fs, root = url_to_fs(url)
+            self._fs, root = _file_system(url, settings) if settings is not None else url_to_fs(url)
         except ImportError as exc:
             raise ConfigError(f"backup file system not installed (install the [gcp] extra): {exc}") from None
-        self.root = root.rstrip("/")
+        self.root = str(root).rstrip("/")
         self.url = redact_url(url)
-        self._timeout_s, self._attempts = timeout_s, attempts
+        self._timeout_s = settings.lake_timeout_s if settings is not None else 60.0
+        self._attempts = settings.lake_max_attempts if settings is not None else 3
 
     def _fs_call(self, op: str, path: str, *args: Any) -> Any:
         method = getattr(self._fs, op)
@@ -430,26 +434,20 @@ def compare(warehouse: Warehouse, snapshot: Snapshot) -> list[str]:
 
 
 def restore_from_lake(settings: Settings, warehouse: Warehouse) -> dict[str, Any]:
-    """Rebuild the warehouse by replaying the (local) lake: ingest every payload, build its dates."""
-    from pathlib import Path
-
+    """Rebuild the warehouse by replaying the lake (a folder or a bucket): ingest every payload, then
+    build from its first to its last dated payload."""
     from nbaprops.lake import open_lake
     from nbaprops.pipeline.build import build_range
     from nbaprops.raw.ingest import ingest_from_dir
     from nbaprops.warehouse import create_schema
 
     url = settings.resolved_lake_url
-    if "://" in url and not url.startswith("file://"):
-        raise ConfigError(
-            f"restore --from-lake replays a local lake folder; copy {redact_url(url)} to one first "
-            "(gcloud storage rsync) and point NBAPROPS_LAKE_URL at it"
-        )
     started = time.perf_counter()
     create_schema(warehouse)
     days = sorted({o.game_date for o in open_lake(settings).list() if o.game_date is not None})
     if not days:
         raise QualityGateError(f"restore --from-lake: the lake at {redact_url(url)} holds no dated payloads")
-    ingested = ingest_from_dir(settings, Path(url.removeprefix("file://")), warehouse=warehouse)
+    ingested = ingest_from_dir(settings, url, warehouse=warehouse)
     built = build_range(warehouse, days[0], days[-1], settings=settings)
     return {
         "first_date": days[0].isoformat(),

@@ -63,11 +63,7 @@ def backup_command(
 
     settings, warehouse = _open()
     try:
-        store = BackupStore(
-            to or backup_root(settings),
-            timeout_s=settings.lake_timeout_s,
-            attempts=settings.lake_max_attempts,
-        )
+        store = BackupStore(to or backup_root(settings), settings=settings)
         snapshot = backup(warehouse, store, backend=settings.warehouse_backend)
         problems = verify_files(store, snapshot) if verify else []
         if problems:
@@ -123,11 +119,7 @@ def restore_command(
             outcome = restore_from_lake(settings, warehouse)
             _emit(outcome, f"restore from the lake: {json.dumps(outcome, sort_keys=True)}", json_out)
             return
-        store = BackupStore(
-            source or backup_root(settings),
-            timeout_s=settings.lake_timeout_s,
-            attempts=settings.lake_max_attempts,
-        )
+        store = BackupStore(source or backup_root(settings), settings=settings)
         report = restore(warehouse, store, str(snapshot), verify=verify)
     finally:
         warehouse.close()

@@ -1,13 +1,13 @@
 """Alerts for the failure classes the run ledger sees: every step that fails or degrades.
 
-The ledger calls ``alert_step_outcome`` when it finishes a step as ``failed`` or ``degraded``, so no
-failure depends on its step remembering to alert. The class comes from the error:
+The ledger calls ``alert_step_outcome`` when it finishes a step as ``failed``, ``blocked`` or
+``degraded``, so no failure depends on its step remembering to alert. The class comes from the error:
 
 | class | when | severity |
 |---|---|---|
 | ``zero_rows`` | the step wrote 0 rows where rows were due | error |
 | ``breaker_open`` | a host's circuit breaker was open (``CircuitOpen``) | error |
-| ``gate_blocked`` | a completeness or quality gate blocked the step | error |
+| ``gate_blocked`` | a completeness or quality gate blocked the step, or its inputs were not there | error |
 | ``step_failed`` | any other failure | error |
 | ``partial_rows`` | some of the expected payloads came back without rows | error, or warning if degraded |
 | ``degraded_fact`` | degraded: an optional fact or part is missing | warning |

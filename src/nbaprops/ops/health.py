@@ -7,7 +7,8 @@ Everything is read from what the pipeline records: the latest run of every step 
 * a **source** fails when the latest run of every one of its steps failed, or when, in season (games
   scheduled within a day of now), it has not succeeded for ``stale_source_hours``; it is degraded
   when the latest run of some step failed or degraded;
-* a **phase** fails when the latest run of one of its steps failed, degraded when one degraded;
+* a **phase** fails when the latest run of one of its steps failed (or was blocked, or abandoned),
+  degraded when one degraded;
 * **quality** fails on a failed error rule of the newest checked date, degraded on a warning;
 * **backup** is degraded with no backup, or an unverified or older-than-``backup_max_age_hours`` one;
 * **odds credits** are degraded below ``odds_credit_alert_threshold``.
@@ -110,7 +111,9 @@ def _judge(
 ) -> Component:
     """``tolerant``: some failed steps only degrade it (a scrape whose fallback source served the fact)."""
     statuses = {step: status for step, (status, _, _) in runs.items()}
-    bad = {step: err for step, (status, err, _) in runs.items() if status in ("failed", "abandoned")}
+    bad = {
+        step: err for step, (status, err, _) in runs.items() if status in ("failed", "blocked", "abandoned")
+    }
     soft = [step for step, status in statuses.items() if status == "degraded"]
     successes = [ok for _, _, ok in runs.values() if ok is not None]
     last = max(successes).isoformat() if successes else None

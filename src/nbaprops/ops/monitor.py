@@ -67,7 +67,7 @@ def step_timings(warehouse: Warehouse, start: date, end: date) -> list[StepTimin
             day,
             step,
             len(runs),
-            sum(1 for s, _, _ in runs if s in ("failed", "abandoned")),
+            sum(1 for s, _, _ in runs if s in ("failed", "blocked", "abandoned")),
             round(statistics.median(d for _, d, _ in runs), 4),
             round(max(d for _, d, _ in runs), 4),
             sum(r for _, _, r in runs),

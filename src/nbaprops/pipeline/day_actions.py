@@ -244,8 +244,16 @@ def grade(services: DayServices, day: date, at: datetime) -> ActionResult:
 
 
 def publish(services: DayServices, day: date, at: datetime) -> ActionResult:
-    """``nbaprops publish`` for ``day``: the JSON files of its predictions, picks and results."""
+    """``nbaprops publish`` for ``day``: the JSON files of its predictions, picks and results.
+
+    A date without games (the All-Star break) is ``skipped``; a date with games but no
+    predictions fails in the publisher, as it should.
+    """
     from nbaprops.publish.publisher import publish_date
+
+    games = services.warehouse.query_rows("SELECT count(*) FROM raw_nbac_schedule WHERE game_date = ?", [day])
+    if not games[0][0]:
+        return ActionResult(0, {}, "skipped", f"no games scheduled on {day}")
 
     report = publish_date(services.warehouse, services.settings, day, lake=services.lake)
     return ActionResult(len(report.files), {"files": len(report.files), "predictions": report.predictions})

@@ -316,12 +316,12 @@ def print_where(settings: Settings, report: DemoReport) -> None:
         f"  lake       {settings.resolved_lake_url}  (every payload as received, with manifests)",
         f"  models     {models_dir(settings)}  (model files; model_registry in the warehouse)",
         f"  logs       {log_file_path(settings)}  (every event as JSON lines)",
-        f"  published  {settings.resolved_lake_url}/publish  (JSON files and the dashboard: "
-        f"{_command_name()} demo --data-dir {root} --serve)",
+        f"  published  {settings.resolved_lake_url}/publish  (JSON files and the dashboard)",
         "[bold]next[/bold]",
         f"  {env} features show --date {day}    # the feature rows the models read",
         f"  {env} predict --date {day} --json   # predict the day again",
         f"  {env} backtest --from {start} --to {graded}",
+        f"  {env} dashboard    # serve the dashboard on loopback (or: demo --serve)",
         f"  {_command_name()} -v demo --data-dir {root}    # the same, with every log event on stderr",
     ]
     _print("\n".join(lines))

@@ -47,3 +47,20 @@ def publish(
         f"published {day}: {report.predictions} predictions, {report.picks} picks, {report.players} players, "
         f"{graded}; {len(report.files)} files under {settings.resolved_lake_url}/{PREFIX}"
     )
+
+
+def dashboard(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0: a free one).")] = 0,
+) -> None:
+    """Serve the published files and the dashboard on loopback (what was published last; Ctrl-C stops).
+
+    The lake must be a local folder (the default, and the demo's). The read API is mounted under
+    ``/api`` of the same server.
+    """
+    from nbaprops.logs import configure_logging
+    from nbaprops.publish.serve import serve_published
+    from nbaprops.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings)
+    serve_published(settings, port=port)

@@ -91,6 +91,8 @@ def make_server(settings: Settings, folder: Path, *, port: int = 0) -> Dashboard
     """A server for ``folder`` on 127.0.0.1 (port 0: a free one), the read API mounted when it exists."""
     import uvicorn
 
+    api = read_api(settings)
+    app = dashboard_app(folder, max_age=settings.publish_live_max_age_s, api=api)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -100,8 +102,6 @@ def make_server(settings: Settings, folder: Path, *, port: int = 0) -> Dashboard
         from nbaprops.errors import ConfigError
 
         raise ConfigError(f"cannot listen on {LOOPBACK}:{port}: {exc.strerror}") from None
-    api = read_api(settings)
-    app = dashboard_app(folder, max_age=settings.publish_live_max_age_s, api=api)
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
     return DashboardServer(
         uvicorn.Server(config), sock, f"http://{LOOPBACK}:{sock.getsockname()[1]}/", api is not None
@@ -124,6 +124,11 @@ def serve(
 
 def serve_published(settings: Settings, *, port: int = 0) -> None:
     """Serve the lake's ``publish/`` folder (a local lake: what the demo writes)."""
+    from nbaprops.errors import ConfigError
     from nbaprops.publish.publisher import PREFIX
 
+    if "://" in settings.resolved_lake_url:
+        raise ConfigError(
+            f"the lake {settings.resolved_lake_url} is not a local folder: serve its publish/ from the bucket"
+        )
     serve(settings, Path(settings.resolved_lake_url) / PREFIX, port=port)

@@ -13,6 +13,7 @@ every step, so the log (and BigQuery's job labels) name the step, its run id and
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,6 +110,9 @@ class QueryLog:
         self.batch_rows = batch_rows
         self._rows: list[tuple[Any, ...]] = []
         self.written = 0
+        # query ids: a random prefix per log and a counter (unique without a uuid per statement)
+        self._prefix = uuid.uuid4().hex[:20]
+        self._count = itertools.count()
 
     def record(
         self,
@@ -127,7 +131,7 @@ class QueryLog:
         ctx = current_context()
         self._rows.append(
             (
-                uuid.uuid4().hex,
+                f"{self._prefix}{next(self._count):012x}",
                 ctx.run_id,
                 ctx.step,
                 ctx.game_date,
@@ -161,7 +165,7 @@ class QueryLog:
         if not self._rows:
             return None
         rows, self._rows = self._rows, []
-        columns = list(zip(*rows, strict=True))
+        columns = [[row[i] for row in rows] for i in range(len(self.COLUMNS))]
         types = (
             pa.string(),
             pa.string(),
@@ -178,7 +182,7 @@ class QueryLog:
             pa.float64(),
             pa.string(),
         )
-        arrays = [pa.array(list(values), type=t) for values, t in zip(columns, types, strict=True)]
+        arrays = [pa.array(values, type=t) for values, t in zip(columns, types, strict=True)]
         table = pa.Table.from_arrays(arrays, names=list(self.COLUMNS))
         self.written += table.num_rows
         return table
