@@ -119,13 +119,13 @@ SCHEDULE: tuple[ScheduledStep, ...] = (
         "predict", "11:00", ("morning-load",), 1,
         ("predictions", "prediction_history"),
         "predict", "coordinator",
-        "every system for every eligible player once lines exist (retrains when the cadence says)",
+        "every system for every eligible player once lines exist, then publish tonight's files",
     ),
     ScheduledStep(
         "refresh-15", "15:00", ("predict",), 2,
         (),
         "refresh", "scrapers",
-        "injury report and lines; predict again if a line or an injury status changed",
+        "injury report and lines; predict (and publish) again if a line or an injury status changed",
     ),
     ScheduledStep(
         "refresh-tip", "tip-45m", ("predict",), 2,
