@@ -250,6 +250,7 @@ class FakeBigQuery:
                     result = _Result([], [])
                     statement_type = "SCRIPT"
                 else:
+                    text, params = _named_placeholders(text, params)
                     tree = sqlglot.parse_one(text, read="bigquery")
                     statement_type = _STATEMENT_TYPES.get(type(tree), "SCRIPT")
                     estimate, tables_read, unpruned = self._estimate(tree, params, dataset)
@@ -679,6 +680,22 @@ def _decode_params(items: list[dict[str, Any]]) -> list[Any] | dict[str, Any]:
     if values and all(name for name, _ in values):
         return dict(values)
     return [value for _, value in values]
+
+
+def _named_placeholders(text: str, params: list[Any] | dict[str, Any]) -> tuple[str, Any]:
+    """Positional ``?`` renamed ``@qp0``, ``@qp1``… in text order (sqlglot walks trees breadth-first)."""
+    if not isinstance(params, list) or not params:
+        return text, params
+    from sqlglot.tokenizer_core import TokenType
+
+    marks = [
+        t.start for t in sqlglot.tokenize(text, read="bigquery") if t.token_type == TokenType.PLACEHOLDER
+    ]
+    if len(marks) != len(params):
+        raise ValueError(f"{len(marks)} placeholders for {len(params)} parameters")
+    for index in reversed(range(len(marks))):
+        text = f"{text[: marks[index]]}@qp{index}{text[marks[index] + 1 :]}"
+    return text, {f"qp{i}": value for i, value in enumerate(params)}
 
 
 def _literal(value: Any) -> exp.Expression:

@@ -183,6 +183,8 @@ def test_the_filters_and_the_sort_buttons_work(published: Published, tab: Tab) -
     page.select_option("#f-system", "")
     page.check("#f-pass")
     assert len(tab.cells("all", "player_name")) == len(rows)
+    # Every row says why: the pick's thresholds, or the PASS reason.
+    assert sorted(tab.cells("all", "reasons")) == sorted("; ".join(s["reasons"]) for _, s in rows)
 
     team = sorted({p["team"] for p, _ in rows})[0]
     page.select_option("#f-team", team)

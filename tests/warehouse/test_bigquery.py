@@ -302,3 +302,42 @@ def test_json_columns_read_back_as_text_like_duckdb(wh: BigQueryWarehouse) -> No
     assert entry.details == {"source": "sandbox", "n": 2}
     [(text,)] = wh.query_rows("SELECT details FROM run_ledger")
     assert json.loads(text) == {"source": "sandbox", "n": 2}
+
+
+def test_maximum_bytes_billed_stops_a_job_whose_dry_run_underestimated(
+    bigquery_fake: FakeBigQuery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loader = _open(bigquery_fake)
+    loader.merge_arrow("raw_nbac_schedule", _schedule(DAYS))
+    loader.close()
+    env = loader.dataset.split(".")[1].removesuffix("_nbaprops")
+    wh = open_warehouse(load_settings(**bigquery_fake.settings(env, bq_max_bytes=5 * 2**20)))
+    assert isinstance(wh, BigQueryWarehouse)
+    monkeypatch.setattr(wh, "_dry_run", lambda text, parameters: 0)  # an estimate that is wrong
+    with pytest.raises(
+        WarehouseError, match=r"bytesBilledLimitExceeded|Query exceeded limit for bytes billed"
+    ):
+        wh.query_rows("SELECT game_id, season FROM raw_nbac_schedule")
+    [config] = bigquery_fake.jobs_of("query", dry_run=False)[-1:]
+    assert config["query"]["maximumBytesBilled"] == str(5 * 2**20)
+    wh.close()
+
+
+def test_labels_are_valid_bigquery_labels(wh: BigQueryWarehouse) -> None:
+    from nbaprops.warehouse.querylog import query_context
+
+    with query_context("RUN.1", "Morning Load/ODDS", date(2025, 1, 15)):
+        labels = wh.job_labels()
+    assert labels["step"] == "morning_load_odds"
+    assert labels["run_id"] == "run_1"
+    assert labels["game_date"] == "2025-01-15"
+    assert all(len(v) <= 63 for v in labels.values())
+
+
+def test_positional_parameters_bind_in_text_order_through_ctes_and_subqueries(wh: BigQueryWarehouse) -> None:
+    rows = wh.query_rows(
+        "WITH a AS (SELECT CAST(? AS DATE) AS d) SELECT d, ? AS tag FROM a "
+        "WHERE d < ? AND ? IN (SELECT ? UNION ALL SELECT 'z')",
+        [DAYS[0], "x", DAYS[1], "y", "y"],
+    )
+    assert rows == [(DAYS[0], "x")]

@@ -7,19 +7,31 @@ with ``UPDATE_GOLDENS=1 .venv/bin/pytest tests/warehouse/test_sqlmodel.py`` and 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from bqfake import open_backend
 from nbaprops.errors import WarehouseError
-from nbaprops.warehouse import create_schema
-from nbaprops.warehouse.duckdb import DuckDBWarehouse
+from nbaprops.warehouse import Warehouse
 from nbaprops.warehouse.sqlmodel import load_model, materialize, query_model
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "nbaprops"
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 MODEL_FILES = sorted([*SRC.glob("*/sql/*.sql")])
+
+
+@contextmanager
+def _opened(backend: str, request: pytest.FixtureRequest) -> Iterator[Warehouse]:
+    """A fresh warehouse with its schema on ``backend`` (BigQuery: the fake endpoint)."""
+    wh = open_backend(backend, request)
+    try:
+        yield wh
+    finally:
+        wh.close()
 
 
 def _model(tmp_path: Path, text: str, name: str = "m") -> Path:
@@ -49,14 +61,16 @@ def test_insert_or_replace_is_refused(tmp_path: Path) -> None:
         load_model(_model(tmp_path, "INSERT OR REPLACE INTO alerts SELECT * FROM alerts"))
 
 
-def test_parameters_become_duckdb_placeholders_and_values_stay_bound(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["duckdb", "bigquery"])
+def test_parameters_become_duckdb_placeholders_and_values_stay_bound(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
     text = "SELECT kind FROM alerts WHERE kind = @kind AND raised_at < CURRENT_TIMESTAMP()"
     model = load_model(_model(tmp_path, text))
     assert model.params == ("kind",)
     assert "$kind" in model.duckdb
     assert "@kind" in model.bigquery
-    with DuckDBWarehouse(":memory:", query_timeout_s=10) as wh:
-        create_schema(wh)
+    with _opened(backend, request) as wh:
         wh.execute(
             "INSERT INTO alerts VALUES ('a', '2025-01-01', ?, 'info', 'm', NULL)",
             ["x'; DROP TABLE alerts; --"],
@@ -74,7 +88,10 @@ def test_a_model_is_transpiled_once_per_content(tmp_path: Path) -> None:
     assert load_model(path).duckdb.startswith("SELECT message")
 
 
-def test_materialize_replaces_only_the_range_and_is_idempotent(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["duckdb", "bigquery"])
+def test_materialize_replaces_only_the_range_and_is_idempotent(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
     model = load_model(
         _model(
             tmp_path,
@@ -83,15 +100,17 @@ def test_materialize_replaces_only_the_range_and_is_idempotent(tmp_path: Path) -
             "CURRENT_TIMESTAMP() AS recorded_at FROM UNNEST(GENERATE_DATE_ARRAY(@start, @end)) AS d",
         )
     )
-    with DuckDBWarehouse(":memory:", query_timeout_s=10) as wh:
-        create_schema(wh)
+    with _opened(backend, request) as wh:
         assert materialize(wh, "data_quality", model, start=date(2025, 1, 1), end=date(2025, 1, 5)) == 5
         assert materialize(wh, "data_quality", model, start=date(2025, 1, 4), end=date(2025, 1, 6)) == 3
         assert materialize(wh, "data_quality", model, start=date(2025, 1, 4), end=date(2025, 1, 6)) == 3
         assert wh.row_count("data_quality") == 6
 
 
-def test_rows_outside_the_range_roll_the_step_back(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["duckdb", "bigquery"])
+def test_rows_outside_the_range_roll_the_step_back(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
     model = load_model(
         _model(
             tmp_path,
@@ -100,8 +119,7 @@ def test_rows_outside_the_range_roll_the_step_back(tmp_path: Path) -> None:
             "'info' AS severity, CURRENT_TIMESTAMP() AS recorded_at",
         )
     )
-    with DuckDBWarehouse(":memory:", query_timeout_s=10) as wh:
-        create_schema(wh)
+    with _opened(backend, request) as wh:
         with pytest.raises(WarehouseError, match="outside"):
             materialize(wh, "data_quality", model, start=date(2025, 1, 1), end=date(2025, 1, 1))
         assert wh.row_count("data_quality") == 0

@@ -190,14 +190,20 @@ class PubSubBus:
         )
         with self._handler_lock:
             self.delivered += 1
-            outcome = deliver(
-                message,
-                handler,
-                deliveries=self.deliveries,
-                dead_letter=self.dead_letter,
-                max_attempts=self.max_attempts,
-                alerter=self.alerter,
-            )
+            try:
+                outcome = deliver(
+                    message,
+                    handler,
+                    deliveries=self.deliveries,
+                    dead_letter=self.dead_letter,
+                    max_attempts=self.max_attempts,
+                    alerter=self.alerter,
+                )
+            except Exception:
+                # the delivery record itself failed (warehouse down?): redeliver, never drop
+                log.exception("pubsub.delivery_failed", topic=topic, message_id=message.message_id)
+                received.nack()
+                return
         if outcome.outcome == "ack":
             received.ack()
             with self._state:

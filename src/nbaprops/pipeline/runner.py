@@ -44,6 +44,7 @@ from nbaprops.pipeline.locks import LockHeld, LockStore, hold
 from nbaprops.pipeline.schedule import (
     LEDGER_PREFIX,
     SCHEDULE,
+    TIP_REFRESH_MIN_GAP,
     ScheduledStep,
     StepBlocked,
     dependents,
@@ -274,7 +275,7 @@ class DayRunner:
         found: list[Occurrence] = []
         for step in self.schedule:
             floor = self._floor(step, day)
-            found += [Occurrence(step, due) for due in step.due(day, tips) if floor is None or due > floor]
+            found += [Occurrence(step, due) for due in step.due(day, tips) if floor is None or due >= floor]
         return sorted(found, key=lambda o: (o.due or datetime.min.replace(tzinfo=UTC), o.name))
 
     def all_occurrences(self, day: date) -> list[Occurrence]:
@@ -283,7 +284,8 @@ class DayRunner:
         return [*self.timed_occurrences(day), *events]
 
     def _floor(self, step: ScheduledStep, day: date) -> datetime | None:
-        """A tip occurrence is due only after the latest clock step it depends on (transitively)."""
+        """The earliest a tip occurrence may be due: ``TIP_REFRESH_MIN_GAP`` after the latest clock
+        step it depends on (transitively); a window tipping sooner is served by that step."""
         if step.trigger != "tip":
             return None
         seen, todo, latest = set(), list(step.after), None
@@ -296,7 +298,7 @@ class DayRunner:
             todo += list(dep.after)
             for due in dep.due(day):
                 latest = due if latest is None or due > latest else latest
-        return latest
+        return None if latest is None else latest + TIP_REFRESH_MIN_GAP
 
     def tips(self, day: date) -> tuple[datetime, ...]:
         """The distinct tip times of ``day``'s games in the warehouse (empty before the schedule is in)."""

@@ -8,7 +8,7 @@
 
 * ``"HH:MM"``: that time on D; ``"+1d HH:MM"``: that time the next morning (box scores of D);
 * ``"tip-45m"``: once per tip window (tips within 90 minutes of its first tip share it), that long
-  before its first tip;
+  before its first tip, and at least 30 minutes after the clock step it follows;
 * ``"after"``: as soon as every step of ``after`` has finished (an event, no clock).
 
 A step starts only when every step it names in ``after`` has finished for D (``success``,
@@ -85,6 +85,9 @@ class ScheduledStep:
         return []
 
 
+TIP_REFRESH_MIN_GAP = timedelta(minutes=30)
+"""A tip refresh due less than this after the step it follows (the 11:00 prediction) is dropped:
+that step has just read the same lines and injury report."""
 TIP_WINDOW_GAP = timedelta(minutes=90)
 """Tips less than this after a window's first tip belong to it (one refresh serves them all)."""
 
@@ -116,13 +119,13 @@ SCHEDULE: tuple[ScheduledStep, ...] = (
         "predict", "11:00", ("morning-load",), 1,
         ("predictions", "prediction_history"),
         "predict", "coordinator",
-        "every system for every eligible player once lines exist (retrains when the cadence says)",
+        "every system for every eligible player once lines exist, then publish tonight's files",
     ),
     ScheduledStep(
         "refresh-15", "15:00", ("predict",), 2,
         (),
         "refresh", "scrapers",
-        "injury report and lines; predict again if a line or an injury status changed",
+        "injury report and lines; predict (and publish) again if a line or an injury status changed",
     ),
     ScheduledStep(
         "refresh-tip", "tip-45m", ("predict",), 2,

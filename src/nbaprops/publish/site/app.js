@@ -211,6 +211,7 @@ async function tonightPage() {
       edge: s.edge,
       ev: s.ev,
       stake: s.stake,
+      reasons: s.reasons.join("; "),
     })),
   );
   const systemSelect = document.getElementById("f-system");
@@ -235,6 +236,7 @@ async function tonightPage() {
     { key: "opponent", label: "Opp", show: (r) => r.opponent || dash },
     { key: "tip_utc", label: "Tip", show: (r) => tip(r.tip_utc), value: (r) => r.tip_utc },
     { key: "injury", label: "Injury", show: (r) => r.injury || "" },
+    { key: "reasons", label: "Why", show: (r) => r.reasons },
   ];
   const table = document.getElementById("all");
   let applied = null;
