@@ -323,10 +323,12 @@ class Settings(BaseSettings):
         "rendered answer before reading the source again.",
     )
     api_max_body_bytes: int = Field(
-        64 * 1024,
+        1024 * 1024,
         ge=1024,
         le=16 * 1024 * 1024,
-        description="Largest request body a service accepts (413 beyond it).",
+        description="Largest request body a service accepts (413 beyond it): operator bodies are a few "
+        "hundred bytes, push envelopes carry the message base64-encoded (Pub/Sub allows 10 MB; "
+        "raise this for a topic whose messages are bigger than ~750 KB).",
     )
 
     # --- publishing (publish/: the JSON files and the dashboard) -------------------------------

@@ -73,6 +73,7 @@ def test_a_successful_or_skipped_step_raises_nothing(warehouse: DuckDBWarehouse)
             "gate_blocked",
         ),
         ("failed", "SourceUnavailable: HTTP 503", "step_failed"),
+        ("failed", "QualityGateError: predict 2025-11-01: 1 of 4 batch(es) failed", "step_failed"),
         ("failed", "nbacom/playbyplay: 2 of 9 games came back without rows (a, b)", "partial_rows"),
         ("degraded", "nbacom/playbyplay: 2 of 9 games came back without rows (a, b)", "partial_rows"),
     ],

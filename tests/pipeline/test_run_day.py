@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +113,19 @@ def test_a_step_whose_lock_is_held_elsewhere_is_blocked_and_its_followers_too(tm
     assert outcomes["refresh-15"].status == "blocked"
     assert outcomes["refresh-15"].reason == "input step predict blocked"
     assert outcomes["morning-load"].status == "success"
+
+
+def test_tonight_is_published_with_the_morning_prediction_before_the_games(
+    day_run: tuple[Any, DayReport],
+) -> None:
+    runner, _ = day_run
+    day = shared_prepared_day().day
+    [(details,)] = runner.warehouse.query_rows(
+        "SELECT details FROM run_ledger WHERE step = 'day.predict' AND status = 'success'"
+    )
+    doc = json.loads(details) if isinstance(details, str) else details
+    assert doc["published_files"] >= 2  # at least tonight/{date}.json and picks/{date}.json
+    [(first_tip,)] = runner.warehouse.query_rows(
+        "SELECT MIN(tip_utc) FROM raw_nbac_schedule WHERE game_date = ?", [day]
+    )
+    assert datetime.fromisoformat(doc["as_of"]) < first_tip

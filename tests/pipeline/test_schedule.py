@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
 
 from nbaprops.pipeline.export import export_schedule
 from nbaprops.pipeline.schedule import SCHEDULE, ScheduledStep, check_schedule, dependents, tip_windows
@@ -82,3 +85,22 @@ def test_every_role_service_handles_the_topics_of_its_schedule_steps() -> None:
         handlers, day = role_handlers(settings, role)
         assert set(handlers) == {s.topic for s in SCHEDULE if s.role == role}
         day.close()
+
+
+def test_the_daily_prediction_follows_the_prediction_time_setting(tmp_path: Path) -> None:
+    from nbaprops.errors import ConfigError
+    from nbaprops.pipeline.schedule import schedule_for
+
+    default = {s.step: s.at for s in schedule_for(load_settings(data_dir=tmp_path))}
+    assert (default["morning-scrape"], default["predict"]) == ("10:30", "11:00")
+    early = {s.step: s for s in schedule_for(load_settings(data_dir=tmp_path, prediction_time_et="09:15"))}
+    assert (early["morning-scrape"].at, early["predict"].at) == ("08:45", "09:15")
+    assert early["predict"].due(DAY)[0] == datetime(2026, 1, 31, 14, 15, tzinfo=UTC)  # 09:15 EST
+    exported = export_schedule(
+        load_settings(data_dir=tmp_path, prediction_time_et="09:15"),
+        service_url="https://ROLE.example.run.app",
+        service_account="sa@p.iam.gserviceaccount.com",
+    )
+    assert "15 9 * * *" in json.dumps(exported)
+    with pytest.raises(ConfigError, match="no room for the morning scrape"):
+        schedule_for(load_settings(data_dir=tmp_path, prediction_time_et="00:10"))

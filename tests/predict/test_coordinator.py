@@ -477,7 +477,11 @@ def test_a_batch_that_keeps_failing_fails_the_step_after_the_others_are_merged(w
     assert len(failed) == 1
     assert "cannot handle player 7" in failed[0][1]
     assert wh.query_rows("SELECT status FROM run_ledger WHERE step = 'predict'") == [("failed",)]
-    assert [r[0] for r in wh.query_rows("SELECT kind FROM alerts")] == ["bus.dead_letter"]
+    # The dead letter, then the ledger's alert for the failed step (ops/failures.py).
+    assert [r[0] for r in wh.query_rows("SELECT kind FROM alerts ORDER BY raised_at")] == [
+        "bus.dead_letter",
+        "step_failed",
+    ]
 
 
 def test_a_rerun_with_a_failed_batch_keeps_that_batchs_earlier_predictions(wh: DuckDBWarehouse) -> None:

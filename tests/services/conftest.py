@@ -3,7 +3,7 @@
 One session: an RSA key pair (and a stranger's), a JWKS served by a real HTTP server on a free
 loopback port, one uvicorn server per role on loopback, all sharing settings whose API key is a
 marker string. Every exchange made through ``Exchanges.call`` is kept, and every log line goes
-to the session's log file, so ``test_secret_scan.py`` can search them all for the markers.
+to the session's log file, so ``test_service_secret_scan.py`` can search them all for the markers.
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ class LiveServer:
     def __init__(self, app: Any, sock: socket.socket) -> None:
         import uvicorn
 
-        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", timeout_keep_alive=5)
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_keep_alive=5)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
         self.thread.start()

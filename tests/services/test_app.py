@@ -223,3 +223,37 @@ def test_every_request_is_one_structured_event_with_its_request_id(
     assert mine[0]["status"] == 200
     assert mine[0]["path"] == "/health"
     assert mine[0]["role"] == "api"
+
+
+def test_a_bug_is_a_500_problem_that_tells_nothing_of_it(services: Services) -> None:
+    """An unexpected exception: the body names no exception, message or path; the logs have it."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from nbaprops.services.read_source import WarehouseReadSource
+
+    class Broken(WarehouseReadSource):
+        def status(self, now: Any) -> Any:
+            raise RuntimeError("secret internals at /srv/nbaprops/warehouse.duckdb")
+
+    settings = services.settings["api"]
+    app = create_app(settings, "api", read_source=Broken(settings))
+
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.get("/v1/status", headers={"X-API-Key": MARKER_KEY})
+
+    # In a thread of its own: another suite's browser may hold this thread's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        response = pool.submit(lambda: asyncio.run(call())).result(timeout=60)
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["title"] == "Internal error"
+    assert problem["request_id"]
+    assert "RuntimeError" not in response.text
+    assert "internals" not in response.text
+    assert "/srv" not in response.text

@@ -113,6 +113,34 @@ def test_a_crash_is_redelivered_until_the_last_attempt_then_dead_lettered() -> N
     assert [(d.attempts, d.error) for d in letters] == [(5, "KeyError: 'a bug'")]
 
 
+def test_inputs_not_ready_are_asked_for_again_whatever_the_attempt() -> None:
+    from nbaprops.pipeline.delivery import NotReady
+
+    letters: list[DeadLetter] = []
+
+    def waiting(_message: Message) -> None:
+        raise NotReady("morning-load has not finished")
+
+    outcome = dispatch_push(
+        _envelope("t", delivery_attempt=40), {"t": [waiting]}, on_dead_letter=letters.append
+    )
+    assert outcome.status == "retry"
+    assert letters == []
+
+
+def test_the_attempt_limit_can_be_the_subscriptions_per_topic() -> None:
+    def crash(_message: Message) -> None:
+        raise KeyError("a bug")
+
+    limits = {"t": 15}
+    assert (
+        dispatch_push(_envelope("t", delivery_attempt=14), {"t": [crash]}, max_attempts=limits).status
+        == "retry"
+    )
+    last = dispatch_push(_envelope("t", delivery_attempt=15), {"t": [crash]}, max_attempts=limits)
+    assert last.status == "dead_letter"
+
+
 def test_a_dead_letter_nobody_could_record_is_redelivered_instead_of_lost() -> None:
     def poison(_message: Message) -> None:
         raise PayloadError("bad")

@@ -39,7 +39,7 @@ def classify(status: str, error: str) -> tuple[str, Severity]:
         return "zero_rows", "error"
     if "circuitopen" in text or "breaker" in text:
         return "breaker_open", "error"
-    if "blocked" in text or "gate" in text:
+    if "blocked" in text:  # the completeness gate's "build blocked", the day runner's "blocked: …"
         return "gate_blocked", "error"
     return "step_failed", "error"
 

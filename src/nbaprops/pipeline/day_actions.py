@@ -151,12 +151,17 @@ def _predict(services: DayServices, day: date, at: datetime, inputs_sha: str) ->
     from nbaprops.predict.commands import predict_date
     from nbaprops.predict.registry import save_models
     from nbaprops.predict.train import needs_retrain, train_as_of
+    from nbaprops.publish.publisher import publish_date
 
     retrained = needs_retrain(services.warehouse, day)
     if retrained:
         save_models(services.warehouse, services.settings, train_as_of(services.warehouse, day))
     run = predict_date(services.warehouse, services.settings, day, alerter=services.alerter, as_of=at)
     kept = keep_history(services.warehouse, day, run.run_id)
+    # Tonight's files go out with every prediction (the 11:00 one and each re-prediction), not only
+    # after the games: a bettor reads tonight's picks before tip. A failed publish fails the step,
+    # which is retried; the predictions it made are kept either way.
+    published = publish_date(services.warehouse, services.settings, day, lake=services.lake)
     return {
         "inputs_sha": inputs_sha,
         "as_of": at.isoformat(),
@@ -164,6 +169,7 @@ def _predict(services: DayServices, day: date, at: datetime, inputs_sha: str) ->
         "prediction_rows": run.prediction_rows,
         "history_rows": kept,
         "retrained": retrained,
+        "published_files": len(published.files),
     }
 
 

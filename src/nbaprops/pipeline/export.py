@@ -16,7 +16,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from nbaprops.pipeline.schedule import SCHEDULE, ScheduledStep
+from nbaprops.pipeline.schedule import ScheduledStep, schedule_for
 
 if TYPE_CHECKING:
     from nbaprops.settings import Settings
@@ -32,9 +32,10 @@ def export_schedule(
     *,
     service_url: str,
     service_account: str,
-    schedule: tuple[ScheduledStep, ...] = SCHEDULE,
+    schedule: tuple[ScheduledStep, ...] | None = None,
 ) -> dict[str, Any]:
     """Topics, subscriptions and jobs, as the Pub/Sub and Cloud Scheduler REST APIs spell them."""
+    schedule = schedule_for(settings) if schedule is None else schedule
     project, prefix = settings.pubsub_project, settings.pubsub_prefix
 
     def endpoint(role: str) -> str:

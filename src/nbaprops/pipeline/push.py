@@ -15,9 +15,9 @@ onto the push protocol, exactly as ``bus.py``'s table says:
 outcome                                     ``status``      HTTP answer (Pub/Sub's reading)
 ==========================================  ==============  =====================================
 every handler returned                      ``acked``       204 (ack)
-a handler raised ``TransientError``, or     ``retry``       503 (nack: redelivered with backoff)
-crashed (any other non-permanent error)
-before delivery ``max_attempts``
+a handler raised ``NotReady`` (inputs not    ``retry``       503 (nack: redelivered with backoff)
+complete yet), or raised ``TransientError``
+or crashed before delivery ``max_attempts``
 what retrying cannot fix: undecodable       ``dead_letter`` 200 (ack) after the dead letter is
 data, a topic this service does not                         recorded (logged as ``bus.dead_letter``
 handle, a ``PermanentError``, a crash on                    and given to ``on_dead_letter``)
@@ -49,6 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nbaprops.errors import PermanentError
 from nbaprops.pipeline.bus import DeadLetter, Handler, Message
+from nbaprops.pipeline.delivery import NotReady
 from nbaprops.secrets import scrub
 
 log = structlog.get_logger(__name__)
@@ -116,10 +117,14 @@ def dispatch_push(
     handlers: Mapping[str, Sequence[Handler]],
     *,
     on_dead_letter: Callable[[DeadLetter], None] | None = None,
-    max_attempts: int = MAX_ATTEMPTS,
+    max_attempts: int | Mapping[str, int] = MAX_ATTEMPTS,
     prefix: str = SUBSCRIPTION_PREFIX,
 ) -> PushOutcome:
-    """Deliver one push envelope to its topic's handlers (see the module's table of outcomes)."""
+    """Deliver one push envelope to its topic's handlers (see the module's table of outcomes).
+
+    ``max_attempts`` is the subscription's ``maxDeliveryAttempts``: one number, or one per topic
+    (``nbaprops schedule export`` gives each step's subscription 5 x (its retries + 1)).
+    """
     message_id = envelope.message.message_id
     attempt = envelope.delivery_attempt or 1
     attributes = dict(envelope.message.attributes)
@@ -147,6 +152,7 @@ def dispatch_push(
             on_dead_letter=on_dead_letter,
         )
     message = Message(topic, message_id, data, attributes, attempt)
+    limit = max_attempts if isinstance(max_attempts, int) else max_attempts.get(topic, MAX_ATTEMPTS)
     for handler in handlers[topic]:
         try:
             handler(message)
@@ -160,9 +166,14 @@ def dispatch_push(
                 reason=reason,
                 on_dead_letter=on_dead_letter,
             )
+        except NotReady as exc:
+            # Inputs still coming: asked for again later, never given up on here (Pub/Sub's
+            # dead-letter policy bounds it).
+            log.info("bus.not_ready", topic=topic, message_id=message_id, attempt=attempt, reason=str(exc))
+            return PushOutcome("retry", topic, message_id, scrub(str(exc))[:2000])
         except Exception as exc:  # noqa: BLE001 - a crash or a transient fault: redelivered, then dead-lettered
             reason = scrub(f"{type(exc).__name__}: {exc}")[:2000]
-            if attempt >= max_attempts:
+            if attempt >= limit:
                 return _dead_letter(
                     topic,
                     message_id,

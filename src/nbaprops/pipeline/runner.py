@@ -43,12 +43,12 @@ from nbaprops.pipeline.delivery import NotReady
 from nbaprops.pipeline.locks import LockHeld, LockStore, hold
 from nbaprops.pipeline.schedule import (
     LEDGER_PREFIX,
-    SCHEDULE,
     TIP_REFRESH_MIN_GAP,
     ScheduledStep,
     StepBlocked,
     dependents,
     schedule_by_name,
+    schedule_for,
 )
 from nbaprops.warehouse.ledger import RunLedger, this_process
 
@@ -176,7 +176,7 @@ class DayRunner:
         locks: LockStore,
         clock: Clock,
         *,
-        schedule: tuple[ScheduledStep, ...] = SCHEDULE,
+        schedule: tuple[ScheduledStep, ...] | None = None,
         actions: Mapping[str, Action] = ACTIONS,
         wait_mode: WaitMode = "block",
         gate_wait_s: float = 0.0,
@@ -189,6 +189,8 @@ class DayRunner:
         self.bus = bus
         self.locks = locks
         self.clock = clock
+        # Default: the repo's table with the daily prediction at settings.prediction_time_et.
+        schedule = schedule_for(services.settings) if schedule is None else schedule
         self.schedule = schedule
         self.steps = schedule_by_name(schedule)
         unknown = sorted({s.action for s in schedule} - set(actions))

@@ -21,12 +21,15 @@ hold rows for D once the step succeeded on a day with games (``nbaprops gaps`` c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from nbaprops.dates import et_datetime
 from nbaprops.errors import ConfigError, PermanentError
+
+if TYPE_CHECKING:
+    from nbaprops.settings import Settings
 
 Trigger = Literal["clock", "tip", "event"]
 LEDGER_PREFIX = "day."
@@ -119,13 +122,13 @@ SCHEDULE: tuple[ScheduledStep, ...] = (
         "predict", "11:00", ("morning-load",), 1,
         ("predictions", "prediction_history"),
         "predict", "coordinator",
-        "every system for every eligible player once lines exist (retrains when the cadence says)",
+        "every system for every eligible player once lines exist, then publish tonight's files",
     ),
     ScheduledStep(
         "refresh-15", "15:00", ("predict",), 2,
         (),
         "refresh", "scrapers",
-        "injury report and lines; predict again if a line or an injury status changed",
+        "injury report and lines; predict (and publish) again if a line or an injury status changed",
     ),
     ScheduledStep(
         "refresh-tip", "tip-45m", ("predict",), 2,
@@ -152,6 +155,30 @@ SCHEDULE: tuple[ScheduledStep, ...] = (
         "publish D's predictions and grades (nbaprops publish)",
     ),
 )  # fmt: skip
+
+
+MORNING_SCRAPE_LEAD = timedelta(minutes=30)
+"""How long before the daily prediction time the morning scrape starts (10:30 for 11:00)."""
+
+
+def schedule_for(
+    settings: Settings, schedule: tuple[ScheduledStep, ...] = SCHEDULE
+) -> tuple[ScheduledStep, ...]:
+    """``schedule`` with the daily prediction at ``settings.prediction_time_et`` (the as-of every
+    feature, line and backtest uses) and the morning scrape ``MORNING_SCRAPE_LEAD`` before it."""
+    hour, minute = (int(part) for part in settings.prediction_time_et.split(":"))
+    predict_min = hour * 60 + minute
+    scrape_min = predict_min - int(MORNING_SCRAPE_LEAD.total_seconds() // 60)
+    if scrape_min < 0:
+        raise ConfigError(
+            f"prediction_time_et {settings.prediction_time_et} leaves no room for the morning scrape "
+            f"{int(MORNING_SCRAPE_LEAD.total_seconds() // 60)} minutes before it on the same day"
+        )
+    times = {
+        "predict": f"{predict_min // 60:02d}:{predict_min % 60:02d}",
+        "morning-scrape": f"{scrape_min // 60:02d}:{scrape_min % 60:02d}",
+    }
+    return tuple(replace(s, at=times[s.step]) if s.step in times else s for s in schedule)
 
 
 def schedule_by_name(schedule: tuple[ScheduledStep, ...] = SCHEDULE) -> dict[str, ScheduledStep]:

@@ -316,6 +316,7 @@ def _push_router(
     from nbaprops.pipeline.push import PushEnvelope, dispatch_push
 
     router = APIRouter(tags=["pubsub"])
+    attempts = _delivery_attempts(settings)
 
     @router.post(
         "/pubsub/push",
@@ -336,7 +337,7 @@ def _push_router(
                     envelope,
                     handlers,
                     on_dead_letter=on_dead_letter,
-                    max_attempts=settings.bus_max_attempts,
+                    max_attempts=attempts,
                     prefix=settings.pubsub_prefix,
                 )
             )
@@ -351,6 +352,14 @@ def _push_router(
         return Response(status_code=204)
 
     return router
+
+
+def _delivery_attempts(settings: Settings) -> dict[str, int]:
+    """Each schedule topic's ``maxDeliveryAttempts`` as ``nbaprops schedule export`` sets it."""
+    from nbaprops.pipeline.schedule import SCHEDULE
+
+    base = settings.bus_max_attempts
+    return {step.topic: max(base, base * (step.retries + 1)) for step in SCHEDULE}
 
 
 def _alert_dead_letter(settings: Settings) -> Callable[[DeadLetter], None]:
