@@ -129,3 +129,15 @@ def test_tonight_is_published_with_the_morning_prediction_before_the_games(
         "SELECT MIN(tip_utc) FROM raw_nbac_schedule WHERE game_date = ?", [day]
     )
     assert datetime.fromisoformat(doc["as_of"]) < first_tip
+
+
+def test_the_day_includes_a_health_check_that_records_its_verdict(day_run: tuple[Any, DayReport]) -> None:
+    runner, report = day_run
+    assert "health" in {o.occurrence for o in report.outcomes}
+    [(details,)] = runner.warehouse.query_rows(
+        "SELECT details FROM run_ledger WHERE step = 'day.health' AND status = 'success'"
+    )
+    doc = json.loads(details) if isinstance(details, str) else details
+    assert doc["health"] in {"ok", "degraded", "failing"}
+    assert isinstance(doc["alerts_raised"], list)
+    assert (doc["health"] == "ok") == (doc["not_ok"] == [])

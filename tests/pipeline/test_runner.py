@@ -91,6 +91,7 @@ def test_steps_run_in_due_order_with_one_refresh_per_tip_window(
         ("box_scores", "01 03:00"),
         ("grade", "01 03:00"),
         ("publish", "01 03:00"),
+        ("health", "01 06:00"),
     ]
     assert {o.occurrence for o in report.outcomes} >= {"refresh-tip@18:15"}
 

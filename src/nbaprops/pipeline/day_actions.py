@@ -265,6 +265,21 @@ def publish(services: DayServices, day: date, at: datetime) -> ActionResult:
     return ActionResult(len(report.files), {"files": len(report.files), "predictions": report.predictions})
 
 
+def health(services: DayServices, day: date, at: datetime) -> ActionResult:
+    """``nbaprops health --alert`` as a step: raise the monitoring alerts that hold at ``at`` (stale
+    source, slow step, cost over budget, credits low, backup missing) and record the health verdict.
+
+    The step succeeds when it could look; what it found is in the alerts and in its details."""
+    from nbaprops.ops.health import health_report
+    from nbaprops.ops.monitor import watch
+
+    raised = watch(services.warehouse, services.settings, services.alerter, now=at)
+    report = health_report(services.warehouse, services.settings, now=at)
+    not_ok = [c.name for c in (*report.sources, *report.phases, *report.checks) if c.status != "ok"]
+    details = {"alerts_raised": raised, "health": report.status, "not_ok": not_ok, "game_date": str(day)}
+    return ActionResult(len(raised), details)
+
+
 ACTIONS: dict[str, Action] = {
     "scrape_all": scrape_all,
     "load": load,
@@ -273,5 +288,6 @@ ACTIONS: dict[str, Action] = {
     "box_scores": box_scores,
     "grade": grade,
     "publish": publish,
+    "health": health,
 }
 """Every action a schedule row may name."""

@@ -154,6 +154,13 @@ SCHEDULE: tuple[ScheduledStep, ...] = (
         "publish", "api",
         "publish D's predictions and grades (nbaprops publish)",
     ),
+    ScheduledStep(
+        "health", "+1d 06:00", (), 1,
+        (),
+        "health", "api",
+        "nbaprops health --alert once the night's steps are due: stale sources, slow or failed steps, "
+        "cost, credits, backups; alerts what holds (a clock step: it runs whatever failed before it)",
+    ),
 )  # fmt: skip
 
 
