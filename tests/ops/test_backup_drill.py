@@ -38,6 +38,12 @@ def test_backup_delete_restore_gives_back_every_table(
     assert {"raw_nbac_player_boxscores", "player_game_summary", "run_ledger"} <= set(populated)
 
     warehouse_path.unlink()  # the lost warehouse
+    # The operator looks before restoring: any command records its own statements in query_log,
+    # which must not make the new warehouse count as occupied.
+    runner.invoke(app, ["health", "--json"])
+    with DuckDBWarehouse(str(warehouse_path), query_timeout_s=30, read_only=True) as wh:
+        assert wh.row_count("query_log") > 0
+        assert wh.row_count("run_ledger") == 0
 
     restored = runner.invoke(app, ["restore", "latest", "--verify", "--json"])
     assert restored.exit_code == 0, restored.output
