@@ -257,3 +257,28 @@ def test_a_bug_is_a_500_problem_that_tells_nothing_of_it(services: Services) -> 
     assert "RuntimeError" not in response.text
     assert "internals" not in response.text
     assert "/srv" not in response.text
+
+
+@pytest.mark.parametrize("role", ["api", "coordinator"])
+def test_health_detail_needs_a_key_and_says_per_source_and_phase(
+    role: str, services: Services, exchanges: Exchanges
+) -> None:
+    url = f"{services.urls[role]}/health/detail"
+    assert exchanges.call("GET", url).status_code == 401
+    assert exchanges.call("GET", url, headers={"X-API-Key": "wrong"}).status_code == 401
+    response = exchanges.call("GET", url, headers={"X-API-Key": MARKER_KEY})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # The same verdict as `nbaprops health` over the service's warehouse, at the same moment.
+    from nbaprops.ops.health import health_report
+    from nbaprops.warehouse import open_warehouse
+
+    settings = services.settings[role]
+    with open_warehouse(settings) as warehouse:
+        expected = health_report(warehouse, settings).to_dict()
+    assert body["status"] == expected["status"] in {"ok", "degraded", "failing"}
+    for part in ("sources", "phases", "checks"):
+        assert [(c["name"], c["status"]) for c in body[part]] == [
+            (c["name"], c["status"]) for c in expected[part]
+        ]
+    assert {c["name"] for c in body["checks"]} >= {"quality", "backup"}

@@ -104,7 +104,7 @@ def test_schemathesis_over_every_read_operation_on_the_demo(demo_api: tuple[str,
     session = requests.Session()
     session.headers["X-API-Key"] = MARKER_KEY
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 15  # /health, /pubsub/push, six typed routes, seven published ones
+    assert len(operations) == 16  # /health, /health/detail, /pubsub/push, six typed routes, seven files
     failures: list[str] = []
     calls = {"n": 0}
     real = {"game_date": published.day.isoformat()}
@@ -135,5 +135,5 @@ def test_schemathesis_over_every_read_operation_on_the_demo(demo_api: tuple[str,
 
     for operation in operations:
         exercise(operation)
-    assert calls["n"] >= 15 * 10, failures
+    assert calls["n"] >= 16 * 10, failures
     assert failures == []

@@ -281,7 +281,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(seeded: Serv
     session = requests.Session()
     session.headers["X-API-Key"] = MARKER_KEY
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 15  # /health, /pubsub/push, six typed routes, seven published files
+    assert len(operations) == 16  # /health, /health/detail, /pubsub/push, six typed routes, seven files
     failures: list[str] = []
     calls = {"n": 0}
 
@@ -309,5 +309,5 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(seeded: Serv
 
     for operation in operations:
         exercise(operation)
-    assert calls["n"] >= 15 * 10, failures
+    assert calls["n"] >= 16 * 10, failures
     assert failures == []

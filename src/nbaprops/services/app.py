@@ -44,7 +44,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from nbaprops.errors import NbaPropsError, TransientError
 from nbaprops.pipeline.bus import DeadLetter, Handler
 from nbaprops.services.auth import API_KEY_HEADER, ApiKeys, AuthFailure, OidcVerifier, ReplayGuard
-from nbaprops.services.read_models import Health, Problem
+from nbaprops.services.read_models import Health, HealthDetail, Problem
 from nbaprops.services.steps import REQUESTS, ROLE_STEPS, ROLES, Role, StepName, StepResult, run_step
 
 if TYPE_CHECKING:
@@ -428,6 +428,15 @@ def create_app(
         """The process answers (no credential; no dependency is touched)."""
         return Health(status="ok", role=role)
 
+    detail = APIRouter(dependencies=[Depends(api_key)], tags=["health"])
+
+    @detail.get("/health/detail", response_model=HealthDetail, summary="Health per source and phase")
+    async def health_detail() -> HealthDetail:
+        """``nbaprops health``: ok / degraded / failing per source, phase and check, with the reason
+        and the last success; the answer is 200 whatever the verdict (the verdict is the body)."""
+        return await run_in_threadpool(_health_detail, settings)
+
+    app.include_router(detail)
     docs = APIRouter(dependencies=[Depends(api_key)], tags=["docs"])
 
     @docs.get("/openapi.json", include_in_schema=False)
@@ -464,6 +473,19 @@ def create_app(
     _install_error_handlers(app)
     app.add_middleware(RequestFrame, max_body_bytes=settings.api_max_body_bytes, role=role)
     return app
+
+
+def _health_detail(settings: Settings) -> HealthDetail:
+    from nbaprops.ops.health import health_report
+    from nbaprops.warehouse import create_schema, open_warehouse
+
+    warehouse = open_warehouse(settings)
+    try:
+        create_schema(warehouse)  # a new service's warehouse may not hold the tables yet
+        report = health_report(warehouse, settings)
+    finally:
+        warehouse.close()
+    return HealthDetail.model_validate(report.to_dict())
 
 
 def problem_openapi(app: FastAPI) -> dict[str, Any]:

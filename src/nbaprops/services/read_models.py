@@ -198,6 +198,30 @@ class Health(_Model):
     role: str
 
 
+HealthStatus = Literal["ok", "degraded", "failing"]
+
+
+class HealthComponent(_Model):
+    """One source, phase or concern of ``nbaprops health``."""
+
+    name: str
+    status: HealthStatus
+    reason: str
+    last_success: str | None
+    stale: bool
+    steps: dict[str, str] = Field(description="Each step of the component and its latest status.")
+
+
+class HealthDetail(_Model):
+    """``/health/detail``: ``nbaprops health`` per source, phase and check (needs a key)."""
+
+    status: HealthStatus
+    checked_at: str
+    sources: list[HealthComponent]
+    phases: list[HealthComponent]
+    checks: list[HealthComponent]
+
+
 class Problem(BaseModel):
     """RFC 9457 problem details: what went wrong, never how the server is built."""
 
