@@ -65,22 +65,14 @@ SELECT
   zm.share_paint AS pbp_share_paint, zm.share_mid AS pbp_share_mid,
   zm.share_corner3 AS pbp_share_corner3, zm.share_above_break3 AS pbp_share_above_break3,
   zm.zone_points_delta AS pbp_zone_points_delta
--- Each joined table's date is also bounded by the range itself: the same rows (t.game_date is in
--- it), but BigQuery prunes partitions only on a constant range, not on the join's equality.
 FROM targets AS t
 LEFT JOIN player_daily_cache AS c ON c.player_id = t.player_id AND c.cache_date = t.game_date
-  AND c.cache_date BETWEEN @start AND @end
 LEFT JOIN player_composite_factors AS f
   ON f.player_id = t.player_id AND f.game_date = t.game_date AND f.as_of_kind = t.as_of_kind
-  AND f.game_date BETWEEN @start AND @end
 LEFT JOIN team_defense_zone_analysis AS d ON d.team = t.opponent AND d.analysis_date = t.game_date
-  AND d.analysis_date BETWEEN @start AND @end
 LEFT JOIN player_shot_zone_analysis AS z ON z.player_id = t.player_id AND z.analysis_date = t.game_date
-  AND z.analysis_date BETWEEN @start AND @end
 LEFT JOIN line_spread AS ls
   ON ls.player_id = t.player_id AND ls.game_date = t.game_date AND ls.as_of_kind = t.as_of_kind
 LEFT JOIN player_teammate_absence AS ta
   ON ta.player_id = t.player_id AND ta.game_date = t.game_date AND ta.as_of_kind = t.as_of_kind
-  AND ta.game_date BETWEEN @start AND @end
 LEFT JOIN player_zone_matchup AS zm ON zm.player_id = t.player_id AND zm.game_date = t.game_date
-  AND zm.game_date BETWEEN @start AND @end
