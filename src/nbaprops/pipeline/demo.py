@@ -53,7 +53,7 @@ log = structlog.get_logger(__name__)
 WARMUP_DAYS = 28  # game days of history before the backtest's first predicted day
 ODDS_QUOTA = 200_000  # the sandbox key's credits: a season of history needs ~37,000
 TOP_PICKS_SYSTEM = "ensemble"  # the recommendations shown are the ensemble's (every system's are stored)
-USUALLY = "usually 2-4 min on a fresh folder on 2 cores, about half that on a re-run"
+USUALLY = "usually 1-4 min on a fresh folder on 2 cores, by how busy they are; about half that on a re-run"
 """What the opening line promises; measured in docs/benchmarks.md."""
 
 
