@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from service_world import MARKER_KEY, Exchanges, LiveServer, Services, free_socket
+from service_world import MARKER_KEY, Exchanges, LiveServer, Services, free_socket, fuzz_openapi
 
 from published_demo import Published, publish_demo
 
@@ -94,46 +94,8 @@ def test_the_typed_routes_read_the_demos_warehouse(
 
 def test_schemathesis_over_every_read_operation_on_the_demo(demo_api: tuple[str, Published]) -> None:
     """Typed and published routes, generated inputs plus the demo's real dates and ids."""
-    import requests
-    import schemathesis
-    from hypothesis import HealthCheck, Phase, given, settings
-
     base, published = demo_api
-    document = requests.get(f"{base}/openapi.json", headers={"X-API-Key": MARKER_KEY}, timeout=30).json()
-    schema = schemathesis.openapi.from_dict(document)
-    session = requests.Session()
-    session.headers["X-API-Key"] = MARKER_KEY
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 16  # /health, /health/detail, /pubsub/push, six typed routes, seven files
-    failures: list[str] = []
-    calls = {"n": 0}
-    real = {"game_date": published.day.isoformat()}
-
-    def exercise(operation: Any) -> None:
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=15,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-            database=None,
-        )
-        def run(case: Any) -> None:
-            calls["n"] += 1
-            if case.path_parameters and "game_date" in case.path_parameters and calls["n"] % 3 == 0:
-                case.path_parameters = {**case.path_parameters, **real}  # hit real documents too
-            try:
-                case.call_and_validate(base_url=base, session=session, timeout=30)
-            except Exception as exc:  # collected: the assertion below names every one
-                failures.append(f"{operation.label}: {type(exc).__name__}: {str(exc)[:600]}")
-                raise
-
-        try:
-            run()
-        except Exception as exc:  # noqa: BLE001 - recorded: the assertion below lists it
-            failures.append(f"{operation.label}: {type(exc).__name__}")
-
-    for operation in operations:
-        exercise(operation)
-    assert calls["n"] >= 16 * 10, failures
-    assert failures == []
+    run = fuzz_openapi(base, max_examples=15, real_path={"game_date": published.day.isoformat()})
+    assert run.operations == 16  # /health, /health/detail, /pubsub/push, six typed routes, seven files
+    assert run.calls >= 16 * 10, run.failures
+    assert run.failures == []

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from service_world import MARKER_KEY, OTHER_KEY, Exchanges, Services
+from service_world import MARKER_KEY, OTHER_KEY, Exchanges, Services, fuzz_openapi
 
 from factories import put_rows
 
@@ -271,43 +271,7 @@ def test_invalid_parameters_are_a_422_problem(route: str, seeded: Services, exch
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(seeded: Services) -> None:
     """Every operation of the OpenAPI document, generated inputs, each answer checked against it."""
-    import requests
-    import schemathesis
-    from hypothesis import HealthCheck, Phase, given, settings
-
-    base = seeded.urls["api"]
-    document = requests.get(f"{base}/openapi.json", headers={"X-API-Key": MARKER_KEY}, timeout=30).json()
-    schema = schemathesis.openapi.from_dict(document)
-    session = requests.Session()
-    session.headers["X-API-Key"] = MARKER_KEY
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 16  # /health, /health/detail, /pubsub/push, six typed routes, seven files
-    failures: list[str] = []
-    calls = {"n": 0}
-
-    def exercise(operation: Any) -> None:
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=20,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-            database=None,
-        )
-        def run(case: Any) -> None:
-            calls["n"] += 1
-            try:
-                case.call_and_validate(base_url=base, session=session, timeout=30)
-            except Exception as exc:  # collected: the assertion below names every one
-                failures.append(f"{operation.label}: {type(exc).__name__}: {str(exc)[:400]}")
-                raise
-
-        try:
-            run()
-        except Exception as exc:  # noqa: BLE001 - recorded: the assertion below lists it
-            failures.append(f"{operation.label}: {type(exc).__name__}")
-
-    for operation in operations:
-        exercise(operation)
-    assert calls["n"] >= 16 * 10, failures
-    assert failures == []
+    run = fuzz_openapi(seeded.urls["api"], max_examples=20)
+    assert run.operations == 16  # /health, /health/detail, /pubsub/push, six typed routes, seven files
+    assert run.calls >= 16 * 10, run.failures
+    assert run.failures == []
