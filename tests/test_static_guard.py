@@ -57,6 +57,7 @@ SQL_BUILDERS = {
     f"{_W}/bigquery.py::insert_arrow": "table and columns from its spec, staging name generated",
     f"{_W}/bigquery.py::merge_sql": "table, key and columns from the table's spec; values bound",
     f"{_W}/spec.py::ddl": "CREATE TABLE from a declared TableSpec",
+    f"{_W}/spec.py::add_column_ddl": "ALTER TABLE ADD COLUMN of a column the TableSpec declares",
     f"{_W}/sqlmodel.py::materialize": "target table and date column from the model's declaration",
     "src/nbaprops/features/models.py::replace_range": "table and WHERE from the feature model's spec",
     "src/nbaprops/features/show.py::feature_rows": "columns from the versioned feature contract",
