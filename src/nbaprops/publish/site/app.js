@@ -23,6 +23,8 @@ const signedPct = (v, d = 1) => (isNum(v) ? (v > 0 ? "+" : "") + (100 * v).toFix
 const price = (v) => (isNum(v) ? (v > 0 ? "+" + v : String(v)) : dash);
 const tip = (iso) => (iso ? ET.format(new Date(iso)) + " ET" : dash);
 const when = (iso) => (iso ? ET_DAY.format(new Date(iso)) + " ET" : dash);
+// A prediction's top_features as "feature +1.23, other −0.45": what moved the system's mean, in points.
+const drivers = (top) => (top || []).map((f) => `${f.feature} ${signed(f.contribution_points, 2)}`).join(", ");
 const interval = (iv, f) => (iv && isNum(iv.mean) ? `${f(iv.mean)} [${f(iv.low)}, ${f(iv.high)}]` : dash);
 
 /* ---------- plumbing ---------- */
@@ -158,6 +160,9 @@ async function tonightPage() {
   });
   const [tonight, picks] = await Promise.all([load(`tonight/${day}.json`), load(`picks/${day}.json`)]);
   stamp(tonight);
+  const topOf = new Map(
+    tonight.predictions.flatMap((p) => p.systems.map((s) => [`${p.player_id}|${s.system_id}`, s.top_features])),
+  );
   setField("game_date", day);
   setField(
     "summary",
@@ -188,6 +193,7 @@ async function tonightPage() {
       { key: "tip_utc", label: "Tip", show: (r) => tip(r.tip_utc) },
       { key: "book", label: "Book", show: (r) => r.book || dash },
       { key: "price", label: "Price", num: true, show: (r) => price(r.price) },
+      { key: "drivers", label: "Drivers", show: (r) => drivers(topOf.get(`${r.player_id}|${picks.system_id}`)) },
     ],
     picks.picks,
     { empty: "No pick clears the thresholds today." },
@@ -212,6 +218,7 @@ async function tonightPage() {
       ev: s.ev,
       stake: s.stake,
       reasons: s.reasons.join("; "),
+      drivers: drivers(s.top_features),
     })),
   );
   const systemSelect = document.getElementById("f-system");
@@ -237,6 +244,7 @@ async function tonightPage() {
     { key: "tip_utc", label: "Tip", show: (r) => tip(r.tip_utc), value: (r) => r.tip_utc },
     { key: "injury", label: "Injury", show: (r) => r.injury || "" },
     { key: "reasons", label: "Why", show: (r) => r.reasons },
+    { key: "drivers", label: "Drivers", show: (r) => r.drivers },
   ];
   const table = document.getElementById("all");
   let applied = null;
@@ -369,6 +377,7 @@ async function playerPage() {
       { key: "ev", label: "EV", num: true, show: (s) => signed(s.ev, 3) },
       { key: "stake", label: "Stake", num: true, show: (s) => pct(s.stake, 2) },
       { key: "reasons", label: "Why", show: (s) => s.reasons.join("; ") },
+      { key: "drivers", label: "Drivers", show: (s) => drivers(s.top_features) },
     ],
     next.systems,
   );
