@@ -217,6 +217,52 @@ class Unexplained:
         return self._system.predict(batch)
 
 
+def explain_cost_ms(models: list[SystemModel]) -> dict[str, float]:
+    """CPU milliseconds each system's explanation adds on one 450-row batch (``predict_explained`` and
+    the top-5 JSON, minus ``predict``; the ensemble: ``combine`` with contributions minus without),
+    median of ``REPEATS``: process time, so the machine's load from other jobs does not count."""
+    n = GAMES * PER_GAME
+    x, level = _features(n)
+    batch = PlayerBatch(
+        game_dates=np.full(n, np.datetime64(DAY, "D")),
+        game_ids=np.array(["g"] * n),
+        player_ids=np.arange(n, dtype=np.int64),
+        teams=np.array(["BOS"] * n),
+        opponents=np.array(["NYK"] * n),
+        feature_names=FEATURE_NAMES,
+        features=x,
+        history_points=rng.poisson(level[:, None], (n, HISTORY_GAMES)).astype(np.float64),
+        history_minutes=np.full((n, HISTORY_GAMES), 30.0),
+        line=np.round(level) + 0.5,
+        over_price=np.full(n, -110.0),
+        under_price=np.full(n, -110.0),
+    )
+
+    def cpu_ms(call: Any) -> float:
+        times = []
+        for _ in range(REPEATS):
+            start = time.process_time()
+            call()
+            times.append(time.process_time() - start)
+        return 1000 * statistics.median(times)
+
+    out: dict[str, float] = {}
+    plain: dict[str, Any] = {}
+    explained: dict[str, Any] = {}
+    for model in models:
+        system: Any = model.system
+        sid = system.system_id
+        if sid == "ensemble":
+            with_why = cpu_ms(lambda s=system: s.combine(batch, explained).contributions.top_json())
+            out[sid] = round(with_why - cpu_ms(lambda s=system: s.combine(batch, plain)), 2)
+            continue
+        plain[sid] = system.predict(batch)
+        explained[sid] = system.predict_explained(batch)
+        with_why = cpu_ms(lambda s=system: s.predict_explained(batch).contributions.top_json())
+        out[sid] = round(with_why - cpu_ms(lambda s=system: s.predict(batch)), 2)
+    return out
+
+
 def batch_path(wh: DuckDBWarehouse, models: list[SystemModel]) -> tuple[float, int]:
     alerter = Alerter()
     coordinator = Coordinator(
@@ -303,6 +349,7 @@ def main() -> None:
         batch_s = statistics.median(t for t, _ in timings)
         plain_s = statistics.median(t for t, _ in plain_timings)
         explained = wh.query_rows("SELECT count(*) FROM predictions WHERE top_features IS NOT NULL")[0][0]
+        explain_ms = explain_cost_ms(models)
         per_player_s, per_rows = per_player_path(wh, models)
     emit(
         "phase5_predict",
@@ -313,6 +360,8 @@ def main() -> None:
         batch_seconds_without_reasons=round(plain_s, 4),
         reasons_cost_ratio=round(batch_s / plain_s, 2),
         rows_with_top_features=explained,
+        explain_cpu_ms_by_system=explain_ms,
+        explain_cpu_ms_total=round(sum(explain_ms.values()), 1),
         per_player_seconds=round(per_player_s, 3),
         per_player_rows=per_rows,
         ratio=round(per_player_s / batch_s, 1),
