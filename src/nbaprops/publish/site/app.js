@@ -184,6 +184,12 @@ async function tonightPage() {
       { key: "pick", label: "Pick", show: (r) => r.pick, cls: (r) => `pick-${r.pick}` },
       { key: "line", label: "Line", num: true, show: (r) => num(r.line) },
       { key: "mean", label: "Predicted", num: true, show: (r) => num(r.mean) },
+      {
+        key: "drivers",
+        label: "Drivers",
+        show: (r) => drivers(topOf.get(`${r.player_id}|${picks.system_id}`)),
+        cls: () => "drivers",
+      },
       { key: "p_pick", label: "P(pick)", num: true, show: (r) => num(r.p_pick, 3) },
       { key: "ev", label: "EV", num: true, show: (r) => signed(r.ev, 3) },
       { key: "adjusted_ev", label: "Adj. EV", num: true, show: (r) => signed(r.adjusted_ev, 3) },
@@ -193,7 +199,6 @@ async function tonightPage() {
       { key: "tip_utc", label: "Tip", show: (r) => tip(r.tip_utc) },
       { key: "book", label: "Book", show: (r) => r.book || dash },
       { key: "price", label: "Price", num: true, show: (r) => price(r.price) },
-      { key: "drivers", label: "Drivers", show: (r) => drivers(topOf.get(`${r.player_id}|${picks.system_id}`)) },
     ],
     picks.picks,
     { empty: "No pick clears the thresholds today." },
@@ -234,6 +239,7 @@ async function tonightPage() {
     { key: "pick", label: "Pick", show: (r) => r.pick, cls: (r) => `pick-${r.pick}` },
     { key: "line", label: "Line", num: true, show: (r) => num(r.line), value: (r) => r.line },
     { key: "mean", label: "Predicted", num: true, show: (r) => num(r.mean), value: (r) => r.mean },
+    { key: "drivers", label: "Drivers", show: (r) => r.drivers, cls: () => "drivers" },
     { key: "edge", label: "Edge", num: true, show: (r) => signed(r.edge), value: (r) => r.edge },
     { key: "ev", label: "EV", num: true, show: (r) => signed(r.ev, 3), value: (r) => r.ev },
     { key: "p_over", label: "P(over)", num: true, show: (r) => num(r.p_over, 3), value: (r) => r.p_over },
@@ -244,7 +250,6 @@ async function tonightPage() {
     { key: "tip_utc", label: "Tip", show: (r) => tip(r.tip_utc), value: (r) => r.tip_utc },
     { key: "injury", label: "Injury", show: (r) => r.injury || "" },
     { key: "reasons", label: "Why", show: (r) => r.reasons },
-    { key: "drivers", label: "Drivers", show: (r) => r.drivers },
   ];
   const table = document.getElementById("all");
   let applied = null;
@@ -370,6 +375,7 @@ async function playerPage() {
     [
       { key: "system_id", label: "System", show: (s) => s.system_id },
       { key: "mean", label: "Predicted", num: true, show: (s) => num(s.mean) },
+      { key: "drivers", label: "Drivers", show: (s) => drivers(s.top_features), cls: () => "drivers" },
       { key: "sd", label: "SD", num: true, show: (s) => num(s.sd) },
       { key: "q10", label: "10%–90%", num: true, show: (s) => `${num(s.q10, 0)}–${num(s.q90, 0)}` },
       { key: "p_over", label: "P(over)", num: true, show: (s) => num(s.p_over, 3) },
@@ -377,7 +383,6 @@ async function playerPage() {
       { key: "ev", label: "EV", num: true, show: (s) => signed(s.ev, 3) },
       { key: "stake", label: "Stake", num: true, show: (s) => pct(s.stake, 2) },
       { key: "reasons", label: "Why", show: (s) => s.reasons.join("; ") },
-      { key: "drivers", label: "Drivers", show: (s) => drivers(s.top_features) },
     ],
     next.systems,
   );
