@@ -73,6 +73,7 @@ SQL_BUILDERS = {
     "src/nbaprops/raw/resolve.py::_match_games": "raw table and team columns from a fixed list",
     "src/nbaprops/raw/resolve.py::_null_counts": "table, column and filter from a fixed list",
     "src/nbaprops/services/read_source.py::<module>": "constant SELECT fragments joined at import",
+    "src/nbaprops/services/read_source.py::_for_layout": "one constant column swapped for NULL",
     "src/nbaprops/ops/backup.py::_select_sql": "table and columns from the schema's TableSpec",
     "src/nbaprops/ops/quality.py::_unique_key_rule": "table and key columns from the schema's TableSpec",
     "bench/bench_phase5.py::<module>": "feature columns from the contract",
