@@ -46,7 +46,7 @@ from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY
 
 from nbaprops.checks import tables_check as _tables_check
 from nbaprops.errors import ConfigError, WarehouseError
-from nbaprops.warehouse.protocol import Capabilities, Params
+from nbaprops.warehouse.protocol import Capabilities, Params, canonical_json, json_spelling
 from nbaprops.warehouse.querylog import QueryLog, current_context, now_utc, statement_kind, usd_for
 from nbaprops.warehouse.schema import table_spec
 
@@ -209,7 +209,7 @@ class BigQueryWarehouse:
             values = list(row.values())
             for i in json_columns:
                 if values[i] is not None:
-                    values[i] = _json_text(values[i])
+                    values[i] = json_spelling(values[i])  # the client hands JSON parsed
             out.append(tuple(values))
         return out
 
@@ -895,15 +895,9 @@ def _arrow(rows: Any) -> pa.Table:
     table = rows.to_arrow(create_bqstorage_client=False)
     for index, field in enumerate(rows.schema):
         if field.field_type == "JSON":
-            values = [None if v is None else _json_text(v) for v in table.column(index).to_pylist()]
+            values = [None if v is None else canonical_json(v) for v in table.column(index).to_pylist()]
             table = table.set_column(index, field.name, pa.array(values, pa.string()))
     return table
-
-
-def _json_text(value: Any) -> str:
-    import json
-
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
 # --- parameters and small helpers ---------------------------------------------------------------
