@@ -9,7 +9,11 @@ earlier games (their predict cost does not depend on how good the fit is). Then,
 * per-player path (the reference kept here): for each player one query each for features, history
   and line, then the worker on that single row, and the same single MERGE at the end.
 
-Prints one JSON line: both timings, the ratio, and the slate size.
+The batch path is timed twice, interleaved: as it runs (each system also explains its rows: the
+``top_features`` of every prediction) and with every system seen through a wrapper that only
+predicts (the path before explanations), so the cost of the explanations is measured in one run.
+
+Prints one JSON line: the timings, the ratio, and the slate size.
 """
 
 from __future__ import annotations
@@ -202,6 +206,63 @@ def fitted_models() -> list[SystemModel]:
     return [*models, SystemModel(ensemble, "bench-ensemble")]
 
 
+class Unexplained:
+    """A system seen without its explanations (no ``predict_explained``, no ``combine``)."""
+
+    def __init__(self, system: Any) -> None:
+        self.system_id = system.system_id
+        self._system = system
+
+    def predict(self, batch: PlayerBatch) -> Any:
+        return self._system.predict(batch)
+
+
+def explain_cost_ms(models: list[SystemModel]) -> dict[str, float]:
+    """CPU milliseconds each system's explanation adds on one 450-row batch (``predict_explained`` and
+    the top-5 JSON, minus ``predict``; the ensemble: ``combine`` with contributions minus without),
+    median of ``REPEATS``: process time, so the machine's load from other jobs does not count."""
+    n = GAMES * PER_GAME
+    x, level = _features(n)
+    batch = PlayerBatch(
+        game_dates=np.full(n, np.datetime64(DAY, "D")),
+        game_ids=np.array(["g"] * n),
+        player_ids=np.arange(n, dtype=np.int64),
+        teams=np.array(["BOS"] * n),
+        opponents=np.array(["NYK"] * n),
+        feature_names=FEATURE_NAMES,
+        features=x,
+        history_points=rng.poisson(level[:, None], (n, HISTORY_GAMES)).astype(np.float64),
+        history_minutes=np.full((n, HISTORY_GAMES), 30.0),
+        line=np.round(level) + 0.5,
+        over_price=np.full(n, -110.0),
+        under_price=np.full(n, -110.0),
+    )
+
+    def cpu_ms(call: Any) -> float:
+        times = []
+        for _ in range(REPEATS):
+            start = time.process_time()
+            call()
+            times.append(time.process_time() - start)
+        return 1000 * statistics.median(times)
+
+    out: dict[str, float] = {}
+    plain: dict[str, Any] = {}
+    explained: dict[str, Any] = {}
+    for model in models:
+        system: Any = model.system
+        sid = system.system_id
+        if sid == "ensemble":
+            with_why = cpu_ms(lambda s=system: s.combine(batch, explained).contributions.top_json())
+            out[sid] = round(with_why - cpu_ms(lambda s=system: s.combine(batch, plain)), 2)
+            continue
+        plain[sid] = system.predict(batch)
+        explained[sid] = system.predict_explained(batch)
+        with_why = cpu_ms(lambda s=system: s.predict_explained(batch).contributions.top_json())
+        out[sid] = round(with_why - cpu_ms(lambda s=system: s.predict(batch)), 2)
+    return out
+
+
 def batch_path(wh: DuckDBWarehouse, models: list[SystemModel]) -> tuple[float, int]:
     alerter = Alerter()
     coordinator = Coordinator(
@@ -278,9 +339,17 @@ def main() -> None:
         create_schema(wh)
         fill(wh)
         models = fitted_models()
+        plain = [SystemModel(Unexplained(m.system), m.model_version) for m in models]
         batch_path(wh, models)  # warm-up: imports, DuckDB plans
-        timings = [batch_path(wh, models) for _ in range(REPEATS)]
+        batch_path(wh, plain)
+        timings, plain_timings = [], []
+        for _ in range(REPEATS):
+            plain_timings.append(batch_path(wh, plain))
+            timings.append(batch_path(wh, models))  # last: its rows are the ones counted below
         batch_s = statistics.median(t for t, _ in timings)
+        plain_s = statistics.median(t for t, _ in plain_timings)
+        explained = wh.query_rows("SELECT count(*) FROM predictions WHERE top_features IS NOT NULL")[0][0]
+        explain_ms = explain_cost_ms(models)
         per_player_s, per_rows = per_player_path(wh, models)
     emit(
         "phase5_predict",
@@ -288,6 +357,11 @@ def main() -> None:
         systems=len(models),
         prediction_rows=timings[0][1],
         batch_seconds=round(batch_s, 4),
+        batch_seconds_without_reasons=round(plain_s, 4),
+        reasons_cost_ratio=round(batch_s / plain_s, 2),
+        rows_with_top_features=explained,
+        explain_cpu_ms_by_system=explain_ms,
+        explain_cpu_ms_total=round(sum(explain_ms.values()), 1),
         per_player_seconds=round(per_player_s, 3),
         per_player_rows=per_rows,
         ratio=round(per_player_s / batch_s, 1),

@@ -215,6 +215,37 @@ class FakeBigQuery:
         count = self.con.execute(f'SELECT count(*) FROM "{dataset}"."{name}"').fetchall()[0][0]  # noqa: S608 - the fake's own identifiers
         return {**table.resource, "numRows": str(count), "numBytes": "0"}
 
+    def patch_table(self, dataset: str, name: str, body: dict[str, Any]) -> tuple[int, Any]:
+        """tables.patch of the schema, with BigQuery's rules: fields may only be appended, NULLABLE
+        (or REPEATED); an existing field keeps its name, type and mode, none is dropped."""
+        with self.lock:
+            table = self.tables.get((dataset, name))
+            if table is None:
+                return 404, _error(404, f"Not found: Table {self.project}:{dataset}.{name}", "notFound")
+            if "schema" not in (body or {}):
+                return 200, self.table_resource(dataset, name)
+            new = body["schema"].get("fields", [])
+            old = table.fields
+
+            def same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+                return (a["name"], a["type"], a.get("mode", "NULLABLE")) == (
+                    b["name"],
+                    b["type"],
+                    b.get("mode", "NULLABLE"),
+                )
+
+            if len(new) < len(old) or not all(same(a, b) for a, b in zip(old, new, strict=False)):
+                return 400, _error(400, "Provided Schema does not match Table: fields changed", "invalid")
+            added = new[len(old) :]
+            if any(f.get("mode", "NULLABLE") == "REQUIRED" for f in added):
+                return 400, _error(400, "Cannot add required fields to an existing schema", "invalid")
+            for f in added:
+                column = f'"{f["name"]}" {_DUCK_TYPES[f["type"]]}'
+                self.con.execute(f'ALTER TABLE "{dataset}"."{name}" ADD COLUMN {column}')
+            table.fields = [*old, *added]
+            table.resource = {**table.resource, "schema": {"fields": table.fields}}
+            return 200, self.table_resource(dataset, name)
+
     def drop_table(self, dataset: str, name: str) -> tuple[int, Any]:
         with self.lock:
             if (dataset, name) not in self.tables:
@@ -575,6 +606,8 @@ class _Handler(BaseHTTPRequestHandler):
             dataset, name = rest[1], rest[3]
             if method == "DELETE":
                 return (*state.drop_table(dataset, name), None)
+            if method in {"PATCH", "PUT"}:
+                return (*state.patch_table(dataset, name, body), None)
             with state.lock:
                 if (dataset, name) not in state.tables:
                     return (
@@ -607,6 +640,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_PUT(self) -> None:
         self._handle("PUT")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
 
     def do_DELETE(self) -> None:
         self._handle("DELETE")

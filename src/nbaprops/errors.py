@@ -19,6 +19,7 @@ translated at the edge, so callers only ever decide between "try again" and "sto
         ├── PayloadError               bytes that cannot be parsed (truncated, not JSON, damaged PDF)
         │   └── SchemaDrift            parsed, but fields are missing, renamed or of the wrong type
         ├── WarehouseError             a query failed, timed out or broke a constraint
+        │   └── SchemaMismatch         a stored column's type differs from its declared one
         ├── LakeError                  the lake refused a read or write (permission, full disk)
         ├── QualityGateError           data is present but fails a completeness or sanity check
         └── LeakageError               a computation saw data from at or after the tip it predicts
@@ -108,6 +109,14 @@ class SchemaDrift(PayloadError):
 
 class WarehouseError(PermanentError):
     """A warehouse statement failed, timed out, or broke a constraint."""
+
+
+class SchemaMismatch(WarehouseError):
+    """An existing table has a column whose type differs from the one its ``TableSpec`` declares.
+
+    The schema is only ever extended (nullable columns added); a retyped column needs a deliberate
+    data migration, so ``create_schema`` stops instead of guessing one.
+    """
 
 
 class QualityGateError(PermanentError):

@@ -1,7 +1,7 @@
 /* Every system's newest prediction of each player-game of @game_date (a retrain the same day adds a */
 /* model version; the newest row per player-game and system is the one published), beside the game */
 /* context known at the prediction's as-of: the player's name, tip, home or away, the injury report */
-/* and the teammates out. */
+/* and the teammates out. top_features is JSON text (NULL on rows written before it existed). */
 WITH latest AS (
   SELECT
     *
@@ -61,6 +61,7 @@ SELECT
   p.recommendation,
   p.stake,
   p.reasons,
+  p.top_features,
   p.feature_version,
   p.feature_quality,
   p.as_of,

@@ -88,3 +88,26 @@ def test_settings_choose_firestore_and_hold_works_through_the_protocol(client) -
         assert holder is not None
         assert holder.owner == "me"
     assert store.holder("k") is None
+
+
+def test_the_push_replay_guard_is_shared_through_firestore(client) -> None:  # type: ignore[no-untyped-def]
+    """Two service instances (two clients) on one collection: a replay is refused by the other one."""
+    from google.cloud import firestore
+
+    from nbaprops.services.auth import AuthFailure, ReplayGuard
+
+    collection, now = f"locks-{uuid.uuid4().hex[:8]}", FakeNow()
+    sub = "projects/nbaprops-test/subscriptions/nbaprops-run-predict.coordinator"
+    one = ReplayGuard(FirestoreLockStore(client, collection, now=now), 60, owner="instance-1")
+    other_client = firestore.Client(project="nbaprops-test")
+    two = ReplayGuard(FirestoreLockStore(other_client, collection, now=now), 60, owner="instance-2")
+    one.claim(sub, "42")
+    one.settle(sub, "42")
+    with pytest.raises(AuthFailure) as caught:
+        two.claim(sub, "42")
+    assert caught.value.status == 409
+    two.claim(sub, "43")
+    two.release(sub, "43")  # nacked: the redelivery may land anywhere
+    one.claim(sub, "43")
+    now.moment += timedelta(seconds=61)
+    two.claim(sub, "42")  # the window has passed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import numpy as np
@@ -11,18 +12,28 @@ from nbaprops.errors import ConfigError, PayloadError
 from nbaprops.features.contract import FEATURE_NAMES, FEATURES
 from nbaprops.predict.systems.base import (
     HISTORY_GAMES,
+    MIN_MEAN,
+    TOP_FEATURES,
+    ExplainingSystem,
     PlayerBatch,
     SpreadModel,
+    SystemOutput,
     TrainableSystem,
     select_rows,
 )
 from nbaprops.predict.systems.ensemble import EnsembleSystem, floored_simplex_lstsq, mean_key
 from nbaprops.predict.systems.gbm import GbmSystem
 from nbaprops.predict.systems.line_residual import LineResidualSystem
-from nbaprops.predict.systems.minutes_ppm import ACTUAL_MINUTES, MinutesPpmSystem
+from nbaprops.predict.systems.minutes_ppm import (
+    ACTUAL_MINUTES,
+    MinutesPpmSystem,
+    minutes_design,
+    points_per_minute,
+)
 from nbaprops.predict.systems.moving_average import B2B_FACTOR, HALF_LIFE, SHRINK, MovingAverageSystem
 from nbaprops.predict.systems.similarity import SimilaritySystem
 from nbaprops.predict.systems.zone_matchup import ZoneMatchupSystem
+from nbaprops.predict.systems.zone_matchup import baseline as zone_baseline
 
 AS_OF = date(2025, 3, 1)
 
@@ -127,6 +138,115 @@ def test_every_system_gives_positive_sd_probabilities_and_nan_without_a_line(
     assert ((out.p_over[has_line] >= 0) & (out.p_over[has_line] <= 1)).all()
     again = type(system).from_bytes(system.to_bytes()).predict(test)
     np.testing.assert_allclose(again.mean, out.mean, rtol=1e-4, atol=1e-4)
+    _check_explained(system, test, out.mean)
+
+
+def _documented_baseline(system: TrainableSystem, batch: PlayerBatch) -> np.ndarray:
+    """Each system's baseline as its docstring states it, computed here from its own parts."""
+    season = np.where(
+        np.isnan(batch.column("points_avg_season")),
+        batch.column("points_avg_last_10"),
+        batch.column("points_avg_season"),
+    )
+    if isinstance(system, MovingAverageSystem):
+        return season
+    if isinstance(system, SimilaritySystem):
+        return np.nan_to_num(batch.column("points_avg_last_10"))
+    if isinstance(system, ZoneMatchupSystem):
+        assert system.coef is not None
+        return zone_baseline(batch) * system.coef[0]
+    if isinstance(system, LineResidualSystem):
+        assert system.coef is not None
+        return np.where(np.isfinite(batch.line), batch.line + system.coef[0], season)
+    if isinstance(system, MinutesPpmSystem):
+        assert system.minutes_coef is not None
+        assert system.rate_coef is not None
+        usual_terms = [0, 1, 2, 3, 6, 7]  # intercept, m10, m5, sd10, rest, load7
+        usual = minutes_design(batch)[:, usual_terms] @ np.asarray(system.minutes_coef)[usual_terms]
+        return usual * points_per_minute(batch) * system.rate_coef[0]
+    assert isinstance(system, GbmSystem)
+    shap = system.shap(batch.features)
+    # TreeSHAP is exact: the contributions and the expected value add up to the raw prediction.
+    np.testing.assert_allclose(shap.sum(axis=1), system.model.predict(batch.features), atol=1e-6)
+    assert np.ptp(shap[:, -1]) == 0.0  # one expected value for every row
+    return shap[:, -1]
+
+
+def _check_explained(system: TrainableSystem, batch: PlayerBatch, mean: np.ndarray) -> None:
+    """``predict_explained``: the same means, baseline + contributions == mean, the documented
+    baseline, and a top list ranked by magnitude with the contributions' own numbers."""
+    assert isinstance(system, ExplainingSystem)
+    out = system.predict_explained(batch)
+    np.testing.assert_array_equal(out.mean, mean)
+    why = out.contributions
+    assert why is not None
+    np.testing.assert_allclose(why.baseline + why.points.sum(axis=1), out.mean, rtol=0, atol=1e-9)
+    unfloored = out.mean > MIN_MEAN
+    np.testing.assert_allclose(
+        why.baseline[unfloored], _documented_baseline(system, batch)[unfloored], rtol=0, atol=1e-9
+    )
+    tops = [json.loads(text) for text in why.top_json()]
+    assert any(tops), "no row has a single contribution"
+    for i in (0, len(batch) // 2, len(batch) - 1):
+        top = tops[i]
+        assert len(top) <= TOP_FEATURES
+        magnitudes = [abs(t["contribution_points"]) for t in top]
+        assert magnitudes == sorted(magnitudes, reverse=True)
+        for t in top:
+            j = why.names.index(t["feature"])
+            assert t["contribution_points"] == pytest.approx(why.points[i, j], abs=5e-4)
+            value = why.values[i, j]
+            assert t["value"] == (None if np.isnan(value) else pytest.approx(value, abs=5e-4))
+        left_out = np.delete(np.abs(why.points[i]), [why.names.index(t["feature"]) for t in top])
+        assert left_out.size == 0 or left_out.max() <= min(magnitudes, default=np.inf) + 5e-4
+
+
+def test_the_ensemble_explains_itself_by_its_members_contributions_weighted(batch: PlayerBatch) -> None:
+    train, test = _split(batch)
+    members = {s.system_id: s for s in (MovingAverageSystem(), LineResidualSystem(), ZoneMatchupSystem())}
+    for member in members.values():
+        member.fit(train, as_of=AS_OF)
+    half_lines = np.where(np.arange(len(test)) % 2 == 0, np.nan, test.line)
+    test = PlayerBatch(**{**test.__dict__, "line": half_lines})
+    outputs = {sid: m.predict_explained(test) for sid, m in members.items()}
+    weights = (0.5, 0.3, 0.2)
+    ensemble = EnsembleSystem(tuple(members), weights, SpreadModel(4.0, 1.0, 10))
+    out = ensemble.combine(test, outputs)
+    why = out.contributions
+    assert why is not None
+    # merged by name: the moving average's recent_form and the line system's (its no-line rows) add up
+    assert why.names.count("recent_form") == 1
+    for j, name in enumerate(why.names):
+        expected = sum(
+            w * o.contributions.points[:, o.contributions.names.index(name)]
+            for w, o in zip(weights, outputs.values(), strict=True)
+            if o.contributions is not None and name in o.contributions.names
+        )
+        np.testing.assert_allclose(why.points[:, j], expected, rtol=0, atol=1e-12)
+    member_baselines = [o.contributions.baseline for o in outputs.values() if o.contributions is not None]
+    np.testing.assert_allclose(why.baseline, np.asarray(weights) @ np.asarray(member_baselines), atol=1e-12)
+    np.testing.assert_allclose(why.baseline + why.points.sum(axis=1), out.mean, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(out.mean, ensemble.predict(_with_means(test, outputs)).mean)
+    # a member without contributions: the blend's mean is unchanged and it claims no reasons
+    plain = {**outputs, "zone_matchup": members["zone_matchup"].predict(test)}
+    assert ensemble.combine(test, plain).contributions is None
+
+
+def _with_means(batch: PlayerBatch, outputs: dict[str, SystemOutput]) -> PlayerBatch:
+    return PlayerBatch(**{**batch.__dict__, "extras": {mean_key(k): o.mean for k, o in outputs.items()}})
+
+
+def test_a_floored_mean_keeps_its_contributions_and_moves_its_baseline(batch: PlayerBatch) -> None:
+    one = select_rows(batch, np.array([0, 1]))
+    one = PlayerBatch(**{**one.__dict__, "history_points": np.full((2, HISTORY_GAMES), 0.0)})
+    one = _with_feature(one, points_avg_season=np.array([0.0, 20.0]), back_to_back=1.0)
+    out = MovingAverageSystem(SpreadModel(4.0, 1.0, 10)).predict_explained(one)
+    assert out.mean[0] == MIN_MEAN  # 0 points predicted: floored
+    why = out.contributions
+    assert why is not None
+    np.testing.assert_allclose(why.baseline + why.points.sum(axis=1), out.mean, atol=1e-12)
+    assert json.loads(why.top_json()[0]) == []  # nothing moved it: no reasons to show
+    assert [t["feature"] for t in json.loads(why.top_json()[1])] == ["recent_form", "back_to_back"]
 
 
 def test_learned_sd_grows_with_the_predicted_level(batch: PlayerBatch) -> None:

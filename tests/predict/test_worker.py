@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -91,6 +92,7 @@ def test_every_system_predicts_the_whole_batch_in_one_call() -> None:
     assert sorted(set(table.column("system_id").to_pylist())) == ["a", "b"]
     assert set(table.column("model_version").to_pylist()) == {"v1", "v2"}
     assert set(table.column("feature_version").to_pylist()) == {FEATURE_VERSION}
+    assert set(table.column("top_features").to_pylist()) == {None}  # systems that cannot say why
 
 
 def test_failing_system_opens_its_breaker_while_the_others_keep_producing_rows() -> None:
@@ -226,6 +228,16 @@ def test_ensemble_blends_component_means_computed_earlier_in_the_batch() -> None
         by_system["moving_average"].column("predicted_points").to_numpy(),
     )
     assert mean_key("moving_average") not in batch.extras  # the caller's batch is left untouched
+    # Each row says why (its system's top contributions); a blend of one member at weight 1 gives
+    # that member's reasons.
+    tops = {s: t.column("top_features").to_pylist() for s, t in by_system.items()}
+    assert tops["ensemble"] == tops["moving_average"]
+    means = by_system["ensemble"].column("predicted_points").to_pylist()
+    for text, mean in zip(tops["ensemble"], means, strict=True):
+        top = json.loads(text)
+        assert [t["feature"] for t in top][:1] == ["recent_form"]
+        assert set(top[0]) == {"feature", "contribution_points", "value"}
+        assert mean > 0
 
 
 def test_wrong_output_shape_is_a_system_failure_not_a_crash() -> None:

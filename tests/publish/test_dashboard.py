@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,17 @@ def _number(text: str) -> float:
     if cleaned.endswith("%"):
         return float(cleaned[:-1]) / 100
     return float(cleaned)
+
+
+def _drivers(top: list[dict[str, Any]]) -> str:
+    """How the dashboard writes a prediction's top features: ``feature +1.23, other -0.45``
+    (JavaScript's ``toFixed`` rounds an exact tie away from zero, Python's format to even)."""
+
+    def signed(value: float) -> str:
+        text = str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        return ("+" if value > 0 else "") + text
+
+    return ", ".join(f"{f['feature']} {signed(f['contribution_points'])}" for f in top)
 
 
 def _shown_equals(text: str, value: float, decimals: int, *, percent: bool = False) -> bool:
@@ -158,6 +170,15 @@ def test_tonight_shows_the_published_picks_and_predictions(published: Published,
         assert _shown_equals(shown, pick["ev"], 3)
     for shown, pick in zip(tab.cells("best", "stake"), best, strict=True):
         assert _shown_equals(shown, pick["stake"], 2, percent=True)
+    # Each pick shows what drove its system's prediction: the tonight file's top features, in order.
+    tops = {
+        (p["player_id"], s["system_id"]): s["top_features"]
+        for p in tonight["predictions"]
+        for s in p["systems"]
+    }
+    for shown, pick in zip(tab.cells("best", "drivers"), best, strict=True):
+        assert shown == _drivers(tops[(pick["player_id"], picks["system_id"])])
+        assert shown, "a pick without drivers"
 
     system = picks["system_id"]
     picked = [
@@ -183,8 +204,9 @@ def test_the_filters_and_the_sort_buttons_work(published: Published, tab: Tab) -
     page.select_option("#f-system", "")
     page.check("#f-pass")
     assert len(tab.cells("all", "player_name")) == len(rows)
-    # Every row says why: the pick's thresholds, or the PASS reason.
+    # Every row says why: the pick's thresholds, or the PASS reason; and what drove its prediction.
     assert sorted(tab.cells("all", "reasons")) == sorted("; ".join(s["reasons"]) for _, s in rows)
+    assert sorted(tab.cells("all", "drivers")) == sorted(_drivers(s["top_features"]) for _, s in rows)
 
     team = sorted({p["team"] for p, _ in rows})[0]
     page.select_option("#f-team", team)
@@ -232,6 +254,9 @@ def test_the_player_page_shows_recent_games_and_the_distribution(published: Publ
     assert bars == [g["points"] if g["played"] else 0 for g in player["recent"]]
     assert page.locator("#chart-recent .main-svg").count() > 0
     assert tab.cells("systems", "system_id") == [s["system_id"] for s in player["upcoming"][0]["systems"]]
+    assert tab.cells("systems", "drivers") == [
+        _drivers(s["top_features"]) for s in player["upcoming"][0]["systems"]
+    ]
 
 
 def test_performance_and_calibration_show_the_published_scores(published: Published, tab: Tab) -> None:

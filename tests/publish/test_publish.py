@@ -63,9 +63,28 @@ def test_tonight_holds_every_prediction_of_the_date(published: Published) -> Non
         [(rows, players)] = warehouse.query_rows(
             "SELECT count(*), count(DISTINCT player_id) FROM predictions WHERE game_date = ?", [published.day]
         )
+        stored = warehouse.query_rows(
+            "SELECT player_id, system_id, top_features FROM predictions WHERE game_date = ? "
+            "QUALIFY row_number() OVER (PARTITION BY game_id, player_id, system_id "
+            "ORDER BY created_at DESC, model_version DESC) = 1",
+            [published.day],
+        )
     finally:
         warehouse.close()
     assert sum(len(p["systems"]) for p in tonight["predictions"]) == rows
+    # Each prediction carries its system's top features, exactly as the warehouse stored them.
+    shown = {
+        (p["player_id"], s["system_id"]): s["top_features"]
+        for p in tonight["predictions"]
+        for s in p["systems"]
+    }
+    assert {(pid, sid): json.loads(text) for pid, sid, text in stored} == shown
+    for system in tonight["systems"]:
+        mine = [top for (_, sid), top in shown.items() if sid == system]
+        assert sum(bool(top) for top in mine) > 0.9 * len(mine), f"{system} explains too few predictions"
+    blended = {f["feature"] for (_, sid), top in shown.items() if sid == "ensemble" for f in top}
+    assert {"recent_form", "similar_games"} & blended, "the ensemble's reasons come from its members"
+    assert {"points_avg_last_10", "minutes_avg_last_10"} & blended
     assert len(tonight["predictions"]) == players
     assert tonight["game_date"] == published.day.isoformat()
     assert {s["system_id"] for p in tonight["predictions"] for s in p["systems"]} == set(tonight["systems"])
@@ -279,3 +298,16 @@ def test_encoding_is_canonical_and_refuses_naive_times() -> None:
     assert one == b'{"a":null,"b":1.1235,"c":["2025-01-02"]}\n'
     with pytest.raises(ValueError, match="time zone"):
         documents.encode({"t": datetime(2025, 1, 1)})  # noqa: DTZ001
+
+
+def test_top_features_of_rows_from_before_they_were_stored_are_an_empty_list() -> None:
+    assert documents.top_features(None) == []  # a warehouse migrated from an older version
+    stored = '[{"feature":"points_avg_last_10","contribution_points":2.125,"value":24.3},' + (
+        '{"feature":"similar_games","contribution_points":-0.5,"value":null}]'
+    )
+    assert documents.top_features(stored) == [
+        {"feature": "points_avg_last_10", "contribution_points": 2.125, "value": 24.3},
+        {"feature": "similar_games", "contribution_points": -0.5, "value": None},
+    ]
+    with pytest.raises(TypeError, match="JSON list"):
+        documents.top_features('{"feature": "x"}')

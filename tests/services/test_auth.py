@@ -9,11 +9,23 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from service_world import ISSUER, MARKER_KEY, OTHER_KEY, PUSH_ACCOUNT, Exchanges, Keys, Services
+from service_world import (
+    ISSUER,
+    MARKER_KEY,
+    OTHER_KEY,
+    PUSH_ACCOUNT,
+    Exchanges,
+    Keys,
+    LiveServer,
+    Services,
+    free_socket,
+)
 
+from nbaprops.pipeline.locks import FileLockStore
 from nbaprops.pipeline.push import encode_push
 from nbaprops.services.auth import ApiKeys, AuthFailure, OidcVerifier, ReplayGuard
 
@@ -42,17 +54,25 @@ def test_no_configured_key_refuses_every_key() -> None:
         ApiKeys([]).check("anything")
 
 
-def test_replay_guard_refuses_an_acked_id_until_the_window_passes() -> None:
-    now = [0.0]
-    guard = ReplayGuard(60, clock=lambda: now[0])
-    guard.claim("m1")
-    with pytest.raises(AuthFailure) as caught:
-        guard.claim("m1")
-    assert (caught.value.status, caught.value.reason) == (409, "replayed_message_id")
-    guard.release("m1")  # a nacked delivery comes back: it is let in again
-    guard.claim("m1")
-    now[0] = 61.0
-    guard.claim("m1")  # forgotten after the window
+SUB = "projects/nbaprops-local/subscriptions/nbaprops-echo.worker"
+
+
+def test_replay_guard_refuses_an_acked_id_on_every_instance_until_the_window_passes(tmp_path: Path) -> None:
+    now = [datetime(2026, 1, 31, tzinfo=UTC)]
+    store = FileLockStore(tmp_path / "locks", now=lambda: now[0])
+    one, two = ReplayGuard(store, 60, owner="instance-1"), ReplayGuard(store, 60, owner="instance-2")
+    one.claim(SUB, "m1")
+    one.settle(SUB, "m1")  # acked
+    for guard in (one, two):
+        with pytest.raises(AuthFailure) as caught:
+            guard.claim(SUB, "m1")
+        assert (caught.value.status, caught.value.reason) == (409, "replayed_message_id")
+    two.claim(SUB.replace("echo.worker", "echo.api"), "m1")  # one message fanned out: no replay
+    two.claim(SUB, "m2")
+    two.release(SUB, "m2")  # a nacked delivery comes back: let in again, on any instance
+    one.claim(SUB, "m2")
+    now[0] += timedelta(seconds=61)
+    two.claim(SUB, "m1")  # forgotten after the window
 
 
 def test_a_valid_token_is_accepted_and_names_the_account(services: Services, keys: Keys) -> None:
@@ -159,6 +179,40 @@ def test_a_replayed_message_id_is_refused(services: Services, keys: Keys, exchan
     assert again.status_code == 409
     assert again.json()["reason"] == "replayed_message_id"
     assert len(services.received) == delivered
+
+
+def test_a_replay_sent_to_another_instance_is_refused(
+    services: Services, keys: Keys, exchanges: Exchanges
+) -> None:
+    """Two instances of the worker (one URL in production, two here) share the settings' lock store."""
+    from nbaprops.services.app import create_app
+
+    received: list[Any] = []
+    sock = free_socket()
+    second = LiveServer(
+        create_app(services.settings["worker"], "worker", handlers={"echo": [received.append]}), sock
+    )
+    try:
+        first_url, second_url = (
+            services.push_url("worker"),
+            f"http://127.0.0.1:{sock.getsockname()[1]}/pubsub/push",
+        )
+        headers = {"Authorization": "Bearer " + keys.token(first_url)}  # the service's one audience
+        assert (
+            exchanges.call("POST", first_url, json=_envelope("instances-1"), headers=headers).status_code
+            == 204
+        )
+        again = exchanges.call("POST", second_url, json=_envelope("instances-1"), headers=headers)
+        assert again.status_code == 409
+        assert again.json()["reason"] == "replayed_message_id"
+        assert received == []
+        fresh = exchanges.call("POST", second_url, json=_envelope("instances-2"), headers=headers)
+        assert fresh.status_code == 204
+        assert [m.message_id for m in received] == ["instances-2"]
+        back = exchanges.call("POST", first_url, json=_envelope("instances-2"), headers=headers)
+        assert back.status_code == 409
+    finally:
+        second.stop()
 
 
 def test_a_token_for_another_service_is_refused_here(

@@ -88,6 +88,16 @@ def test_the_typed_routes_read_the_demos_warehouse(
     assert predictions["page"]["total"] == rows > 0
     named = [i for i in predictions["items"] if i["player_name"]]
     assert len(named) == len(predictions["items"])
+    # The API serves each prediction's top features as the tonight file publishes them (one model
+    # version per system in the demo, so the API's rows and the file's are the same).
+    published_tops = {
+        (e["player_id"], s["system_id"]): s["top_features"]
+        for e in tonight["predictions"]
+        for s in e["systems"]
+    }
+    served = {(i["player_id"], i["system_id"]): i["top_features"] for i in predictions["items"]}
+    assert served == {key: published_tops[key] for key in served}  # the first page (500 rows)
+    assert any(served.values())
     results = exchanges.call("GET", f"{base}/v1/results/{published.graded_day}", headers=headers).json()
     assert results["page"]["total"] > 0
 

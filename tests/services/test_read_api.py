@@ -275,3 +275,37 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(seeded: Serv
     assert run.operations == 16  # /health, /health/detail, /pubsub/push, six typed routes, seven files
     assert run.calls >= 16 * 10, run.failures
     assert run.failures == []
+
+
+def test_a_warehouse_not_yet_migrated_serves_predictions_with_no_top_features(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read API never alters tables: over a ``predictions`` table of an older version (no
+    ``top_features`` column, no command run since the upgrade) it answers ``[]`` for them."""
+    from dataclasses import replace
+
+    from nbaprops.services.read_source import WarehouseReadSource
+    from nbaprops.settings import load_settings
+    from nbaprops.warehouse import TABLES, create_schema
+    from nbaprops.warehouse.duckdb import DuckDBWarehouse
+
+    spec = TABLES["predictions"]
+    old = replace(spec, columns=tuple(c for c in spec.columns if c.name != "top_features"))
+    settings = load_settings(data_dir=tmp_path)
+    monkeypatch.setitem(TABLES, "predictions", old)
+    warehouse = DuckDBWarehouse(str(settings.resolved_warehouse_path), query_timeout_s=30)
+    try:
+        create_schema(warehouse)
+        put_rows(
+            warehouse,
+            "predictions",
+            [{"player_id": 201, "system_id": "gbm", "predicted_points": 14.0, "recommendation": "PASS"}],
+            when=datetime(2026, 1, 20, 16, tzinfo=UTC),
+            day=date(2026, 1, 20),
+        )
+    finally:
+        warehouse.close()
+    monkeypatch.undo()
+    [served] = WarehouseReadSource(settings).predictions(date(2026, 1, 20), None)
+    assert served.top_features == []
+    assert served.predicted_points == 14.0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,9 +14,9 @@ import pyarrow as pa
 import pytest
 
 from bqfake import open_backend
-from nbaprops.errors import ConfigError, WarehouseBusy, WarehouseError
+from nbaprops.errors import ConfigError, SchemaMismatch, WarehouseBusy, WarehouseError
 from nbaprops.settings import load_settings
-from nbaprops.warehouse import TABLES, Warehouse, create_schema, open_warehouse
+from nbaprops.warehouse import TABLES, TableSpec, Warehouse, create_schema, open_warehouse
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 
 NOW = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
@@ -48,6 +49,54 @@ def test_create_schema_is_idempotent(wh: Warehouse) -> None:
     create_schema(wh)
     assert all(wh.table_exists(name) for name in TABLES)
     assert wh.row_count("quarantine") == 1
+
+
+def _old_layout(monkeypatch: pytest.MonkeyPatch, column: str, retyped: str | None = None) -> None:
+    """Make ``quarantine`` look as an older version declared it: without ``column``, or with it
+    of type ``retyped``; ``monkeypatch.undo()`` brings back today's spec."""
+    spec = TABLES["quarantine"]
+    columns = tuple(
+        replace(c, type=retyped) if c.name == column else c
+        for c in spec.columns
+        if c.name != column or retyped is not None
+    )
+    monkeypatch.setitem(TABLES, "quarantine", TableSpec(spec.name, columns, spec.key, spec.description))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_create_schema_adds_a_declared_column_to_an_old_table_and_keeps_its_rows(
+    backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _old_layout(monkeypatch, "error")
+    old = open_backend(backend, request)  # a warehouse created by the older version, with rows
+    try:
+        old.insert_arrow("quarantine", _quarantine(["a", "b"], ["x", "y"]).drop_columns(["error"]))
+        assert "error" not in old.table_columns(["quarantine"])["quarantine"]
+        monkeypatch.undo()
+        create_schema(old)
+        create_schema(old)  # once added, nothing more to do
+        assert set(old.table_columns(["quarantine"])["quarantine"]) == set(TABLES["quarantine"].column_names)
+        rows = old.query_rows("SELECT payload_sha256, error FROM quarantine ORDER BY 1")
+        assert rows == [("a", None), ("b", None)]
+        old.insert_arrow("quarantine", _quarantine(["c"], ["new"]))
+        assert old.query_rows("SELECT error FROM quarantine WHERE payload_sha256 = 'c'") == [("new",)]
+    finally:
+        old.close()
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "bigquery"])
+def test_create_schema_refuses_a_column_stored_with_another_type(
+    backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _old_layout(monkeypatch, "error", retyped="INT64")
+    old = open_backend(backend, request)
+    try:
+        monkeypatch.undo()
+        with pytest.raises(SchemaMismatch, match="quarantine: error is INT64, declared STRING"):
+            create_schema(old)
+        assert old.table_columns(["quarantine"])["quarantine"]["error"] in {"BIGINT", "INTEGER", "INT64"}
+    finally:
+        old.close()
 
 
 def test_insert_and_query_arrow_round_trip(wh: Warehouse) -> None:

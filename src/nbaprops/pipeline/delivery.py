@@ -1,7 +1,8 @@
 """One message, one decision: handle it once, ask for it again, or dead-letter it with the reason.
 
 Used by ``PubSubBus``'s pull subscriptions; the services' ``POST /pubsub/push`` route decodes
-push bodies with ``pipeline.push`` (one decoder) and maps the same outcomes onto HTTP. The
+push bodies with ``pipeline.push`` (one decoder) and maps the same outcomes onto HTTP. Both run
+the handlers through ``attempt_delivery``, the one implementation of the redelivery rule. The
 decision:
 
 =============================================  ==========================================
@@ -23,7 +24,7 @@ or, without it, the transport's message id (the same on every redelivery). Each 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
@@ -119,6 +120,44 @@ def event_id_of(message: Message) -> str:
     return message.attributes.get("event_id") or message.message_id
 
 
+@dataclass(frozen=True)
+class Attempted:
+    """How one delivery attempt of a message to its handlers ended (before any bookkeeping)."""
+
+    status: Literal["handled", "not_ready", "retrying", "dead_letter"]
+    reason: str | None = None
+
+
+def attempt_delivery(
+    message: Message, handlers: Sequence[Handler], *, attempt: int, max_attempts: int
+) -> Attempted:
+    """Hand ``message`` to each of ``handlers`` in turn, as delivery attempt ``attempt``; classify.
+
+    The one redelivery rule of every transport (the pull side's ``deliver``, the push route's
+    ``pipeline.push.dispatch_push``): every handler returned: ``handled``; ``NotReady``: ask again
+    later (``not_ready``, never counted against the limit); a ``PermanentError``: ``dead_letter``
+    at once; anything else (a crash, a transient fault): ``retrying`` until ``attempt`` reaches
+    ``max_attempts``, then ``dead_letter``. The reason is scrubbed of secrets and bounded.
+    """
+    event_id = event_id_of(message)
+    for handler in handlers:
+        try:
+            handler(message)
+        except NotReady as exc:
+            reason = scrub(str(exc))[:_MAX_ERROR]
+            log.info("bus.not_ready", topic=message.topic, event_id=event_id, attempt=attempt, reason=reason)
+            return Attempted("not_ready", reason)
+        except PermanentError as exc:
+            return Attempted("dead_letter", _reason(exc))
+        except Exception as exc:  # noqa: BLE001 - a crash or a transient fault: retried, then dead-lettered
+            reason = _reason(exc)
+            if attempt >= max_attempts:
+                return Attempted("dead_letter", reason)
+            log.warning("bus.retry", topic=message.topic, event_id=event_id, attempt=attempt, error=reason)
+            return Attempted("retrying", reason)
+    return Attempted("handled")
+
+
 def deliver(
     message: Message,
     handler: Handler,
@@ -134,13 +173,11 @@ def deliver(
     if status in ("handled", "dead_letter"):
         log.info("bus.duplicate", topic=message.topic, event_id=event_id, status=status)
         return Delivered("ack", event_id, "duplicate")
-    try:
-        handler(message)
-    except NotReady as exc:
-        log.info("bus.not_ready", topic=message.topic, event_id=event_id, reason=str(exc))
-        return Delivered("retry", event_id, "not_ready", str(exc))
-    except PermanentError as exc:
-        reason = _reason(exc)
+    attempted = attempt_delivery(message, [handler], attempt=attempts + 1, max_attempts=max_attempts)
+    if attempted.status == "not_ready":
+        return Delivered("retry", event_id, "not_ready", attempted.reason)
+    if attempted.status == "dead_letter":
+        reason = attempted.reason or "dead-lettered"
         _dead(
             message,
             event_id,
@@ -151,22 +188,9 @@ def deliver(
             alerter=alerter,
         )
         return Delivered("ack", event_id, "dead_letter", reason)
-    except Exception as exc:  # noqa: BLE001 - a crash or a transient fault: recorded, then retried
-        reason = _reason(exc)
-        if attempts + 1 >= max_attempts:
-            _dead(
-                message,
-                event_id,
-                attempts=attempts + 1,
-                reason=reason,
-                deliveries=deliveries,
-                dead_letter=dead_letter,
-                alerter=alerter,
-            )
-            return Delivered("ack", event_id, "dead_letter", reason)
-        deliveries.record(event_id, message, "retrying", attempts + 1, reason)
-        log.warning("bus.retry", topic=message.topic, event_id=event_id, attempt=attempts + 1, error=reason)
-        return Delivered("retry", event_id, "retrying", reason)
+    if attempted.status == "retrying":
+        deliveries.record(event_id, message, "retrying", attempts + 1, attempted.reason)
+        return Delivered("retry", event_id, "retrying", attempted.reason)
     deliveries.record(event_id, message, "handled", attempts + 1, None)
     return Delivered("ack", event_id, "handled")
 

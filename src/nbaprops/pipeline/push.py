@@ -24,10 +24,12 @@ handle, a ``PermanentError``, a crash on                    and given to ``on_de
 the last attempt
 ==========================================  ==============  =====================================
 
-This is ``pipeline.delivery``'s decision table (the pull side of ``PubSubBus``), read on the push
-side: the attempt number is the envelope's ``deliveryAttempt`` (set when the subscription has a
-dead-letter policy), so a crash is redelivered until the last attempt and then recorded here
-with its reason, before Pub/Sub's own policy would forward it without one.
+This is ``pipeline.delivery``'s decision table (the pull side of ``PubSubBus``), and the same
+code: both call ``delivery.attempt_delivery`` and differ only in where the attempt number comes
+from and where the outcome is recorded. On the push side the attempt number is the envelope's
+``deliveryAttempt`` (set when the subscription has a dead-letter policy), so a crash is
+redelivered until the last attempt and then recorded here with its reason, before Pub/Sub's own
+policy would forward it without one.
 
 Acking a poison message is deliberate: redelivering it would only fail again until the
 subscription's dead-letter policy gave up. It is never a silent drop: the dead letter carries the
@@ -47,10 +49,8 @@ from typing import Literal
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
-from nbaprops.errors import PermanentError
 from nbaprops.pipeline.bus import DeadLetter, Handler, Message
-from nbaprops.pipeline.delivery import NotReady
-from nbaprops.secrets import scrub
+from nbaprops.pipeline.delivery import attempt_delivery
 
 log = structlog.get_logger(__name__)
 
@@ -153,37 +153,20 @@ def dispatch_push(
         )
     message = Message(topic, message_id, data, attributes, attempt)
     limit = max_attempts if isinstance(max_attempts, int) else max_attempts.get(topic, MAX_ATTEMPTS)
-    for handler in handlers[topic]:
-        try:
-            handler(message)
-        except PermanentError as exc:
-            reason = scrub(f"{type(exc).__name__}: {exc}")[:2000]
-            return _dead_letter(
-                topic,
-                message_id,
-                attributes=attributes,
-                attempt=attempt,
-                reason=reason,
-                on_dead_letter=on_dead_letter,
-            )
-        except NotReady as exc:
-            # Inputs still coming: asked for again later, never given up on here (Pub/Sub's
-            # dead-letter policy bounds it).
-            log.info("bus.not_ready", topic=topic, message_id=message_id, attempt=attempt, reason=str(exc))
-            return PushOutcome("retry", topic, message_id, scrub(str(exc))[:2000])
-        except Exception as exc:  # noqa: BLE001 - a crash or a transient fault: redelivered, then dead-lettered
-            reason = scrub(f"{type(exc).__name__}: {exc}")[:2000]
-            if attempt >= limit:
-                return _dead_letter(
-                    topic,
-                    message_id,
-                    attributes=attributes,
-                    attempt=attempt,
-                    reason=reason,
-                    on_dead_letter=on_dead_letter,
-                )
-            log.warning("bus.retry", topic=topic, message_id=message_id, attempt=attempt, error=reason)
-            return PushOutcome("retry", topic, message_id, reason)
+    # NotReady (inputs still coming) is asked for again, never given up on here: Pub/Sub's
+    # dead-letter policy bounds it.
+    attempted = attempt_delivery(message, handlers[topic], attempt=attempt, max_attempts=limit)
+    if attempted.status == "dead_letter":
+        return _dead_letter(
+            topic,
+            message_id,
+            attributes=attributes,
+            attempt=attempt,
+            reason=attempted.reason or "dead-lettered",
+            on_dead_letter=on_dead_letter,
+        )
+    if attempted.status in ("not_ready", "retrying"):
+        return PushOutcome("retry", topic, message_id, attempted.reason)
     log.info("bus.push_acked", topic=topic, message_id=message_id, attempt=attempt)
     return PushOutcome("acked", topic, message_id)
 

@@ -36,7 +36,10 @@ PREDICTIONS = TableSpec(
         Column("expected_value", "FLOAT64"),  # per unit staked on the recommended side
         Column("recommendation", "STRING", required=True),  # OVER | UNDER | PASS | NO_LINE
         Column("stake", "FLOAT64"),  # fraction of bankroll (fractional Kelly, capped)
-        Column("reasons", "STRING"),
+        Column("reasons", "STRING"),  # the recommendation's: why a pick, or why PASS
+        # What drove the mean: the system's TOP_FEATURES largest contributions, a JSON list of
+        # {"feature", "contribution_points", "value"} (docs/model.md); NULL on rows of older versions.
+        Column("top_features", "JSON"),
         Column("feature_version", "STRING", required=True),
         Column("feature_quality", "FLOAT64"),
         Column("as_of", "TIMESTAMP", required=True),  # nothing published after it was used

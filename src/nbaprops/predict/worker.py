@@ -176,12 +176,14 @@ class Worker:
         sub_meta = take_meta(meta, keep)
         tables: list[pa.Table] = []
         failures: list[SystemFailure] = []
+        done: dict[str, SystemOutput] = {}
         for model in self.models if len(sub) else []:
-            output, failure = self._predict_guarded(model.system, sub)
+            output, failure = self._predict_guarded(model.system, sub, done)
             if output is None:
                 if failure is not None:
                     failures.append(failure)
                 continue
+            done[model.system.system_id] = output
             # Later systems (the ensemble) blend the means already computed instead of re-running them.
             sub = replace(sub, extras={**sub.extras, mean_key(model.system.system_id): output.mean})
             tables.append(self._rows(model, sub, sub_meta, output, run_id=run_id, created_at=created_at))
@@ -202,7 +204,7 @@ class Worker:
         return BatchResult(batch_id, predictions, exclusions, failures)
 
     def _predict_guarded(
-        self, system: PredictionSystem, batch: PlayerBatch
+        self, system: PredictionSystem, batch: PlayerBatch, done: Mapping[str, SystemOutput]
     ) -> tuple[SystemOutput | None, SystemFailure | None]:
         sid = system.system_id
         breaker = self.breakers[sid]
@@ -212,7 +214,7 @@ class Worker:
         kind, error, attempt = "permanent", "", 0
         for attempt in range(1, self.transient_attempts + 1):  # noqa: B007 - attempt is reported below
             try:
-                output = system.predict(batch)
+                output = _predict(system, batch, done)
                 _check_output(sid, output, len(batch))
             except TransientError as exc:
                 kind, error = "transient", str(exc)
@@ -302,6 +304,10 @@ class Worker:
             "recommendation": pa.array(rec.side.astype(str), type=pa.string()),
             "stake": floats(rec.stake),
             "reasons": pa.array(rec.reason.astype(str), type=pa.string()),
+            "top_features": pa.array(
+                [None] * n if output.contributions is None else output.contributions.top_json(),
+                type=pa.string(),
+            ),
             "feature_version": pa.array([meta.feature_version] * n, type=pa.string()),
             "feature_quality": pa.array(meta.feature_quality, type=pa.float64()),
             "as_of": pa.array(meta.as_of_us, type=pa.timestamp("us", tz="UTC")),
@@ -309,6 +315,18 @@ class Worker:
             "created_at": pa.array([created_at] * n, type=pa.timestamp("us", tz="UTC")),
         }
         return pa.table(columns)
+
+
+def _predict(system: PredictionSystem, batch: PlayerBatch, done: Mapping[str, SystemOutput]) -> SystemOutput:
+    """The system's output with its contributions where it can give them: a blend of systems
+    already run on this batch combines their outputs (and their contributions)."""
+    from nbaprops.predict.systems.base import BlendingSystem, ExplainingSystem
+
+    if isinstance(system, BlendingSystem) and all(c in done for c in system.components):
+        return system.combine(batch, done)
+    if isinstance(system, ExplainingSystem):
+        return system.predict_explained(batch)
+    return system.predict(batch)
 
 
 def _check_output(system_id: str, output: SystemOutput, n: int) -> None:
@@ -358,6 +376,7 @@ def _empty_predictions() -> pa.Table:
         "INT64": pa.int64(),
         "FLOAT64": pa.float64(),
         "TIMESTAMP": pa.timestamp("us", tz="UTC"),
+        "JSON": pa.string(),
     }
     return pa.table({c.name: pa.array([], type=types[c.type]) for c in PREDICTIONS.columns})
 

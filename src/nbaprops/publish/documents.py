@@ -107,11 +107,30 @@ def _system(row: Mapping[str, Any]) -> dict[str, Any]:
         "ev": row["expected_value"],
         "stake": row["stake"],
         "reasons": _reasons(row["reasons"]),
+        "top_features": top_features(row.get("top_features")),
     }
 
 
 def _reasons(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(";") if part.strip()]
+
+
+def top_features(stored: str | Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    """The prediction's stored ``top_features`` (JSON text, or already parsed) as a list of
+    ``{feature, contribution_points, value}``; ``[]`` for rows written before they existed."""
+    if stored is None:
+        return []
+    items = json.loads(stored) if isinstance(stored, str) else stored
+    if not isinstance(items, list):
+        raise TypeError(f"top_features must be a JSON list, got {type(items).__name__}")
+    return [
+        {
+            "feature": str(item["feature"]),
+            "contribution_points": float(item["contribution_points"]),
+            "value": None if item.get("value") is None else float(item["value"]),
+        }
+        for item in items
+    ]
 
 
 def _line(row: Mapping[str, Any]) -> dict[str, Any] | None:

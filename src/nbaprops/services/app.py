@@ -328,8 +328,9 @@ def _push_router(
     async def push(request: Request) -> Response:
         """Decode a push envelope and hand it to the topic's handlers (2xx acks, 5xx redelivers)."""
         envelope = await read_json_body(request, PushEnvelope)
-        message_id = envelope.message.message_id
-        replay.claim(message_id)
+        message_id, subscription = envelope.message.message_id, envelope.subscription
+        # The guard's store is files or Firestore: blocking calls, off the event loop.
+        await run_in_threadpool(replay.claim, subscription, message_id)
         try:
             outcome = await run_in_threadpool(
                 partial(
@@ -342,11 +343,12 @@ def _push_router(
                 )
             )
         except BaseException:
-            replay.release(message_id)
+            await run_in_threadpool(replay.release, subscription, message_id)
             raise
         if outcome.status == "retry":
-            replay.release(message_id)
+            await run_in_threadpool(replay.release, subscription, message_id)
             raise ProblemError(503, "Delivery failed; redeliver later", headers={"Retry-After": "10"})
+        replay.settle(subscription, message_id)
         if outcome.status == "dead_letter":
             return JSONResponse({"status": "dead_lettered", "message_id": message_id}, status_code=200)
         return Response(status_code=204)
@@ -396,8 +398,10 @@ def create_app(
     read_source: ReadSource | None = None,
     on_dead_letter: Callable[[DeadLetter], None] | None = None,
     verifier: OidcVerifier | None = None,
+    replay: ReplayGuard | None = None,
 ) -> FastAPI:
-    """The app of one role. ``handlers``/``read_source``/``on_dead_letter`` default from the settings."""
+    """The app of one role. ``handlers``/``read_source``/``on_dead_letter``/``replay`` (on the
+    settings' lock store) default from the settings."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
     api_key = _api_key_dependency(ApiKeys.from_settings(settings))
@@ -455,6 +459,8 @@ def create_app(
         app.include_router(read_router(source, settings), dependencies=[Depends(api_key)])
         app.include_router(published_router(open_lake(settings), settings), dependencies=[Depends(api_key)])
     # Every role answers pushes: the schedule gives each its steps (the api role: publish).
+    from nbaprops.pipeline.locks import open_lock_store
+
     verifier = verifier or OidcVerifier.from_settings(settings)
     if handlers is None:
         from nbaprops.services.day_handlers import role_handlers
@@ -464,7 +470,7 @@ def create_app(
     app.include_router(
         _push_router(
             handlers,
-            ReplayGuard(settings.push_replay_window_s),
+            replay or ReplayGuard(open_lock_store(settings), settings.push_replay_window_s),
             on_dead_letter or _alert_dead_letter(settings),
             settings,
         ),

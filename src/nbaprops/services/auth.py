@@ -19,8 +19,10 @@ reason code; the app renders it as problem details. The token itself never reach
 error: only the reason code does.
 
 ``ReplayGuard`` refuses a push message id that was already acked (a captured request replayed
-within the token's lifetime), remembered for ``push_replay_window_s``. It lives in process memory,
-so each instance guards its own deliveries; the handlers are idempotent by key anyway.
+within the token's lifetime), remembered for ``push_replay_window_s``. It keeps each delivery as a
+lease in the run locks' ``LockStore`` (files by default, Firestore in production), so every
+instance of every service sees the others' deliveries: a replay sent to another instance is
+refused too. The handlers are idempotent by key anyway.
 """
 
 from __future__ import annotations
@@ -28,9 +30,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,7 @@ import jwt
 import structlog
 
 if TYPE_CHECKING:
+    from nbaprops.pipeline.locks import Lease, LockStore
     from nbaprops.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -189,40 +190,50 @@ class OidcVerifier:
 
 
 class ReplayGuard:
-    """Message ids being handled or already acked, each remembered for ``window_s`` seconds.
+    """Push deliveries being handled or already acked, shared by every instance of every service.
 
-    ``claim`` takes an id for one delivery (refusing one that is in flight or was acked) and keeps
-    it; ``release`` gives it back when the delivery is to be retried (a nack).
+    Each delivery is a lease in the ``LockStore`` (``pipeline.locks``: files under
+    ``<data_dir>/locks`` by default, Firestore in production) on the key
+    ``push:<subscription>:<message id>`` for ``window_s`` seconds: ``claim`` takes it (refusing one
+    that another instance, or this one, holds: in flight or acked within the window) and
+    ``release`` gives it back when the delivery is to be retried (a nack), so the redelivery is
+    let in. The lease expires after the window by itself, as a crashed holder's does. The key
+    names the subscription because Pub/Sub gives one message the same id on every subscription
+    of its topic (fan-out to several roles is not a replay).
     """
 
-    def __init__(
-        self, window_s: float, *, max_ids: int = 100_000, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, store: LockStore, window_s: float, *, owner: str | None = None) -> None:
+        from nbaprops.warehouse.ledger import this_process
+
+        self.store = store
         self.window_s = window_s
-        self.max_ids = max_ids
-        self._clock = clock
-        self._seen: OrderedDict[str, float] = OrderedDict()
+        self.owner = owner or this_process()
+        self._leases: dict[str, Lease] = {}
         self._lock = threading.Lock()
 
-    def claim(self, message_id: str) -> None:
-        """Take ``message_id`` for this delivery; ``AuthFailure`` (409) when it is a replay."""
-        now = self._clock()
-        with self._lock:
-            self._expire(now)
-            if message_id in self._seen:
-                raise AuthFailure(409, "replayed_message_id")
-            self._seen[message_id] = now
-            while len(self._seen) > self.max_ids:
-                self._seen.popitem(last=False)
+    @staticmethod
+    def key(subscription: str, message_id: str) -> str:
+        """The lock key of one push delivery."""
+        return f"push:{subscription}:{message_id}"
 
-    def release(self, message_id: str) -> None:
-        """Forget ``message_id``: its delivery failed transiently and Pub/Sub will send it again."""
+    def claim(self, subscription: str, message_id: str) -> None:
+        """Take the delivery for this instance; ``AuthFailure`` (409) when it is a replay."""
+        key = self.key(subscription, message_id)
+        lease = self.store.acquire(key, self.owner, self.window_s)
+        if lease is None:
+            raise AuthFailure(409, "replayed_message_id")
         with self._lock:
-            self._seen.pop(message_id, None)
+            self._leases[key] = lease
 
-    def _expire(self, now: float) -> None:
-        while self._seen:
-            oldest, at = next(iter(self._seen.items()))
-            if now - at < self.window_s:
-                return
-            del self._seen[oldest]
+    def release(self, subscription: str, message_id: str) -> None:
+        """Give the delivery back: it failed transiently and Pub/Sub will send it again."""
+        key = self.key(subscription, message_id)
+        with self._lock:
+            lease = self._leases.pop(key, None)
+        if lease is not None and not self.store.release(lease):
+            log.warning("push.replay_release_lost", message_id=message_id)
+
+    def settle(self, subscription: str, message_id: str) -> None:
+        """The delivery was acked: keep its lease until it expires, forget it here."""
+        with self._lock:
+            self._leases.pop(self.key(subscription, message_id), None)

@@ -29,6 +29,14 @@ class PageInfo(_Model):
     next_page: int | None = Field(None, ge=2, description="The next page's number; null on the last.")
 
 
+class TopFeature(_Model):
+    """One term that moved a system's predicted mean (docs/model.md, "Why a prediction")."""
+
+    feature: str = Field(description="A contract feature, or the system's own term name.")
+    contribution_points: float = Field(description="Points it added to (or took from) the system's baseline.")
+    value: float | None = Field(description="The input the term read; null where no single value applies.")
+
+
 class Prediction(_Model):
     """One system's prediction for one player-game, with the line it was made against."""
 
@@ -55,7 +63,11 @@ class Prediction(_Model):
     expected_value: float | None = Field(description="EV per unit staked on the recommended side.")
     recommendation: Recommendation
     stake: float | None = Field(description="Share of bankroll (fractional Kelly, capped).")
-    reasons: str | None
+    reasons: str | None = Field(description="The recommendation's reasons: why a pick, or why PASS.")
+    top_features: list[TopFeature] = Field(
+        description="What drove predicted_points: the largest contributions first (at most 5); "
+        "[] for predictions made before they were stored."
+    )
     feature_quality: float | None
     as_of: datetime = Field(description="Nothing published after this moment was used.")
 

@@ -57,6 +57,7 @@ PREDICTION_COLUMNS = (
     "recommendation",
     "stake",
     "reasons",
+    "top_features",
     "feature_quality",
     "as_of",
 )
@@ -64,7 +65,7 @@ _PREDICTION_SELECT = (
     "SELECT p.game_date, p.game_id, p.player_id, r.display_name, p.team, p.opponent, p.system_id, "
     "p.model_version, p.predicted_points, p.predicted_sd, p.q10, p.q50, p.q90, p.p_over, p.line, "
     "p.line_book, p.line_snapshot_at, p.over_price, p.under_price, p.edge, p.expected_value, "
-    "p.recommendation, p.stake, p.reasons, p.feature_quality, p.as_of "
+    "p.recommendation, p.stake, p.reasons, p.top_features, p.feature_quality, p.as_of "
     "FROM predictions AS p LEFT JOIN player_registry AS r ON r.player_id = p.player_id "
 )
 # Constant fragments joined at import (allow-listed in the static guard); values are bound ``?``.
@@ -147,7 +148,21 @@ class ReadSource(Protocol):
 
 
 def _prediction(row: tuple[Any, ...]) -> Prediction:
-    return Prediction(**dict(zip(PREDICTION_COLUMNS, row, strict=True)))
+    from nbaprops.publish.documents import top_features
+
+    fields = dict(zip(PREDICTION_COLUMNS, row, strict=True))
+    fields["top_features"] = top_features(fields["top_features"])
+    return Prediction(**fields)
+
+
+def _for_layout(sql: str, explained: bool) -> str:
+    """``sql`` for a ``predictions`` table without ``top_features`` (a warehouse of an older version
+    that no pipeline command has migrated yet: the read API does not alter tables)."""
+    return sql if explained else sql.replace("p.top_features", "NULL AS top_features")
+
+
+def _explained(warehouse: Warehouse) -> bool:
+    return "top_features" in warehouse.table_columns(["predictions"]).get("predictions", {})
 
 
 class WarehouseReadSource:
@@ -178,7 +193,7 @@ class WarehouseReadSource:
             rows = self._rows(
                 wh,
                 ("predictions", "player_registry"),
-                _PREDICTIONS_OF_DATE,
+                _for_layout(_PREDICTIONS_OF_DATE, _explained(wh)),
                 [game_date, system_id, system_id],
             )
         return [_prediction(r) for r in rows]
@@ -186,7 +201,12 @@ class WarehouseReadSource:
     def picks(self, game_date: date, system_id: str) -> list[Prediction]:
         """One system's OVER/UNDER picks of a date, best EV first."""
         with self._open() as wh:
-            rows = self._rows(wh, ("predictions", "player_registry"), _PICKS_OF_DATE, [game_date, system_id])
+            rows = self._rows(
+                wh,
+                ("predictions", "player_registry"),
+                _for_layout(_PICKS_OF_DATE, _explained(wh)),
+                [game_date, system_id],
+            )
         return [_prediction(r) for r in rows]
 
     def player(self, player_id: int, system_id: str) -> Player | None:
@@ -197,7 +217,7 @@ class WarehouseReadSource:
             upcoming = self._rows(
                 wh,
                 ("predictions", "player_registry", "prediction_grades"),
-                _UPCOMING_OF_PLAYER,
+                _for_layout(_UPCOMING_OF_PLAYER, _explained(wh)),
                 [player_id, system_id],
             )
         if not who and not recent and not upcoming:

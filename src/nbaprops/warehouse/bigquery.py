@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
     from nbaprops.checks import Check
     from nbaprops.settings import Settings
-    from nbaprops.warehouse.spec import TableSpec
+    from nbaprops.warehouse.spec import Column, TableSpec
 
 log = structlog.get_logger(__name__)
 
@@ -173,6 +173,9 @@ class BigQueryWarehouse:
         self._session: str | None = None
         self._log = QueryLog("bigquery", batch_rows=query_log_batch) if query_log else None
         self._log_table = False
+        # Each table's schema as create_table last saw it (the tables API answers it for free), so
+        # that create_schema's column check costs no extra call.
+        self._schemas: dict[str, list[Any]] = {}
 
     @property
     def capabilities(self) -> Capabilities:
@@ -372,11 +375,52 @@ class BigQueryWarehouse:
         if cluster:
             table.clustering_fields = cluster
         table.labels = dict(self._labels)
-        self._api(
+        # exists_ok: an existing table is answered with its current resource (a get), not changed.
+        found = self._api(
             lambda: self._client.create_table(
                 table, exists_ok=True, retry=self._retry, timeout=self._api_timeout
             )
         )
+        self._schemas[spec.name] = list(found.schema)
+
+    def table_columns(self, table_names: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Each existing named table's columns and BigQuery types (tables API; create_table's answers)."""
+        found: dict[str, dict[str, str]] = {}
+        for name in table_names:
+            table_spec(name)
+            fields = self._schemas.get(name)
+            if fields is None:
+                try:
+                    fields = list(
+                        self._client.get_table(
+                            self._dataset.table(name), retry=self._retry, timeout=self._api_timeout
+                        ).schema
+                    )
+                except api_exceptions.NotFound:
+                    continue
+                except api_exceptions.GoogleAPIError as exc:
+                    raise WarehouseError(f"BigQuery: cannot look up {name}: {_short(exc)}") from None
+                self._schemas[name] = fields
+            found[name] = {f.name: f.field_type for f in fields}
+        return found
+
+    def add_columns(self, spec: TableSpec, columns: Sequence[Column]) -> None:
+        """Append NULLABLE fields with one tables-API patch of the schema (no query, no bytes billed).
+
+        BigQuery allows adding nullable columns to a table's schema in place; its rows read NULL.
+        """
+        table_spec(spec.name)
+        if not columns:
+            return
+        ref = self._dataset.table(spec.name)
+        table = self._api(lambda: self._client.get_table(ref, retry=self._retry, timeout=self._api_timeout))
+        have = {f.name for f in table.schema}
+        added = [bigquery.SchemaField(c.name, c.type, mode="NULLABLE") for c in columns if c.name not in have]
+        table.schema = [*table.schema, *added]
+        patched = self._api(
+            lambda: self._client.update_table(table, ["schema"], retry=self._retry, timeout=self._api_timeout)
+        )
+        self._schemas[spec.name] = list(patched.schema)
 
     def table_exists(self, table_name: str) -> bool:
         """Whether the table exists in the dataset (tables API, no query)."""

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from nbaprops.checks import Check
-    from nbaprops.warehouse.spec import TableSpec
+    from nbaprops.warehouse.spec import Column, TableSpec
 
 log = structlog.get_logger(__name__)
 
@@ -375,6 +375,25 @@ class DuckDBWarehouse:
     def create_table(self, spec: TableSpec) -> None:
         """``CREATE TABLE IF NOT EXISTS`` from the spec."""
         self.execute(spec.ddl("duckdb"))
+
+    def table_columns(self, table_names: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Each existing named table's columns and DuckDB type names (one information_schema query)."""
+        rows = self.query_rows(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND list_contains(?, table_name) "
+            "ORDER BY table_name, ordinal_position",
+            [list(table_names)],
+        )
+        found: dict[str, dict[str, str]] = {}
+        for table, column, kind in rows:
+            found.setdefault(str(table), {})[str(column)] = str(kind)
+        return found
+
+    def add_columns(self, spec: TableSpec, columns: Sequence[Column]) -> None:
+        """One ``ALTER TABLE … ADD COLUMN`` per column (nullable), inside the caller's transaction."""
+        table_spec(spec.name)
+        for column in columns:
+            self.execute(spec.add_column_ddl(column, "duckdb"))
 
     def table_exists(self, table_name: str) -> bool:
         """Whether ``table_name`` exists (looked up with a bound parameter)."""

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from nbaprops.checks import Check
-    from nbaprops.warehouse.spec import TableSpec
+    from nbaprops.warehouse.spec import Column, TableSpec
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 """Bound parameters: positional (``?``) or named (``$name``)."""
@@ -101,6 +101,14 @@ class Warehouse(Protocol):
 
     def create_table(self, spec: TableSpec) -> None:
         """Create the table ``spec`` declares unless it exists (BigQuery: partitioned, clustered)."""
+        ...
+
+    def table_columns(self, table_names: Sequence[str]) -> dict[str, dict[str, str]]:
+        """The columns (name -> the backend's type name) of each named table that exists."""
+        ...
+
+    def add_columns(self, spec: TableSpec, columns: Sequence[Column]) -> None:
+        """Add declared ``columns`` to ``spec``'s existing table, nullable; existing rows get NULL."""
         ...
 
     def table_exists(self, table_name: str) -> bool:

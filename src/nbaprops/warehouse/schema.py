@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import structlog
+
 from nbaprops.errors import WarehouseError
 from nbaprops.warehouse.spec import Column, Dialect, TableSpec
 
 if TYPE_CHECKING:
     from nbaprops.warehouse.protocol import Warehouse
+
+log = structlog.get_logger(__name__)
 
 __all__ = ["TABLES", "Column", "Dialect", "TableSpec", "create_schema", "table_spec"]
 
@@ -141,7 +145,12 @@ def table_spec(table_name: str) -> TableSpec:
 
 
 def create_schema(warehouse: Warehouse) -> None:
-    """Create every table that does not exist yet; running it again changes nothing.
+    """Create every table that does not exist yet and add the declared columns an old one lacks.
+
+    Running it again changes nothing. The one migration there is: a column a ``TableSpec`` gained
+    after a warehouse was created is added to the existing table, nullable (its old rows read
+    NULL), so a warehouse of an older version keeps working with its rows. Nothing is ever dropped
+    or retyped: a column whose stored type differs from the declared one raises ``SchemaMismatch``.
 
     Every entry point calls this first, so it also closes the ledger rows of steps whose process
     died mid-run (``ledger.abandon_dead_runs``): a killed run shows as ``abandoned`` at the next
@@ -152,4 +161,12 @@ def create_schema(warehouse: Warehouse) -> None:
     with warehouse.transaction():
         for spec in TABLES.values():
             warehouse.create_table(spec)
+        existing = warehouse.table_columns(list(TABLES))
+        for name, spec in TABLES.items():
+            if name not in existing:
+                raise WarehouseError(f"table {name} is missing right after it was created")
+            missing = spec.columns_to_add(existing[name])
+            if missing:
+                warehouse.add_columns(spec, missing)
+                log.info("warehouse.columns_added", table=name, columns=[c.name for c in missing])
         abandon_dead_runs(warehouse)

@@ -9,9 +9,14 @@ constant number of queries and the worker calls ``predict`` on them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 if TYPE_CHECKING:
     import numpy as np
@@ -51,6 +56,67 @@ class PlayerBatch:
         return self.features[:, self.feature_names.index(name)]
 
 
+TOP_FEATURES = 5  # contributions kept per prediction row (largest |points| first)
+CONTRIBUTION_DIGITS = 3  # points and values are stored rounded: a contribution under 0.0005 is none
+_TERM_NAME = re.compile(r"^[a-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class Contributions:
+    """Why a system predicted what it did: per row, each term's share of the mean, in points.
+
+    ``baseline + points.sum(axis=1)`` is the system's mean, row by row (to rounding): each system
+    says in its docstring (and docs/model.md) what its baseline is and what its terms are. Where
+    ``finish`` had to floor a mean at ``MIN_MEAN`` the floor's difference is in that row's baseline.
+    ``values`` holds the input each term read (a feature value, a gap in points; NaN where no single
+    value means anything).
+    """
+
+    names: tuple[str, ...]  # (m,) term names: contract feature names where a term is one feature
+    points: FloatArray  # (n, m)
+    values: FloatArray  # (n, m)
+    baseline: FloatArray  # (n,)
+
+    def __post_init__(self) -> None:
+        bad = [n for n in self.names if not _TERM_NAME.match(n)]
+        if bad or len(set(self.names)) != len(self.names):
+            raise ValueError(f"contribution names must be unique snake_case identifiers: {self.names}")
+        m = len(self.names)
+        n = self.baseline.shape[0]
+        if self.points.shape != (n, m) or self.values.shape != (n, m):
+            raise ValueError(f"contributions of shape {self.points.shape}/{self.values.shape}, want {(n, m)}")
+
+    def top_json(self, k: int = TOP_FEATURES) -> list[str]:
+        """Per row, a JSON list of the ``k`` largest contributions by magnitude (ties by name), each
+        ``{"feature", "contribution_points", "value"}``; terms that round to 0 points are left out.
+
+        Vectorized ranking; the text is assembled by hand (names are checked identifiers, numbers
+        are rounded finite floats), which is several times faster than ``json.dumps`` per row.
+        """
+        import numpy as np
+
+        n, m = self.points.shape
+        if m == 0 or n == 0:
+            return ["[]"] * n
+        points = np.round(np.nan_to_num(self.points, nan=0.0, posinf=0.0, neginf=0.0), CONTRIBUTION_DIGITS)
+        values = np.round(self.values, CONTRIBUTION_DIGITS)
+        by_name = np.argsort(np.argsort(np.asarray(self.names)))  # each term's rank in name order
+        order = np.lexsort((np.broadcast_to(by_name, (n, m)), -np.abs(points)), axis=-1)[:, :k]
+        top_points = np.take_along_axis(points, order, axis=1).tolist()
+        top_values = np.take_along_axis(values, order, axis=1).tolist()
+        names = self.names
+        out = []
+        for row_order, row_points, row_values in zip(order.tolist(), top_points, top_values, strict=True):
+            items = []
+            for j, c, v in zip(row_order, row_points, row_values, strict=True):
+                if c == 0.0:
+                    break  # sorted by magnitude: the rest are 0 too
+                value = repr(v + 0.0) if math.isfinite(v) else "null"
+                items.append(f'{{"feature":"{names[j]}","contribution_points":{c + 0.0!r},"value":{value}}}')
+            out.append("[" + ",".join(items) + "]")
+        return out
+
+
 @dataclass(frozen=True)
 class SystemOutput:
     """A system's predictive distribution summary for each row of a batch."""
@@ -58,6 +124,7 @@ class SystemOutput:
     mean: FloatArray  # (n,) predicted points
     sd: FloatArray  # (n,) predictive standard deviation (> 0)
     p_over: FloatArray  # (n,) raw (uncalibrated) P(points > line); NaN where there is no line
+    contributions: Contributions | None = None  # set by ``predict_explained``, else None
 
 
 @runtime_checkable
@@ -68,6 +135,24 @@ class PredictionSystem(Protocol):
 
     def predict(self, batch: PlayerBatch) -> SystemOutput:
         """Predict every row of ``batch``."""
+
+
+@runtime_checkable
+class ExplainingSystem(PredictionSystem, Protocol):
+    """A system that can also say, per row, which terms moved its mean (``Contributions``)."""
+
+    def predict_explained(self, batch: PlayerBatch) -> SystemOutput:
+        """``predict`` with ``contributions`` set; the means are the same as ``predict``'s."""
+
+
+@runtime_checkable
+class BlendingSystem(PredictionSystem, Protocol):
+    """A system whose prediction blends other systems' outputs (the ensemble)."""
+
+    components: tuple[str, ...]
+
+    def combine(self, batch: PlayerBatch, outputs: Mapping[str, SystemOutput]) -> SystemOutput:
+        """The blend of the components' outputs already computed for ``batch``."""
 
 
 @runtime_checkable
@@ -169,6 +254,19 @@ def finish(batch: PlayerBatch, mean: FloatArray, spread: SpreadModel) -> SystemO
     sd = spread.sd(mean)
     p_over = over_probability(mean, sd, batch.line) if len(batch) else np.empty(0)
     return SystemOutput(mean=mean, sd=sd, p_over=np.asarray(p_over, dtype=np.float64))
+
+
+def finish_explained(
+    batch: PlayerBatch, mean: FloatArray, spread: SpreadModel, why: Contributions
+) -> SystemOutput:
+    """``finish`` with the contributions attached; where ``finish`` changed a mean (the floor at
+    ``MIN_MEAN``, a NaN), that change goes into the row's baseline so the sum stays the mean."""
+    import numpy as np
+
+    out = finish(batch, mean, spread)
+    changed = out.mean != mean
+    baseline = np.where(changed, out.mean - np.nan_to_num(why.points).sum(axis=1), why.baseline)
+    return replace(out, contributions=replace(why, baseline=baseline))
 
 
 def fallback_column(batch: PlayerBatch, *names: str) -> FloatArray:

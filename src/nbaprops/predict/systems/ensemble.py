@@ -20,6 +20,12 @@ spread is learned from the residuals of the blended mean on the same rows.
 At prediction time the components' means come from ``batch.extras`` (the worker has just run them;
 ``combine`` takes their ``SystemOutput``s directly) or, when the ensemble has been bound to the
 component systems (``bind``), by running them.
+
+Why: when every component's output carries its contributions, ``combine`` blends them too: each
+term's contribution is ``sum_k w_k * contribution_k`` over the components that have a term of that
+name (so ``back_to_back`` of the moving average and of the trees add up), its value the first
+component's that has one, and the baseline ``sum_k w_k * baseline_k``. The blend's reasons are
+therefore exactly its members' reasons, weighted as its mean is.
 """
 
 from __future__ import annotations
@@ -33,11 +39,13 @@ from typing import TYPE_CHECKING
 from nbaprops.errors import PayloadError
 from nbaprops.predict.systems.base import (
     LAD_EPSILON,
+    Contributions,
     PlayerBatch,
     PredictionSystem,
     SpreadModel,
     SystemOutput,
     finish,
+    finish_explained,
 )
 
 if TYPE_CHECKING:
@@ -59,6 +67,26 @@ ENSEMBLE_LAD_ITERATIONS = 8  # each pass solves every floored subset: fewer pass
 def mean_key(system_id: str) -> str:
     """The ``PlayerBatch.extras`` key holding a component's predicted mean."""
     return f"mean:{system_id}"
+
+
+def blend_contributions(parts: list[tuple[float, Contributions]]) -> Contributions:
+    """``sum_k w_k * contributions_k``, merged by term name (in order of first appearance)."""
+    import numpy as np
+
+    names: dict[str, int] = {}
+    for _, why in parts:
+        for name in why.names:
+            names.setdefault(name, len(names))
+    n = parts[0][1].baseline.shape[0] if parts else 0
+    points = np.zeros((n, len(names)))
+    values = np.full((n, len(names)), np.nan)
+    baseline = np.zeros(n)
+    for weight, why in parts:
+        cols = [names[name] for name in why.names]  # unique within one component
+        points[:, cols] += weight * np.nan_to_num(why.points)
+        values[:, cols] = np.where(np.isnan(values[:, cols]), why.values, values[:, cols])
+        baseline += weight * why.baseline
+    return Contributions(tuple(names), points, values, baseline)
 
 
 def floored_simplex_lstsq(a: FloatArray, y: FloatArray, floor: float) -> FloatArray:
@@ -183,7 +211,11 @@ class EnsembleSystem:
         if self.weights is None or self.spread is None:
             raise ValueError("ensemble is not fitted")
         mean = np.column_stack([outputs[c].mean for c in self.components]) @ np.asarray(self.weights)
-        return finish(batch, mean, self.spread)
+        explained = [outputs[c].contributions for c in self.components]
+        if any(why is None for why in explained):
+            return finish(batch, mean, self.spread)
+        parts = [(w, why) for w, why in zip(self.weights, explained, strict=True) if why is not None]
+        return finish_explained(batch, mean, self.spread, blend_contributions(parts))
 
     def predict(self, batch: PlayerBatch) -> SystemOutput:
         """Blend the component means found in ``batch.extras``, else run the bound components."""

@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from nbaprops.errors import ConfigError, PayloadError
 from nbaprops.predict.systems.base import (
+    Contributions,
     PlayerBatch,
     SpreadModel,
     SystemOutput,
     finish,
+    finish_explained,
     holdout_mask,
 )
 
@@ -133,6 +135,23 @@ class GbmSystem:
             out = self.model.predict(x)
         return np.asarray(out, dtype=np.float64)
 
+    def shap(self, x: FloatArray) -> FloatArray:
+        """TreeSHAP contributions of each row, ``(n, k + 1)``: one per feature, then the expected value."""
+        import numpy as np
+
+        if self.model is None:
+            raise ValueError("gbm is not fitted")
+        if self.backend == "xgboost":
+            import xgboost as xgb  # type: ignore[import-not-found, unused-ignore]
+
+            out = self.model.predict(xgb.DMatrix(x, missing=float("nan")), pred_contribs=True)
+        else:
+            out = self.model.predict(x, pred_contrib=True)
+        contrib = np.asarray(out, dtype=np.float64)
+        if contrib.shape != (x.shape[0], x.shape[1] + 1):
+            raise ValueError(f"the {self.backend} backend gave contributions of shape {contrib.shape}")
+        return contrib
+
     def fit(self, batch: PlayerBatch, *, as_of: date) -> dict[str, float]:
         """Early-stop on the latest dates, learn the spread there, refit on all rows."""
         import numpy as np
@@ -161,6 +180,16 @@ class GbmSystem:
         if batch.feature_names != self.feature_names:
             raise ValueError("the batch's feature order differs from the one the trees were trained on")
         return finish(batch, self._raw_predict(batch.features), self.spread)
+
+    def predict_explained(self, batch: PlayerBatch) -> SystemOutput:
+        """``predict`` with every feature's SHAP contribution against the model's expected value."""
+        if self.model is None or self.spread is None:
+            raise ValueError("gbm is not fitted")
+        if batch.feature_names != self.feature_names:
+            raise ValueError("the batch's feature order differs from the one the trees were trained on")
+        contrib = self.shap(batch.features)
+        why = Contributions(batch.feature_names, contrib[:, :-1], batch.features, contrib[:, -1])
+        return finish_explained(batch, self._raw_predict(batch.features), self.spread, why)
 
     def to_bytes(self) -> bytes:
         """The trees in the backend's text format, wrapped in JSON with the spread and feature order."""

@@ -28,6 +28,11 @@ Rows without a line get the moving-average level: there is no prior to correct.
 
 The spread is learned on a time-based holdout (fit on the earlier 80% of dates, residuals on the
 latest 20%), then the coefficients are refitted on every row.
+
+Why (``predict_explained``): with a line the baseline is ``L + c0`` (the line and the learned
+intercept) and each term contributes ``c_j * term_j`` points, named as in ``TERMS``, with the term's
+value (points, or the share of usage left); without a line the moving average's own explanation
+(season baseline, recent form, back-to-back).
 """
 
 from __future__ import annotations
@@ -38,16 +43,19 @@ from typing import TYPE_CHECKING
 
 from nbaprops.errors import PayloadError
 from nbaprops.predict.systems.base import (
+    Contributions,
     PlayerBatch,
     SpreadModel,
     SystemOutput,
     fallback_column,
     finish,
+    finish_explained,
     holdout_mask,
     median_regression,
     select_rows,
 )
-from nbaprops.predict.systems.moving_average import weighted_level
+from nbaprops.predict.systems.moving_average import TERMS as LEVEL_TERMS
+from nbaprops.predict.systems.moving_average import explain_level, weighted_level
 
 if TYPE_CHECKING:
     import numpy as np
@@ -215,6 +223,29 @@ class LineResidualSystem:
         if self.spread is None:
             raise ValueError("line_residual is not fitted")
         return finish(batch, self._mean(batch, *self._lookup(batch.player_ids)), self.spread)
+
+    def predict_explained(self, batch: PlayerBatch) -> SystemOutput:
+        """``predict`` with each correction term's contribution against the line (plus intercept)."""
+        import numpy as np
+
+        if self.spread is None or self.coef is None:
+            raise ValueError("line_residual is not fitted")
+        coef = np.asarray(self.coef)
+        x = self._design(batch, *self._lookup(batch.player_ids))
+        has_line = np.isfinite(batch.line)
+        level, level_why = explain_level(batch)
+        mean = np.where(has_line, batch.line + x @ coef, level)
+        lined = has_line[:, None]
+        zeros = np.zeros((len(batch), len(LEVEL_TERMS)))
+        points = np.column_stack(
+            [np.where(lined, x[:, 1:] * coef[None, 1:], 0.0), np.where(lined, zeros, level_why.points)]
+        )
+        values = np.column_stack(
+            [np.where(lined, x[:, 1:], np.nan), np.where(lined, np.nan, level_why.values)]
+        )
+        baseline = np.where(has_line, batch.line + coef[0], level_why.baseline)
+        why = Contributions((*TERMS, *LEVEL_TERMS), points, values, baseline)
+        return finish_explained(batch, mean, self.spread, why)
 
     def to_bytes(self) -> bytes:
         """Coefficients, line centre, per-player residual sums and spread as JSON."""

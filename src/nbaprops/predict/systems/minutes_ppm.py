@@ -29,6 +29,14 @@ median regression (least absolute deviations: the MAE is the metric) of actual p
 weekly walk-forward of the season's second half).
 
 The spread is learned on a time-based holdout (both stages fitted on the earlier 80% of dates).
+
+Why (``predict_explained``): the baseline is ``M0 * ppm20 * s``, where ``M0`` is the minutes the
+player's own recent minutes, rest and load give (the intercept, ``m10``, ``m5``, ``sd10``,
+``rest``, ``load7`` terms): his usual minutes at his usual rate against an average opponent. Each
+situational minutes term (DNP rate, back-to-back, vacated minutes, own injury status, blowout
+risk) contributes ``c_i * x_i * ppm20 * s`` points, ``minutes_cap`` what the 0..48 clip removed,
+and each rate term ``minutes * ppm20 * k_j * u_j``; each is named by its feature, with that
+feature's value.
 """
 
 from __future__ import annotations
@@ -39,10 +47,12 @@ from typing import TYPE_CHECKING
 
 from nbaprops.errors import PayloadError
 from nbaprops.predict.systems.base import (
+    Contributions,
     PlayerBatch,
     SpreadModel,
     SystemOutput,
     finish,
+    finish_explained,
     holdout_mask,
     median_regression,
     select_rows,
@@ -66,6 +76,18 @@ MINUTE_TERMS: tuple[str, ...] = (
     "blowout",
 )
 RATE_TERMS: tuple[str, ...] = ("level", "usage_left", "defence", "pace", "home")
+# The minutes terms that make the explanation's baseline (the player's usual minutes), and the
+# situational ones explained one by one, each by the feature it reads.
+_LEVEL_MINUTES = (0, 1, 2, 3, 6, 7)
+_SITUATION_MINUTES = {
+    4: "dnp_rate_last_10",
+    5: "back_to_back",
+    8: "teammates_out_minutes",
+    9: "injury_risk",
+    10: "spread_magnitude",
+}
+_RATE_FEATURES = ("teammates_out_usage", "opponent_def_rating", "pace_score", "home_away")
+WHY_TERMS: tuple[str, ...] = (*_SITUATION_MINUTES.values(), "minutes_cap", *_RATE_FEATURES)
 RIDGE = 10.0
 MAX_MINUTES = 48.0
 ROTATION_MINUTES = 240.0
@@ -225,6 +247,36 @@ class MinutesPpmSystem:
         if self.spread is None:
             raise ValueError("minutes_ppm is not fitted")
         return finish(batch, self._mean(batch), self.spread)
+
+    def predict_explained(self, batch: PlayerBatch) -> SystemOutput:
+        """``predict`` with the situational minutes terms' and the rate terms' contributions."""
+        import numpy as np
+
+        if self.spread is None or self.minutes_coef is None or self.rate_coef is None:
+            raise ValueError("minutes_ppm is not fitted")
+        x = minutes_design(batch)
+        minutes_coef, rate_coef = np.asarray(self.minutes_coef), np.asarray(self.rate_coef)
+        unclipped = x @ minutes_coef
+        minutes = np.clip(unclipped, 0.0, MAX_MINUTES)
+        rate = self._rate_design(batch, minutes)
+        mean = rate @ rate_coef
+        per_minute = points_per_minute(batch) * rate_coef[0]  # points per expected minute, average matchup
+        situational = list(_SITUATION_MINUTES)
+        level = x[:, _LEVEL_MINUTES] @ minutes_coef[list(_LEVEL_MINUTES)]
+        points = np.column_stack(
+            [
+                x[:, situational] * minutes_coef[situational] * per_minute[:, None],
+                (minutes - unclipped) * per_minute,
+                rate[:, 1:] * rate_coef[None, 1:],
+            ]
+        )
+        values = np.column_stack(
+            [batch.column(name) for name in _SITUATION_MINUTES.values()]
+            + [minutes]
+            + [batch.column(name) for name in _RATE_FEATURES]
+        )
+        why = Contributions(WHY_TERMS, points, values, level * per_minute)
+        return finish_explained(batch, mean, self.spread, why)
 
     def to_bytes(self) -> bytes:
         """Both stages' coefficients, the defence centre and the spread as JSON."""

@@ -14,6 +14,11 @@ Adjustments, and why:
 * back-to-back (``back_to_back`` feature = 1): the second night of a back-to-back is played on tired
   legs, so the level is scaled by ``B2B_FACTOR``.
 
+Why (``predict_explained``): the baseline is the season average (``points_avg_season``, else
+``points_avg_last_10``); ``recent_form`` is what the shrunk weighted recent average adds to it
+(its value: the weighted average of the last games), ``back_to_back`` what the factor takes away
+(its value: the feature, 1 or 0).
+
 Nothing in the mean is fitted; ``fit`` learns only the spread (``SpreadModel``) from the system's own
 predictions of the training rows, which are out-of-sample by construction (each uses only earlier
 games).
@@ -26,7 +31,15 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from nbaprops.errors import PayloadError
-from nbaprops.predict.systems.base import PlayerBatch, SpreadModel, SystemOutput, fallback_column, finish
+from nbaprops.predict.systems.base import (
+    Contributions,
+    PlayerBatch,
+    SpreadModel,
+    SystemOutput,
+    fallback_column,
+    finish,
+    finish_explained,
+)
 
 if TYPE_CHECKING:
     from nbaprops.predict.systems.base import FloatArray
@@ -37,8 +50,28 @@ SHRINK = 3.0
 B2B_FACTOR = 0.97
 
 
+TERMS: tuple[str, ...] = ("recent_form", "back_to_back")
+
+
 def weighted_level(batch: PlayerBatch) -> FloatArray:
     """The adjusted moving average of every row (the formula of the module docstring)."""
+    return _level(batch)[0]
+
+
+def explain_level(batch: PlayerBatch) -> tuple[FloatArray, Contributions]:
+    """``weighted_level`` and its contributions (``TERMS``) against the season-average baseline."""
+    import numpy as np
+
+    out, season, wavg, level, b2b = _level(batch)
+    baseline = np.nan_to_num(season)
+    level = np.nan_to_num(level)
+    points = np.column_stack([level - baseline, out - level])
+    values = np.column_stack([wavg, b2b])
+    return out, Contributions(TERMS, points, values, baseline)
+
+
+def _level(batch: PlayerBatch) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """(adjusted level, season baseline, weighted recent average, level before the b2b factor, b2b)."""
     import numpy as np
 
     recent = batch.history_points[:, :WINDOW]
@@ -55,7 +88,7 @@ def weighted_level(batch: PlayerBatch) -> FloatArray:
     level = np.where(n_games > 0, shrunk, season)
     b2b = np.nan_to_num(batch.column("back_to_back")) >= 0.5
     out: FloatArray = np.nan_to_num(level * np.where(b2b, B2B_FACTOR, 1.0))
-    return out
+    return out, season, wavg, level, b2b.astype(np.float64)
 
 
 class MovingAverageSystem:
@@ -81,6 +114,13 @@ class MovingAverageSystem:
         if self.spread is None:
             raise ValueError("moving_average is not fitted (no spread model)")
         return finish(batch, weighted_level(batch), self.spread)
+
+    def predict_explained(self, batch: PlayerBatch) -> SystemOutput:
+        """``predict`` with each row's contributions (recent form, back-to-back) to the mean."""
+        if self.spread is None:
+            raise ValueError("moving_average is not fitted (no spread model)")
+        mean, why = explain_level(batch)
+        return finish_explained(batch, mean, self.spread, why)
 
     def to_bytes(self) -> bytes:
         """The learned spread as JSON."""

@@ -15,6 +15,10 @@ similar games come first and other players' fill in when he has few. The ``k`` n
 Neighbours are found with a chunked dense distance matrix (``CHUNK`` rows at a time against the
 bounded reference set) and ``argpartition``, so the work is vectorized over the batch. The spread
 is learned on a time-based holdout whose reference set holds only earlier dates.
+
+Why (``predict_explained``): the baseline is ``points_avg_last_10``; one term, ``similar_games``,
+is the neighbours' weighted residual against their own last-10 average (its value: how many of
+the ``k`` neighbours are the player's own games).
 """
 
 from __future__ import annotations
@@ -25,10 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 from nbaprops.errors import PayloadError
 from nbaprops.predict.systems.base import (
+    Contributions,
     PlayerBatch,
     SpreadModel,
     SystemOutput,
     finish,
+    finish_explained,
     holdout_mask,
     select_rows,
 )
@@ -102,12 +108,21 @@ class SimilaritySystem:
     def _mean(self, batch: PlayerBatch) -> FloatArray:
         import numpy as np
 
+        delta, _ = self._neighbours(batch)
+        out: FloatArray = np.nan_to_num(batch.column(BASELINE)) + delta
+        return out
+
+    def _neighbours(self, batch: PlayerBatch) -> tuple[FloatArray, FloatArray]:
+        """Per row, the neighbours' weighted residual and how many of them are the player's own games."""
+        import numpy as np
+
         if self.ref_x is None or self.ref_player is None or self.ref_delta is None:
             raise ValueError("similarity is not fitted")
         x = self._vectors(batch)
         k = min(self.k, self.ref_x.shape[0])
         ref_sq = (self.ref_x**2).sum(axis=1)
         delta = np.empty(len(batch))
+        own = np.empty(len(batch))
         for start in range(0, len(batch), CHUNK):  # chunks bound memory; each chunk is vectorized
             xs = x[start : start + CHUNK]
             d2 = (xs**2).sum(axis=1)[:, None] + ref_sq[None, :] - 2.0 * xs @ self.ref_x.T
@@ -117,8 +132,8 @@ class SimilaritySystem:
             nearest = np.argpartition(dist, k - 1, axis=1)[:, :k]
             w = 1.0 / (np.take_along_axis(dist, nearest, axis=1) + EPS)
             delta[start : start + CHUNK] = (w * self.ref_delta[nearest]).sum(axis=1) / w.sum(axis=1)
-        out: FloatArray = np.nan_to_num(batch.column(BASELINE)) + delta
-        return out
+            own[start : start + CHUNK] = (~np.take_along_axis(other, nearest, axis=1)).sum(axis=1)
+        return delta, own
 
     def fit(self, batch: PlayerBatch, *, as_of: date) -> dict[str, float]:
         """Keep the reference set; learn the spread on a holdout referenced only by earlier dates."""
@@ -139,6 +154,17 @@ class SimilaritySystem:
         if self.spread is None:
             raise ValueError("similarity is not fitted")
         return finish(batch, self._mean(batch), self.spread)
+
+    def predict_explained(self, batch: PlayerBatch) -> SystemOutput:
+        """``predict`` with the neighbours' residual as the one contribution to the last-10 average."""
+        if self.spread is None:
+            raise ValueError("similarity is not fitted")
+        import numpy as np
+
+        delta, own = self._neighbours(batch)
+        base = np.nan_to_num(batch.column(BASELINE))
+        why = Contributions(("similar_games",), delta[:, None], own[:, None], base)
+        return finish_explained(batch, base + delta, self.spread, why)
 
     def to_bytes(self) -> bytes:
         """Standardization, reference set and spread as JSON."""

@@ -28,11 +28,13 @@ from typing import TYPE_CHECKING
 
 from nbaprops.errors import PayloadError
 from nbaprops.predict.systems.base import (
+    Contributions,
     PlayerBatch,
     SpreadModel,
     SystemOutput,
     fallback_column,
     finish,
+    finish_explained,
     holdout_mask,
     select_rows,
 )
@@ -41,6 +43,20 @@ if TYPE_CHECKING:
     from nbaprops.predict.systems.base import FloatArray
 
 RIDGE = 1.0
+TERMS: tuple[str, ...] = (
+    "shot_zone_mismatch_score",
+    "pbp_zone_points_delta",
+    "pct_three_x_opponent_def_rating",
+    "fta_per_fga_x_opponent_def_rating",
+    "pace_score",
+)
+_TERM_VALUES = (
+    "shot_zone_mismatch_score",
+    "pbp_zone_points_delta",
+    "opponent_def_rating",
+    "opponent_def_rating",
+    "pace_score",
+)
 
 
 def baseline(batch: PlayerBatch) -> FloatArray:
@@ -111,6 +127,19 @@ class ZoneMatchupSystem:
         out: FloatArray = baseline(batch) * (coef[0] + centred @ coef[1:])
         return out
 
+    def _explained(self, batch: PlayerBatch) -> tuple[FloatArray, Contributions]:
+        import numpy as np
+
+        if self.coef is None or self.term_means is None:
+            raise ValueError("zone_matchup is not fitted")
+        coef = np.asarray(self.coef)
+        centred = _terms(batch, self.def_center) - np.asarray(self.term_means)
+        b = baseline(batch)
+        mean: FloatArray = b * (coef[0] + centred @ coef[1:])
+        points = b[:, None] * centred * coef[None, 1:]
+        values = np.column_stack([batch.column(name) for name in _TERM_VALUES])
+        return mean, Contributions(TERMS, points, values, b * coef[0])
+
     def fit(self, batch: PlayerBatch, *, as_of: date) -> dict[str, float]:
         """Learn the matchup coefficients and, from a time-based holdout, the spread."""
         import numpy as np
@@ -130,6 +159,13 @@ class ZoneMatchupSystem:
         if self.spread is None:
             raise ValueError("zone_matchup is not fitted")
         return finish(batch, self._mean(batch), self.spread)
+
+    def predict_explained(self, batch: PlayerBatch) -> SystemOutput:
+        """``predict`` with each matchup term's contribution against the rate baseline."""
+        if self.spread is None:
+            raise ValueError("zone_matchup is not fitted")
+        mean, why = self._explained(batch)
+        return finish_explained(batch, mean, self.spread, why)
 
     def to_bytes(self) -> bytes:
         """Coefficients, centres and spread as JSON."""

@@ -23,6 +23,8 @@ const signedPct = (v, d = 1) => (isNum(v) ? (v > 0 ? "+" : "") + (100 * v).toFix
 const price = (v) => (isNum(v) ? (v > 0 ? "+" + v : String(v)) : dash);
 const tip = (iso) => (iso ? ET.format(new Date(iso)) + " ET" : dash);
 const when = (iso) => (iso ? ET_DAY.format(new Date(iso)) + " ET" : dash);
+// A prediction's top_features as "feature +1.23, other −0.45": what moved the system's mean, in points.
+const drivers = (top) => (top || []).map((f) => `${f.feature} ${signed(f.contribution_points, 2)}`).join(", ");
 const interval = (iv, f) => (iv && isNum(iv.mean) ? `${f(iv.mean)} [${f(iv.low)}, ${f(iv.high)}]` : dash);
 
 /* ---------- plumbing ---------- */
@@ -158,6 +160,9 @@ async function tonightPage() {
   });
   const [tonight, picks] = await Promise.all([load(`tonight/${day}.json`), load(`picks/${day}.json`)]);
   stamp(tonight);
+  const topOf = new Map(
+    tonight.predictions.flatMap((p) => p.systems.map((s) => [`${p.player_id}|${s.system_id}`, s.top_features])),
+  );
   setField("game_date", day);
   setField(
     "summary",
@@ -179,6 +184,12 @@ async function tonightPage() {
       { key: "pick", label: "Pick", show: (r) => r.pick, cls: (r) => `pick-${r.pick}` },
       { key: "line", label: "Line", num: true, show: (r) => num(r.line) },
       { key: "mean", label: "Predicted", num: true, show: (r) => num(r.mean) },
+      {
+        key: "drivers",
+        label: "Drivers",
+        show: (r) => drivers(topOf.get(`${r.player_id}|${picks.system_id}`)),
+        cls: () => "drivers",
+      },
       { key: "p_pick", label: "P(pick)", num: true, show: (r) => num(r.p_pick, 3) },
       { key: "ev", label: "EV", num: true, show: (r) => signed(r.ev, 3) },
       { key: "adjusted_ev", label: "Adj. EV", num: true, show: (r) => signed(r.adjusted_ev, 3) },
@@ -212,6 +223,7 @@ async function tonightPage() {
       ev: s.ev,
       stake: s.stake,
       reasons: s.reasons.join("; "),
+      drivers: drivers(s.top_features),
     })),
   );
   const systemSelect = document.getElementById("f-system");
@@ -227,6 +239,7 @@ async function tonightPage() {
     { key: "pick", label: "Pick", show: (r) => r.pick, cls: (r) => `pick-${r.pick}` },
     { key: "line", label: "Line", num: true, show: (r) => num(r.line), value: (r) => r.line },
     { key: "mean", label: "Predicted", num: true, show: (r) => num(r.mean), value: (r) => r.mean },
+    { key: "drivers", label: "Drivers", show: (r) => r.drivers, cls: () => "drivers" },
     { key: "edge", label: "Edge", num: true, show: (r) => signed(r.edge), value: (r) => r.edge },
     { key: "ev", label: "EV", num: true, show: (r) => signed(r.ev, 3), value: (r) => r.ev },
     { key: "p_over", label: "P(over)", num: true, show: (r) => num(r.p_over, 3), value: (r) => r.p_over },
@@ -362,6 +375,7 @@ async function playerPage() {
     [
       { key: "system_id", label: "System", show: (s) => s.system_id },
       { key: "mean", label: "Predicted", num: true, show: (s) => num(s.mean) },
+      { key: "drivers", label: "Drivers", show: (s) => drivers(s.top_features), cls: () => "drivers" },
       { key: "sd", label: "SD", num: true, show: (s) => num(s.sd) },
       { key: "q10", label: "10%–90%", num: true, show: (s) => `${num(s.q10, 0)}–${num(s.q90, 0)}` },
       { key: "p_over", label: "P(over)", num: true, show: (s) => num(s.p_over, 3) },
