@@ -6,9 +6,10 @@ every system's walk-forward metrics beside the two references (``last5_avg``, ``
 on the same comparison rows (N).
 The ``headline`` figures are ``grade.scorecard``'s (MAE minus the line's with its interval, hit rate
 with its Wilson interval, ROI, Brier skill, equal-mass ECE, CLV, daily exposure).
-Run: ``.venv/bin/python bench/bench_backtest.py [--days N] [--warmup-days W] [--built PATH] [--report PATH]``
-(default: the whole season, predicting from day 15 on). ``--built PATH`` keeps the built warehouse
-at PATH and reuses it on the next run with the same ``--days`` (setup then reports the copy only).
+Run: ``.venv/bin/python bench/bench_backtest.py [--days N] [--warmup-days W] [--built PATH]
+[--report PATH] [--seed S]`` (default: the whole season of sandbox seed 2025, predicting from day 15
+on). ``--built PATH`` keeps the built warehouse at PATH and reuses it on the next run with the same
+``--days`` and ``--seed`` (setup then reports the copy only).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def main() -> None:
     parser.add_argument(
         "--warmup-days", type=int, default=14, help="Days of history before the first prediction."
     )
+    parser.add_argument("--seed", type=int, default=2025, help="Sandbox season seed (another season).")
     parser.add_argument("--built", type=Path, default=None, help="Keep/reuse the built warehouse here.")
     parser.add_argument(
         "--with-pbp", action="store_true", help="Archive play-by-play too (zone_matchup's pbp zones)."
@@ -62,7 +64,7 @@ def main() -> None:
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     clock = time.perf_counter()
-    season = generate_season(2025, "2025-26")
+    season = generate_season(args.seed, "2025-26")
     start = season.first_date
     end = season.last_date if args.days is None else start + timedelta(days=args.days - 1)
     reused = args.built is not None and args.built.exists()
@@ -113,6 +115,7 @@ def main() -> None:
         target_seconds=180,
         setup_seconds=round(setup, 2),
         setup_reused=reused,
+        seed=args.seed,
         with_pbp=args.with_pbp,
         range=[report.start.isoformat(), report.end.isoformat()],
         days=report.days,
@@ -128,6 +131,7 @@ def main() -> None:
         systems=by_system,
         headline=headline,
         diversity=None if report.diversity is None else report.diversity.to_dict(),
+        pooled_picks=report.pooled,
         ensemble_weights=weights,
     )
 

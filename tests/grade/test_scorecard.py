@@ -60,3 +60,20 @@ def test_rows_without_a_line_or_result_are_refused() -> None:
     partial = {k: v for k, v in rows().items() if k != "clv_points"}
     with pytest.raises(ValueError, match="clv_points"):
         scorecard(partial)
+
+
+def test_pooled_picks_are_every_systems_picks_together_with_the_ece_floor() -> None:
+    from nbaprops.grade.scorecard import pooled_picks
+
+    two = {k: np.concatenate([v, v]) for k, v in rows().items()}  # the same four rows for two systems
+    pool = pooled_picks(two)
+    assert (pool["n_picks"], pool["wins"]) == (6, 4)
+    assert pool["claimed_hit_rate"] == pytest.approx((0.60 + 0.58 + 0.60) / 3)
+    assert pool["hit_rate"]["mean"] == pytest.approx(4 / 6)
+    assert pool["claim_within_interval"] is True
+    single = scorecard(rows())
+    assert pool["ece_picks"]["ece"] == pytest.approx(single["ece_picks"]["ece"])
+    assert pool["ece_picks"]["noise_floor"] > 0
+    none = pooled_picks({k: v[3:] for k, v in rows().items()})  # only the PASS
+    assert none["n_picks"] == 0
+    assert none["ece_picks"] == {"ece": None, "noise_floor": None}

@@ -120,6 +120,11 @@ def test_the_headline_gives_every_rate_its_n_and_interval(backtest: tuple[Backte
             assert head["n_clv"] == picks  # every decided pick has its closing line
             assert head["exposure_max"] <= load_settings().stake_max_day + 1e-9
         assert head["ece_all"]["noise_floor"] > 0
+    # Every system's picks pooled: their sum, scored together (the ECE target needs that N).
+    assert report.pooled is not None
+    assert report.pooled["n_picks"] == sum(h["n_picks"] for h in heads.values())
+    assert report.pooled["wins"] == sum(h["wins"] for h in heads.values())
+    assert report.to_dict()["pooled_picks"] == report.pooled
     # The stakes a day carries are what the predictions table holds.
     max_day = warehouse.query_rows(
         "SELECT MAX(total) FROM (SELECT game_date, system_id, SUM(stake) AS total FROM predictions "

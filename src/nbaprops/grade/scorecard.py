@@ -159,3 +159,36 @@ def scorecard(
         "clv_probability": _nan_to_none(clv_probability),
         "reliability_picks": reliability_table(p_side[decided], won[decided], bins),
     }
+
+
+def pooled_picks(rows: Mapping[str, NDArray[Any]], *, bins: int = ECE_BINS) -> dict[str, Any]:
+    """Every system's decided picks pooled: claimed vs realized hit rate and equal-mass ECE on picks.
+
+    ``rows`` are ``scorecard``'s columns for several systems at once. One system's ~2,000 picks a
+    season put the ECE's noise floor (~0.04) above a 3% target; pooled, the floor is well under it.
+    The picks of several systems on one player-game share its outcome, so the pool is not independent
+    draws and its floor (computed as if it were) understates the noise somewhat.
+    """
+    import numpy as np
+
+    side = np.asarray(rows["recommendation"]).astype(str)
+    result = np.asarray([r if r is not None else "" for r in rows["result"]], dtype=str)
+    p_over = np.asarray(rows["p_over"], dtype=np.float64)
+    p_push = np.nan_to_num(np.asarray(rows["p_push"], dtype=np.float64))
+    decided = (result == WIN) | (result == LOSS)
+    p_side = np.where(side == OVER, p_over, 1.0 - p_over - p_push)[decided]
+    won = (result == WIN)[decided].astype(np.float64)
+    n, wins = int(decided.sum()), int(won.sum())
+    low, high = wilson_interval(wins, n)
+    claimed = float(p_side.mean()) if n else math.nan
+    return {
+        "n_picks": n,
+        "wins": wins,
+        "hit_rate": _interval(wins / n if n else math.nan, low, high),
+        "claimed_hit_rate": _nan_to_none(claimed),
+        "claim_within_interval": bool(n) and low <= claimed <= high,
+        "ece_picks": {
+            "ece": expected_calibration_error(p_side, won, bins) if n else None,
+            "noise_floor": ece_noise_floor(p_side, bins) if n else None,
+        },
+    }

@@ -107,6 +107,7 @@ class BacktestReport:
     systems: list[dict[str, Any]] = field(default_factory=list)
     headline: list[dict[str, Any]] = field(default_factory=list)  # grade.scorecard per system
     diversity: DiversityReport | None = None  # grade.diversity: correlation of edges between systems
+    pooled: dict[str, Any] | None = None  # grade.scorecard.pooled_picks: every system's picks together
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,6 +125,7 @@ class BacktestReport:
             "systems": self.systems,
             "headline": self.headline,
             "diversity": None if self.diversity is None else self.diversity.to_dict(),
+            "pooled_picks": self.pooled,
             "seconds": round(self.seconds, 2),
         }
 
@@ -217,6 +219,7 @@ def run_backtest(
                 warehouse, start, end, pick_cap=settings.stake_max_pick
             )
             report.diversity = diversity(warehouse, start, end)
+            report.pooled = pooled(warehouse, start, end)
         run.rows_in = report.days
         run.rows_out = report.graded
         run.details |= {k: v for k, v in report.to_dict().items() if k != "systems"}
@@ -275,6 +278,14 @@ def diversity(warehouse: Warehouse, start: date, end: date) -> DiversityReport |
     if rows is None:
         return None
     return edge_diversity(rows["key"], rows["system_id"], rows["predicted_points"], rows["line"])
+
+
+def pooled(warehouse: Warehouse, start: date, end: date) -> dict[str, Any] | None:
+    """Every system's picks on the comparison rows pooled (``grade.scorecard.pooled_picks``)."""
+    from nbaprops.grade.scorecard import pooled_picks
+
+    rows = comparison_rows(warehouse, start, end)
+    return None if rows is None else pooled_picks(rows)
 
 
 def compare(
@@ -464,6 +475,13 @@ def print_report(report: BacktestReport) -> None:
             f"{fmt(head['exposure_median'], '.1%')}, {fmt(head['exposure_max'], '.0%')}",
         )
     console.print(betting)
+    if report.pooled is not None and report.pooled["n_picks"]:
+        pool = report.pooled
+        claim = fmt(pool["claimed_hit_rate"], ".1%") + ("" if pool["claim_within_interval"] else " !")
+        console.print(
+            f"all systems' picks pooled: {pool['n_picks']}, hit rate {ival(pool['hit_rate'], '.1%')}, "
+            f"claimed {claim}, ECE picks (floor) {ece(pool['ece_picks'])}"
+        )
     console.print("claimed: mean probability of the side taken (! = outside the hit rate's interval)")
     console.print(
         "ECE: 20 equal-mass bins, noise floor in brackets; intervals 95% (Wilson; clustered by game date)"
