@@ -1,8 +1,8 @@
 """The BigQuery warehouse: every statement a bounded, labelled, cost-capped job.
 
 * **Tables** are created from the same ``TableSpec``s as DuckDB's, through the tables API:
-  partitioned by ``game_date`` (when the table has that DATE column) and clustered by the
-  clusterable columns of its key (at most four).
+  partitioned by ``game_date`` (when the table has that DATE column; else by the first DATE
+  column of its key) and clustered by the clusterable columns of its key (at most four).
 * **Statements.** Business code writes portable SQL with ``?`` parameters; it is transpiled once
   (sqlglot, cached) from DuckDB's dialect into BigQuery's. SQL models arrive already in BigQuery
   text with ``@name`` parameters (``capabilities.dialect`` says so), which is what named
@@ -70,11 +70,12 @@ _DML = {"insert", "update", "delete", "merge"}
 
 
 def partition_field(spec: TableSpec) -> str | None:
-    """The column a table is partitioned by: ``game_date`` when it is a DATE column."""
-    for column in spec.columns:
-        if column.name == "game_date" and column.type == "DATE":
-            return column.name
-    return None
+    """The column a table is partitioned by: ``game_date`` when it is a DATE column, else the
+    first DATE column of its key (``cache_date``, ``analysis_date``: the day a row is for)."""
+    types = {c.name: c.type for c in spec.columns}
+    if types.get("game_date") == "DATE":
+        return "game_date"
+    return next((k for k in spec.key if types[k] == "DATE"), None)
 
 
 def clustering_fields(spec: TableSpec) -> list[str]:
@@ -833,8 +834,9 @@ def merge_sql(
     required = {c.name for c in spec.columns if c.required}
     on = [f"T.`{k}` = S.`{k}`" if k in required else f"T.`{k}` IS NOT DISTINCT FROM S.`{k}`" for k in keys]
     params: dict[str, Any] = {}
-    if date_range is not None:
-        on.append("T.`game_date` BETWEEN @first_date AND @last_date")
+    field = partition_field(spec)
+    if date_range is not None and field is not None:
+        on.append(f"T.`{field}` BETWEEN @first_date AND @last_date")
         params = {"first_date": date_range[0], "last_date": date_range[1]}
     updates = ", ".join(f"`{c}` = {_source_value(spec, c)}" for c in names if c not in keys)
     newer = f" AND {_greater(newer_by)}" if newer_by else ""
