@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 import uuid
+import weakref
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -325,7 +326,7 @@ def run_checks(
     started = time.perf_counter()
     check_id = uuid.uuid4().hex
     checked_at = now_utc()
-    present = {name for name in TABLES if warehouse.table_exists(name)}
+    present = _present_tables(warehouse)
     results = [evaluate(warehouse, day, rule) for rule in rules() if _tables_of(rule) <= present]
     rows = [{"game_date": day, **asdict(r), "run_id": check_id, "recorded_at": checked_at} for r in results]
     schema = pa.schema(
@@ -381,6 +382,21 @@ def _sql(rule: Rule, dialect: str) -> str:
         cached = text if dialect == "bigquery" else sqlglot.transpile(text, read="bigquery", write=dialect)[0]
         _compiled[(rule.name, dialect)] = cached
     return cached
+
+
+_PRESENT: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _present_tables(warehouse: Warehouse) -> set[str]:
+    """The tables some rule reads that exist: looked up once per warehouse each (a table, once
+    created, stays; one missing is looked up again next time)."""
+    needed = set().union(*(_tables_of(rule) for rule in rules())) & set(TABLES)
+    try:
+        known = _PRESENT.setdefault(warehouse, set())
+    except TypeError:  # a warehouse that cannot be weakly referenced: looked up every time
+        known = set()
+    known |= {name for name in needed - known if warehouse.table_exists(name)}
+    return known & needed
 
 
 def _tables_of(rule: Rule) -> set[str]:

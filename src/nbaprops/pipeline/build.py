@@ -12,7 +12,7 @@ transaction, so a failing step never leaves the range emptied.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,77 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 BUILD_PHASES = (3, 4)
+POSTGAME_STEPS = (
+    "player_game_summary",
+    "source_discrepancies",
+    "team_offense_game_summary",
+    "team_defense_game_summary",
+)
+"""Build steps whose rows for a date D describe D's games once played (box scores, their team
+sums, the sources' disagreements on them). Nothing D's pre-game rows are made of reads them (the
+point-in-time rule: a feature of D uses games strictly before D), so a pre-game refresh skips
+them; the box-score step's full build writes them."""
+
+
+TARGETS_ONLY_STEPS = (
+    "player_daily_cache",
+    "player_shot_zone_analysis",
+    "player_zone_matchup",
+    "team_defense_zone_analysis",
+)
+"""Feature steps whose rows for D depend on D only through its targets, the (player, game, team,
+opponent) keys of ``upcoming_player_game_context`` for D, and otherwise on games strictly before
+D (box scores, team sums, play-by-play, the schedule): each player's history windows. A refresh
+that leaves D's targets and the history as they were finds their rows as they were
+(``reuse_unchanged``)."""
+_TARGETS_SQL = (
+    "SELECT DISTINCT game_id, as_of_kind, player_id, player_lookup, team, opponent, is_home "
+    "FROM upcoming_player_game_context WHERE game_date = ? "
+    # Every column named (BigQuery has no ORDER BY ALL), NULLs placed explicitly (the engines differ).
+    "ORDER BY game_id NULLS LAST, as_of_kind NULLS LAST, player_id NULLS LAST, player_lookup NULLS LAST, "
+    "team NULLS LAST, opponent NULLS LAST, is_home NULLS LAST"
+)
+_HISTORY_SQL = (
+    "SELECT max(finished_at) FROM run_ledger WHERE status IN ('success', 'degraded') "
+    "AND step IN ('ingest', 'player_game_summary', 'team_offense_game_summary', "
+    "'team_defense_game_summary') AND (game_date IS NULL OR game_date < ?)"
+)
+_LAST_BUILT_SQL = (
+    "SELECT details FROM run_ledger WHERE step = ? AND game_date = ? AND status = 'success' "
+    "ORDER BY finished_at DESC LIMIT 1"
+)
+
+
+def targets_fingerprint(warehouse: Warehouse, day: date) -> str:
+    """What the ``TARGETS_ONLY_STEPS`` rows of ``day`` are made from: D's targets, and the moment
+    the history before D last changed (the latest ingest or box-score build of an earlier date,
+    or of a range)."""
+    import hashlib
+    import json
+
+    targets = warehouse.query_rows(_TARGETS_SQL, [day])
+    [(history,)] = warehouse.query_rows(_HISTORY_SQL, [day])
+    doc = json.dumps({"targets": targets, "history": str(history)}, default=str, separators=(",", ":"))
+    return hashlib.sha256(doc.encode()).hexdigest()
+
+
+def _built_from(warehouse: Warehouse, step: str, day: date) -> str | None:
+    """The targets fingerprint of the latest successful build of ``step`` for ``day``, if recorded."""
+    import json
+
+    rows = warehouse.query_rows(_LAST_BUILT_SQL, [step, day])
+    if not rows:
+        return None
+    details = json.loads(rows[0][0]) if isinstance(rows[0][0], str) else (rows[0][0] or {})
+    found = details.get("targets_fingerprint")
+    return str(found) if found else None
+
+
+def pregame_steps() -> tuple[str, ...]:
+    """The build steps a pre-game refresh runs: every build step but ``POSTGAME_STEPS`` (identities,
+    injury status, game context, every feature table, the quality checks), in build order."""
+    order = load_registry().order(BUILD_PHASES)
+    return tuple(s.name for s in order if s.run is not None and s.name not in POSTGAME_STEPS)
 
 
 @dataclass
@@ -90,11 +161,24 @@ def build_range(
     settings: Settings | None = None,
     phases: Iterable[int] = BUILD_PHASES,
     now: datetime | None = None,
+    steps: Collection[str] | None = None,
+    reuse_unchanged: bool = False,
 ) -> BuildReport:
     """Build every table of ``phases`` for ``start``..``end`` (inclusive), one pass per table.
 
     ``now`` (default: the clock) decides which scheduled games count as played for the gate.
+    ``steps`` limits the build to those steps (``pregame_steps()`` for a refresh); the gate and
+    each step's zero-row check run as in a full build. A one-date build records, on each
+    ``TARGETS_ONLY_STEPS`` ledger row, the ``targets_fingerprint`` it built from; with
+    ``reuse_unchanged`` such a step whose last successful build of the date has the current
+    fingerprint is not run again (``skipped`` in the ledger, saying so): its rows are the ones a
+    run would write.
     """
+    if steps is not None:
+        registered = {s.name for s in load_registry().order(phases)}
+        unknown = sorted(set(steps) - registered)
+        if unknown:
+            raise ValueError(f"build: unknown step(s) {unknown}")
     check_date_range(start, end)
     own_settings, warehouse, owned = _resolve(target)
     settings = settings or own_settings
@@ -104,16 +188,23 @@ def build_range(
         completeness = gate(warehouse, start, end, alerter=alerter, ledger=ledger, now=now)
         report = BuildReport(start, end, completeness)
         ctx = StepContext(warehouse=warehouse, start=start, end=end, alerter=alerter, settings=settings)
-        for step in track(load_registry().order(phases), "build: tables", note=lambda s: s.name):
+        chosen = [s for s in load_registry().order(phases) if steps is None or s.name in steps]
+        fingerprint: str | None = None  # after upcoming_player_game_context, which precedes them
+        for step in track(chosen, "build: tables", note=lambda s: s.name):
             if step.run is None:
                 continue
             began = time.perf_counter()
+            details: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat()}
+            if start == end and step.name in TARGETS_ONLY_STEPS:
+                fingerprint = fingerprint or targets_fingerprint(warehouse, start)
+                details["targets_fingerprint"] = fingerprint
+                if reuse_unchanged and _built_from(warehouse, step.name, start) == fingerprint:
+                    with ledger.step(step.name, game_date=start, details=details) as run:
+                        run.skip("D's targets and the history before D are as at its last build")
+                    report.steps.append(StepResult(step.name, step.phase, 0, time.perf_counter() - began))
+                    continue
             with (
-                ledger.step(
-                    step.name,
-                    game_date=start if start == end else None,
-                    details={"start": start.isoformat(), "end": end.isoformat()},
-                ) as run,
+                ledger.step(step.name, game_date=start if start == end else None, details=details) as run,
                 warehouse.transaction(),
             ):
                 # The step's swap and its zero-row check commit together: a failed check leaves
@@ -146,8 +237,19 @@ def build_date(
     settings: Settings | None = None,
     phases: Iterable[int] = BUILD_PHASES,
     now: datetime | None = None,
+    steps: Collection[str] | None = None,
+    reuse_unchanged: bool = False,
 ) -> BuildReport:
     """Build one day incrementally (earlier days' rows are read, not rebuilt)."""
     return build_range(
-        target, day, day, alerter=alerter, ledger=ledger, settings=settings, phases=phases, now=now
+        target,
+        day,
+        day,
+        alerter=alerter,
+        ledger=ledger,
+        settings=settings,
+        phases=phases,
+        now=now,
+        steps=steps,
+        reuse_unchanged=reuse_unchanged,
     )

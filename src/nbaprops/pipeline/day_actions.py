@@ -48,6 +48,8 @@ class DayServices:
     http: HttpClient | None = None
     source_settings: Settings | None = None
     """Settings the scrapers use (the sandbox's base URLs and keys); default ``settings``."""
+    scrape_parts: tuple[str, ...] = ()
+    """What the running step scrapes (its schedule row's ``scrape``; empty: every part)."""
 
 
 @dataclass
@@ -79,6 +81,7 @@ def _scrape(services: DayServices, day: date, at: datetime, source: str) -> tupl
         alerter=services.alerter,
         warehouse=services.warehouse,
         now=at,
+        parts=services.scrape_parts or None,
     )
     if report.problems:
         raise QualityGateError(
@@ -87,15 +90,30 @@ def _scrape(services: DayServices, day: date, at: datetime, source: str) -> tupl
     return sum(s.rows for s in report.steps), [s.step for s in report.degraded]
 
 
-def _load(services: DayServices, day: date, at: datetime) -> dict[str, Any]:
+def _load(
+    services: DayServices, day: date, at: datetime, steps: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    """Ingest, then build ``day`` (``steps`` only, reusing unchanged rows, when given: a refresh)."""
     from nbaprops.pipeline.build import build_date
     from nbaprops.raw.ingest import ingest_date
 
     ingest = ingest_date(
         services.settings, day, warehouse=services.warehouse, lake=services.lake, alerter=services.alerter
     )
-    build = build_date(services.warehouse, day, alerter=services.alerter, settings=services.settings, now=at)
-    return {"payloads": ingest.payloads_found, "build": build.to_dict()["decision"]}
+    build = build_date(
+        services.warehouse,
+        day,
+        alerter=services.alerter,
+        settings=services.settings,
+        now=at,
+        steps=steps,
+        reuse_unchanged=steps is not None,
+    )
+    return {
+        "payloads": ingest.payloads_found,
+        "build": build.to_dict()["decision"],
+        "built": len(build.steps),
+    }
 
 
 def scrape_all(services: DayServices, day: date, at: datetime) -> ActionResult:
@@ -114,14 +132,24 @@ def load(services: DayServices, day: date, at: datetime) -> ActionResult:
 
 
 def slate_inputs_sha(services: DayServices, day: date, at: datetime) -> tuple[str, int, int]:
-    """A hash of what a prediction at ``at`` would use (lines and OUT list); candidates; with line.
+    """A hash of what a prediction at ``at`` would use; candidates; players with a line.
 
+    The hash covers the lines (book, line, prices), the OUT list and every predictable player's
+    feature row (which carries the injury statuses of the player and his teammates at ``at``), so
+    a line or an injury status that changed asks for a new prediction and nothing else does.
     Candidates counts the players the coordinator could predict (features present, not OUT).
     """
+    import numpy as np
+
     from nbaprops.predict.coordinator import load_slate
 
     slate = load_slate(services.warehouse, day, as_of=at, bookmakers=_books(services.settings))
     batch, meta = slate.batch, slate.meta
+    order = np.lexsort((batch.player_ids, batch.game_ids))
+    features = hashlib.sha256(np.ascontiguousarray(batch.features[order]).tobytes())
+    features.update("|".join(batch.feature_names).encode())
+    for name in sorted(batch.extras):
+        features.update(name.encode() + np.ascontiguousarray(batch.extras[name][order]).tobytes())
     lines = sorted(
         (str(g), int(p), _num(line), _num(over), _num(under), str(book))
         for g, p, line, over, under, book in zip(
@@ -135,7 +163,7 @@ def slate_inputs_sha(services: DayServices, day: date, at: datetime) -> tuple[st
         )
     )
     out = sorted((g, p) for g, p, reason in slate.exclusions if reason == "out")
-    doc = json.dumps({"lines": lines, "out": out}, separators=(",", ":"))
+    doc = json.dumps({"lines": lines, "out": out, "features": features.hexdigest()}, separators=(",", ":"))
     return hashlib.sha256(doc.encode()).hexdigest(), len(batch.player_ids), slate.with_line
 
 
@@ -201,13 +229,23 @@ def predict(services: DayServices, day: date, at: datetime) -> ActionResult:
 
 
 def refresh(services: DayServices, day: date, at: datetime) -> ActionResult:
-    """Every source as of ``at`` (injury report and lines; box scores of games already over, which
-    the build's completeness gate wants); predict again when the slate's inputs changed."""
+    """The parts of the sources the schedule row names as of ``at`` (the injury report and the
+    lines; box scores of games already over, which the build's completeness gate wants), loaded,
+    then D's pre-game tables rebuilt (``pipeline.build.pregame_steps``: the post-game summaries
+    wait for the box-score step); predict again when the slate's inputs changed."""
+    from nbaprops.pipeline.build import pregame_steps
+
     rows = _scrape(services, day, at, "all")[0]
-    _load(services, day, at)
+    loaded = _load(services, day, at, steps=pregame_steps())
     sha, candidates, with_line = slate_inputs_sha(services, day, at)
     previous = latest_inputs_sha(services.warehouse, day)
-    details: dict[str, Any] = {"scraped_rows": rows, "inputs_sha": sha, "previous_inputs_sha": previous}
+    details: dict[str, Any] = {
+        "scraped_rows": rows,
+        "scraped": list(services.scrape_parts) or ["all"],
+        "built_steps": loaded["built"],
+        "inputs_sha": sha,
+        "previous_inputs_sha": previous,
+    }
     if candidates == 0 or with_line == 0:
         return ActionResult(rows, details, "skipped", "no lines to predict against yet")
     if sha == previous:

@@ -29,7 +29,7 @@ import random
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -445,10 +445,11 @@ class DayRunner:
         action = self.actions[occurrence.step.action]
         details = {"run_id": run_id, "at": at.isoformat(), "step": occurrence.step.step}
         self.clock.arrive(at)
+        services = replace(self.services, scrape_parts=occurrence.step.scrape)
         with self.ledger.step(occurrence.ledger_step, game_date=day, details=details) as run:
             for attempt in range(1, occurrence.step.retries + 2):
                 try:
-                    result = action(self.services, day, at)
+                    result = action(services, day, at)
                     break
                 except StepBlocked as exc:
                     run.block(str(exc))

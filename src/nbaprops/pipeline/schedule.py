@@ -16,6 +16,9 @@ A step starts only when every step it names in ``after`` has finished for D (``s
 a pre-game refresh never overtakes the one before it, whatever order its messages arrive in.
 ``retries`` are further attempts after a transient failure. ``outputs`` are the tables that must
 hold rows for D once the step succeeded on a day with games (``nbaprops gaps`` checks them).
+``scrape`` is what a scraping step asks the sources for: a pre-game refresh takes the injury
+report and the odds (and the box scores of games already over, which the build's completeness
+gate wants), not the play-by-play, scoreboards and rosters the morning scrape took.
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ class ScheduledStep:
     role: str
     """The service (``nbaprops serve ROLE``) that runs it in production."""
     description: str
+    scrape: tuple[str, ...] = ()
+    """For a scraping action: the parts of the sources it asks for (``sources.daily.PARTS``, after
+    the schedule); empty: every part."""
 
     @property
     def trigger(self) -> Trigger:
@@ -104,6 +110,9 @@ def tip_windows(tips: tuple[datetime, ...]) -> list[datetime]:
     return starts
 
 
+REFRESH_SCRAPE = ("box_scores", "injuries", "odds")
+"""What a pre-game refresh scrapes (box scores only where a game is already over)."""
+
 SCHEDULE: tuple[ScheduledStep, ...] = (
     # step              at           after                            retries outputs
     ScheduledStep(
@@ -128,13 +137,16 @@ SCHEDULE: tuple[ScheduledStep, ...] = (
         "refresh-15", "15:00", ("predict",), 2,
         (),
         "refresh", "scrapers",
-        "injury report and lines; predict (and publish) again if a line or an injury status changed",
+        "injury report and lines; rebuild D's pre-game tables; predict (and publish) again if a line "
+        "or an injury status changed",
+        REFRESH_SCRAPE,
     ),
     ScheduledStep(
         "refresh-tip", "tip-45m", ("predict",), 2,
         (),
         "refresh", "scrapers",
         "before each tip window: injury report and lines; predict again on a change",
+        REFRESH_SCRAPE,
     ),
     ScheduledStep(
         "box-scores", "+1d 03:00", ("morning-load",), 3,
@@ -209,9 +221,16 @@ def check_schedule(schedule: tuple[ScheduledStep, ...]) -> list[str]:
         problems += [f"{s.step}: depends on unknown step {d!r}" for d in s.after if d not in known]
         if s.retries < 0:
             problems.append(f"{s.step}: retries must be >= 0")
+        problems += [f"{s.step}: unknown scrape part {part!r}" for part in s.scrape if part not in _parts()]
     if not problems:
         problems += _cycles(schedule)
     return problems
+
+
+def _parts() -> tuple[str, ...]:
+    from nbaprops.sources.daily import PARTS
+
+    return PARTS
 
 
 def _cycles(schedule: tuple[ScheduledStep, ...]) -> list[str]:
@@ -240,6 +259,7 @@ def as_rows(schedule: tuple[ScheduledStep, ...] = SCHEDULE) -> list[dict[str, An
             "after": list(s.after),
             "retries": s.retries,
             "outputs": list(s.outputs),
+            "scrape": list(s.scrape) or ["all"],
             "role": s.role,
             "description": s.description,
         }

@@ -115,6 +115,14 @@ def publish_date(
     return report
 
 
+def _by_player(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """Rows grouped by ``player_id``, each group in the rows' order (one pass, not one per player)."""
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(int(row["player_id"]), []).append(row)
+    return grouped
+
+
 def put(store: Lake, name: str, data: bytes, max_age: int, content_type: str = JSON_TYPE) -> None:
     """One file under ``publish/``, atomically, with its Cache-Control."""
     store.put_file(
@@ -160,9 +168,9 @@ def build_files(
         {"game_date": day, "player_ids": ids, "games": settings.publish_recent_games},
     )
     shown = {r["player_id"]: r for r in mine} if mine else {}
+    upcoming_of, past_of = _by_player(rows), _by_player(recent)
     for player_id in ids:
-        upcoming = [r for r in rows if r["player_id"] == player_id]
-        past = [r for r in recent if r["player_id"] == player_id]
+        upcoming, past = upcoming_of.get(player_id, []), past_of.get(player_id, [])
         chosen_row = shown.get(player_id)
         distributions = {chosen_row["game_id"]: distribution(chosen_row)} if chosen_row else {}
         files[f"players/{player_id}.json"] = (
@@ -288,13 +296,15 @@ def _index(store: Lake, files: dict[str, tuple[dict[str, Any], int]]) -> dict[st
 def validate(files: dict[str, tuple[dict[str, Any], int]]) -> None:
     """Check every (cleaned: ``documents.clean``) document against its JSON Schema; the first
     violation fails the step."""
-    from nbaprops.publish.schemas import validator_for
+    from nbaprops.publish.schemas import fast_validator_for, validator_for
 
     for name, (document, _) in files.items():
+        if fast_validator_for(document["kind"]).is_valid(document):
+            continue
+        # The reference implementation names the first violation (and has the last word).
         errors = sorted(validator_for(document["kind"]).iter_errors(document), key=str)
-        if errors:
-            first = errors[0]
-            where = "/".join(str(p) for p in first.absolute_path) or "(top)"
-            raise QualityGateError(
-                f"publish: {name} does not match its schema at {where}: {first.message[:200]}"
-            )
+        if not errors:
+            raise QualityGateError(f"publish: {name}: jsonschema-rs refuses it, jsonschema accepts it")
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(top)"
+        raise QualityGateError(f"publish: {name} does not match its schema at {where}: {first.message[:200]}")

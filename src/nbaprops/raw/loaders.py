@@ -37,7 +37,7 @@ import structlog
 import nbaprops.warehouse  # noqa: F401  # isort: skip
 from nbaprops.errors import ConfigError, PayloadError, SchemaDrift
 from nbaprops.ops.alerts import Alerter
-from nbaprops.raw.registry import Row, maybe_gunzip, parser_for
+from nbaprops.raw.registry import Row, parse_bytes
 from nbaprops.raw.tables import IGNORED_FIELDS, LOAD_RULES, PROVENANCE, VERSION, LoadRule
 from nbaprops.warehouse.schema import table_spec
 from nbaprops.warehouse.spec import TableSpec
@@ -221,7 +221,7 @@ def table_of(kind: str) -> str:
 
 
 def _parse(kind: str, payload: bytes) -> list[Row]:
-    return parser_for(kind).parse(maybe_gunzip(payload, kind))
+    return parse_bytes(kind, payload)
 
 
 # --- typing rows as Arrow ---------------------------------------------------------------------

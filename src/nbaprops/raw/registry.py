@@ -3,9 +3,12 @@ before its own parser looks at the bytes (gzip, size, an API's error answer)."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import pkgutil
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -64,6 +67,38 @@ def parser_for(kind: str) -> ParserSpec:
         return parsers()[kind]
     except KeyError:
         raise ConfigError(f"unknown payload kind {kind!r}; known: {', '.join(parsers())}") from None
+
+
+_PARSED: OrderedDict[tuple[str, str], list[dict[str, Any]]] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+PARSED_MEMO_ROWS = 20_000
+"""How many parsed rows ``parse_bytes`` keeps (the latest payloads'; a day's scrape is ~8,000): a
+scrape counts a payload's rows and the ingest that follows loads the same bytes, so the second
+parse (a season schedule, an injury report PDF) is a lookup."""
+
+
+def parse_bytes(kind: str, payload: bytes) -> list[dict[str, Any]]:
+    """The rows of a stored or fetched payload by the parser of ``kind`` (gunzipped first).
+
+    Parsers are pure functions of the bytes, so the latest results (``PARSED_MEMO_ROWS`` rows in
+    all) are kept by (kind, SHA-256 of the plain bytes); each call gets its own row dicts (their
+    values are scalars). A rejection (``PayloadError``)
+    is not kept: it is raised again by the next parse.
+    """
+    plain = maybe_gunzip(payload, kind)  # the lake stores what the scrape fetched gzipped
+    key = (kind, hashlib.sha256(plain).hexdigest())
+    with _PARSED_LOCK:
+        found = _PARSED.get(key)
+        if found is not None:
+            _PARSED.move_to_end(key)
+    if found is None:
+        found = parser_for(kind).parse(plain)
+        with _PARSED_LOCK:
+            _PARSED[key] = found
+            kept = sum(len(rows) for rows in _PARSED.values())
+            while kept > PARSED_MEMO_ROWS and len(_PARSED) > 1:
+                kept -= len(_PARSED.popitem(last=False)[1])
+    return [dict(row) for row in found]
 
 
 def maybe_gunzip(payload: bytes, kind: str = "payload") -> bytes:

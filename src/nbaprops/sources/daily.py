@@ -61,6 +61,9 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 SOURCES = ("nbacom", "injury_report", "bdl", "oddsapi", "espn", "all")
+PARTS = ("box_scores", "injuries", "scoreboard", "play_by_play", "player_index", "espn", "odds")
+"""The parts of an ``all`` scrape after the schedule (which is always resolved first); ``parts=``
+names a subset (a pre-game refresh: injuries and odds, and box scores of games already over)."""
 StepStatus = Literal["success", "degraded", "failed", "skipped"]
 
 
@@ -573,8 +576,11 @@ def scrape_source(
     now: datetime | None = None,
     use: Use = "live",
     season_docs: dict[str, Fetched] | None = None,
+    parts: tuple[str, ...] | None = None,
 ) -> ScrapeReport:
     """Scrape ``source`` (or ``all``) for the ET game date ``day``; every step in the ledger.
+
+    ``parts`` (with ``all`` only) limits the scrape to those of ``PARTS``, after the schedule.
 
     ``warehouse`` receives the ``fact_sources`` rows (default: the alerter's); ``now`` is the
     moment the scrape happens (default: the wall clock), which decides finished vs upcoming games
@@ -585,6 +591,9 @@ def scrape_source(
     """
     if source not in SOURCES:
         raise ConfigError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    if parts is not None and (source != "all" or not set(parts) <= set(PARTS)):
+        raise ConfigError(f"scrape parts {parts!r}: only with source 'all', each one of {', '.join(PARTS)}")
+    wanted = set(PARTS if parts is None else parts)
     scrape = DayScrape(
         settings,
         day,
@@ -602,21 +611,26 @@ def scrape_source(
     single = None if source == "all" else ("nbacom" if source == "injury_report" else source)
     _resolve_schedule(scrape, report, single if source in ("nbacom", "bdl", "espn") else None)
     fact_sources = None if single is None else [single]
-    if source in ("all", "nbacom", "bdl"):
+    if source in ("all", "nbacom", "bdl") and "box_scores" in wanted:
         _fact(scrape, report, "box_scores", fact_sources)
-    if source in ("all", "injury_report", "bdl"):
+    if source in ("all", "injury_report", "bdl") and "injuries" in wanted:
         _fact(scrape, report, "injuries", fact_sources)
-    if source in ("all", "nbacom"):
+    if source in ("all", "nbacom") and "scoreboard" in wanted:
         _scoreboard(scrape, report)
+    if source in ("all", "nbacom") and "play_by_play" in wanted:
         _play_by_play(scrape, report)
-    if source in ("all", "nbacom"):
+    if source in ("all", "nbacom") and "player_index" in wanted:
         # Rosters: players who have not played yet are known to the registry before they appear.
         _player_index(scrape, report)
     if source == "bdl":
         _bdl_rosters(scrape, report)
-    if source in ("all", "espn") and not (source == "espn" and scrape.schedule is not None):
+    if (
+        source in ("all", "espn")
+        and "espn" in wanted
+        and not (source == "espn" and scrape.schedule is not None)
+    ):
         _espn_cross_check(scrape, report)
-    if source in ("all", "oddsapi"):
+    if source in ("all", "oddsapi") and "odds" in wanted:
         _odds(scrape, report)
     report.credits_spent = scrape.credits_spent
     log.info(
@@ -632,6 +646,7 @@ def scrape_source(
 
 
 __all__ = [
+    "PARTS",
     "SOURCES",
     "DayScrape",
     "FactServed",

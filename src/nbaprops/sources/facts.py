@@ -149,9 +149,9 @@ def parsed_rows(fetched: Fetched) -> list[dict[str, Any]]:
 
 def parse_payload(kind: str, content: bytes) -> list[dict[str, Any]]:
     """Rows of stored or fetched bytes by the parser of ``kind``."""
-    from nbaprops.raw.registry import maybe_gunzip, parser_for
+    from nbaprops.raw.registry import parse_bytes
 
-    return parser_for(kind).parse(maybe_gunzip(content, kind))
+    return parse_bytes(kind, content)
 
 
 def require_rows(what: str, rows: int, day: date, due: int | None, schedule: DaySchedule | None) -> None:
