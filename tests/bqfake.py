@@ -10,7 +10,9 @@ can assert job configurations.
 Dry runs estimate bytes the way BigQuery's on-demand pricing counts them: for each table the
 statement reads, the columns it names (every column for ``*``), sized per type (8 bytes for
 INT64/FLOAT64/DATE/TIMESTAMP, 1 for BOOL, 2 + UTF-8 length for STRING/BYTES, the text length for
-JSON), over the rows of the partitions its ``game_date`` filters select (partition pruning);
+JSON), over the rows of the partitions its filters on the table's partitioning column (the
+table resource's ``timePartitioning.field``) select, when they sit in the ``WHERE`` of the
+query block that reads the table (or a MERGE's ``ON``) and compare it with constants (partition pruning);
 billing rounds up to a MiB with a 10 MiB minimum per table read. Sessions map to DuckDB
 transactions (one connection, so one session at a time).
 """
@@ -410,7 +412,12 @@ class FakeBigQuery:
             if not used:
                 continue
             sizes = " + ".join(_size_sql(c, names[c]) for c in sorted(used))
-            where = _partition_filter(scope or bound, alias, table.name) if "game_date" in names else None
+            partitioning = (spec.resource.get("timePartitioning") or {}).get("field")
+            where = (
+                _partition_filter(scope or bound, alias, table.name, partitioning)
+                if partitioning in names
+                else None
+            )
             sql = f'SELECT coalesce({sizes}, 0) FROM "{ds}"."{table.name}"'  # noqa: S608 - the fake's own identifiers
             whole = int(self.con.execute(sql).fetchall()[0][0] or 0)
             unpruned += whole
@@ -781,8 +788,8 @@ def _columns_used(
     return used
 
 
-def _partition_filter(scope: exp.Expression, alias: str, name: str) -> str | None:
-    """The conjunction of the scope's predicates on this table's game_date alone (DuckDB text)."""
+def _partition_filter(scope: exp.Expression, alias: str, name: str, field: str) -> str | None:
+    """The conjunction of the scope's predicates on this table's partitioning column alone (DuckDB text)."""
     condition = scope.args.get("where") or scope.args.get("on")
     if isinstance(condition, exp.Where):
         condition = condition.this
@@ -796,7 +803,7 @@ def _partition_filter(scope: exp.Expression, alias: str, name: str) -> str | Non
             term, exp.Between | exp.EQ | exp.GT | exp.GTE | exp.LT | exp.LTE | exp.In
         ):
             continue
-        if all(c.name == "game_date" and c.table in {"", alias, name} for c in columns):
+        if all(c.name == field and c.table in {"", alias, name} for c in columns):
             copy = term.copy()
             for c in copy.find_all(exp.Column):
                 c.set("table", exp.to_identifier(alias))

@@ -2,6 +2,9 @@
 /* the precompute tables (all strictly before D) and the upcoming context of that as-of (snapshots */
 /* published at or before its as_of). features/store.py applies defaults, per-feature source/quality */
 /* and the predictability rule. */
+/* Every joined table is read through a block that keeps only the range's dates, with the */
+/* constant bounds in that block's WHERE: BigQuery prunes a table's partitions on a constant filter */
+/* next to the table, not on a join's equality (its dry run counts every partition otherwise). */
 WITH targets AS (
   SELECT
     player_id,
@@ -45,6 +48,96 @@ WITH targets AS (
     AND p.game_id = t.game_id
     AND p.market = 'player_points'
     AND p.snapshot_at <= t.as_of
+  /* a game's props carry its date (game_id was matched on it): the same rows, pruned */
+  WHERE
+    p.game_date BETWEEN @start AND @end
+), cache AS (
+  SELECT
+    player_id,
+    cache_date,
+    games_played,
+    points_avg_last_5,
+    points_avg_last_10,
+    points_avg_season,
+    points_std_last_10,
+    points_std_season,
+    points_avg_last_3,
+    pts_slope_10g,
+    ppm_avg_last_10,
+    pct_free_throw,
+    minutes_avg_last_10,
+    minutes_std_last_10,
+    minutes_avg_last_5,
+    minutes_avg_season,
+    usage_rate_last_10,
+    dnp_rate_last_10,
+    avg_points_vs_opponent,
+    games_vs_opponent,
+    team_pace,
+    team_off_rating,
+    team_win_pct
+  FROM player_daily_cache
+  WHERE
+    cache_date BETWEEN @start AND @end
+), factors AS (
+  SELECT
+    player_id,
+    game_date,
+    as_of_kind,
+    usage_spike_score,
+    days_rest,
+    back_to_back,
+    games_in_last_7_days,
+    minutes_load_last_7d,
+    fatigue_score,
+    rest_advantage,
+    pace_score,
+    shot_zone_mismatch_score,
+    star_teammates_out
+  FROM player_composite_factors
+  WHERE
+    game_date BETWEEN @start AND @end
+), defense AS (
+  SELECT
+    team,
+    analysis_date,
+    def_rating,
+    pace
+  FROM team_defense_zone_analysis
+  WHERE
+    analysis_date BETWEEN @start AND @end
+), zones AS (
+  SELECT
+    player_id,
+    analysis_date,
+    share_two,
+    share_three,
+    fta_per_fga
+  FROM player_shot_zone_analysis
+  WHERE
+    analysis_date BETWEEN @start AND @end
+), absence AS (
+  SELECT
+    player_id,
+    game_date,
+    as_of_kind,
+    teammates_out_minutes,
+    teammates_out_usage
+  FROM player_teammate_absence
+  WHERE
+    game_date BETWEEN @start AND @end
+), matchup AS (
+  SELECT
+    player_id,
+    game_date,
+    share_paint,
+    share_mid,
+    share_corner3,
+    share_above_break3,
+    zone_points_delta
+  FROM player_zone_matchup
+  WHERE
+    game_date BETWEEN @start AND @end
 ), line_spread AS (
   SELECT
     player_id,
@@ -141,23 +234,23 @@ SELECT
   zm.share_above_break3 AS pbp_share_above_break3,
   zm.zone_points_delta AS pbp_zone_points_delta
 FROM targets AS t
-LEFT JOIN player_daily_cache AS c
+LEFT JOIN cache AS c
   ON c.player_id = t.player_id AND c.cache_date = t.game_date
-LEFT JOIN player_composite_factors AS f
+LEFT JOIN factors AS f
   ON f.player_id = t.player_id
   AND f.game_date = t.game_date
   AND f.as_of_kind = t.as_of_kind
-LEFT JOIN team_defense_zone_analysis AS d
+LEFT JOIN defense AS d
   ON d.team = t.opponent AND d.analysis_date = t.game_date
-LEFT JOIN player_shot_zone_analysis AS z
+LEFT JOIN zones AS z
   ON z.player_id = t.player_id AND z.analysis_date = t.game_date
 LEFT JOIN line_spread AS ls
   ON ls.player_id = t.player_id
   AND ls.game_date = t.game_date
   AND ls.as_of_kind = t.as_of_kind
-LEFT JOIN player_teammate_absence AS ta
+LEFT JOIN absence AS ta
   ON ta.player_id = t.player_id
   AND ta.game_date = t.game_date
   AND ta.as_of_kind = t.as_of_kind
-LEFT JOIN player_zone_matchup AS zm
+LEFT JOIN matchup AS zm
   ON zm.player_id = t.player_id AND zm.game_date = t.game_date

@@ -41,8 +41,11 @@ WITH targets AS (
   JOIN player_game_summary AS p
     ON p.game_date < d.game_date
     AND p.game_date >= DATE_SUB(d.game_date, INTERVAL '30' DAY)
+  /* the join's window with constant ends (the same rows): BigQuery prunes partitions on these */
   WHERE
     NOT p.player_id IS NULL
+    AND p.game_date >= DATE_SUB(@start, INTERVAL '30' DAY)
+    AND p.game_date < @end
 ), last_team AS (
   SELECT
     target_date,
@@ -151,6 +154,7 @@ WITH targets AS (
     AND pp.market = 'player_points'
     AND pp.snapshot_at <= t.as_of
     AND NOT pp.player_id IS NULL
+    AND pp.game_date BETWEEN @start AND @end
 ), chosen_line AS (
   SELECT
     *

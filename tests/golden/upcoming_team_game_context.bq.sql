@@ -64,8 +64,11 @@ WITH schedule AS (
     ON t.game_date = gl.game_date
     AND t.home_team = gl.home_team
     AND t.away_team = gl.away_team
+  /* gl.game_date = t.game_date, so the range bounds keep the same rows and let BigQuery prune */
   WHERE
-    gl.snapshot_at <= t.as_of AND gl.market IN ('spreads', 'totals')
+    gl.snapshot_at <= t.as_of
+    AND gl.market IN ('spreads', 'totals')
+    AND gl.game_date BETWEEN @start AND @end
 ), latest AS (
   SELECT
     game_id,

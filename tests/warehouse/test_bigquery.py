@@ -90,6 +90,8 @@ def test_tables_are_partitioned_by_game_date_and_clustered_by_key(bigquery_fake:
     fields = {f["name"]: f for f in schedule["schema"]["fields"]}
     assert fields["game_id"] == {"name": "game_id", "type": "STRING", "mode": "REQUIRED"}
     assert "timePartitioning" not in created["quarantine"]  # no game_date column
+    # No game_date: partitioned by the day its rows are for, the key's DATE column.
+    assert created["player_daily_cache"]["timePartitioning"] == {"type": "DAY", "field": "cache_date"}
     assert created["quarantine"]["clustering"] == {"fields": ["payload_sha256", "kind"]}
 
 
@@ -224,6 +226,42 @@ def test_dry_runs_prune_partitions_by_game_date(wh: BigQueryWarehouse, bigquery_
     # Columns read, per row: game_id 2 + 11 bytes, home_team 2 + 3, and the filter's game_date 8.
     assert whole == 50 * (13 + 5)
     assert one_day == 5 * (13 + 5 + 8)
+
+
+def test_dry_runs_prune_on_the_tables_own_partitioning_column_where_the_table_is_read(
+    wh: BigQueryWarehouse, bigquery_fake: FakeBigQuery
+) -> None:
+    wh.merge_arrow("raw_nbac_schedule", _schedule(DAYS[:1], per_day=1))
+    cache = pa.table(
+        {
+            "player_id": pa.array([p for _ in DAYS for p in range(4)], pa.int64()),
+            "cache_date": pa.array([d for d in DAYS for _ in range(4)], pa.date32()),
+            "games_played": pa.array([1] * 4 * len(DAYS), pa.int64()),
+        }
+    )
+    wh.merge_arrow("player_daily_cache", cache)
+    bigquery_fake.reset_requests()
+    day = DAYS[0]
+    # A constant filter beside the join's equality, in the ON clause: the whole table is read.
+    wh.query_rows(
+        "SELECT s.game_id, c.games_played FROM raw_nbac_schedule AS s LEFT JOIN player_daily_cache AS c "
+        "ON c.cache_date = s.game_date AND c.cache_date = ?",
+        [day],
+    )
+    # The same filter in the WHERE of the block that reads the table: one partition.
+    wh.query_rows(
+        "SELECT s.game_id, c.games_played FROM raw_nbac_schedule AS s LEFT JOIN "
+        "(SELECT cache_date, games_played FROM player_daily_cache WHERE cache_date = ?) AS c "
+        "ON c.cache_date = s.game_date",
+        [day],
+    )
+    on_clause, in_where = (int(c["query"]["totalBytesProcessed"]) for c in _dry_stats(bigquery_fake))
+    schedule = 1 * (2 + 11 + 8)  # game_id and game_date of the schedule's one row
+    assert on_clause == schedule + 40 * (8 + 8)  # cache_date and games_played of every row
+    assert in_where == schedule + 4 * (8 + 8)
+    assert wh.query_rows(
+        "SELECT COUNT(*) FROM player_daily_cache WHERE cache_date BETWEEN ? AND ?", [DAYS[1], DAYS[2]]
+    ) == [(8,)]
 
 
 def _dry_stats(fake: FakeBigQuery) -> list[dict[str, Any]]:

@@ -58,7 +58,10 @@ that leaves D's targets and the history as they were finds their rows as they we
 (``reuse_unchanged``)."""
 _TARGETS_SQL = (
     "SELECT DISTINCT game_id, as_of_kind, player_id, player_lookup, team, opponent, is_home "
-    "FROM upcoming_player_game_context WHERE game_date = ? ORDER BY ALL"
+    "FROM upcoming_player_game_context WHERE game_date = ? "
+    # Every column named (BigQuery has no ORDER BY ALL), NULLs placed explicitly (the engines differ).
+    "ORDER BY game_id NULLS LAST, as_of_kind NULLS LAST, player_id NULLS LAST, player_lookup NULLS LAST, "
+    "team NULLS LAST, opponent NULLS LAST, is_home NULLS LAST"
 )
 _HISTORY_SQL = (
     "SELECT max(finished_at) FROM run_ledger WHERE status IN ('success', 'degraded') "

@@ -1,8 +1,8 @@
 """The BigQuery warehouse: every statement a bounded, labelled, cost-capped job.
 
 * **Tables** are created from the same ``TableSpec``s as DuckDB's, through the tables API:
-  partitioned by ``game_date`` (when the table has that DATE column) and clustered by the
-  clusterable columns of its key (at most four).
+  partitioned by ``game_date`` (when the table has that DATE column; else by the first DATE
+  column of its key) and clustered by the clusterable columns of its key (at most four).
 * **Statements.** Business code writes portable SQL with ``?`` parameters; it is transpiled once
   (sqlglot, cached) from DuckDB's dialect into BigQuery's. SQL models arrive already in BigQuery
   text with ``@name`` parameters (``capabilities.dialect`` says so), which is what named
@@ -46,7 +46,7 @@ from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY
 
 from nbaprops.checks import tables_check as _tables_check
 from nbaprops.errors import ConfigError, WarehouseError
-from nbaprops.warehouse.protocol import Capabilities, Params
+from nbaprops.warehouse.protocol import Capabilities, Params, canonical_json, json_spelling
 from nbaprops.warehouse.querylog import QueryLog, current_context, now_utc, statement_kind, usd_for
 from nbaprops.warehouse.schema import table_spec
 
@@ -70,11 +70,12 @@ _DML = {"insert", "update", "delete", "merge"}
 
 
 def partition_field(spec: TableSpec) -> str | None:
-    """The column a table is partitioned by: ``game_date`` when it is a DATE column."""
-    for column in spec.columns:
-        if column.name == "game_date" and column.type == "DATE":
-            return column.name
-    return None
+    """The column a table is partitioned by: ``game_date`` when it is a DATE column, else the
+    first DATE column of its key (``cache_date``, ``analysis_date``: the day a row is for)."""
+    types = {c.name: c.type for c in spec.columns}
+    if types.get("game_date") == "DATE":
+        return "game_date"
+    return next((k for k in spec.key if types[k] == "DATE"), None)
 
 
 def clustering_fields(spec: TableSpec) -> list[str]:
@@ -212,7 +213,7 @@ class BigQueryWarehouse:
             values = list(row.values())
             for i in json_columns:
                 if values[i] is not None:
-                    values[i] = _json_text(values[i])
+                    values[i] = json_spelling(values[i])  # the client hands JSON parsed
             out.append(tuple(values))
         return out
 
@@ -833,8 +834,9 @@ def merge_sql(
     required = {c.name for c in spec.columns if c.required}
     on = [f"T.`{k}` = S.`{k}`" if k in required else f"T.`{k}` IS NOT DISTINCT FROM S.`{k}`" for k in keys]
     params: dict[str, Any] = {}
-    if date_range is not None:
-        on.append("T.`game_date` BETWEEN @first_date AND @last_date")
+    field = partition_field(spec)
+    if date_range is not None and field is not None:
+        on.append(f"T.`{field}` BETWEEN @first_date AND @last_date")
         params = {"first_date": date_range[0], "last_date": date_range[1]}
     updates = ", ".join(f"`{c}` = {_source_value(spec, c)}" for c in names if c not in keys)
     newer = f" AND {_greater(newer_by)}" if newer_by else ""
@@ -939,15 +941,9 @@ def _arrow(rows: Any) -> pa.Table:
     table = rows.to_arrow(create_bqstorage_client=False)
     for index, field in enumerate(rows.schema):
         if field.field_type == "JSON":
-            values = [None if v is None else _json_text(v) for v in table.column(index).to_pylist()]
+            values = [None if v is None else canonical_json(v) for v in table.column(index).to_pylist()]
             table = table.set_column(index, field.name, pa.array(values, pa.string()))
     return table
-
-
-def _json_text(value: Any) -> str:
-    import json
-
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
 # --- parameters and small helpers ---------------------------------------------------------------

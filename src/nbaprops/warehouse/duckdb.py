@@ -23,7 +23,7 @@ import structlog
 
 from nbaprops.checks import tables_check as _tables_check
 from nbaprops.errors import WarehouseBusy, WarehouseError
-from nbaprops.warehouse.protocol import Capabilities, Params
+from nbaprops.warehouse.protocol import Capabilities, Params, canonical_json
 from nbaprops.warehouse.querylog import QueryLog, now_utc, statement_kind
 from nbaprops.warehouse.schema import table_spec
 
@@ -237,13 +237,29 @@ class DuckDBWarehouse:
             relation = self._con.sql(sql, params=params)
             if relation is None:
                 raise WarehouseError("statement returned no result set")
-            return relation.to_arrow_table()
+            table = relation.to_arrow_table()
+            for index, kind in enumerate(relation.types):
+                if str(kind) == "JSON":
+                    table = _canonical_column(table, index)
+            return table
 
         return self._timed(work, sql)
 
     def query_rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
-        """Run one query and fetch every row as a tuple."""
-        return self._timed(lambda: self._con.execute(sql, params).fetchall(), sql)
+        """Run one query and fetch every row as a tuple (JSON values as ``canonical_json``)."""
+
+        def work() -> list[tuple[Any, ...]]:
+            cursor = self._con.execute(sql, params)
+            rows = cursor.fetchall()
+            json_at = [i for i, d in enumerate(cursor.description or []) if str(d[1]) == "JSON"]
+            if not json_at:
+                return rows
+            return [
+                tuple(canonical_json(v) if i in json_at and v is not None else v for i, v in enumerate(row))
+                for row in rows
+            ]
+
+        return self._timed(work, sql)
 
     # --- Arrow loads --------------------------------------------------------------------------
 
@@ -450,3 +466,11 @@ def _count(rows: list[tuple[Any, ...]]) -> int:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:_MAX_ERROR_CHARS]
+
+
+def _canonical_column(table: pa.Table, index: int) -> pa.Table:
+    """``table`` with its JSON column ``index`` in the canonical spelling (see the protocol)."""
+    import pyarrow as pa
+
+    values = [None if v is None else canonical_json(v) for v in table.column(index).to_pylist()]
+    return table.set_column(index, table.field(index).name, pa.array(values, pa.string()))

@@ -23,6 +23,25 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 """Bound parameters: positional (``?``) or named (``$name``)."""
 
 
+def canonical_json(text: str | bytes) -> str:
+    """The one spelling of a JSON text that every backend reads back: compact, keys sorted.
+
+    DuckDB keeps a JSON column's text as written (``{"b": 1, "a": 2}``); BigQuery stores the
+    value and answers its own spelling. Reads return this form on both, so no caller depends on
+    how a writer happened to format its text.
+    """
+    import json
+
+    return json_spelling(json.loads(text))
+
+
+def json_spelling(value: Any) -> str:
+    """``canonical_json`` of an already parsed JSON value."""
+    import json
+
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a backend can do, so callers branch on abilities rather than on backend names."""
@@ -49,11 +68,11 @@ class Warehouse(Protocol):
         ...
 
     def query_arrow(self, sql: str, params: Params = None) -> pa.Table:
-        """Run one query and return its result as an Arrow table."""
+        """Run one query and return its result as an Arrow table (JSON as ``canonical_json`` text)."""
         ...
 
     def query_rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
-        """Run one query and return its rows as tuples."""
+        """Run one query and return its rows as tuples (JSON as ``canonical_json`` text)."""
         ...
 
     def insert_arrow(self, table_name: str, arrow_table: pa.Table) -> int:

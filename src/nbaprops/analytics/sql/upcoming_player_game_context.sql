@@ -22,7 +22,9 @@ history AS (
   FROM target_dates AS d
   JOIN player_game_summary AS p
     ON p.game_date < d.game_date AND p.game_date >= DATE_SUB(d.game_date, INTERVAL 30 DAY)
+  -- the join's window with constant ends (the same rows): BigQuery prunes partitions on these
   WHERE p.player_id IS NOT NULL
+    AND p.game_date >= DATE_SUB(@start, INTERVAL 30 DAY) AND p.game_date < @end
 ),
 last_team AS (
   SELECT target_date, player_lookup, player_id, player_name, team
@@ -67,7 +69,7 @@ props AS (
   JOIN game_as_of AS t
     ON t.game_date = pp.game_date AND t.home_team = pp.home_team AND t.away_team = pp.away_team
   WHERE t.game_date BETWEEN @start AND @end AND pp.market = 'player_points' AND pp.snapshot_at <= t.as_of
-    AND pp.player_id IS NOT NULL
+    AND pp.player_id IS NOT NULL AND pp.game_date BETWEEN @start AND @end
 ),
 chosen_line AS (
   SELECT * FROM props
