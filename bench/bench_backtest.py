@@ -83,9 +83,10 @@ def main() -> None:
                 with_pbp=args.with_pbp,
             )
         with DuckDBWarehouse(str(db), query_timeout_s=600) as warehouse:
+            # a reused warehouse gains the columns the current schema declares (create_schema migrates)
+            create_schema(warehouse)
             alerter = Alerter(warehouse)
             if not reused:
-                create_schema(warehouse)
                 ingest_from_dir(settings, root, warehouse=warehouse, alerter=alerter)
                 resolve_identities(warehouse, alerter)
                 now = et_datetime(end + timedelta(days=1), 6)
