@@ -5,10 +5,12 @@ every table into a BigQuery dataset served by the fake endpoint (tests/bqfake.py
 API over loopback, SQL executed on DuckDB), then runs the daily build (phases 3-4, ``build_date``)
 of several dates through ``BigQueryWarehouse``. Every statement is dry-run first; the fake
 estimates bytes as BigQuery bills them (the columns a statement reads, sized per type, over the
-partitions its ``game_date`` filters select) and also reports the same scans without pruning.
+partitions its constant filters on each table's partitioning column select) and also reports the
+same scans without pruning.
 
 Prints one JSON line: per measured date the players on the slate, statements, MB estimated
-(pruned and unpruned) and MB billed (10 MB minimum per table read); and for the season load the
+(pruned and unpruned), MB billed (10 MB minimum per table read), the largest statements and the MB
+per step (the jobs' ``step`` label); and for the season load the
 rows, tables, HTTP requests and load jobs. Run: ``.venv/bin/python bench/bench_bigquery.py``.
 """
 
@@ -118,6 +120,7 @@ def main() -> None:
                         "mb_billed": round(billed / MB, 1),
                         "mb_per_player": round(pruned / MB / max(1, int(players)), 4),
                         "largest": _largest(answers),
+                        "mb_by_step": _by_step(answers),
                     }
                 )
             warehouse.close()
@@ -133,9 +136,10 @@ def main() -> None:
         },
         daily_runs=runs,
         season_load=load,
-        note="bytes estimated by the fake endpoint from the columns read and the game_date partitions "
-        "selected (BigQuery's on-demand rules: 8 bytes per INT64/FLOAT64/DATE/TIMESTAMP, 2 + UTF-8 "
-        "length per STRING), not by BigQuery itself; billed adds the 10 MB minimum per table read",
+        note="bytes estimated by the fake endpoint from the columns read and the partitions its "
+        "constant filters on each table's partitioning column select (BigQuery's on-demand rules: 8 "
+        "bytes per INT64/FLOAT64/DATE/TIMESTAMP, 2 + UTF-8 length per STRING), not by BigQuery itself; "
+        "billed adds the 10 MB minimum per table read",
     )
 
 
@@ -150,6 +154,16 @@ def _largest(answers: list[dict[str, Any]], top: int = 3) -> list[dict[str, Any]
         }
         for a in rows
     ]
+
+
+def _by_step(answers: list[dict[str, Any]], top: int = 8) -> dict[str, float]:
+    """MB estimated per pipeline step (the ``step`` label every job carries), largest first."""
+    per_step: dict[str, int] = {}
+    for answer in answers:
+        step = answer["configuration"].get("labels", {}).get("step", "-")
+        per_step[step] = per_step.get(step, 0) + int(answer["statistics"]["totalBytesProcessed"])
+    ranked = sorted(per_step.items(), key=lambda item: item[1], reverse=True)[:top]
+    return {step: round(size / MB, 3) for step, size in ranked}
 
 
 def _real_jobs(fake: Any) -> list[dict[str, Any]]:

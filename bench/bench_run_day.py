@@ -108,6 +108,7 @@ def run_day(prepared: Path, season: Any, day: date, work: Path, bus_kind: str) -
             "WHERE starts_with(step, 'day.') ORDER BY started_at"
         )
         predictions = warehouse.row_count("predictions")
+        batches = warehouse.row_count("prediction_batches")
         history = warehouse.row_count("prediction_history")
     return {
         "seconds": round(seconds, 2),
@@ -118,6 +119,7 @@ def run_day(prepared: Path, season: Any, day: date, work: Path, bus_kind: str) -
         "ok": report.ok,
         "steps": len(report.outcomes),
         "messages": report.messages,
+        "batch_messages": batches,  # predict-batches, from the predicting steps to the worker role
         "deliveries": getattr(bus, "delivered", report.messages),
         "predictions": predictions,
         "prediction_history": history,

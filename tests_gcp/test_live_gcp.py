@@ -5,14 +5,21 @@ Not under ``tests/`` (the suite's testpaths), so the default run never collects 
 (``GOOGLE_APPLICATION_CREDENTIALS`` or ``gcloud auth application-default login``) with
 roles/bigquery.user on the project (datasets and jobs) and roles/storage.objectUser on the bucket.
 Each run works in its own dataset ``ci<random>_nbaprops`` and bucket prefix, deleted at the end.
+
+``test_the_day_on_bigquery_gives_duckdbs_rows`` is the suite's whole-pipeline comparison
+(tests/pipeline/test_day_on_bigquery.py: ``nbaprops train`` and ``nbaprops run --sandbox`` on each
+warehouse, every table and published file compared) against the real project instead of the fake
+endpoint. Thousands of jobs: expect tens of minutes.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -97,3 +104,31 @@ def test_gcs_lake_round_trip(settings: Settings) -> None:
     assert lake.get(obj.path) == payload
     assert [o.path for o in lake.list("live")] == [obj.path]
     assert all(check.ok for check in lake.doctor())
+
+
+def test_the_day_on_bigquery_gives_duckdbs_rows(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The suite's day helpers (tests/pipeline) drive the whole-pipeline comparison here too.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "pipeline"))
+    from bigquery_day import differing_tables, outcomes, published_files, run_both
+
+    # Each side gets its settings from run_both alone (no lake URL or backend from this shell).
+    for key in [k for k in os.environ if k.upper().startswith("NBAPROPS_")]:
+        monkeypatch.delenv(key)
+
+    bq_settings = {
+        "warehouse_backend": "bigquery",
+        "gcp_project": PROJECT,
+        "deploy_env": settings.deploy_env,
+        "bq_dataset": settings.bq_dataset,
+        "bq_max_bytes": settings.bq_max_bytes,
+        "query_timeout_s": settings.query_timeout_s,
+    }
+    duck, bq = run_both(bq_settings, tmp_path)
+    assert bq.train == duck.train
+    assert outcomes(bq) == outcomes(duck)
+    differ, compared = differing_tables(duck, bq)
+    assert differ == []
+    assert compared >= 30
+    assert published_files(bq) == published_files(duck)

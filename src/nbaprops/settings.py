@@ -241,6 +241,13 @@ class Settings(BaseSettings):
     bus_max_attempts: int = Field(
         5, ge=1, le=100, description="Deliveries of a crashing message before it is dead-lettered."
     )
+    # --- the game day's prediction fan-out (pipeline/runner.py, predict/coordinator.py) ---
+    predict_batch_wait_s: float = Field(
+        600.0,
+        gt=0,
+        description="How long a coordinator waits for the worker role to stage a run's prediction "
+        "batches (Pub/Sub push) before the batches still out fail the run.",
+    )
     lock_backend: Literal["file", "firestore"] = Field(
         "file", description="Run locks: JSON lease files under <data_dir>/locks, or Firestore documents."
     )

@@ -147,8 +147,11 @@ WITH schedule AS (
   FROM raw_nbac_injury_report AS i
   JOIN team_games AS tg
     ON tg.game_date = i.game_date AND tg.team = i.team
+  /* i.game_date = tg.game_date, inside the range: the same rows, and BigQuery prunes on the bounds */
   WHERE
-    i.snapshot_at < tg.tip_utc AND NOT i.player_id IS NULL
+    i.snapshot_at < tg.tip_utc
+    AND NOT i.player_id IS NULL
+    AND i.game_date BETWEEN @start AND @end
   QUALIFY
     ROW_NUMBER() OVER (PARTITION BY tg.game_id, i.player_id ORDER BY i.snapshot_at DESC) = 1
 ), not_played AS (

@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from nbaprops.pipeline.export import export_schedule
-from nbaprops.pipeline.schedule import SCHEDULE, ScheduledStep, check_schedule, dependents, tip_windows
+from nbaprops.pipeline.schedule import (
+    FANOUT_TOPIC,
+    SCHEDULE,
+    ScheduledStep,
+    check_schedule,
+    dependents,
+    fanout_roles,
+    tip_windows,
+)
+from nbaprops.services.steps import ROLES
 from nbaprops.settings import load_settings
 from nbaprops.warehouse.schema import TABLES
 
@@ -62,12 +71,14 @@ def test_export_has_a_topic_and_push_subscription_per_step_and_a_job_per_timed_s
         service_url="https://nbaprops-ROLE.example",
         service_account="sa@p1",
     )
-    assert len(doc["topics"]) == len(SCHEDULE) + 1
+    assert len(doc["topics"]) == len(SCHEDULE) + 2  # and predict-batches, dead-letter
     assert doc["topics"][-1].endswith("nbaprops-dead-letter")
     pushed = [s for s in doc["subscriptions"] if "pushConfig" in s]
-    assert {s["pushConfig"]["pushEndpoint"] for s in pushed} >= {
-        "https://nbaprops-coordinator.example/pubsub/push"
-    }
+    assert {s["pushConfig"]["pushEndpoint"] for s in pushed} == {
+        f"https://nbaprops-{role}.example/pubsub/push" for role in ROLES
+    }  # every role is pushed work
+    batches = next(s for s in pushed if s["name"].endswith("/nbaprops-predict-batches.worker"))
+    assert batches["topic"] == "projects/p1/topics/nbaprops-predict-batches"
     assert all(s["deadLetterPolicy"]["deadLetterTopic"] == doc["topics"][-1] for s in pushed)
     jobs = {j["name"].rsplit("/", 1)[-1]: j for j in doc["jobs"]}
     assert set(jobs) == {f"nbaprops-{s.step}" for s in SCHEDULE if s.trigger != "event"}
@@ -78,12 +89,17 @@ def test_export_has_a_topic_and_push_subscription_per_step_and_a_job_per_timed_s
 
 
 def test_every_role_service_handles_the_topics_of_its_schedule_steps() -> None:
+    from nbaprops.predict.coordinator import TOPIC
     from nbaprops.services.day_handlers import role_handlers
 
+    assert FANOUT_TOPIC == TOPIC
+    assert fanout_roles() == ["worker"]
     settings = load_settings()
-    for role in {s.role for s in SCHEDULE}:
+    for role in ROLES:
         handlers, day = role_handlers(settings, role)
-        assert set(handlers) == {s.topic for s in SCHEDULE if s.role == role}
+        fanned = {FANOUT_TOPIC} if role == "worker" else set()
+        assert set(handlers) == {s.topic for s in SCHEDULE if s.role == role} | fanned
+        assert handlers, f"{role} handles no scheduled step"
         day.close()
 
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from nbaprops.http import HttpClient
     from nbaprops.lake import Lake
     from nbaprops.ops.alerts import Alerter
+    from nbaprops.pipeline.bus import Bus
     from nbaprops.settings import Settings
     from nbaprops.warehouse.protocol import Warehouse
 
@@ -50,6 +51,8 @@ class DayServices:
     """Settings the scrapers use (the sandbox's base URLs and keys); default ``settings``."""
     scrape_parts: tuple[str, ...] = ()
     """What the running step scrapes (its schedule row's ``scrape``; empty: every part)."""
+    bus: Bus | None = None
+    """The day's bus: a prediction's batches go out on it to the worker role (set by the runner)."""
 
 
 @dataclass
@@ -184,7 +187,9 @@ def _predict(services: DayServices, day: date, at: datetime, inputs_sha: str) ->
     retrained = needs_retrain(services.warehouse, day)
     if retrained:
         save_models(services.warehouse, services.settings, train_as_of(services.warehouse, day))
-    run = predict_date(services.warehouse, services.settings, day, alerter=services.alerter, as_of=at)
+    run = predict_date(
+        services.warehouse, services.settings, day, alerter=services.alerter, as_of=at, bus=services.bus
+    )
     kept = keep_history(services.warehouse, day, run.run_id)
     # Tonight's files go out with every prediction (the 11:00 one and each re-prediction), not only
     # after the games: a bettor reads tonight's picks before tip. A failed publish fails the step,

@@ -1,7 +1,8 @@
 """The schedule table as Google Cloud resources: topics, push subscriptions, Scheduler jobs.
 
-One topic per step (``<prefix>run-<step>``) carries requests to run it; one push subscription
-per topic (``<prefix>run-<step>.<role>``, the name ``pipeline.push`` maps back to the topic)
+One topic per step (``<prefix>run-<step>``) carries requests to run it, and ``predict-batches``
+the prediction batches of the predicting steps to their ``fanout`` role (the worker); one push
+subscription per topic (``<prefix>run-<step>.<role>``, the name ``pipeline.push`` maps back to the topic)
 delivers them to the step's role (``<service-url>/pubsub/push`` with ROLE replaced),
 authenticated by an OIDC token of ``service_account``, with a retry policy and the dead-letter
 topic ``<prefix>dead-letter``. Clock steps get one Scheduler job each at their ET time; ``+1d``
@@ -16,7 +17,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from nbaprops.pipeline.schedule import ScheduledStep, schedule_for
+from nbaprops.pipeline.schedule import FANOUT_TOPIC, ScheduledStep, fanout_roles, schedule_for
 
 if TYPE_CHECKING:
     from nbaprops.settings import Settings
@@ -43,21 +44,24 @@ def export_schedule(
 
     topic = f"projects/{project}/topics/{prefix}" + "{}"
     dead = topic.format(DEAD_LETTER)
-    topics = [topic.format(s.topic) for s in schedule] + [dead]
+    # Each step's requests go to its role; the batches of the predicting steps to the fan-out role.
+    routes = [(s.topic, s.role, s.retries) for s in schedule]
+    routes += [(FANOUT_TOPIC, role, 0) for role in fanout_roles(schedule)]
+    topics = [topic.format(name) for name, _, _ in routes] + [dead]
     subscriptions = [
         {
-            "name": f"projects/{project}/subscriptions/{prefix}{s.topic}.{s.role}",
-            "topic": topic.format(s.topic),
+            "name": f"projects/{project}/subscriptions/{prefix}{name}.{role}",
+            "topic": topic.format(name),
             "pushConfig": {
-                "pushEndpoint": endpoint(s.role),
+                "pushEndpoint": endpoint(role),
                 # the audience is the push URL itself: the services' NBAPROPS_SERVICE_URL (docs/deploy.md)
-                "oidcToken": {"serviceAccountEmail": service_account, "audience": endpoint(s.role)},
+                "oidcToken": {"serviceAccountEmail": service_account, "audience": endpoint(role)},
             },
             "ackDeadlineSeconds": 600,
             "retryPolicy": {"minimumBackoff": "10s", "maximumBackoff": "600s"},
-            "deadLetterPolicy": {"deadLetterTopic": dead, "maxDeliveryAttempts": max(5, 5 * (s.retries + 1))},
+            "deadLetterPolicy": {"deadLetterTopic": dead, "maxDeliveryAttempts": max(5, 5 * (retries + 1))},
         }
-        for s in schedule
+        for name, role, retries in routes
     ] + [
         {
             "name": f"projects/{project}/subscriptions/{prefix}{DEAD_LETTER}.hold",

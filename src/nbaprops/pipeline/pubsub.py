@@ -45,6 +45,10 @@ DEAD_LETTER_TOPIC = "dead-letter"
 class PubSubBus:
     """Publish to Pub/Sub topics; subscribe handlers through pull subscriptions in this process."""
 
+    delivers_during_handler = False
+    """Handlers here run one at a time: a message published by a handler is delivered after it
+    returns (the day runner then predicts a step's batches in the step, not on the bus)."""
+
     project: str
     deliveries: DeliveryLog
     prefix: str = "nbaprops-"

@@ -181,7 +181,8 @@ def gaps(
 def schedule_show(
     json_out: Annotated[bool, typer.Option("--json", help="Print the table as JSON.")] = False,
 ) -> None:
-    """Print the schedule table: step, time of day ET, dependencies, retries, required outputs."""
+    """Print the schedule table: step, time of day ET, dependencies, retries, required outputs (and
+    what a refresh scrapes, and which role predicts a step's batches)."""
     from nbaprops.pipeline.schedule import as_rows
 
     rows = as_rows()
@@ -192,6 +193,8 @@ def schedule_show(
         typer.echo(
             f"{row['step']:<15} {row['at_et']:<10} after={','.join(row['after']) or '-':<15} "
             f"retries={row['retries']} outputs={','.join(row['outputs']) or '-'}"
+            + (f" scrape={','.join(row['scrape'])}" if row["scrape"] != ["all"] else "")
+            + (f" batches->{row['fanout']}" if row["fanout"] else "")
         )
 
 

@@ -42,11 +42,13 @@ from nbaprops.pipeline.day_actions import ACTIONS, Action, DayServices
 from nbaprops.pipeline.delivery import NotReady
 from nbaprops.pipeline.locks import LockHeld, LockStore, hold
 from nbaprops.pipeline.schedule import (
+    FANOUT_TOPIC,
     LEDGER_PREFIX,
     TIP_REFRESH_MIN_GAP,
     ScheduledStep,
     StepBlocked,
     dependents,
+    fanout_roles,
     schedule_by_name,
     schedule_for,
 )
@@ -205,9 +207,15 @@ class DayRunner:
         self.published = 0
         self.rerun: set[tuple[date, str]] = set()
         """(date, ledger step) to run again although the ledger says done (``gaps --fix``)."""
+        from nbaprops.predict.coordinator import BatchWorker
+
+        self.batches = BatchWorker(self.warehouse, services.settings, services.alerter)
+        """The worker role's batch handler (``predict-batches``)."""
         if subscribe:
             for step in schedule:
                 bus.subscribe(step.topic, self.handle)
+            if fanout_roles(schedule) and getattr(bus, "delivers_during_handler", True):
+                bus.subscribe(FANOUT_TOPIC, self.batches.handle)
 
     # --- the day, in order ----------------------------------------------------------------------
 
@@ -445,7 +453,12 @@ class DayRunner:
         action = self.actions[occurrence.step.action]
         details = {"run_id": run_id, "at": at.isoformat(), "step": occurrence.step.step}
         self.clock.arrive(at)
-        services = replace(self.services, scrape_parts=occurrence.step.scrape)
+        # A prediction's batches go out on the day's bus (``self.bus``, whatever it is by now) to
+        # the worker role, unless the bus delivers nothing while a handler runs (a pull
+        # subscriber in this process that handles one message at a time): then they are
+        # predicted here, as ``nbaprops predict`` does.
+        fanout = self.bus if getattr(self.bus, "delivers_during_handler", True) else None
+        services = replace(self.services, scrape_parts=occurrence.step.scrape, bus=fanout)
         with self.ledger.step(occurrence.ledger_step, game_date=day, details=details) as run:
             for attempt in range(1, occurrence.step.retries + 2):
                 try:

@@ -16,7 +16,10 @@ A step starts only when every step it names in ``after`` has finished for D (``s
 a pre-game refresh never overtakes the one before it, whatever order its messages arrive in.
 ``retries`` are further attempts after a transient failure. ``outputs`` are the tables that must
 hold rows for D once the step succeeded on a day with games (``nbaprops gaps`` checks them).
-``scrape`` is what a scraping step asks the sources for: a pre-game refresh takes the injury
+``fanout`` names the role that predicts a predicting step's batches: the coordinator (or a refresh)
+splits the slate into batches and publishes them on ``predict-batches``, the workers predict them
+and stage the results, the coordinator merges them. ``scrape`` is what a scraping step asks the
+sources for: a pre-game refresh takes the injury
 report and the odds (and the box scores of games already over, which the build's completeness
 gate wants), not the play-by-play, scoreboards and rosters the morning scrape took.
 """
@@ -63,6 +66,8 @@ class ScheduledStep:
     scrape: tuple[str, ...] = ()
     """For a scraping action: the parts of the sources it asks for (``sources.daily.PARTS``, after
     the schedule); empty: every part."""
+    fanout: str | None = None
+    """For a predicting action: the role that predicts its batches (topic ``predict-batches``)."""
 
     @property
     def trigger(self) -> Trigger:
@@ -110,6 +115,9 @@ def tip_windows(tips: tuple[datetime, ...]) -> list[datetime]:
     return starts
 
 
+FANOUT_TOPIC = "predict-batches"
+"""The topic a predicting step's batches travel on to its ``fanout`` role (``predict.coordinator.TOPIC``)."""
+
 REFRESH_SCRAPE = ("box_scores", "injuries", "odds")
 """What a pre-game refresh scrapes (box scores only where a game is already over)."""
 
@@ -131,7 +139,9 @@ SCHEDULE: tuple[ScheduledStep, ...] = (
         "predict", "11:00", ("morning-load",), 1,
         ("predictions", "prediction_history"),
         "predict", "coordinator",
-        "every system for every eligible player once lines exist, then publish tonight's files",
+        "every system for every eligible player once lines exist (the slate split into batches, "
+        "predicted by the workers), then publish tonight's files",
+        fanout="worker",
     ),
     ScheduledStep(
         "refresh-15", "15:00", ("predict",), 2,
@@ -140,6 +150,7 @@ SCHEDULE: tuple[ScheduledStep, ...] = (
         "injury report and lines; rebuild D's pre-game tables; predict (and publish) again if a line "
         "or an injury status changed",
         REFRESH_SCRAPE,
+        fanout="worker",
     ),
     ScheduledStep(
         "refresh-tip", "tip-45m", ("predict",), 2,
@@ -147,6 +158,7 @@ SCHEDULE: tuple[ScheduledStep, ...] = (
         "refresh", "scrapers",
         "before each tip window: injury report and lines; predict again on a change",
         REFRESH_SCRAPE,
+        fanout="worker",
     ),
     ScheduledStep(
         "box-scores", "+1d 03:00", ("morning-load",), 3,
@@ -245,6 +257,11 @@ def _cycles(schedule: tuple[ScheduledStep, ...]) -> list[str]:
     return [f"steps {stuck} form a cycle"] if stuck else []
 
 
+def fanout_roles(schedule: tuple[ScheduledStep, ...] = SCHEDULE) -> list[str]:
+    """The roles that predict batches for some step (they subscribe ``FANOUT_TOPIC``)."""
+    return sorted({s.fanout for s in schedule if s.fanout})
+
+
 def dependents(step: str, schedule: tuple[ScheduledStep, ...] = SCHEDULE) -> list[ScheduledStep]:
     """The event steps that follow ``step`` directly (requested when it finishes)."""
     return [s for s in schedule if s.trigger == "event" and step in s.after]
@@ -260,6 +277,7 @@ def as_rows(schedule: tuple[ScheduledStep, ...] = SCHEDULE) -> list[dict[str, An
             "retries": s.retries,
             "outputs": list(s.outputs),
             "scrape": list(s.scrape) or ["all"],
+            "fanout": s.fanout,
             "role": s.role,
             "description": s.description,
         }

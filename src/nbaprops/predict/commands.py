@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from nbaprops.ops.alerts import Alerter
+    from nbaprops.pipeline.bus import Bus
     from nbaprops.predict.coordinator import PredictRun
     from nbaprops.settings import Settings
     from nbaprops.warehouse.protocol import Warehouse
@@ -56,26 +57,44 @@ def predict(
 
 
 def predict_date(
-    warehouse: Warehouse, settings: Settings, day: date, *, alerter: Alerter, as_of: datetime | None = None
+    warehouse: Warehouse,
+    settings: Settings,
+    day: date,
+    *,
+    alerter: Alerter,
+    as_of: datetime | None = None,
+    bus: Bus | None = None,
 ) -> PredictRun:
     """Phase 5 for ``day`` with the registry's active models (a load failure stops it with an alert).
 
-    ``as_of`` defaults to the daily prediction time (``settings.prediction_as_of(day)``).
+    ``as_of`` defaults to the daily prediction time (``settings.prediction_as_of(day)``). Without
+    ``bus`` the batches are predicted here, on a private in-process bus; with one (the game day's)
+    they go out on its ``predict-batches`` topic to the worker role (``coordinator.BatchWorker``),
+    which loads the models, and come back staged.
     """
     from nbaprops.pipeline.bus import InProcessBus
     from nbaprops.predict.coordinator import Coordinator
     from nbaprops.predict.recommend import SlateCaps, Thresholds
     from nbaprops.predict.worker import Worker, models_from_registry
 
-    models = models_from_registry(warehouse, settings, day, alerter=alerter)
+    thresholds = Thresholds.from_settings(settings)
     books = [b.strip() for b in settings.odds_bookmakers.split(",") if b.strip()]
+    if bus is None:
+        models = models_from_registry(warehouse, settings, day, alerter=alerter)
+        worker: Worker | None = Worker(models, alerter=alerter, thresholds=thresholds)
+    else:
+        worker = None
+    synchronous = isinstance(bus, InProcessBus) and bus.workers == 0
     coordinator = Coordinator(
         warehouse,
-        InProcessBus(alerter=alerter),
-        Worker(models, alerter=alerter, thresholds=Thresholds.from_settings(settings)),
+        bus or InProcessBus(alerter=alerter),
+        worker,
         alerter=alerter,
         bookmakers=books,
         caps=SlateCaps.from_settings(settings),
+        subscribe=bus is None,
+        batch_wait_s=0.0 if synchronous else settings.predict_batch_wait_s,
+        thresholds=thresholds,
     )
     return coordinator.run(day, as_of=as_of or settings.prediction_as_of(day))
 

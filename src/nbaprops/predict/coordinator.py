@@ -34,15 +34,19 @@ live, backtest, demo), ``Coordinator.run`` does, inside one ``run_ledger`` step 
    that failed for a completed batch's players, keep the earlier runs' rows. Batches that never
    completed fail the step after the completed ones are merged.
 
-With Pub/Sub (see ``pipeline.bus``) the handler runs in the worker service and writes its result to
-a staging table keyed by ``(run_id, batch_id)``; the coordinator consolidates once
-``prediction_batches`` shows every batch finished. The steps above do not change.
+The batch handler is either the coordinator's own (``handle``: ``nbaprops predict``, results kept
+in memory) or, in the game day (``nbaprops run`` and the services), ``BatchWorker`` of the worker
+role: it predicts each batch it is sent (on the in-process bus, or pushed by Pub/Sub to ``nbaprops
+serve worker``) and stages the result in ``prediction_batch_results`` keyed by ``(run_id,
+batch_id)``; the coordinator, which then does not subscribe (``subscribe=False``), waits until
+``prediction_batches`` shows no batch still ``dispatched`` (at most ``batch_wait_s``), reads the
+staged results and consolidates. The steps above do not change.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -51,7 +55,7 @@ import structlog
 
 from nbaprops.dates import now_utc
 from nbaprops.errors import QualityGateError
-from nbaprops.predict.recommend import PASS, SlateCaps, edge_adjusted_ev, size_slate
+from nbaprops.predict.recommend import PASS, SlateCaps, Thresholds, edge_adjusted_ev, size_slate
 from nbaprops.predict.systems.base import HISTORY_GAMES, select_rows
 from nbaprops.predict.worker import (
     BatchMeta,
@@ -71,6 +75,7 @@ if TYPE_CHECKING:
     from nbaprops.ops.alerts import Alerter
     from nbaprops.pipeline.bus import Bus, Message
     from nbaprops.predict.systems.base import PlayerBatch
+    from nbaprops.settings import Settings
     from nbaprops.warehouse.protocol import Warehouse
 
 log = structlog.get_logger(__name__)
@@ -132,12 +137,15 @@ class Coordinator:
         self,
         warehouse: Warehouse,
         bus: Bus,
-        worker: Worker,
+        worker: Worker | None,
         *,
         alerter: Alerter,
         bookmakers: Sequence[str],
         config: CoordinatorConfig | None = None,
         caps: SlateCaps | None = None,
+        subscribe: bool = True,
+        batch_wait_s: float = 600.0,
+        thresholds: Thresholds | None = None,
     ) -> None:
         if not bookmakers:
             raise ValueError("at least one bookmaker is needed to choose lines")
@@ -149,7 +157,14 @@ class Coordinator:
         self.config = config or CoordinatorConfig()
         self.caps = caps or SlateCaps()
         self._results: dict[str, dict[str, BatchResult]] = {}
-        bus.subscribe(TOPIC, self.handle)
+        if worker is None and subscribe:
+            raise ValueError("a coordinator that handles its own batches needs a worker")
+        self.thresholds = worker.thresholds if worker is not None else (thresholds or Thresholds())
+        self.local = subscribe
+        """Batches handled here (in memory); else by a ``BatchWorker`` that stages them."""
+        self.batch_wait_s = batch_wait_s
+        if subscribe:
+            bus.subscribe(TOPIC, self.handle)
 
     # --- the run --------------------------------------------------------------------------------
 
@@ -173,6 +188,9 @@ class Coordinator:
             self._results[run_id] = {}
             batches = self._dispatch(run_id, slate, created_at)
             results = self._results.pop(run_id)
+            if not self.local and batches:
+                self._await_batches(run_id)
+                results |= staged_results(self.warehouse, run_id)
             outcome = self._consolidate(run_id, slate, results, created_at, _not_computed(batches, results))
             outcome.batches = len(batches)
             outcome.with_line = slate.with_line
@@ -227,34 +245,38 @@ class Coordinator:
             part, part_meta = select_rows(slate.batch, rows), take_meta(slate.meta, rows)
             message = encode_batch(run_id, batch_id, part, part_meta)
             self.bus.publish(TOPIC, message, {"run_id": run_id, "batch_id": batch_id})
-        self.bus.flush()
+        if self.local:
+            # Handled here: wait for a thread pool's deliveries. Handled elsewhere, the batches'
+            # state in the warehouse says when they are done (``_await_batches``); a flush could
+            # wait on the very step request this prediction runs under.
+            self.bus.flush()
         keys = _player_keys(slate.batch.game_ids, slate.batch.player_ids)
         return {b: [keys[i] for i in rows] for b, rows in zip(batch_ids, chunks, strict=True)}
 
     def handle(self, message: Message) -> None:
         """The bus handler of ``predict-batches``: run the worker, keep the result, track the batch."""
         run_id, batch_id, batch, meta = decode_batch(message.data)
-        key = [run_id, batch_id]
-        self.warehouse.execute(
-            "UPDATE prediction_batches SET attempts = attempts + 1 WHERE run_id = ? AND batch_id = ?", key
-        )
-        try:
-            result = self.worker.run(batch_id, batch, meta, run_id=run_id, created_at=now_utc())
-        except Exception as exc:
-            self.warehouse.execute(
-                "UPDATE prediction_batches SET status = 'failed', error = ? "
-                "WHERE run_id = ? AND batch_id = ?",
-                [f"{type(exc).__name__}: {exc}"[:2000], *key],
-            )
-            raise
+        if self.worker is None:  # refused in __init__: a subscribed coordinator has a worker
+            raise ValueError("no worker")
+        result = predict_batch(self.warehouse, self.worker, run_id, batch_id, batch=batch, meta=meta)
         # Keyed by batch: a redelivered batch replaces its earlier result instead of adding rows.
         self._results.setdefault(run_id, {})[batch_id] = result
-        failures = "; ".join(f"{f.system_id}: {f.kind}" for f in result.failures) or None
-        self.warehouse.execute(
-            "UPDATE prediction_batches SET status = 'completed', completed_at = ?, error = ? "
-            "WHERE run_id = ? AND batch_id = ?",
-            [now_utc(), failures, *key],
-        )
+
+    def _await_batches(self, run_id: str) -> None:
+        """Wait (at most ``batch_wait_s``) until no batch of ``run_id`` is still ``dispatched``; the
+        ones still out then count as failed batches of the run."""
+        import time
+
+        deadline = time.monotonic() + self.batch_wait_s
+        while True:
+            [(pending,)] = self.warehouse.query_rows(
+                "SELECT count(*) FROM prediction_batches WHERE run_id = ? AND status = 'dispatched'", [run_id]
+            )
+            if not pending or time.monotonic() >= deadline:
+                if pending:
+                    log.warning("predict.batches_overdue", run_id=run_id, pending=pending)
+                return
+            time.sleep(0.1)
 
     def _consolidate(
         self,
@@ -272,7 +294,7 @@ class Coordinator:
         exposure: dict[str, float] = {}
         capped = 0
         if predictions is not None:
-            shrink = self.worker.thresholds.market_shrink
+            shrink = self.thresholds.market_shrink
             predictions, exposure, capped = size_predictions(predictions, self.caps, shrink=shrink)
         excluded: dict[tuple[str, int], str] = {}
         worker_excluded = (e for r in results.values() for e in r.exclusions)
@@ -293,6 +315,8 @@ class Coordinator:
         players = sorted(kept.players - now_excluded)
         systems = sorted(k for k in kept.player_systems if k.rsplit("|", 1)[0] not in now_excluded)
         with self.warehouse.transaction():
+            if not self.local:
+                self.warehouse.execute("DELETE FROM prediction_batch_results WHERE run_id = ?", [run_id])
             if predictions is not None:
                 self.warehouse.merge_arrow("predictions", predictions)
             self.warehouse.execute(_DELETE_STALE_PREDICTIONS, [slate.game_date, run_id, players, systems])
@@ -314,6 +338,153 @@ class Coordinator:
             exposure=exposure,
             capped_picks=capped,
         )
+
+
+def predict_batch(
+    warehouse: Warehouse,
+    worker: Worker,
+    run_id: str,
+    batch_id: str,
+    *,
+    batch: PlayerBatch,
+    meta: BatchMeta,
+    keep: Callable[[BatchResult], None] | None = None,
+) -> BatchResult:
+    """Run ``worker`` on one batch and track it in ``prediction_batches`` (attempts, then
+    ``completed`` with the systems that failed, or ``failed`` with the error, re-raised).
+
+    ``keep`` stores the result before the batch is marked ``completed``, so a coordinator that sees
+    it completed finds its result."""
+    key = [run_id, batch_id]
+    warehouse.execute(
+        "UPDATE prediction_batches SET attempts = attempts + 1 WHERE run_id = ? AND batch_id = ?", key
+    )
+    try:
+        result = worker.run(batch_id, batch, meta, run_id=run_id, created_at=now_utc())
+    except Exception as exc:
+        warehouse.execute(
+            "UPDATE prediction_batches SET status = 'failed', error = ? WHERE run_id = ? AND batch_id = ?",
+            [f"{type(exc).__name__}: {exc}"[:2000], *key],
+        )
+        raise
+    if keep is not None:
+        keep(result)
+    failures = "; ".join(f"{f.system_id}: {f.kind}" for f in result.failures) or None
+    warehouse.execute(
+        "UPDATE prediction_batches SET status = 'completed', completed_at = ?, error = ? "
+        "WHERE run_id = ? AND batch_id = ?",
+        [now_utc(), failures, *key],
+    )
+    return result
+
+
+def stage_result(warehouse: Warehouse, run_id: str, game_date: date, result: BatchResult) -> None:
+    """Keep a batch's result in ``prediction_batch_results`` for the coordinator (a redelivered
+    batch replaces its row)."""
+    import json
+    from dataclasses import asdict
+
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, result.predictions.schema) as writer:
+        writer.write_table(result.predictions)
+    row = {
+        "run_id": run_id,
+        "batch_id": result.batch_id,
+        "game_date": game_date,
+        "predictions": sink.getvalue().to_pybytes(),
+        "exclusions": json.dumps([list(e) for e in result.exclusions]),
+        "failures": json.dumps([asdict(f) for f in result.failures]),
+        "staged_at": now_utc(),
+    }
+    schema = pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("batch_id", pa.string()),
+            ("game_date", pa.date32()),
+            ("predictions", pa.binary()),
+            ("exclusions", pa.string()),
+            ("failures", pa.string()),
+            ("staged_at", pa.timestamp("us", tz="UTC")),
+        ]
+    )
+    warehouse.merge_arrow("prediction_batch_results", pa.Table.from_pylist([row], schema=schema))
+
+
+def staged_results(warehouse: Warehouse, run_id: str) -> dict[str, BatchResult]:
+    """The staged results of ``run_id`` by batch id."""
+    import json
+
+    import pyarrow as pa
+
+    from nbaprops.predict.worker import SystemFailure
+
+    found: dict[str, BatchResult] = {}
+    rows = warehouse.query_rows(
+        "SELECT batch_id, predictions, exclusions, failures FROM prediction_batch_results WHERE run_id = ?",
+        [run_id],
+    )
+    for batch_id, blob, exclusions, failures in rows:
+        table = pa.ipc.open_stream(pa.py_buffer(bytes(blob))).read_all()
+        found[str(batch_id)] = BatchResult(
+            str(batch_id),
+            table,
+            [(str(g), int(p), str(r)) for g, p, r in json.loads(exclusions)],
+            [SystemFailure(**f) for f in json.loads(failures)],
+        )
+    return found
+
+
+class BatchWorker:
+    """The worker role's handler of ``predict-batches``: predicts each batch it is sent and stages
+    the result for the coordinator that dispatched it.
+
+    The models are those active as of the batch's game date, loaded from the registry once per
+    prediction run (every batch of a run shares them; a retrain between runs is picked up).
+    """
+
+    def __init__(self, warehouse: Warehouse, settings: Settings, alerter: Alerter) -> None:
+        import threading
+
+        self.warehouse = warehouse
+        self.settings = settings
+        self.alerter = alerter
+        self._loaded: tuple[str, Worker] | None = None
+        self._lock = threading.Lock()
+
+    def handle(self, message: Message) -> None:
+        """Predict one batch and stage its result (``TransientError`` and crashes: redelivered)."""
+        from nbaprops.errors import PayloadError
+        from nbaprops.predict.worker import game_date_of_batch
+
+        run_id, batch_id, batch, meta = decode_batch(message.data)
+        state = self.warehouse.query_rows(
+            "SELECT status FROM prediction_batches WHERE run_id = ? AND batch_id = ?", [run_id, batch_id]
+        )
+        if not state:
+            raise PayloadError(f"batch {batch_id} of run {run_id} was never dispatched")
+        if state[0][0] == "completed":  # a redelivery of a batch already staged: nothing to do
+            log.info("predict.batch_duplicate", run_id=run_id, batch_id=batch_id)
+            return
+        day = game_date_of_batch(batch)
+        worker = self._worker(run_id, day)
+
+        def keep(result: BatchResult) -> None:
+            stage_result(self.warehouse, run_id, day, result)
+
+        predict_batch(self.warehouse, worker, run_id, batch_id, batch=batch, meta=meta, keep=keep)
+
+    def _worker(self, run_id: str, day: date) -> Worker:
+        from nbaprops.predict.recommend import Thresholds
+        from nbaprops.predict.worker import models_from_registry
+
+        with self._lock:
+            if self._loaded is None or self._loaded[0] != run_id:
+                models = models_from_registry(self.warehouse, self.settings, day, alerter=self.alerter)
+                thresholds = Thresholds.from_settings(self.settings)
+                self._loaded = (run_id, Worker(models, alerter=self.alerter, thresholds=thresholds))
+            return self._loaded[1]
 
 
 def size_predictions(

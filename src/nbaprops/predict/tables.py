@@ -79,6 +79,25 @@ PREDICTION_BATCHES = TableSpec(
     ),
 )
 
+PREDICTION_BATCH_RESULTS = TableSpec(
+    name="prediction_batch_results",
+    description=(
+        "What a worker made of one batch, staged for the coordinator that dispatched it (Arrow IPC "
+        "prediction rows, exclusions, system failures); a redelivered batch replaces its row, and "
+        "the coordinator deletes the run's rows once it has merged them."
+    ),
+    key=("run_id", "batch_id"),
+    columns=(
+        Column("run_id", "STRING", required=True),
+        Column("batch_id", "STRING", required=True),
+        Column("game_date", "DATE", required=True),
+        Column("predictions", "BYTES", required=True),
+        Column("exclusions", "STRING", required=True),  # JSON [[game_id, player_id, reason], ...]
+        Column("failures", "STRING", required=True),  # JSON [SystemFailure fields, ...]
+        Column("staged_at", "TIMESTAMP", required=True),
+    ),
+)
+
 MODEL_REGISTRY = TableSpec(
     name="model_registry",
     description="Every trained model: system, version, training window, features, metrics, file, sha256.",
@@ -103,5 +122,6 @@ PREDICT_TABLES: tuple[TableSpec, ...] = (
     PREDICTIONS,
     PREDICTION_EXCLUSIONS,
     PREDICTION_BATCHES,
+    PREDICTION_BATCH_RESULTS,
     MODEL_REGISTRY,
 )

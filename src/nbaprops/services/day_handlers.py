@@ -1,4 +1,5 @@
-"""The push topics a role handles: the schedule's steps of that role, run by the day runner.
+"""The push topics a role handles: the schedule's steps of that role, run by the day runner, and
+the prediction batches for the role the schedule's ``fanout`` names (the worker).
 
 ``pipeline.schedule.SCHEDULE`` names, for every step of the game day, the role that runs it in
 production and its topic (``run-<step>``); ``pipeline.runner.DayRunner.handle`` is the handler of
@@ -73,6 +74,10 @@ class DayHandlers:
         """Run the step request on the runner (``NotReady``/``TransientError``: redeliver)."""
         self.runner().handle(message)
 
+    def handle_batch(self, message: Message) -> None:
+        """Predict one batch of a coordinator's run and stage its result (the worker role)."""
+        self.runner().batches.handle(message)
+
     def close(self) -> None:
         """Close what the runner opened."""
         with self._lock:
@@ -81,13 +86,20 @@ class DayHandlers:
 
 
 def role_topics(role: str) -> list[str]:
-    """The topics of the schedule's steps that ``role`` runs."""
-    from nbaprops.pipeline.schedule import SCHEDULE
+    """The topics of the schedule's steps that ``role`` runs, and ``predict-batches`` for the role
+    that predicts the batches of the predicting steps (the schedule's ``fanout``)."""
+    from nbaprops.pipeline.schedule import FANOUT_TOPIC, SCHEDULE, fanout_roles
 
-    return sorted({step.topic for step in SCHEDULE if step.role == role})
+    topics = {step.topic for step in SCHEDULE if step.role == role}
+    return sorted(topics | ({FANOUT_TOPIC} if role in fanout_roles() else set()))
 
 
 def role_handlers(settings: Settings, role: str) -> tuple[dict[str, list[Handler]], DayHandlers]:
-    """The push handlers of ``role`` (topic -> [DayRunner.handle]) and their closer."""
+    """The push handlers of ``role`` (topic -> [DayRunner.handle], or the batch worker's) and their
+    closer."""
+    from nbaprops.pipeline.schedule import FANOUT_TOPIC
+
     day = DayHandlers(settings)
-    return {topic: [day.handle] for topic in role_topics(role)}, day
+    return {
+        topic: [day.handle_batch if topic == FANOUT_TOPIC else day.handle] for topic in role_topics(role)
+    }, day

@@ -54,7 +54,8 @@ injury AS (
   SELECT tg.game_id, i.team, i.player_lookup, i.player_id, i.player_name, i.status, i.reason
   FROM raw_nbac_injury_report AS i
   JOIN team_games AS tg ON tg.game_date = i.game_date AND tg.team = i.team
-  WHERE i.snapshot_at < tg.tip_utc AND i.player_id IS NOT NULL
+  -- i.game_date = tg.game_date, inside the range: the same rows, and BigQuery prunes on the bounds
+  WHERE i.snapshot_at < tg.tip_utc AND i.player_id IS NOT NULL AND i.game_date BETWEEN @start AND @end
   QUALIFY ROW_NUMBER() OVER (
     PARTITION BY tg.game_id, i.player_id ORDER BY i.snapshot_at DESC NULLS LAST
   ) = 1
