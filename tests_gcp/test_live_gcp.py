@@ -106,10 +106,16 @@ def test_gcs_lake_round_trip(settings: Settings) -> None:
     assert all(check.ok for check in lake.doctor())
 
 
-def test_the_day_on_bigquery_gives_duckdbs_rows(settings: Settings, tmp_path: Path) -> None:
+def test_the_day_on_bigquery_gives_duckdbs_rows(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The suite's day helpers (tests/pipeline) drive the whole-pipeline comparison here too.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "pipeline"))
     from bigquery_day import differing_tables, outcomes, published_files, run_both
+
+    # Each side gets its settings from run_both alone (no lake URL or backend from this shell).
+    for key in [k for k in os.environ if k.upper().startswith("NBAPROPS_")]:
+        monkeypatch.delenv(key)
 
     bq_settings = {
         "warehouse_backend": "bigquery",

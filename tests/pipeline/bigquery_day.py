@@ -100,7 +100,12 @@ def run_both(bq_settings: dict[str, Any], root: Path) -> tuple[Side, Side]:
         bq.close()
     common = {"NBAPROPS_LOG_LEVEL": "ERROR"}
     envs = {
-        "duck": {**common, "NBAPROPS_DATA_DIR": str(duck_dir), "NBAPROPS_WAREHOUSE_PATH": str(path)},
+        "duck": {
+            **common,
+            "NBAPROPS_WAREHOUSE_BACKEND": "duckdb",
+            "NBAPROPS_DATA_DIR": str(duck_dir),
+            "NBAPROPS_WAREHOUSE_PATH": str(path),
+        },
         "bq": {
             **common,
             "NBAPROPS_DATA_DIR": str(bq_dir),

@@ -22,10 +22,17 @@ from nbaprops.errors import QualityGateError
 from nbaprops.features.contract import FEATURE_NAMES, FEATURE_VERSION
 from nbaprops.ops.alerts import Alerter
 from nbaprops.pipeline.bus import Bus, Handler, InProcessBus
-from nbaprops.predict.coordinator import SLATE_QUERIES, Coordinator, CoordinatorConfig, load_slate
+from nbaprops.predict.coordinator import (
+    SLATE_QUERIES,
+    Coordinator,
+    CoordinatorConfig,
+    load_slate,
+    stage_result,
+    staged_results,
+)
 from nbaprops.predict.systems.base import PlayerBatch, SpreadModel, SystemOutput
 from nbaprops.predict.systems.moving_average import MovingAverageSystem
-from nbaprops.predict.worker import SystemModel, Worker
+from nbaprops.predict.worker import BatchResult, SystemFailure, SystemModel, Worker
 from nbaprops.warehouse import Warehouse
 
 DAY = date(2025, 11, 1)
@@ -586,3 +593,18 @@ def test_each_systems_slate_is_sized_at_once_with_the_dropped_picks_explained() 
     assert sum(stakes[:4]) == pytest.approx(0.03 * 0.04 / 0.05)  # team cap, then the game's 4%
     assert sum(stakes[:5]) == pytest.approx(0.04)
     assert exposure == {"a": pytest.approx(0.04), "b": pytest.approx(0.015)}
+
+
+def test_a_staged_batch_result_reads_back_as_it_was_written(wh: Warehouse) -> None:
+    import pyarrow as pa
+
+    # What a worker service stages for the coordinator: Arrow IPC bytes and JSON text.
+    predictions = pa.table({"player_id": pa.array([1, 8], pa.int64()), "p_over": [0.61, None]})
+    failures = [SystemFailure("gbm", "permanent", "model file unreadable", 1)]
+    stage_result(wh, "run-1", DAY, BatchResult("b-0", predictions, [(GAME, 5, "low_minutes")], failures))
+    stage_result(wh, "run-2", DAY, BatchResult("b-0", predictions.slice(0, 1)))
+    [(batch_id, result)] = staged_results(wh, "run-1").items()
+    assert batch_id == "b-0"
+    assert result.predictions.equals(predictions)
+    assert result.exclusions == [(GAME, 5, "low_minutes")]
+    assert result.failures == failures

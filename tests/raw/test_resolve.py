@@ -324,6 +324,28 @@ def test_a_game_matching_nothing_is_recorded_and_alerted(fresh: DuckDBWarehouse)
     assert "raw_bdl_games: 2025-01-15 PHI@NYK" in alert.message
 
 
+def test_a_range_reads_and_fills_only_its_dates_and_keeps_the_other_dates_open_games(
+    fresh: DuckDBWarehouse,
+) -> None:
+    day, other = date(2025, 1, 15), date(2025, 1, 16)
+    fresh.insert_arrow("raw_bdl_games", bdl_game("3", other, "BOS", "LAL"))  # matches nothing
+    fresh.insert_arrow("raw_bdl_games", bdl_game("1", day, "PHI", "NYK"))  # matches 0022400561
+    report = resolve_identities(fresh, Alerter(fresh), dates=(other, other))
+    assert dict(rows(fresh, "SELECT source_game_id, game_id FROM raw_bdl_games")) == {"1": None, "3": None}
+    assert [(t, d) for t, d, _, _ in report.unmatched_games] == [("raw_bdl_games", other)]
+    report = resolve_identities(fresh, Alerter(fresh), dates=(day, day))
+    assert dict(rows(fresh, "SELECT source_game_id, game_id FROM raw_bdl_games")) == {
+        "1": "0022400561",
+        "3": None,
+    }
+    assert report.game_rows_filled["raw_bdl_games"] == 1
+    assert report.unmatched_games == []
+    # The other date's open game was not read this time, so it stays on the list.
+    assert rows(fresh, "SELECT game_date FROM unmatched_games WHERE raw_table = 'raw_bdl_games'") == [
+        (other,)
+    ]
+
+
 def test_the_scoreboard_serves_when_the_schedule_was_not_loaded(real_fixtures: Path) -> None:
     wh = real_warehouse(real_fixtures, ("nbac_scoreboard_v2",))
     wh.insert_arrow("raw_bdl_games", bdl_game("1", date(2025, 1, 15), "PHI", "NYK"))

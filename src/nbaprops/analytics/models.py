@@ -56,11 +56,12 @@ def _resolve_identities(ctx: StepContext) -> int:
     """Resolve every source's players to the registry and match games without NBA.com ids.
 
     It also fills ``player_id`` / ``game_id`` in the raw tables (their only writer besides ingest);
-    unresolved names are recorded in ``unresolved_names`` and alerted, never guessed.
+    unresolved names are recorded in ``unresolved_names`` and alerted, never guessed. Only the
+    build range's rows are read and filled (a day's partitions, not the whole history).
     """
     from nbaprops.raw.resolve import resolve_identities
 
-    report = resolve_identities(ctx.warehouse, ctx.alerter)
+    report = resolve_identities(ctx.warehouse, ctx.alerter, dates=(ctx.start, ctx.end))
     return sum(report.player_rows_filled.values()) + sum(report.game_rows_filled.values())
 
 

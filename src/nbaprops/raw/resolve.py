@@ -11,6 +11,12 @@ number of rows or players (no per-row queries):
 3. record the names that stayed unresolved in ``unresolved_names`` and raise one alert listing them;
 4. set ``game_id`` on rows of sources without NBA.com game ids by (game_date, home, away) against
    the NBA.com schedule and scoreboard; record and alert the games that match nothing.
+
+With ``dates`` (the build step passes its range), steps 2-4 read and fill only the rows of raw
+tables with a ``game_date`` in that range (tables without one are read whole), and the open lists
+(``unresolved_names``, ``unmatched_games``) are renewed for those dates only: a daily build then
+reads a day's partitions, not the whole history. Without ``dates`` (after an ingest, or to sweep
+everything) every row is read.
 """
 
 from __future__ import annotations
@@ -136,8 +142,11 @@ class ResolveReport:
         return 1.0 if not self.names else round(1 - len(self.unresolved) / self.names, 4)
 
 
-def resolve_identities(warehouse: Warehouse, alerter: Alerter) -> ResolveReport:
-    """Fill ``player_id``/``game_id`` across the raw tables; record and alert what cannot be filled."""
+def resolve_identities(
+    warehouse: Warehouse, alerter: Alerter, *, dates: tuple[date, date] | None = None
+) -> ResolveReport:
+    """Fill ``player_id``/``game_id`` across the raw tables (of ``dates`` only, when given: see the
+    module doc); record and alert what cannot be filled."""
     for name in (*REGISTRY_TABLES, *(p.table for p in PLAYER_TABLES), *(g[0] for g in GAME_TABLES)):
         table_spec(name)  # every identifier below comes from the schema allow-list
     now = now_utc()
@@ -145,8 +154,8 @@ def resolve_identities(warehouse: Warehouse, alerter: Alerter) -> ResolveReport:
     with warehouse.transaction():
         registry = _upsert_registry(warehouse)
         report.registry_players = len({p.player_id for p in registry})
-        _resolve_players(warehouse, registry, now, report)
-        _match_games(warehouse, now, report)
+        _resolve_players(warehouse, registry, now, report, dates)
+        _match_games(warehouse, now, report, dates)
     _alert(alerter, report)
     log.info(
         "identity.resolved",
@@ -223,28 +232,40 @@ def _recency(row: tuple[Any, ...]) -> tuple[date, int]:
 # --- 2/3. players -----------------------------------------------------------------------------
 
 
-def _distinct_names_sql() -> tuple[str, list[str]]:
+def _dated(table: str, dates: tuple[date, date] | None, alias: str = "") -> tuple[str, list[Any]]:
+    """`` AND game_date BETWEEN ? AND ?`` and its values when ``table`` is dated and a range given."""
+    if dates is None or "game_date" not in table_spec(table).column_names:
+        return "", []
+    return f" AND {alias}game_date BETWEEN ? AND ?", [dates[0], dates[1]]
+
+
+def _distinct_names_sql(dates: tuple[date, date] | None = None) -> tuple[str, list[Any]]:
     """One query over every player table (identifiers allow-listed; the labels are bound values)."""
     parts = []
-    params: list[str] = []
+    params: list[Any] = []
     for spec in PLAYER_TABLES:
         f = {"t": ""}
-        params += [spec.table, spec.source]
+        in_range, bounds = _dated(spec.table, dates)
+        params += [spec.table, spec.source, *bounds]
         parts.append(
             "SELECT CAST(? AS VARCHAR) AS raw_table, CAST(? AS VARCHAR) AS source, "  # noqa: S608 - allow-listed
             f"{spec.key_sql.format(**f)} AS source_player_id, MAX(player_name) AS player_name, "
             f"{spec.team_sql.format(**f)} AS team, {spec.teams_sql.format(**f)} AS teams, "
             f"{spec.date_sql.format(**f)} AS game_date, COUNT(*) AS n "
             f"FROM {spec.table} WHERE player_id IS NULL AND player_name IS NOT NULL "
-            f"AND player_lookup IS NOT NULL GROUP BY {spec.key_sql.format(**f)}"
+            f"AND player_lookup IS NOT NULL{in_range} GROUP BY {spec.key_sql.format(**f)}"
         )
     return " UNION ALL ".join(parts), params
 
 
 def _resolve_players(
-    warehouse: Warehouse, registry: Sequence[RegistryPlayer], now: datetime, report: ResolveReport
+    warehouse: Warehouse,
+    registry: Sequence[RegistryPlayer],
+    now: datetime,
+    report: ResolveReport,
+    dates: tuple[date, date] | None,
 ) -> None:
-    refs = warehouse.query_rows(*_distinct_names_sql())
+    refs = warehouse.query_rows(*_distinct_names_sql(dates))
     stored = warehouse.query_rows("SELECT source, source_player_id, player_id FROM player_source_ids")
     known = {(str(s), str(k)): int(p) for s, k, p in stored}
     names = [
@@ -285,14 +306,15 @@ def _resolve_players(
         warehouse.merge_arrow("player_source_ids", _arrow("player_source_ids", new_ids))
 
     for spec in PLAYER_TABLES:
+        in_range, bounds = _dated(spec.table, dates, "t.")
         warehouse.execute(
             f"UPDATE {spec.table} AS t SET player_id = s.player_id FROM player_source_ids AS s "  # noqa: S608
             f"WHERE t.player_id IS NULL AND s.source = ? "
-            f"AND s.source_player_id = {spec.key_sql.format(t='t.')}",
-            [spec.source],
+            f"AND s.source_player_id = {spec.key_sql.format(t='t.')}{in_range}",
+            [spec.source, *bounds],
         )
     checks = [(p.table, "player_id", "player_name IS NOT NULL") for p in PLAYER_TABLES]
-    after = _null_counts(warehouse, checks)
+    after = _null_counts(warehouse, checks, dates)
     totals: Counter[str] = Counter()
     for r in refs:
         totals[str(r[0])] += int(r[7])
@@ -303,11 +325,14 @@ def _resolve_players(
         for ref, name in zip(refs, names, strict=True)
         if decided[(name.source, str(name.source_player_id))].player_id is None
     ]
-    _record_unresolved(warehouse, still_open, now)
+    _record_unresolved(warehouse, still_open, now, dates)
 
 
 def _record_unresolved(
-    warehouse: Warehouse, still_open: Sequence[tuple[tuple[Any, ...], Match]], now: datetime
+    warehouse: Warehouse,
+    still_open: Sequence[tuple[tuple[Any, ...], Match]],
+    now: datetime,
+    dates: tuple[date, date] | None,
 ) -> None:
     """Upsert one ``unresolved_names`` row per (source, lookup, team); drop rows now resolved."""
     first_seen = {
@@ -347,30 +372,43 @@ def _record_unresolved(
     rows = [{**r, "context": json.dumps(r["context"], sort_keys=True)} for r in grouped.values()]
     if rows:
         warehouse.merge_arrow("unresolved_names", _arrow("unresolved_names", rows))
-    # Every unresolved reference was read above, so a row this run did not touch has resolved.
-    warehouse.execute("DELETE FROM unresolved_names WHERE last_seen_at < ?", [now])
+    # Every unresolved reference of the dates read was read above, so a row of those dates (or of
+    # the undated tables, read whole: no game_date) that this run did not touch has resolved.
+    if dates is None:
+        warehouse.execute("DELETE FROM unresolved_names WHERE last_seen_at < ?", [now])
+    else:
+        warehouse.execute(
+            "DELETE FROM unresolved_names WHERE last_seen_at < ? "
+            "AND (game_date IS NULL OR game_date BETWEEN ? AND ?)",
+            [now, dates[0], dates[1]],
+        )
 
 
 # --- 4. games ---------------------------------------------------------------------------------
 
 
-def _match_games(warehouse: Warehouse, now: datetime, report: ResolveReport) -> None:
+def _match_games(
+    warehouse: Warehouse, now: datetime, report: ResolveReport, dates: tuple[date, date] | None
+) -> None:
     checks = [(table, "game_id", "TRUE") for table, _, _ in GAME_TABLES]
-    before = _null_counts(warehouse, checks)
+    before = _null_counts(warehouse, checks, dates)
     for table, home, away in GAME_TABLES:
+        in_range, bounds = _dated(table, dates, "t.")
         warehouse.execute(
             f"UPDATE {table} AS t SET game_id = s.game_id FROM {_SCHEDULE} AS s "  # noqa: S608 - allow-listed
             f"WHERE t.game_id IS NULL AND t.game_date = s.game_date "
-            f"AND t.{home} = s.home_team AND t.{away} = s.away_team"
+            f"AND t.{home} = s.home_team AND t.{away} = s.away_team{in_range}",
+            bounds,
         )
-    open_games = warehouse.query_rows(
-        " UNION ALL ".join(
+    parts, params = [], []
+    for table, home, away in GAME_TABLES:
+        in_range, bounds = _dated(table, dates)
+        parts.append(
             f"SELECT CAST(? AS VARCHAR), game_date, {home}, {away}, COUNT(*) FROM {table} "  # noqa: S608
-            f"WHERE game_id IS NULL GROUP BY game_date, {home}, {away}"
-            for table, home, away in GAME_TABLES
-        ),
-        [table for table, _, _ in GAME_TABLES],
-    )
+            f"WHERE game_id IS NULL{in_range} GROUP BY game_date, {home}, {away}"
+        )
+        params += [table, *bounds]
+    open_games = warehouse.query_rows(" UNION ALL ".join(parts), params)
     after: Counter[str] = Counter()
     for row in open_games:
         after[str(row[0])] += int(row[4])
@@ -396,19 +434,30 @@ def _match_games(warehouse: Warehouse, now: datetime, report: ResolveReport) -> 
     ]
     if rows:
         warehouse.merge_arrow("unmatched_games", _arrow("unmatched_games", rows))
-    warehouse.execute("DELETE FROM unmatched_games WHERE last_seen_at < ?", [now])
+    if dates is None:
+        warehouse.execute("DELETE FROM unmatched_games WHERE last_seen_at < ?", [now])
+    else:  # the open games of other dates were not read: they stay as they were
+        warehouse.execute(
+            "DELETE FROM unmatched_games WHERE last_seen_at < ? AND game_date BETWEEN ? AND ?",
+            [now, dates[0], dates[1]],
+        )
 
 
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _null_counts(warehouse: Warehouse, checks: Sequence[tuple[str, str, str]]) -> dict[str, int]:
-    """Rows per table whose ``column`` is NULL (and that satisfy ``where``), in one query."""
-    sql = " UNION ALL ".join(
-        f"SELECT CAST(? AS VARCHAR), COUNT(*) FROM {table} WHERE {column} IS NULL AND {where}"  # noqa: S608
-        for table, column, where in checks
-    )
-    return {str(t): int(n) for t, n in warehouse.query_rows(sql, [table for table, _, _ in checks])}
+def _null_counts(
+    warehouse: Warehouse, checks: Sequence[tuple[str, str, str]], dates: tuple[date, date] | None = None
+) -> dict[str, int]:
+    """Rows per table (of ``dates``, when dated) whose ``column`` is NULL and that satisfy ``where``."""
+    parts, params = [], []
+    for table, column, where in checks:
+        in_range, bounds = _dated(table, dates)
+        parts.append(
+            f"SELECT CAST(? AS VARCHAR), COUNT(*) FROM {table} WHERE {column} IS NULL AND {where}{in_range}"  # noqa: S608
+        )
+        params += [table, *bounds]
+    return {str(t): int(n) for t, n in warehouse.query_rows(" UNION ALL ".join(parts), params)}
 
 
 def _arrow(table: str, rows: Sequence[dict[str, Any]]) -> Any:
