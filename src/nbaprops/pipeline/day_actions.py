@@ -6,10 +6,13 @@ later to fill a gap). It returns an ``ActionResult`` or raises: ``StepBlocked`` 
 not there, ``TransientError`` to be retried, anything else fails the step.
 
 Predictions are made once lines exist (``predict``), and again by a refresh when the inputs of
-the slate changed: the lines (book, line, prices) and the OUT list the coordinator would use at
-``at`` are hashed (``slate_inputs_sha``) and compared with those of the latest prediction.
-``predictions`` holds the latest rows; every run's rows are also merged into
-``prediction_history`` under their ``as_of``, so superseded predictions are kept.
+the slate changed: per game, the lines (book, line, prices), the exclusions (the OUT list) and the
+feature rows the coordinator would use at ``at`` are hashed (``slate_inputs``) and compared with
+those of the latest prediction. Only the games whose hash changed are predicted again (the
+coordinator sizes the whole slate again and rewrites another game's row only if its stake moved);
+a refresh that finds nothing changed is ``skipped`` with that reason. ``predictions`` holds the
+latest rows; every run's rows are also merged into ``prediction_history`` under their ``as_of``,
+so superseded predictions are kept.
 """
 
 from __future__ import annotations
@@ -134,13 +137,24 @@ def load(services: DayServices, day: date, at: datetime) -> ActionResult:
     return ActionResult(int(details["payloads"]), details)
 
 
-def slate_inputs_sha(services: DayServices, day: date, at: datetime) -> tuple[str, int, int]:
-    """A hash of what a prediction at ``at`` would use; candidates; players with a line.
+@dataclass(frozen=True)
+class SlateInputs:
+    """What a prediction at an as-of would use, hashed per game and for the whole slate."""
 
-    The hash covers the lines (book, line, prices), the OUT list and every predictable player's
-    feature row (which carries the injury statuses of the player and his teammates at ``at``), so
-    a line or an injury status that changed asks for a new prediction and nothing else does.
-    Candidates counts the players the coordinator could predict (features present, not OUT).
+    sha: str
+    candidates: int
+    with_line: int
+    by_game: dict[str, str]
+
+
+def slate_inputs(services: DayServices, day: date, at: datetime) -> SlateInputs:
+    """What a prediction at ``at`` would use, hashed for each game and for the whole slate.
+
+    A game's hash covers its lines (book, line, prices), its exclusions (the OUT list among them),
+    and its predictable players' feature rows (which carry the injury statuses of the player and
+    his teammates at ``at``), recent games and as-of, so a line or an injury status that changed
+    asks for a new prediction of that game and nothing else does. Candidates counts the players
+    the coordinator could predict (features present, not OUT).
     """
     import numpy as np
 
@@ -148,26 +162,34 @@ def slate_inputs_sha(services: DayServices, day: date, at: datetime) -> tuple[st
 
     slate = load_slate(services.warehouse, day, as_of=at, bookmakers=_books(services.settings))
     batch, meta = slate.batch, slate.meta
-    order = np.lexsort((batch.player_ids, batch.game_ids))
-    features = hashlib.sha256(np.ascontiguousarray(batch.features[order]).tobytes())
-    features.update("|".join(batch.feature_names).encode())
-    for name in sorted(batch.extras):
-        features.update(name.encode() + np.ascontiguousarray(batch.extras[name][order]).tobytes())
-    lines = sorted(
-        (str(g), int(p), _num(line), _num(over), _num(under), str(book))
-        for g, p, line, over, under, book in zip(
-            batch.game_ids.tolist(),
-            batch.player_ids.tolist(),
-            batch.line.tolist(),
-            batch.over_price.tolist(),
-            batch.under_price.tolist(),
-            meta.line_book,
-            strict=True,
-        )
-    )
-    out = sorted((g, p) for g, p, reason in slate.exclusions if reason == "out")
-    doc = json.dumps({"lines": lines, "out": out, "features": features.hexdigest()}, separators=(",", ":"))
-    return hashlib.sha256(doc.encode()).hexdigest(), len(batch.player_ids), slate.with_line
+    games = sorted({str(g) for g in batch.game_ids.tolist()} | {g for g, _, _ in slate.exclusions})
+    by_game: dict[str, str] = {}
+    for game in games:
+        rows = np.flatnonzero(batch.game_ids == game)
+        rows = rows[np.argsort(batch.player_ids[rows], kind="stable")]
+        digest = hashlib.sha256("|".join(batch.feature_names).encode())
+        for array in (batch.player_ids, batch.features, batch.history_points, batch.history_minutes):
+            digest.update(np.ascontiguousarray(array[rows]).tobytes())
+        for name in sorted(batch.extras):
+            digest.update(name.encode() + np.ascontiguousarray(batch.extras[name][rows]).tobytes())
+        lines = [
+            (
+                int(batch.player_ids[i]),
+                _num(batch.line[i]),
+                _num(batch.over_price[i]),
+                _num(batch.under_price[i]),
+                meta.line_book[i],
+                meta.line_snapshot_us[i],
+                meta.as_of_us[i],
+                meta.feature_quality[i],
+            )
+            for i in rows.tolist()
+        ]
+        excluded = sorted((p, reason) for g, p, reason in slate.exclusions if g == game)
+        doc = {"lines": lines, "excluded": excluded, "arrays": digest.hexdigest()}
+        by_game[game] = hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode()).hexdigest()
+    whole = hashlib.sha256(json.dumps(by_game, sort_keys=True).encode()).hexdigest()
+    return SlateInputs(whole, len(batch.player_ids), slate.with_line, by_game)
 
 
 def _num(value: float) -> float | None:
@@ -178,7 +200,9 @@ def _books(settings: Settings) -> list[str]:
     return [b.strip() for b in settings.odds_bookmakers.split(",") if b.strip()]
 
 
-def _predict(services: DayServices, day: date, at: datetime, inputs_sha: str) -> dict[str, Any]:
+def _predict(
+    services: DayServices, day: date, at: datetime, inputs: SlateInputs, games: list[str] | None = None
+) -> dict[str, Any]:
     from nbaprops.predict.commands import predict_date
     from nbaprops.predict.registry import save_models
     from nbaprops.predict.train import needs_retrain, train_as_of
@@ -187,8 +211,15 @@ def _predict(services: DayServices, day: date, at: datetime, inputs_sha: str) ->
     retrained = needs_retrain(services.warehouse, day)
     if retrained:
         save_models(services.warehouse, services.settings, train_as_of(services.warehouse, day))
+        games = None  # new models: every game again
     run = predict_date(
-        services.warehouse, services.settings, day, alerter=services.alerter, as_of=at, bus=services.bus
+        services.warehouse,
+        services.settings,
+        day,
+        alerter=services.alerter,
+        as_of=at,
+        bus=services.bus,
+        games=games,
     )
     kept = keep_history(services.warehouse, day, run.run_id)
     # Tonight's files go out with every prediction (the 11:00 one and each re-prediction), not only
@@ -196,7 +227,9 @@ def _predict(services: DayServices, day: date, at: datetime, inputs_sha: str) ->
     # which is retried; the predictions it made are kept either way.
     published = publish_date(services.warehouse, services.settings, day, lake=services.lake)
     return {
-        "inputs_sha": inputs_sha,
+        "inputs_sha": inputs.sha,
+        "inputs_by_game": inputs.by_game,
+        "predicted_games": sorted(inputs.by_game) if games is None else games,
         "as_of": at.isoformat(),
         "predict_run_id": run.run_id,
         "prediction_rows": run.prediction_rows,
@@ -220,7 +253,8 @@ def predict(services: DayServices, day: date, at: datetime) -> ActionResult:
     With no line posted yet the step is ``skipped`` with that reason, not blocked: the refreshes
     that follow it predict as soon as lines appear.
     """
-    sha, candidates, with_line = slate_inputs_sha(services, day, at)
+    inputs = slate_inputs(services, day, at)
+    candidates, with_line = inputs.candidates, inputs.with_line
     if candidates == 0:
         reason = f"no predictable players on {day} (no games, or no feature rows for them)"
         return ActionResult(status="skipped", reason=reason)
@@ -229,7 +263,7 @@ def predict(services: DayServices, day: date, at: datetime) -> ActionResult:
             f"no player_points line posted at or before {at.isoformat()}; a refresh predicts once there is"
         )
         return ActionResult(status="skipped", reason=reason)
-    details = _predict(services, day, at, sha)
+    details = _predict(services, day, at, inputs)
     return ActionResult(int(details["prediction_rows"]), details)
 
 
@@ -242,27 +276,41 @@ def refresh(services: DayServices, day: date, at: datetime) -> ActionResult:
 
     rows = _scrape(services, day, at, "all")[0]
     loaded = _load(services, day, at, steps=pregame_steps())
-    sha, candidates, with_line = slate_inputs_sha(services, day, at)
-    previous = latest_inputs_sha(services.warehouse, day)
+    inputs = slate_inputs(services, day, at)
+    previous = latest_inputs(services.warehouse, day)
     details: dict[str, Any] = {
         "scraped_rows": rows,
         "scraped": list(services.scrape_parts) or ["all"],
         "built_steps": loaded["built"],
-        "inputs_sha": sha,
-        "previous_inputs_sha": previous,
+        "inputs_sha": inputs.sha,
+        "previous_inputs_sha": previous[0] if previous else None,
     }
-    if candidates == 0 or with_line == 0:
+    if inputs.candidates == 0 or inputs.with_line == 0:
         return ActionResult(rows, details, "skipped", "no lines to predict against yet")
-    if sha == previous:
+    if previous is not None and inputs.sha == previous[0]:
         details["repredicted"] = False
-        return ActionResult(rows, details)
-    details |= _predict(services, day, at, sha) | {"repredicted": True}
-    log.info("refresh.repredicted", game_date=day.isoformat(), as_of=at.isoformat())
+        reason = (
+            "no line, injury status or feature row changed since the prediction the slate has: "
+            "its predictions stand"
+        )
+        return ActionResult(0, details, "skipped", reason)
+    games = changed_games(inputs.by_game, previous[1] if previous else None)
+    details |= _predict(services, day, at, inputs, games) | {"repredicted": True}
+    log.info("refresh.repredicted", game_date=day.isoformat(), as_of=at.isoformat(), games=games)
     return ActionResult(int(details["prediction_rows"]), details)
 
 
-def latest_inputs_sha(warehouse: Warehouse, day: date) -> str | None:
-    """The inputs hash of the day's latest prediction made by a scheduled step, if any."""
+def changed_games(now: dict[str, str], before: dict[str, str] | None) -> list[str] | None:
+    """The games whose inputs differ from ``before`` (those of the latest prediction), or ``None``
+    (every game) when ``before`` is unknown or a game left the slate."""
+    if before is None or set(before) - set(now):
+        return None
+    return sorted(g for g, sha in now.items() if before.get(g) != sha)
+
+
+def latest_inputs(warehouse: Warehouse, day: date) -> tuple[str, dict[str, str] | None] | None:
+    """The inputs hash of the day's latest prediction made by a scheduled step, and its games'
+    hashes (``None`` when the step did not record them), if there was one."""
     rows = warehouse.query_rows(
         "SELECT details FROM run_ledger WHERE game_date = ? AND starts_with(step, ?) "
         "AND status IN ('success', 'degraded') ORDER BY finished_at DESC, run_id",
@@ -271,7 +319,8 @@ def latest_inputs_sha(warehouse: Warehouse, day: date) -> str | None:
     for (details,) in rows:
         doc = json.loads(details) if isinstance(details, str) else (details or {})
         if doc.get("predict_run_id"):
-            return str(doc["inputs_sha"])
+            by_game = doc.get("inputs_by_game")
+            return str(doc["inputs_sha"]), ({str(k): str(v) for k, v in by_game.items()} if by_game else None)
     return None
 
 

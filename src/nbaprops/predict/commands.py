@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from datetime import date, datetime
 
     from nbaprops.ops.alerts import Alerter
@@ -64,6 +65,7 @@ def predict_date(
     alerter: Alerter,
     as_of: datetime | None = None,
     bus: Bus | None = None,
+    games: Collection[str] | None = None,
 ) -> PredictRun:
     """Phase 5 for ``day`` with the registry's active models (a load failure stops it with an alert).
 
@@ -96,7 +98,7 @@ def predict_date(
         batch_wait_s=0.0 if synchronous else settings.predict_batch_wait_s,
         thresholds=thresholds,
     )
-    return coordinator.run(day, as_of=as_of or settings.prediction_as_of(day))
+    return coordinator.run(day, as_of=as_of or settings.prediction_as_of(day), games=games)
 
 
 def describe(run: PredictRun) -> dict[str, Any]:

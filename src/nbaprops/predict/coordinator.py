@@ -46,7 +46,7 @@ staged results and consolidates. The steps above do not change.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -168,14 +168,23 @@ class Coordinator:
 
     # --- the run --------------------------------------------------------------------------------
 
-    def run(self, game_date: date, *, as_of: datetime) -> PredictRun:
-        """Predict ``game_date`` as of ``as_of``: nothing published after it is used."""
+    def run(self, game_date: date, *, as_of: datetime, games: Collection[str] | None = None) -> PredictRun:
+        """Predict ``game_date`` as of ``as_of``: nothing published after it is used.
+
+        ``games`` (a refresh that found only these games' inputs changed) predicts only their
+        players; the other games' rows stay as they are, unless sizing the whole slate again (the
+        day's stake cap spans every game) changes a stake of theirs: those rows are written again
+        with the new stake. What ends in ``predictions`` is what a run over every game would give.
+        """
         with RunLedger(self.warehouse).step("predict", game_date=game_date) as step:
             run_id, created_at = step.run_id, now_utc()
-            slate = load_slate(
+            full = load_slate(
                 self.warehouse, game_date, bookmakers=self.bookmakers, config=self.config, as_of=as_of
             )
-            step.rows_in = slate.candidates
+            slate = full if games is None else only_games(full, games)
+            step.rows_in = full.candidates
+            if games is not None:
+                step.details["games"] = sorted(games)
             if slate.candidates and not slate.with_line:
                 step.details["degraded"] = "no_lines"
                 self.alerter.raise_alert(
@@ -191,7 +200,9 @@ class Coordinator:
             if not self.local and batches:
                 self._await_batches(run_id)
                 results |= staged_results(self.warehouse, run_id)
-            outcome = self._consolidate(run_id, slate, results, created_at, _not_computed(batches, results))
+            outcome = self._consolidate(
+                run_id, slate, results, created_at, _not_computed(batches, results), games=games
+            )
             outcome.batches = len(batches)
             outcome.with_line = slate.with_line
             outcome.failed_batches = [b for b in batches if b not in results]
@@ -209,8 +220,10 @@ class Coordinator:
                     f"failed ({', '.join(outcome.failed_batches)}); the completed ones were merged, "
                     "the failed ones' players keep their earlier predictions"
                 )
-            if slate.candidates == 0:
+            if full.candidates == 0:
                 step.skip(f"no scheduled players on {game_date}")
+            elif games is not None and not outcome.prediction_rows:
+                step.skip(f"games {sorted(games)} changed and left no row to write (their players excluded)")
             else:
                 step.require_rows()
             log.info("predict.run_done", game_date=game_date, run_id=run_id, rows=outcome.prediction_rows)
@@ -285,6 +298,8 @@ class Coordinator:
         results: dict[str, BatchResult],
         created_at: datetime,
         kept: _NotComputed,
+        *,
+        games: Collection[str] | None = None,
     ) -> PredictRun:
         """Merge the run's rows, then delete earlier runs' rows for what this run computed."""
         import pyarrow as pa
@@ -293,9 +308,20 @@ class Coordinator:
         predictions = pa.concat_tables(tables) if tables else None
         exposure: dict[str, float] = {}
         capped = 0
+        others = None if games is None else self._other_games(slate.game_date, games, predictions)
+        if others is not None:
+            predictions = others if predictions is None else pa.concat_tables([predictions, others])
         if predictions is not None:
+            # One order whatever order the batches came back in, the same for a run over some games
+            # (which adds the other games' stored rows) as for one over all: sizing breaks ties by
+            # row order, and its sums should not depend on it either.
+            predictions = predictions.sort_by([(k, "ascending") for k in _ROW_ORDER])
             shrink = self.thresholds.market_shrink
             predictions, exposure, capped = size_predictions(predictions, self.caps, shrink=shrink)
+            if others is not None:
+                predictions = _new_or_resized(predictions, others, games or (), run_id, created_at)
+                if not predictions.num_rows:
+                    predictions = None
         excluded: dict[tuple[str, int], str] = {}
         worker_excluded = (e for r in results.values() for e in r.exclusions)
         for game_id, player_id, reason in [*slate.exclusions, *worker_excluded]:
@@ -319,10 +345,21 @@ class Coordinator:
                 self.warehouse.execute("DELETE FROM prediction_batch_results WHERE run_id = ?", [run_id])
             if predictions is not None:
                 self.warehouse.merge_arrow("predictions", predictions)
-            self.warehouse.execute(_DELETE_STALE_PREDICTIONS, [slate.game_date, run_id, players, systems])
+            if games is None:
+                self.warehouse.execute(_DELETE_STALE_PREDICTIONS, [slate.game_date, run_id, players, systems])
+            else:
+                only = sorted(games)
+                self.warehouse.execute(
+                    _DELETE_STALE_GAME_PREDICTIONS, [slate.game_date, run_id, players, systems, only]
+                )
             if excluded:
                 self.warehouse.merge_arrow("prediction_exclusions", exclusions)
-            self.warehouse.execute(_DELETE_STALE_EXCLUSIONS, [slate.game_date, run_id, players])
+            if games is None:
+                self.warehouse.execute(_DELETE_STALE_EXCLUSIONS, [slate.game_date, run_id, players])
+            else:
+                self.warehouse.execute(
+                    _DELETE_STALE_GAME_EXCLUSIONS, [slate.game_date, run_id, players, sorted(games)]
+                )
         predicted = set() if predictions is None else set(predictions.column("player_id").to_pylist())
         rows = 0 if predictions is None else predictions.num_rows
         failures = Counter(f.system_id for r in results.values() for f in r.failures)
@@ -338,6 +375,88 @@ class Coordinator:
             exposure=exposure,
             capped_picks=capped,
         )
+
+    def _other_games(
+        self, game_date: date, games: Collection[str], computed: pa.Table | None
+    ) -> pa.Table | None:
+        """The latest rows of the games not predicted again, as the worker gave them before the
+        slate was sized (side, stake, EV and reasons recomputed from their stored calibrated
+        probabilities and prices: ``recommend`` is what the worker ran), in ``computed``'s schema."""
+        import pyarrow as pa
+
+        from nbaprops.predict.recommend import recommend
+
+        rows = self.warehouse.query_arrow(
+            "SELECT * FROM predictions WHERE game_date = ? AND NOT list_contains(?, game_id)",
+            [game_date, sorted(games)],
+        )
+        if not rows.num_rows:
+            return None
+        if computed is not None:
+            rows = rows.select(computed.schema.names).cast(computed.schema)
+        rec = recommend(
+            _floats(rows, "p_over"),
+            _floats(rows, "over_price"),
+            _floats(rows, "under_price"),
+            p_push=_floats(rows, "p_push"),
+            thresholds=self.thresholds,
+        )
+        replaced = {
+            "expected_value": pa.array(rec.ev, type=pa.float64(), from_pandas=True),
+            "recommendation": pa.array(rec.side.astype(str).tolist(), type=pa.string()),
+            "stake": pa.array(rec.stake, type=pa.float64()),
+            "reasons": pa.array(rec.reason.astype(str).tolist(), type=pa.string()),
+        }
+        for name, column in replaced.items():
+            index = rows.schema.get_field_index(name)
+            rows = rows.set_column(
+                index, rows.schema.field(index), column.cast(rows.schema.field(index).type)
+            )
+        return rows
+
+
+def _new_or_resized(
+    sized: pa.Table, others: pa.Table, games: Collection[str], run_id: str, created_at: datetime
+) -> pa.Table:
+    """The rows a run over ``games`` writes, from its sized slate (which holds ``others``, the other
+    games' stored rows, too): every row it predicted, and the stored rows whose stake, side or
+    reasons the sizing changed, stamped with this run; the other stored rows stay as they are."""
+    import numpy as np
+    import pyarrow as pa
+
+    fields = ("stake", "recommendation", "reasons")
+
+    def keys(table: pa.Table) -> list[tuple[Any, ...]]:
+        return list(
+            zip(*(table.column(c).to_pylist() for c in ("game_id", "player_id", "system_id")), strict=True)
+        )
+
+    stored = dict(
+        zip(keys(others), zip(*(others.column(c).to_pylist() for c in fields), strict=True), strict=True)
+    )
+    now = list(zip(*(sized.column(c).to_pylist() for c in fields), strict=True))
+    ran = np.isin(np.asarray(sized.column("game_id").to_pylist(), dtype=object), list(games))
+    moved = np.array([stored.get(key) not in (None, now[i]) for i, key in enumerate(keys(sized))], dtype=bool)
+    moved &= ~ran
+    for name, value in (("run_id", run_id), ("created_at", created_at)):
+        index = sized.schema.get_field_index(name)
+        field = sized.schema.field(index)
+        column = np.asarray(sized.column(name).to_pylist(), dtype=object)
+        column[moved] = value
+        sized = sized.set_column(index, field, pa.array(column.tolist(), type=field.type))
+    return sized.filter(pa.array(ran | moved))
+
+
+def only_games(slate: Slate, games: Collection[str]) -> Slate:
+    """The part of ``slate`` in ``games``: their selected players and their exclusions."""
+    import numpy as np
+
+    wanted = set(games)
+    rows = np.flatnonzero(np.isin(slate.batch.game_ids, sorted(wanted)))
+    batch, meta = select_rows(slate.batch, rows), take_meta(slate.meta, rows)
+    exclusions = [e for e in slate.exclusions if e[0] in wanted]
+    with_line = int(np.isfinite(batch.line).sum())
+    return Slate(slate.game_date, batch, meta, slate.candidates, exclusions, slate.unresolved, with_line)
 
 
 def predict_batch(
@@ -530,6 +649,7 @@ def size_predictions(
     return predictions, exposure, int(dropped.sum())
 
 
+_ROW_ORDER = ("system_id", "game_id", "player_id")
 _PLAYER_KEY = "game_id || '|' || CAST(player_id AS VARCHAR)"
 _DELETE_STALE_PREDICTIONS = (
     "DELETE FROM predictions WHERE game_date = ? AND run_id <> ? "  # noqa: S608 - constant text
@@ -539,6 +659,8 @@ _DELETE_STALE_EXCLUSIONS = (
     "DELETE FROM prediction_exclusions WHERE game_date = ? AND run_id <> ? "  # noqa: S608 - constant text
     f"AND NOT list_contains(?, {_PLAYER_KEY})"
 )
+_DELETE_STALE_GAME_PREDICTIONS = _DELETE_STALE_PREDICTIONS + " AND list_contains(?, game_id)"
+_DELETE_STALE_GAME_EXCLUSIONS = _DELETE_STALE_EXCLUSIONS + " AND list_contains(?, game_id)"
 
 
 @dataclass(frozen=True)
