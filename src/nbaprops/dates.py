@@ -70,6 +70,12 @@ def season_start_year(day: date) -> int:
     return day.year if day.month >= SEASON_START_MONTH else day.year - 1
 
 
+def season_start_date(day: date) -> date:
+    """The first day of the season containing ``day`` (1 July): the lower bound of its season-to-date
+    windows, so a season figure reads only that season's partitions."""
+    return date(season_start_year(day), SEASON_START_MONTH, 1)
+
+
 def season_of(day: date) -> str:
     """The season label of a date: 2026-01-09 -> "2025-26"."""
     start = season_start_year(day)

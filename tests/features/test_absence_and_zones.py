@@ -17,6 +17,7 @@ import pyarrow as pa
 import pytest
 
 import nbaprops.warehouse.schema  # noqa: F401 - loads before the step registry (import cycle)
+from nbaprops.dates import season_start_date
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 from nbaprops.warehouse.schema import create_schema
 from nbaprops.warehouse.sqlmodel import load_model, materialize, query_model
@@ -199,7 +200,8 @@ def wh() -> Iterator[DuckDBWarehouse]:
 
 
 def _rows(wh: DuckDBWarehouse, model: str) -> dict[tuple[int, date], dict[str, object]]:
-    table = query_model(wh, load_model(SQL / f"{model}.sql"), {"start": FIRST, "end": LAST})
+    params = {"start": FIRST, "end": LAST, "season_start": season_start_date(FIRST)}
+    table = query_model(wh, load_model(SQL / f"{model}.sql"), params)
     return {(r["player_id"], r["game_date"]): r for r in table.to_pylist()}
 
 

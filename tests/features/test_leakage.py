@@ -182,8 +182,8 @@ class Plant:
 PLANTS = {
     "same_day_box_score": Plant(
         feature_models.SQL_DIR / "player_daily_cache.sql",
-        "ON p.player_id = t.player_id AND p.opponent = t.opponent AND p.game_date < t.game_date",
-        "ON p.player_id = t.player_id AND p.opponent = t.opponent AND p.game_date <= t.game_date",
+        "AND p.game_date < t.game_date AND p.game_date >= @season_start",
+        "AND p.game_date <= t.game_date AND p.game_date >= @season_start",
         feature="avg_points_vs_opponent",
     ),
     "line_one_second_after_as_of": Plant(
@@ -207,10 +207,10 @@ PLANTS = {
     ),
     "season_aggregate_with_the_game": Plant(
         feature_models.SQL_DIR / "player_daily_cache.sql",
-        "season AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN UNBOUNDED PRECEDING "
-        "AND 1 PRECEDING)",
-        "season AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN UNBOUNDED PRECEDING "
-        "AND CURRENT ROW)",
+        "season AS (PARTITION BY player_id, season ORDER BY k ASC NULLS FIRST "
+        "RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)",
+        "season AS (PARTITION BY player_id, season ORDER BY k ASC NULLS FIRST "
+        "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)",
         feature="points_avg_season",
     ),
     "rolling_window_with_the_game": Plant(

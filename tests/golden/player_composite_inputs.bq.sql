@@ -1,12 +1,16 @@
 /* Inputs of the composite factors (features/composite.py turns them into scores), one row per */
 /* player x game date D x as-of kind. Games are strictly before D: load windows are RANGE frames over */
 /* the day number that end at 1 PRECEDING (the day before D); teammates out come from the injury */
-/* status at the row's as_of (injury_status), their usage from their games before D. */
+/* status at the row's as_of (injury_status), their usage from their games of D's season before D */
+/* (read from @season_start, the first day of the build start's season: a constant bound for */
+/* partition pruning). Rest and load windows cross seasons on purpose: the previous game played is */
+/* the previous game, whatever the season (days of rest are capped at 10 anyway). */
 WITH targets AS (
   SELECT
     player_id,
     game_id,
     game_date,
+    season,
     as_of_kind,
     team,
     opponent
@@ -62,14 +66,14 @@ WITH targets AS (
   SELECT
     player_id,
     game_date,
-    MAX(IF(is_game = 1, game_date, NULL)) OVER season AS last_game_date,
+    MAX(IF(is_game = 1, game_date, NULL)) OVER history AS last_game_date,
     COALESCE(SUM(one) OVER last7, 0) AS games_in_last_7_days,
     COALESCE(SUM(minutes) OVER last7, 0) AS minutes_load_last_7d,
     COALESCE(SUM(b2b) OVER last14, 0) AS back_to_backs_last_14
   FROM timeline
   QUALIFY
     is_game = 0
-  WINDOW season AS (
+  WINDOW history AS (
     PARTITION BY player_id
     ORDER BY UNIX_DATE(game_date) ASC
     RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
@@ -125,14 +129,22 @@ WITH targets AS (
     game_date
 ), out_players AS (
   SELECT
-    game_id,
-    as_of_kind,
-    team,
-    game_date,
-    player_id
-  FROM injury_status
+    i.game_id,
+    i.as_of_kind,
+    i.team,
+    i.game_date,
+    g.season,
+    i.player_id
+  FROM injury_status AS i
+  JOIN (
+    SELECT DISTINCT
+      game_id,
+      season
+    FROM targets
+  ) AS g
+    ON g.game_id = i.game_id
   WHERE
-    game_date BETWEEN @start AND @end AND LOWER(status) = 'out'
+    i.game_date BETWEEN @start AND @end AND LOWER(i.status) = 'out'
 ), out_usage AS (
   SELECT
     o.game_id,
@@ -144,7 +156,9 @@ WITH targets AS (
   FROM out_players AS o
   JOIN player_game_summary AS p
     ON p.player_id = o.player_id
+    AND p.season IS NOT DISTINCT FROM o.season
     AND p.game_date < o.game_date
+    AND p.game_date >= @season_start
     AND p.played
     AND p.minutes > 0
   GROUP BY

@@ -3,11 +3,17 @@
 /* timeline after his games before D; its windows are RANGE frames over `k` (the running count of */
 /* games played) that end at 1 PRECEDING, i.e. at the previous game played. Target rows carry NULL */
 /* stats, so they never count inside another row's frame (aggregates skip NULLs). */
+/* Seasons: "season" frames are partitioned by the row's season (the label every parser writes with */
+/* dates.season_of), so a season figure never mixes in an earlier season's games; scans that feed */
+/* only season figures also start at @season_start (the first day of the build start's season), a */
+/* constant lower bound on game_date that lets BigQuery prune partitions. "last N" frames cross */
+/* seasons on purpose (recent form carries over the summer). */
 WITH targets AS (
   SELECT
     player_id,
     game_id,
     game_date,
+    season,
     team,
     opponent,
     is_home
@@ -20,6 +26,7 @@ WITH targets AS (
   SELECT
     player_id,
     game_date,
+    season,
     opponent,
     CAST(pts AS FLOAT64) AS pts,
     CAST(minutes AS FLOAT64) AS minutes,
@@ -34,6 +41,7 @@ WITH targets AS (
   SELECT
     player_id,
     game_date,
+    season,
     opponent,
     pts,
     minutes,
@@ -49,6 +57,7 @@ WITH targets AS (
   SELECT
     player_id,
     game_date,
+    season,
     opponent,
     NULL,
     NULL,
@@ -84,7 +93,7 @@ WITH targets AS (
     is_home,
     is_target,
     COUNT(pts) OVER season AS games_played,
-    MAX(IF(is_game = 1, game_date, NULL)) OVER season AS last_game_date,
+    MAX(IF(is_game = 1, game_date, NULL)) OVER history AS last_game_date,
     AVG(pts) OVER last3 AS points_avg_last_3,
     AVG(pts) OVER last5 AS points_avg_last_5,
     AVG(pts) OVER last10 AS points_avg_last_10,
@@ -101,6 +110,10 @@ WITH targets AS (
     AVG(usage_rate) OVER last10 AS usage_rate_last_10
   FROM windowed
   WINDOW season AS (
+    PARTITION BY player_id, season
+    ORDER BY k ASC
+    RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+  ), history AS (
     PARTITION BY player_id
     ORDER BY k ASC
     RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
@@ -151,7 +164,9 @@ WITH targets AS (
   JOIN played AS p
     ON p.player_id = t.player_id
     AND p.opponent = t.opponent
+    AND p.season IS NOT DISTINCT FROM t.season
     AND p.game_date < t.game_date
+    AND p.game_date >= @season_start
   GROUP BY
     t.player_id,
     t.game_date
@@ -159,6 +174,7 @@ WITH targets AS (
   SELECT
     team,
     game_date,
+    season,
     pace,
     offensive_rating AS off_rating,
     IF(win, 1.0, 0.0) AS win,
@@ -170,6 +186,7 @@ WITH targets AS (
   SELECT DISTINCT
     team,
     game_date,
+    season,
     NULL,
     NULL,
     NULL,
@@ -195,7 +212,11 @@ WITH targets AS (
   FROM team_keyed
   QUALIFY
     is_game = 0
-  WINDOW season AS (PARTITION BY team ORDER BY k ASC RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), last10 AS (PARTITION BY team ORDER BY k ASC RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING)
+  WINDOW season AS (
+    PARTITION BY team, season
+    ORDER BY k ASC
+    RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+  ), last10 AS (PARTITION BY team ORDER BY k ASC RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING)
 )
 SELECT
   s.player_id,

@@ -2,8 +2,10 @@
 /* play-by-play zone defence, all from games strictly before D. Zones: paint, mid-range, corner */
 /* three (NBA.com's "Left/Right Corner 3" area; without an area, a three shorter than the 23.75 ft */
 /* arc) and above-the-break three. The player's mix is over his last 10 games with play-by-play; the */
-/* opponent's FG% allowed per zone over its last 15 such games, against the league's season-to-date */
-/* FG% in that zone. zone_points_delta = FGA per game x sum over zones of share x shot value x */
+/* opponent's FG% allowed per zone over its last 15 such games (both windows cross seasons: recent */
+/* form), against the league's season-to-date FG% in that zone (D's season only, from @season_start: */
+/* the first day of the build start's season, a constant bound for partition pruning). */
+/* zone_points_delta = FGA per game x sum over zones of share x shot value x */
 /* (opponent FG% allowed - league FG%): the points per game the opponent's zone defence is worth */
 /* against his mix. Every target (player x D, whatever the as-of kind: nothing here depends on it) */
 /* gets a row; its values are NULL where no play-by-play is loaded (zone_matchup then falls back to */
@@ -13,6 +15,7 @@ WITH targets AS (
     player_id,
     game_id,
     game_date,
+    season,
     team,
     opponent
   FROM upcoming_player_game_context
@@ -27,6 +30,7 @@ WITH targets AS (
   SELECT
     game_id,
     game_date,
+    season,
     home_team,
     away_team
   FROM raw_nbac_schedule
@@ -36,6 +40,7 @@ WITH targets AS (
   SELECT
     g.game_id,
     g.game_date,
+    g.season,
     COALESCE(s.player_id, s.player_source_id) AS player_id,
     IF(s.team = g.home_team, g.away_team, g.home_team) AS defence,
     CASE
@@ -107,6 +112,7 @@ WITH targets AS (
     defence AS team,
     game_id,
     game_date,
+    season,
     COUNTIF(zone = 'paint') AS paint_a,
     SUM(IF(zone = 'paint', made, 0)) AS paint_m,
     COUNTIF(zone = 'mid_range') AS mid_a,
@@ -119,7 +125,8 @@ WITH targets AS (
   GROUP BY
     defence,
     game_id,
-    game_date
+    game_date,
+    season
 ), opponent_targets AS (
   SELECT DISTINCT
     opponent AS team,
@@ -158,11 +165,14 @@ WITH targets AS (
     SAFE_DIVIDE(SUM(d.above_break3_m), SUM(d.above_break3_a)) AS above_break3_pct
   FROM (
     SELECT DISTINCT
-      game_date
+      game_date,
+      season
     FROM targets
   ) AS t
   JOIN defence_games AS d
-    ON d.game_date < t.game_date
+    ON d.season IS NOT DISTINCT FROM t.season
+    AND d.game_date < t.game_date
+    AND d.game_date >= @season_start
   GROUP BY
     t.game_date
 ), joined AS (

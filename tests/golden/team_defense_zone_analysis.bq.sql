@@ -1,17 +1,21 @@
 /* team_defense_zone_analysis: per team x game date D, its defence over its last 15 games strictly */
 /* before D (team_defense_game_summary: what its opponents scored and shot). */
-/* League figures are season-to-date over every game strictly before D (frames end the day before). */
+/* League figures are season-to-date: every game of D's season strictly before D (frames end the day */
+/* before, partitioned by season, read from @season_start: the first day of the build start's */
+/* season, a constant bound for partition pruning). The team's last 15 games cross seasons. */
 WITH targets AS (
   SELECT DISTINCT
     team,
-    game_date
+    game_date,
+    season
   FROM upcoming_player_game_context
   WHERE
     game_date BETWEEN @start AND @end
   UNION DISTINCT
   SELECT DISTINCT
     opponent,
-    game_date
+    game_date,
+    season
   FROM upcoming_player_game_context
   WHERE
     game_date BETWEEN @start AND @end
@@ -19,6 +23,7 @@ WITH targets AS (
   SELECT
     team,
     game_date,
+    season,
     CAST(opp_pts AS FLOAT64) AS opp_points,
     CAST(possessions AS FLOAT64) AS opp_possessions,
     CAST(pace AS FLOAT64) AS pace,
@@ -80,6 +85,7 @@ WITH targets AS (
 ), league_days AS (
   SELECT
     game_date,
+    season,
     SUM(two_m) AS two_m,
     SUM(two_a) AS two_a,
     SUM(three_m) AS three_m,
@@ -87,11 +93,15 @@ WITH targets AS (
     SUM(pace) AS pace_sum,
     COUNT(*) AS team_games
   FROM allowed
+  WHERE
+    game_date >= @season_start
   GROUP BY
-    game_date
+    game_date,
+    season
   UNION ALL
   SELECT DISTINCT
     game_date,
+    season,
     NULL,
     NULL,
     NULL,
@@ -107,6 +117,7 @@ WITH targets AS (
     SAFE_DIVIDE(SUM(pace_sum) OVER w, SUM(team_games) OVER w) AS league_pace
   FROM league_days
   WINDOW w AS (
+    PARTITION BY season
     ORDER BY UNIX_DATE(game_date) ASC
     RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
   )

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     FloatArray = npt.NDArray[np.float64]
 
 STAR_USAGE = 25.0
-"""A teammate whose last-10 usage rate is at least this (%) counts as a star."""
+"""A listed-out teammate whose season-to-date usage rate is at least this (%) counts as a star."""
 
 
 def fatigue_score(
@@ -114,8 +114,9 @@ def usage_spike(
     ``recent_usage`` is the player's usage rate (%) over his last 10 games played.
     ``out_usage_load`` is the share of the team's possessions normally used by teammates listed
     OUT in the last injury report before tip: sum of usage_i/100 * minutes_i/240 over them (240
-    player-minutes per game), i.e. possessions that the remaining players share out in proportion
-    to their usage. ``stars_out`` counts those with usage >= ``STAR_USAGE``. Nobody out gives 0.
+    player-minutes per game, usage_i and minutes_i their means over this season's games before the
+    date), i.e. possessions that the remaining players share out in proportion to their usage.
+    ``stars_out`` counts those with usage >= ``STAR_USAGE``. Nobody out gives 0.
     """
     import numpy as np
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 # The schema loads before the step registry: steps.py imports raw.tables, which would otherwise
 # start warehouse/__init__ -> schema -> raw.tables while raw.tables is half-imported.
 import nbaprops.warehouse.schema  # noqa: F401
+from nbaprops.dates import season_start_date
 from nbaprops.features.composite import STAR_USAGE
 from nbaprops.features.contract import FEATURE_VERSION
 from nbaprops.pipeline.steps import Step, StepContext, register, sql_step
@@ -28,10 +29,19 @@ if TYPE_CHECKING:
 SQL_DIR = Path(__file__).parent / "sql"
 PHASE = 4
 
+
+def season_params(ctx: StepContext) -> dict[str, date]:
+    """``@season_start``: the first day of the build start's season. Season-to-date windows are
+    partitioned by season (so a range across two seasons never mixes them) and read no game dated
+    before it (a constant bound: BigQuery prunes the older partitions)."""
+    return {"season_start": season_start_date(ctx.start)}
+
+
 sql_step(
     "team_defense_zone_analysis",
     phase=PHASE,
     sql_file=SQL_DIR / "team_defense_zone_analysis.sql",
+    params=season_params,
     inputs=("team_defense_game_summary", "upcoming_player_game_context"),
     date_column="analysis_date",
     rows_due="scheduled_games",
@@ -50,6 +60,7 @@ sql_step(
     "player_daily_cache",
     phase=PHASE,
     sql_file=SQL_DIR / "player_daily_cache.sql",
+    params=season_params,
     inputs=("player_game_summary", "team_offense_game_summary", "upcoming_player_game_context"),
     date_column="cache_date",
     rows_due="scheduled_games",
@@ -72,6 +83,7 @@ sql_step(
     "player_zone_matchup",
     phase=PHASE,
     sql_file=SQL_DIR / "player_zone_matchup.sql",
+    params=season_params,
     inputs=("upcoming_player_game_context", "raw_nbac_schedule", "raw_nbac_pbp_shots"),
     rows_due="scheduled_games",
     description="play-by-play shot mix (4 zones) against the opponent's zone defence",
@@ -146,7 +158,8 @@ def _run_composite(ctx: StepContext) -> int:
     from nbaprops.warehouse.sqlmodel import load_model, query_model
 
     model = load_model(SQL_DIR / "player_composite_inputs.sql")
-    inputs = query_model(ctx.warehouse, model, {"start": ctx.start, "end": ctx.end, "star_usage": STAR_USAGE})
+    params = {"start": ctx.start, "end": ctx.end, "star_usage": STAR_USAGE, **season_params(ctx)}
+    inputs = query_model(ctx.warehouse, model, params)
     return replace_range(
         ctx.warehouse, "player_composite_factors", composite_rows(inputs), start=ctx.start, end=ctx.end
     )

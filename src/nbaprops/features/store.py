@@ -68,7 +68,11 @@ def assemble_row(row: dict[str, Any]) -> dict[str, Any]:
     out["defaulted_required_count"] = len(defaulted)
     reasons = []
     if not row.get("games_played"):
-        reasons.append("no games played before this date")
+        # games_played counts this season's games; last_game_date looks back across seasons
+        if row.get("last_game_date") is None:
+            reasons.append("no games played before this date")
+        else:
+            reasons.append("no games played this season before this date")
     if defaulted:
         reasons.append("required features defaulted: " + ", ".join(defaulted))
     out["predictable"] = not reasons

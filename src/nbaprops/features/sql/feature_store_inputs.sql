@@ -27,8 +27,8 @@ book_lines AS (
   WHERE p.game_date BETWEEN @start AND @end
 ),
 cache AS (
-  SELECT player_id, cache_date, games_played, points_avg_last_5, points_avg_last_10, points_avg_season,
-    points_std_last_10, points_std_season, points_avg_last_3, pts_slope_10g, ppm_avg_last_10,
+  SELECT player_id, cache_date, games_played, last_game_date, points_avg_last_5, points_avg_last_10,
+    points_avg_season, points_std_last_10, points_std_season, points_avg_last_3, pts_slope_10g, ppm_avg_last_10,
     pct_free_throw, minutes_avg_last_10, minutes_std_last_10, minutes_avg_last_5, minutes_avg_season,
     usage_rate_last_10, dnp_rate_last_10, avg_points_vs_opponent, games_vs_opponent, team_pace,
     team_off_rating, team_win_pct
@@ -70,7 +70,7 @@ line_spread AS (
 )
 SELECT
   t.player_id, t.game_date, t.as_of_kind, t.as_of, t.game_id, t.team, t.opponent, t.tip_utc,
-  c.games_played,
+  c.games_played, c.last_game_date,
   c.points_avg_last_5, c.points_avg_last_10, c.points_avg_season, c.points_std_last_10,
   c.points_avg_last_3, c.pts_slope_10g,
   IF(c.games_played >= 2,

@@ -1,9 +1,12 @@
 -- Inputs of the composite factors (features/composite.py turns them into scores), one row per
 -- player x game date D x as-of kind. Games are strictly before D: load windows are RANGE frames over
 -- the day number that end at 1 PRECEDING (the day before D); teammates out come from the injury
--- status at the row's as_of (injury_status), their usage from their games before D.
+-- status at the row's as_of (injury_status), their usage from their games of D's season before D
+-- (read from @season_start, the first day of the build start's season: a constant bound for
+-- partition pruning). Rest and load windows cross seasons on purpose: the previous game played is
+-- the previous game, whatever the season (days of rest are capped at 10 anyway).
 WITH targets AS (
-  SELECT player_id, game_id, game_date, as_of_kind, team, opponent
+  SELECT player_id, game_id, game_date, season, as_of_kind, team, opponent
   FROM upcoming_player_game_context
   WHERE game_date BETWEEN @start AND @end AND player_id IS NOT NULL
   QUALIFY ROW_NUMBER() OVER (
@@ -31,15 +34,15 @@ timeline AS (
 ),
 load AS (
   SELECT player_id, game_date,
-    MAX(IF(is_game = 1, game_date, NULL)) OVER season AS last_game_date,
+    MAX(IF(is_game = 1, game_date, NULL)) OVER history AS last_game_date,
     COALESCE(SUM(one) OVER last7, 0) AS games_in_last_7_days,
     COALESCE(SUM(minutes) OVER last7, 0) AS minutes_load_last_7d,
     COALESCE(SUM(b2b) OVER last14, 0) AS back_to_backs_last_14
   FROM timeline
   QUALIFY is_game = 0
   WINDOW
-    season AS (PARTITION BY player_id ORDER BY UNIX_DATE(game_date) ASC NULLS FIRST
-               RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+    history AS (PARTITION BY player_id ORDER BY UNIX_DATE(game_date) ASC NULLS FIRST
+                RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
     last7 AS (PARTITION BY player_id ORDER BY UNIX_DATE(game_date) ASC NULLS FIRST
               RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING),
     last14 AS (PARTITION BY player_id ORDER BY UNIX_DATE(game_date) ASC NULLS FIRST
@@ -66,16 +69,18 @@ team_rest_by_date AS (
   GROUP BY team, game_date
 ),
 out_players AS (
-  SELECT game_id, as_of_kind, team, game_date, player_id
-  FROM injury_status
-  WHERE game_date BETWEEN @start AND @end AND LOWER(status) = 'out'
+  SELECT i.game_id, i.as_of_kind, i.team, i.game_date, g.season, i.player_id
+  FROM injury_status AS i
+  JOIN (SELECT DISTINCT game_id, season FROM targets) AS g ON g.game_id = i.game_id
+  WHERE i.game_date BETWEEN @start AND @end AND LOWER(i.status) = 'out'
 ),
 out_usage AS (
   SELECT o.game_id, o.as_of_kind, o.team, o.player_id, AVG(p.usage_rate) AS usage_rate,
     AVG(p.minutes) AS minutes
   FROM out_players AS o
   JOIN player_game_summary AS p
-    ON p.player_id = o.player_id AND p.game_date < o.game_date AND p.played AND p.minutes > 0
+    ON p.player_id = o.player_id AND p.season IS NOT DISTINCT FROM o.season AND p.game_date < o.game_date
+    AND p.game_date >= @season_start AND p.played AND p.minutes > 0
   GROUP BY o.game_id, o.as_of_kind, o.team, o.player_id
 ),
 team_out AS (

@@ -3,25 +3,30 @@
 -- timeline after his games before D; its windows are RANGE frames over `k` (the running count of
 -- games played) that end at 1 PRECEDING, i.e. at the previous game played. Target rows carry NULL
 -- stats, so they never count inside another row's frame (aggregates skip NULLs).
+-- Seasons: "season" frames are partitioned by the row's season (the label every parser writes with
+-- dates.season_of), so a season figure never mixes in an earlier season's games; scans that feed
+-- only season figures also start at @season_start (the first day of the build start's season), a
+-- constant lower bound on game_date that lets BigQuery prune partitions. "last N" frames cross
+-- seasons on purpose (recent form carries over the summer).
 WITH targets AS (
-  SELECT player_id, game_id, game_date, team, opponent, is_home
+  SELECT player_id, game_id, game_date, season, team, opponent, is_home
   FROM upcoming_player_game_context
   WHERE game_date BETWEEN @start AND @end AND player_id IS NOT NULL
   QUALIFY ROW_NUMBER() OVER (PARTITION BY player_id, game_date ORDER BY player_lookup ASC NULLS FIRST) = 1
 ),
 played AS (
-  SELECT player_id, game_date, opponent, CAST(pts AS FLOAT64) AS pts, CAST(minutes AS FLOAT64) AS minutes,
+  SELECT player_id, game_date, season, opponent, CAST(pts AS FLOAT64) AS pts, CAST(minutes AS FLOAT64) AS minutes,
          CAST(ftm AS FLOAT64) AS ftm, usage_rate
   FROM player_game_summary
   WHERE played AND minutes > 0 AND player_id IS NOT NULL AND game_date <= @end
   QUALIFY ROW_NUMBER() OVER (PARTITION BY player_id, game_id ORDER BY player_lookup ASC NULLS FIRST) = 1
 ),
 timeline AS (
-  SELECT player_id, game_date, opponent, pts, minutes, ftm, usage_rate, 1 AS is_game, FALSE AS is_target,
+  SELECT player_id, game_date, season, opponent, pts, minutes, ftm, usage_rate, 1 AS is_game, FALSE AS is_target,
          CAST(NULL AS STRING) AS game_id, CAST(NULL AS STRING) AS team, CAST(NULL AS BOOL) AS is_home
   FROM played
   UNION ALL
-  SELECT player_id, game_date, opponent, NULL, NULL, NULL, NULL, 0, TRUE, game_id, team, is_home
+  SELECT player_id, game_date, season, opponent, NULL, NULL, NULL, NULL, 0, TRUE, game_id, team, is_home
   FROM targets
 ),
 keyed AS (
@@ -39,7 +44,7 @@ windowed AS (
 stats AS (
   SELECT player_id, game_date, game_id, team, opponent, is_home, is_target,
     COUNT(pts) OVER season AS games_played,
-    MAX(IF(is_game = 1, game_date, NULL)) OVER season AS last_game_date,
+    MAX(IF(is_game = 1, game_date, NULL)) OVER history AS last_game_date,
     AVG(pts) OVER last3 AS points_avg_last_3,
     AVG(pts) OVER last5 AS points_avg_last_5,
     AVG(pts) OVER last10 AS points_avg_last_10,
@@ -56,7 +61,8 @@ stats AS (
     AVG(usage_rate) OVER last10 AS usage_rate_last_10
   FROM windowed
   WINDOW
-    season AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+    season AS (PARTITION BY player_id, season ORDER BY k ASC NULLS FIRST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+    history AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
     last3 AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING),
     last5 AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN 5 PRECEDING AND 1 PRECEDING),
     last10 AS (PARTITION BY player_id ORDER BY k ASC NULLS FIRST RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING)
@@ -87,15 +93,16 @@ vs_opponent AS (
   SELECT t.player_id, t.game_date, AVG(p.pts) AS avg_points_vs_opponent, COUNT(*) AS games_vs_opponent
   FROM targets AS t
   JOIN played AS p
-    ON p.player_id = t.player_id AND p.opponent = t.opponent AND p.game_date < t.game_date
+    ON p.player_id = t.player_id AND p.opponent = t.opponent AND p.season IS NOT DISTINCT FROM t.season
+    AND p.game_date < t.game_date AND p.game_date >= @season_start
   GROUP BY t.player_id, t.game_date
 ),
 team_games AS (
-  SELECT team, game_date, pace, offensive_rating AS off_rating, IF(win, 1.0, 0.0) AS win, 1 AS is_game
+  SELECT team, game_date, season, pace, offensive_rating AS off_rating, IF(win, 1.0, 0.0) AS win, 1 AS is_game
   FROM team_offense_game_summary
   WHERE game_date <= @end
   UNION ALL
-  SELECT DISTINCT team, game_date, NULL, NULL, NULL, 0 FROM targets
+  SELECT DISTINCT team, game_date, season, NULL, NULL, NULL, 0 FROM targets
 ),
 team_keyed AS (
   SELECT *,
@@ -112,7 +119,7 @@ team_context AS (
   FROM team_keyed
   QUALIFY is_game = 0
   WINDOW
-    season AS (PARTITION BY team ORDER BY k ASC NULLS FIRST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+    season AS (PARTITION BY team, season ORDER BY k ASC NULLS FIRST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
     last10 AS (PARTITION BY team ORDER BY k ASC NULLS FIRST RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING)
 )
 SELECT

@@ -2,14 +2,16 @@
 -- play-by-play zone defence, all from games strictly before D. Zones: paint, mid-range, corner
 -- three (NBA.com's "Left/Right Corner 3" area; without an area, a three shorter than the 23.75 ft
 -- arc) and above-the-break three. The player's mix is over his last 10 games with play-by-play; the
--- opponent's FG% allowed per zone over its last 15 such games, against the league's season-to-date
--- FG% in that zone. zone_points_delta = FGA per game x sum over zones of share x shot value x
+-- opponent's FG% allowed per zone over its last 15 such games (both windows cross seasons: recent
+-- form), against the league's season-to-date FG% in that zone (D's season only, from @season_start:
+-- the first day of the build start's season, a constant bound for partition pruning).
+-- zone_points_delta = FGA per game x sum over zones of share x shot value x
 -- (opponent FG% allowed - league FG%): the points per game the opponent's zone defence is worth
 -- against his mix. Every target (player x D, whatever the as-of kind: nothing here depends on it)
 -- gets a row; its values are NULL where no play-by-play is loaded (zone_matchup then falls back to
 -- the box score's 2PT/3PT split).
 WITH targets AS (
-  SELECT player_id, game_id, game_date, team, opponent
+  SELECT player_id, game_id, game_date, season, team, opponent
   FROM upcoming_player_game_context
   WHERE game_date BETWEEN @start AND @end AND player_id IS NOT NULL
   QUALIFY ROW_NUMBER() OVER (
@@ -18,12 +20,12 @@ WITH targets AS (
   ) = 1
 ),
 games AS (
-  SELECT game_id, game_date, home_team, away_team
+  SELECT game_id, game_date, season, home_team, away_team
   FROM raw_nbac_schedule
   WHERE game_date <= @end AND is_nba_matchup IS NOT FALSE
 ),
 shots AS (
-  SELECT g.game_id, g.game_date, COALESCE(s.player_id, s.player_source_id) AS player_id,
+  SELECT g.game_id, g.game_date, g.season, COALESCE(s.player_id, s.player_source_id) AS player_id,
     IF(s.team = g.home_team, g.away_team, g.home_team) AS defence,
     CASE
       WHEN s.action_type = '3pt' AND (s.area LIKE '%Corner 3%' OR (s.area IS NULL AND s.shot_distance < 23.75))
@@ -59,13 +61,13 @@ player_window AS (
   GROUP BY t.player_id, t.game_date
 ),
 defence_games AS (
-  SELECT defence AS team, game_id, game_date,
+  SELECT defence AS team, game_id, game_date, season,
     COUNTIF(zone = 'paint') AS paint_a, SUM(IF(zone = 'paint', made, 0)) AS paint_m,
     COUNTIF(zone = 'mid_range') AS mid_a, SUM(IF(zone = 'mid_range', made, 0)) AS mid_m,
     COUNTIF(zone = 'corner3') AS corner3_a, SUM(IF(zone = 'corner3', made, 0)) AS corner3_m,
     COUNTIF(zone = 'above_break3') AS above_break3_a, SUM(IF(zone = 'above_break3', made, 0)) AS above_break3_m
   FROM shots
-  GROUP BY defence, game_id, game_date
+  GROUP BY defence, game_id, game_date, season
 ),
 opponent_targets AS (
   SELECT DISTINCT opponent AS team, game_date FROM targets
@@ -92,8 +94,9 @@ league AS (
     SAFE_DIVIDE(SUM(d.mid_m), SUM(d.mid_a)) AS mid_pct,
     SAFE_DIVIDE(SUM(d.corner3_m), SUM(d.corner3_a)) AS corner3_pct,
     SAFE_DIVIDE(SUM(d.above_break3_m), SUM(d.above_break3_a)) AS above_break3_pct
-  FROM (SELECT DISTINCT game_date FROM targets) AS t
-  JOIN defence_games AS d ON d.game_date < t.game_date
+  FROM (SELECT DISTINCT game_date, season FROM targets) AS t
+  JOIN defence_games AS d
+    ON d.season IS NOT DISTINCT FROM t.season AND d.game_date < t.game_date AND d.game_date >= @season_start
   GROUP BY t.game_date
 ),
 joined AS (

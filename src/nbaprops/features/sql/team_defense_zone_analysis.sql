@@ -1,13 +1,17 @@
 -- team_defense_zone_analysis: per team x game date D, its defence over its last 15 games strictly
 -- before D (team_defense_game_summary: what its opponents scored and shot).
--- League figures are season-to-date over every game strictly before D (frames end the day before).
+-- League figures are season-to-date: every game of D's season strictly before D (frames end the day
+-- before, partitioned by season, read from @season_start: the first day of the build start's
+-- season, a constant bound for partition pruning). The team's last 15 games cross seasons.
 WITH targets AS (
-  SELECT DISTINCT team, game_date FROM upcoming_player_game_context WHERE game_date BETWEEN @start AND @end
+  SELECT DISTINCT team, game_date, season
+  FROM upcoming_player_game_context WHERE game_date BETWEEN @start AND @end
   UNION DISTINCT
-  SELECT DISTINCT opponent, game_date FROM upcoming_player_game_context WHERE game_date BETWEEN @start AND @end
+  SELECT DISTINCT opponent, game_date, season
+  FROM upcoming_player_game_context WHERE game_date BETWEEN @start AND @end
 ),
 allowed AS (
-  SELECT team, game_date,
+  SELECT team, game_date, season,
     CAST(opp_pts AS FLOAT64) AS opp_points, CAST(possessions AS FLOAT64) AS opp_possessions,
     CAST(pace AS FLOAT64) AS pace,
     CAST(opp_fga - opp_fg3a AS FLOAT64) AS two_a, CAST(opp_fgm - opp_fg3m AS FLOAT64) AS two_m,
@@ -39,12 +43,13 @@ team_window AS (
   WINDOW w AS (PARTITION BY team ORDER BY k ASC NULLS FIRST RANGE BETWEEN 15 PRECEDING AND 1 PRECEDING)
 ),
 league_days AS (
-  SELECT game_date, SUM(two_m) AS two_m, SUM(two_a) AS two_a, SUM(three_m) AS three_m,
+  SELECT game_date, season, SUM(two_m) AS two_m, SUM(two_a) AS two_a, SUM(three_m) AS three_m,
          SUM(three_a) AS three_a, SUM(pace) AS pace_sum, COUNT(*) AS team_games
   FROM allowed
-  GROUP BY game_date
+  WHERE game_date >= @season_start
+  GROUP BY game_date, season
   UNION ALL
-  SELECT DISTINCT game_date, NULL, NULL, NULL, NULL, NULL, NULL FROM targets
+  SELECT DISTINCT game_date, season, NULL, NULL, NULL, NULL, NULL, NULL FROM targets
 ),
 league AS (
   SELECT game_date,
@@ -52,7 +57,8 @@ league AS (
     SAFE_DIVIDE(SUM(three_m) OVER w, SUM(three_a) OVER w) AS league_three_fg_pct,
     SAFE_DIVIDE(SUM(pace_sum) OVER w, SUM(team_games) OVER w) AS league_pace
   FROM league_days
-  WINDOW w AS (ORDER BY UNIX_DATE(game_date) ASC NULLS FIRST RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+  WINDOW w AS (PARTITION BY season ORDER BY UNIX_DATE(game_date) ASC NULLS FIRST
+               RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
 league_by_date AS (
   SELECT game_date, ANY_VALUE(league_two_fg_pct) AS league_two_fg_pct,
