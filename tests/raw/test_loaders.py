@@ -364,3 +364,35 @@ class CountingWarehouse(DuckDBWarehouse):
     ) -> int:
         self._note("merge", table_name, arrow_table)
         return super().merge_arrow(table_name, arrow_table, key_columns, newer_by=newer_by)
+
+
+def test_the_parse_memo_answers_only_for_the_parser_that_made_the_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A scrape and its ingest parse the same bytes once; a parser replaced in the registry (a new
+    version, a planted fault) is asked again instead of being answered from the old one's rows."""
+    from dataclasses import replace
+
+    from nbaprops.errors import PayloadError
+    from nbaprops.raw.registry import parse_bytes, parsers
+
+    kind = "bdl_teams"
+    payload = json.dumps({"data": [], "meta": {}}).encode()
+    calls: list[bytes] = []
+    original = parsers()[kind]
+
+    def counting(raw: bytes) -> list[dict[str, object]]:
+        calls.append(raw)
+        return [{"marker": len(calls)}]
+
+    monkeypatch.setitem(parsers(), kind, replace(original, parse=counting))
+    assert parse_bytes(kind, payload) == [{"marker": 1}]
+    assert parse_bytes(kind, payload) == [{"marker": 1}]  # the second parse is a lookup
+    assert len(calls) == 1
+
+    def broken(raw: bytes) -> list[dict[str, object]]:
+        raise PayloadError(f"{kind}: planted")
+
+    monkeypatch.setitem(parsers(), kind, replace(original, parse=broken))
+    with pytest.raises(PayloadError, match="planted"):
+        parse_bytes(kind, payload)

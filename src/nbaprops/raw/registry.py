@@ -69,7 +69,7 @@ def parser_for(kind: str) -> ParserSpec:
         raise ConfigError(f"unknown payload kind {kind!r}; known: {', '.join(parsers())}") from None
 
 
-_PARSED: OrderedDict[tuple[str, str], list[dict[str, Any]]] = OrderedDict()
+_PARSED: OrderedDict[tuple[str, object, str], list[dict[str, Any]]] = OrderedDict()
 _PARSED_LOCK = threading.Lock()
 PARSED_MEMO_ROWS = 20_000
 """How many parsed rows ``parse_bytes`` keeps (the latest payloads'; a day's scrape is ~8,000): a
@@ -81,18 +81,20 @@ def parse_bytes(kind: str, payload: bytes) -> list[dict[str, Any]]:
     """The rows of a stored or fetched payload by the parser of ``kind`` (gunzipped first).
 
     Parsers are pure functions of the bytes, so the latest results (``PARSED_MEMO_ROWS`` rows in
-    all) are kept by (kind, SHA-256 of the plain bytes); each call gets its own row dicts (their
-    values are scalars). A rejection (``PayloadError``)
-    is not kept: it is raised again by the next parse.
+    all) are kept by (kind, the parse function itself, SHA-256 of the plain bytes): a parser
+    replaced in the registry (a new version, a test's planted fault) never answers from the rows of
+    the one before it. Each call gets its own row dicts (their values are scalars). A rejection
+    (``PayloadError``) is not kept: it is raised again by the next parse.
     """
     plain = maybe_gunzip(payload, kind)  # the lake stores what the scrape fetched gzipped
-    key = (kind, hashlib.sha256(plain).hexdigest())
+    spec = parser_for(kind)
+    key = (kind, spec.parse, hashlib.sha256(plain).hexdigest())
     with _PARSED_LOCK:
         found = _PARSED.get(key)
         if found is not None:
             _PARSED.move_to_end(key)
     if found is None:
-        found = parser_for(kind).parse(plain)
+        found = spec.parse(plain)
         with _PARSED_LOCK:
             _PARSED[key] = found
             kept = sum(len(rows) for rows in _PARSED.values())
