@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from nbaprops.dates import season_start_date
 from nbaprops.publish.documents import clean, head
 
 if TYPE_CHECKING:
@@ -45,19 +46,12 @@ _HEADLINE_KEYS = (
 )
 
 
-def season_start(day: date) -> date:
-    """The first day of the NBA season ``day`` belongs to (August 1st of its start year)."""
-    from nbaprops.dates import season_start_year
-
-    return date(season_start_year(day), 8, 1)
-
-
 def inputs(warehouse: Warehouse, day: date) -> dict[str, Any]:
     """What the document as of ``day`` is computed from, in one cheap query: the last graded date,
     the graded rows of the season up to it, when they were graded and when the newest of their
     predictions was written. The same inputs give the same document, so a publish can reuse the
     one already in the lake (``publisher``) instead of scoring the season again."""
-    first = season_start(day)
+    first = season_start_date(day)
     [(last, rows, graded_at, predicted_at)] = warehouse.query_rows(_INPUTS_SQL, [first, day, first, day])
     found: dict[str, Any] = clean(
         {"last_graded_date": last, "graded_rows": rows, "graded_at": graded_at, "predicted_at": predicted_at}
@@ -68,7 +62,7 @@ def inputs(warehouse: Warehouse, day: date) -> dict[str, Any]:
 def build(warehouse: Warehouse, day: date, *, pick_cap: float | None = None) -> dict[str, Any]:
     """The performance document as of ``day`` (the windows end on the last graded date ≤ ``day``)."""
     source = inputs(warehouse, day)
-    first = season_start(day)
+    first = season_start_date(day)
     if source["last_graded_date"] is None:
         return document(source, None, first, [], [], [])
     last = date.fromisoformat(source["last_graded_date"])

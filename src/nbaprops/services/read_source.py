@@ -291,17 +291,14 @@ class WarehouseReadSource:
 
     def performance(self, window: Window) -> Performance:
         """Per system over the last 7 or 30 days up to the latest graded date, or its season."""
-        from nbaprops.dates import season_start_year
+        from nbaprops.dates import season_start_date
 
         with self._open() as wh:
             last = self._rows(wh, ("system_daily_performance",), _LAST_GRADED, [])
             end: date | None = last[0][0] if last else None
             if end is None:
                 return Performance(window=window, start=None, end=None, systems=[])
-            if window == "season":
-                start = date(season_start_year(end), 7, 1)
-            else:
-                start = end - timedelta(days=int(window) - 1)
+            start = season_start_date(end) if window == "season" else end - timedelta(days=int(window) - 1)
             rows = self._rows(wh, ("system_daily_performance",), _PERFORMANCE, [start, end])
         systems = []
         for r in rows:
