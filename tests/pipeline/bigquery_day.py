@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from day_support import VOLATILE as DAY_VOLATILE
 from day_support import copy_prepared, shared_prepared_day
 from typer.testing import CliRunner
 
@@ -26,15 +27,7 @@ from nbaprops.warehouse import TABLES, Warehouse, create_schema, open_warehouse,
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 
 # Which run wrote a row, when by the wall clock, and where on this machine: not the data.
-VOLATILE = {
-    "run_id",
-    "created_at",
-    "recorded_at",
-    "graded_at",
-    "built_at",
-    "loaded_at",
-    "fetched_at",
-    "source_file",
+VOLATILE = DAY_VOLATILE | {
     "started_at",
     "finished_at",
     "dispatched_at",
