@@ -311,3 +311,74 @@ def test_top_features_of_rows_from_before_they_were_stored_are_an_empty_list() -
     ]
     with pytest.raises(TypeError, match="JSON list"):
         documents.top_features('{"feature": "x"}')
+
+
+def test_a_publish_that_keeps_unchanged_player_files_equals_a_full_publish(
+    published: Published, tmp_path: Path
+) -> None:
+    """One game re-predicted: only its players' files are built again, and the lake ends byte for
+    byte where a full publish into an empty lake ends."""
+    import shutil
+
+    from nbaprops.lake import lake_at
+    from nbaprops.publish.publisher import PLAYER_KEYS, publish_date
+
+    source = published.settings.resolved_warehouse_path
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(source, copy)
+    kept_lake, full_lake = tmp_path / "kept", tmp_path / "full"
+    warehouse = DuckDBWarehouse(str(copy), query_timeout_s=30)
+    try:
+        kept = lake_at(str(kept_lake), published.settings)
+        first = publish_date(warehouse, published.settings, published.day, lake=kept)
+        again = publish_date(warehouse, published.settings, published.day, lake=kept)
+        [(game_id,)] = warehouse.query_rows(
+            "SELECT min(game_id) FROM predictions WHERE game_date = ?", [published.day]
+        )
+        moved = warehouse.query_rows(
+            "SELECT DISTINCT player_id FROM predictions WHERE game_date = ? AND game_id = ?",
+            [published.day, game_id],
+        )
+        warehouse.execute(
+            "UPDATE predictions SET predicted_points = predicted_points + 1.5, "
+            "created_at = created_at + INTERVAL 1 HOUR WHERE game_date = ? AND game_id = ?",
+            [published.day, game_id],
+        )
+        changed = publish_date(warehouse, published.settings, published.day, lake=kept)
+        full = publish_date(
+            warehouse, published.settings, published.day, lake=lake_at(str(full_lake), published.settings)
+        )
+    finally:
+        warehouse.close()
+    assert first.players_kept == 0
+    assert again.players_kept == again.players == first.players > 0
+    assert changed.players_kept == changed.players - len(moved) > 0
+    assert full.players_kept == 0
+    assert sorted(changed.files) == sorted(full.files)
+    assert _digests(kept_lake / "publish") == _digests(full_lake / "publish")
+    assert _load(kept_lake / PLAYER_KEYS) == _load(full_lake / PLAYER_KEYS)
+    moved_file = _load(kept_lake / "publish" / "players" / f"{moved[0][0]}.json")
+    assert moved_file["generated_at"] is not None
+    assert not list(kept_lake.rglob(".tmp-*"))
+
+
+def test_a_lost_player_file_or_a_full_publish_writes_it_again(published: Published, tmp_path: Path) -> None:
+    from nbaprops.lake import lake_at
+    from nbaprops.publish.publisher import publish_date
+
+    lake = lake_at(str(tmp_path), published.settings)
+    warehouse = _warehouse(published)
+    try:
+        first = publish_date(warehouse, published.settings, published.day, lake=lake)
+        before = _digests(tmp_path / "publish")
+        lost = sorted((tmp_path / "publish" / "players").glob("*.json"))[0]
+        lost.unlink()
+        second = publish_date(warehouse, published.settings, published.day, lake=lake)
+        after_loss = _digests(tmp_path / "publish")
+        forced = publish_date(warehouse, published.settings, published.day, lake=lake, full=True)
+    finally:
+        warehouse.close()
+    assert second.players_kept == first.players - 1
+    assert after_loss == before
+    assert forced.players_kept == 0
+    assert _digests(tmp_path / "publish") == before

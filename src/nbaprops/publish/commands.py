@@ -19,10 +19,18 @@ def publish(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print what was written as one JSON object.")
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Build and write every player file, even those whose inputs did not change."
+        ),
+    ] = False,
 ) -> None:
     """Write tonight/, picks/, players/, results/ (once graded), performance, status and the dashboard.
 
-    Publishing a date twice gives identical files. Exits non-zero when the date has no predictions.
+    Publishing a date twice gives identical files; a player file whose inputs did not change since it
+    was written is left as it is (``--full`` writes it again, e.g. after a power cut on a local lake).
+    Exits non-zero when the date has no predictions.
     """
     from nbaprops.dates import parse_game_date
     from nbaprops.logs import configure_logging
@@ -36,7 +44,7 @@ def publish(
     warehouse = open_warehouse(settings)
     try:
         create_schema(warehouse)
-        report = publish_date(warehouse, settings, day)
+        report = publish_date(warehouse, settings, day, full=full)
     finally:
         warehouse.close()
     if json_out:

@@ -13,7 +13,18 @@ Under the lake's ``publish/`` prefix (a local folder by default, ``gs://…`` in
 
 Every file is written atomically (``Lake.put_file``: a temporary name, then a rename; not
 fsync'd, since the next publish rebuilds it from the warehouse) and carries ``Cache-Control`` where
-the lake keeps metadata. Every document but the per-player files (the same structures as
+the lake keeps metadata. A player's file is a pure function of its inputs (the date, the player's
+rows, the row shown with its distribution, the max-age, the code of this module and of
+``documents``): the input key of each player file written is kept in ``publish_state/players.json``
+(beside ``publish/``, not served), and a player whose key is unchanged and whose file is in the lake
+is neither built nor written again (a refresh re-predicts a few games; the other players' files
+would come out byte for byte the same). The keys of the files about to be rewritten are dropped
+from that manifest (durably) before they are written, and the new keys added after, so a failed
+publish leaves no key naming a file it did not write. ``full=True`` (``nbaprops publish --full``)
+rebuilds every file: after a power cut on a local lake, whose files are not fsync'd while the
+manifest is, a kept file may be older than its key says.
+
+Every document but the per-player files (the same structures as
 tonight's, and the bulk of the time a check takes) is checked against its JSON Schema
 (``publish/schemas/``) before anything is written, so a bad document fails the step instead of
 reaching a reader; the tests check every file the demo publishes. Queries
@@ -23,6 +34,7 @@ are a constant number per date (no query per player). The step is one ``run_ledg
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -55,6 +67,7 @@ _DAILY_SQL = (
     "FROM system_daily_performance WHERE game_date = ? ORDER BY system_id ASC NULLS LAST"
 )
 _PMF_FLOOR = 1e-4  # probabilities below this at the tails are not published
+PLAYER_KEYS = "publish_state/players.json"  # input key of each player file in the lake (not served)
 
 
 @dataclass
@@ -67,6 +80,8 @@ class PublishReport:
     picks: int = 0
     players: int = 0
     graded_picks: int | None = None  # None: the date is not graded yet (no results file)
+    players_kept: int = 0  # player files left as they were (inputs unchanged since they were written)
+    player_keys: dict[str, str] = field(default_factory=dict, repr=False)  # file -> input key
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``nbaprops publish --json``)."""
@@ -76,6 +91,7 @@ class PublishReport:
             "predictions": self.predictions,
             "picks": self.picks,
             "players": self.players,
+            "players_kept": self.players_kept,
             "graded_picks": self.graded_picks,
         }
 
@@ -89,26 +105,39 @@ def _rows(warehouse: Warehouse, name: str, params: dict[str, Any]) -> list[dict[
 
 
 def publish_date(
-    warehouse: Warehouse, settings: Settings, day: date, *, lake: Lake | None = None
+    warehouse: Warehouse, settings: Settings, day: date, *, lake: Lake | None = None, full: bool = False
 ) -> PublishReport:
-    """Write every file of ``day`` (and the global ones, and the dashboard) under ``publish/``."""
+    """Write every file of ``day`` (and the global ones, and the dashboard) under ``publish/``.
+
+    Player files whose input key is unchanged and that are in the lake are left alone, unless
+    ``full`` (see the module's docstring).
+    """
     from nbaprops.lake import open_lake
 
     store = lake if lake is not None else open_lake(settings)
     report = PublishReport(day)
     with RunLedger(warehouse).step(STEP, game_date=day) as run:
-        files = build_files(warehouse, settings, day, report, store)
+        in_lake = _kept_player_files(store)
+        known = {} if full else in_lake
+        files = build_files(warehouse, settings, day, report, store, known=known)
         run.rows_in = report.predictions
         cleaned = {name: (documents.clean(document), max_age) for name, (document, max_age) in files.items()}
         validate({k: v for k, v in cleaned.items() if not k.startswith("players/")})
+        rewritten = {name for name in cleaned if name in report.player_keys}
+        stale = {name: key for name, key in in_lake.items() if name not in rewritten}
+        if len(stale) != len(in_lake):
+            _put_player_keys(store, stale)  # no key names a file while it is being rewritten
         for name, (document, max_age) in cleaned.items():
             put(store, name, documents.encode(document, cleaned=True), max_age)
+        if rewritten:
+            _put_player_keys(store, {**stale, **{name: report.player_keys[name] for name in rewritten}})
         index = _index(store, files)
         validate({"index.json": (index, 0)})
         put(store, "index.json", documents.encode(index), settings.publish_live_max_age_s)
         from nbaprops.publish.site import install
 
-        report.files = [*files, "index.json", *install(store, settings.publish_live_max_age_s)]
+        kept = [name for name in report.player_keys if name not in files]
+        report.files = [*files, *kept, "index.json", *install(store, settings.publish_live_max_age_s)]
         run.rows_out = len(report.files)
         run.details = report.to_dict()
     log.info("publish.finished", **report.to_dict())
@@ -123,6 +152,63 @@ def _by_player(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
     return grouped
 
 
+def _kept_player_files(store: Lake) -> dict[str, str]:
+    """The input key of each player file in the lake (``{}`` when no manifest is there yet or it is
+    unreadable: every player file is then built and written)."""
+    try:
+        keys = json.loads(store.get_file(PLAYER_KEYS))
+    except PayloadError:  # the first publish into this lake (or one from before the manifest)
+        return {}
+    except ValueError:  # unreadable: every player file is rebuilt and the manifest written again
+        log.warning("publish.player_keys_unreadable", path=PLAYER_KEYS)
+        return {}
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        log.warning("publish.player_keys_unreadable", path=PLAYER_KEYS)
+        return {}
+    present = {p.removeprefix(f"{PREFIX}/") for p in store.list_files(f"{PREFIX}/players/*.json")}
+    return {name: key for name, key in keys.items() if name in present}
+
+
+def _put_player_keys(store: Lake, keys: dict[str, str]) -> None:
+    store.put_file(
+        PLAYER_KEYS,
+        (json.dumps(keys, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8"),
+        content_type=JSON_TYPE,
+        durable=True,  # written around the files it names: a power cut must not bring back old keys
+    )
+
+
+_CODE_KEY: list[str] = []
+
+
+def _code_key() -> str:
+    """A digest of the code that turns a player's rows into its file (this module and ``documents``)."""
+    if not _CODE_KEY:
+        digest = hashlib.sha256(str(documents.SCHEMA_VERSION).encode("utf-8"))
+        for module in (documents.__file__, __file__):
+            digest.update(Path(module).read_bytes())
+        _CODE_KEY.append(digest.hexdigest())
+    return _CODE_KEY[0]
+
+
+def player_key(
+    day: date,
+    player_id: int,
+    past: list[dict[str, Any]],
+    upcoming: list[dict[str, Any]],
+    shown: dict[str, Any] | None,
+    *,
+    max_age: int,
+) -> str:
+    """The input key of ``players/{player_id}.json``: everything its bytes and metadata depend on.
+
+    ``repr`` of the rows (Python values from Arrow: numbers, strings, aware datetimes, dates) is
+    exact and in the query's column order; two equal keys mean equal inputs, hence equal bytes.
+    """
+    text = repr((_code_key(), day, player_id, max_age, past, upcoming, shown))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def put(store: Lake, name: str, data: bytes, max_age: int, content_type: str = JSON_TYPE) -> None:
     """One file under ``publish/``, atomically, with its Cache-Control."""
     store.put_file(
@@ -135,9 +221,17 @@ def put(store: Lake, name: str, data: bytes, max_age: int, content_type: str = J
 
 
 def build_files(
-    warehouse: Warehouse, settings: Settings, day: date, report: PublishReport, store: Lake | None = None
+    warehouse: Warehouse,
+    settings: Settings,
+    day: date,
+    report: PublishReport,
+    store: Lake | None = None,
+    *,
+    known: dict[str, str] | None = None,
 ) -> dict[str, tuple[dict[str, Any], int]]:
-    """Every document of ``day`` by its path under ``publish/``, each with its max-age."""
+    """Every document of ``day`` by its path under ``publish/``, each with its max-age; a player
+    file whose input key is ``known`` (its file in the lake was made from the same inputs) is left
+    out and counted in ``report.players_kept``."""
     rows = _rows(warehouse, "publish_predictions", {"game_date": day})
     if not rows:
         raise QualityGateError(f"publish: no predictions dated {day}; predict the date first")
@@ -169,11 +263,18 @@ def build_files(
     )
     shown = {r["player_id"]: r for r in mine} if mine else {}
     upcoming_of, past_of = _by_player(rows), _by_player(recent)
+    known = known or {}
     for player_id in ids:
         upcoming, past = upcoming_of.get(player_id, []), past_of.get(player_id, [])
         chosen_row = shown.get(player_id)
+        name = f"players/{player_id}.json"
+        key = player_key(day, player_id, past, upcoming, chosen_row, max_age=dated)
+        report.player_keys[name] = key
+        if known.get(name) == key:
+            report.players_kept += 1
+            continue
         distributions = {chosen_row["game_id"]: distribution(chosen_row)} if chosen_row else {}
-        files[f"players/{player_id}.json"] = (
+        files[name] = (
             documents.player(day, player_id, past, upcoming, distributions),
             dated,
         )
