@@ -17,6 +17,7 @@ from nbaprops.cli import app
 from nbaprops.errors import QualityGateError
 from nbaprops.ops.alerts import Alerter
 from nbaprops.ops.quality import rules, run_checks
+from nbaprops.pipeline.build import build_date, pregame_steps
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 
 
@@ -80,6 +81,28 @@ def test_planted_faults_fail_their_rules_and_alert(copy: DuckDBWarehouse, built_
     alerts = copy.query_rows("SELECT kind, severity, context FROM alerts WHERE kind = 'quality_failed'")
     assert {json.loads(c)["rule"] for _, s, c in alerts if s == "error"} == failed
     assert all(json.loads(c)["game_date"] == day.isoformat() for _, _, c in alerts)
+
+
+def test_a_pregame_build_leaves_the_box_score_summaries_rules_to_the_postgame_build(
+    copy: DuckDBWarehouse, built_season: BuiltSeason
+) -> None:
+    # A refresh after the first game has ended: the game is final and its raw box scores are in
+    # (the gate wants them), but its summaries come with the post-game build. That is the day
+    # going to plan; the refresh's quality step must not call it an error.
+    day = _day(built_season)
+    copy.execute("DELETE FROM player_game_summary WHERE game_date = ?", [day])
+    copy.execute("DELETE FROM quality_results")
+    everything = run_checks(copy, day)
+    assert "player_game_summary.games_vs_schedule" in {r.rule for r in everything.failed_errors}
+
+    copy.execute("DELETE FROM quality_results")
+    alerter = Alerter(copy)
+    build_date(copy, day, alerter=alerter, steps=pregame_steps())
+    checked = dict(copy.query_rows("SELECT rule, passed FROM quality_results WHERE game_date = ?", [day]))
+    assert checked, "the pre-game build ran its quality step"
+    assert not any(rule.startswith("player_game_summary.") for rule in checked)
+    assert checked["raw_nbac_player_boxscores.games_vs_schedule"] is True  # raw rules still checked
+    assert copy.query_rows("SELECT count(*) FROM alerts WHERE kind = 'quality_failed'") == [(0,)]
 
 
 def test_the_quality_command_exits_non_zero_on_an_error_rule(

@@ -187,8 +187,15 @@ def build_range(
         ledger = ledger or RunLedger(warehouse)
         completeness = gate(warehouse, start, end, alerter=alerter, ledger=ledger, now=now)
         report = BuildReport(start, end, completeness)
-        ctx = StepContext(warehouse=warehouse, start=start, end=end, alerter=alerter, settings=settings)
         chosen = [s for s in load_registry().order(phases) if steps is None or s.name in steps]
+        ctx = StepContext(
+            warehouse=warehouse,
+            start=start,
+            end=end,
+            alerter=alerter,
+            settings=settings,
+            steps=None if steps is None else frozenset(s.name for s in chosen),
+        )
         fingerprint: str | None = None  # after upcoming_player_game_context, which precedes them
         for step in track(chosen, "build: tables", note=lambda s: s.name):
             if step.run is None:

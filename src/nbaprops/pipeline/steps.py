@@ -45,6 +45,8 @@ class StepContext:
     alerter: Alerter
     settings: Settings | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    steps: frozenset[str] | None = None
+    """The steps this build runs (None: every registered step); a pre-game refresh runs a subset."""
 
 
 @dataclass(frozen=True)
