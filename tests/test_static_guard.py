@@ -76,6 +76,7 @@ SQL_BUILDERS = {
     "src/nbaprops/services/read_source.py::_for_layout": "one constant column swapped for NULL",
     "src/nbaprops/ops/backup.py::_select_sql": "table and columns from the schema's TableSpec",
     "src/nbaprops/ops/quality.py::_unique_key_rule": "table and key columns from the schema's TableSpec",
+    "src/nbaprops/ops/quality.py::_batch_sql": "the declared rules' own text and their index, joined",
     "bench/bench_phase5.py::<module>": "feature columns from the contract",
     "bench/bench_real_history.py::main": "player tables from the schema's PLAYER_TABLES",
     "bench/bench_bigquery.py::main": "every table name from the schema's TABLES",

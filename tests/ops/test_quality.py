@@ -14,9 +14,9 @@ from ops_support import BuiltSeason
 from typer.testing import CliRunner
 
 from nbaprops.cli import app
-from nbaprops.errors import QualityGateError
+from nbaprops.errors import QualityGateError, WarehouseError
 from nbaprops.ops.alerts import Alerter
-from nbaprops.ops.quality import rules, run_checks
+from nbaprops.ops.quality import Rule, evaluate, evaluate_all, rules, run_checks
 from nbaprops.pipeline.build import build_date, pregame_steps
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 
@@ -81,6 +81,36 @@ def test_planted_faults_fail_their_rules_and_alert(copy: DuckDBWarehouse, built_
     alerts = copy.query_rows("SELECT kind, severity, context FROM alerts WHERE kind = 'quality_failed'")
     assert {json.loads(c)["rule"] for _, s, c in alerts if s == "error"} == failed
     assert all(json.loads(c)["game_date"] == day.isoformat() for _, _, c in alerts)
+
+
+def test_the_rules_run_in_one_statement_give_each_rule_its_own_verdict(
+    copy: DuckDBWarehouse, built_season: BuiltSeason
+) -> None:
+    day = _day(built_season)
+    copy.execute(
+        "DELETE FROM raw_nbac_player_boxscores WHERE game_id = "
+        "(SELECT max(game_id) FROM raw_nbac_player_boxscores WHERE game_date = ?)",
+        [day],
+    )
+    chosen = list(rules())
+    batched = evaluate_all(copy, day, chosen)
+    one_by_one = [evaluate(copy, day, rule) for rule in chosen]
+    assert batched == one_by_one
+    assert any(not r.passed for r in batched)
+    assert any(r.observed is None for r in batched)
+
+    broken = Rule(
+        "player_game_summary.broken",
+        "player_game_summary",
+        "range",
+        "error",
+        "SELECT sum(no_such_column), count(*) FROM player_game_summary WHERE game_date = @day",
+        "<=",
+        0,
+        "a rule whose SQL is wrong",
+    )
+    with pytest.raises(WarehouseError, match="no_such_column"):
+        evaluate_all(copy, day, [chosen[0], broken])
 
 
 def test_a_pregame_build_leaves_the_box_score_summaries_rules_to_the_postgame_build(

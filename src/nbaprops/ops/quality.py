@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import structlog
 
 from nbaprops.dates import now_utc
+from nbaprops.errors import WarehouseError
 from nbaprops.pipeline.steps import Step, StepContext, load_registry, register
 from nbaprops.warehouse.schema import TABLES
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
 
     from nbaprops.ops.alerts import Alerter
     from nbaprops.warehouse.protocol import Warehouse
@@ -273,6 +274,29 @@ def evaluate(warehouse: Warehouse, day: date, rule: Rule) -> Result:
     observed_raw, considered = warehouse.query_rows(_sql(rule, warehouse.capabilities.dialect), {"day": day})[
         0
     ]
+    return _verdict(rule, day, observed_raw, considered)
+
+
+def evaluate_all(warehouse: Warehouse, day: date, chosen: Sequence[Rule]) -> list[Result]:
+    """Run ``chosen`` for ``day`` in one statement (one job on BigQuery instead of one per rule).
+
+    Should the statement fail, each rule runs alone so that the error is the failing rule's own.
+    """
+    if not chosen:
+        return []
+    try:
+        rows = warehouse.query_rows(_batch_sql(tuple(chosen), warehouse.capabilities.dialect), {"day": day})
+    except WarehouseError:
+        for rule in chosen:
+            evaluate(warehouse, day, rule)  # raises the failing rule's error
+        raise
+    found = {int(index): (observed, considered) for index, observed, considered in rows}
+    if sorted(found) != list(range(len(chosen))):
+        raise WarehouseError(f"quality: {len(chosen)} rules sent, verdicts came back for {sorted(found)}")
+    return [_verdict(rule, day, *found[i]) for i, rule in enumerate(chosen)]
+
+
+def _verdict(rule: Rule, day: date, observed_raw: Any, considered: Any) -> Result:
     if not considered or observed_raw is None:
         message = f"{rule.what}: nothing to check on {day}"
         return Result(
@@ -338,7 +362,7 @@ def run_checks(
     checked_at = now_utc()
     present = _present_tables(warehouse)
     chosen = [rule for rule in rules() if _tables_of(rule) <= present and rule.table not in not_built]
-    results = [evaluate(warehouse, day, rule) for rule in chosen]
+    results = evaluate_all(warehouse, day, chosen)
     rows = [{"game_date": day, **asdict(r), "run_id": check_id, "recorded_at": checked_at} for r in results]
     schema = pa.schema(
         [
@@ -392,6 +416,32 @@ def _sql(rule: Rule, dialect: str) -> str:
         text = rule.sql.replace("{table}", spec.name)
         cached = text if dialect == "bigquery" else sqlglot.transpile(text, read="bigquery", write=dialect)[0]
         _compiled[(rule.name, dialect)] = cached
+    return cached
+
+
+_batched: dict[tuple[tuple[str, ...], str], str] = {}
+
+
+def _batch_sql(chosen: tuple[Rule, ...], dialect: str) -> str:
+    """Every rule of ``chosen`` as one ``UNION ALL`` of ``(rule_index, observed, considered)``
+    (each rule selects its two values; their names and numeric types differ, so they are aliased
+    and ``observed`` cast to a float), compiled once per set of rules and dialect."""
+    key = (tuple(rule.name for rule in chosen), dialect)
+    cached = _batched.get(key)
+    if cached is None:
+        import sqlglot
+        from sqlglot import exp
+
+        parts: list[str] = []
+        for index, rule in enumerate(chosen):
+            tree = sqlglot.parse_one(rule.sql.replace("{table}", TABLES[rule.table].name), read="bigquery")
+            observed, considered = tree.expressions  # a rule selects exactly (observed, considered)
+            tree.set("expressions", [exp.alias_(observed, "observed"), exp.alias_(considered, "considered")])
+            head = f"SELECT {index} AS rule_index, CAST(observed AS FLOAT64) AS observed, considered FROM "  # noqa: S608 - declared rules
+            parts.append(f"{head}({tree.sql(dialect='bigquery')}) AS rule_{index}")
+        text = " UNION ALL ".join(parts)
+        cached = text if dialect == "bigquery" else sqlglot.transpile(text, read="bigquery", write=dialect)[0]
+        _batched[key] = cached
     return cached
 
 
