@@ -146,6 +146,18 @@ def test_query_past_timeout_raises_and_connection_still_works() -> None:
     wh.close()
 
 
+def test_a_statement_right_after_quick_ones_still_times_out() -> None:
+    # The watchdog is not woken for a statement armed while it sleeps until an earlier deadline:
+    # it must still look at the new deadline when it wakes, and interrupt the slow statement.
+    wh = DuckDBWarehouse(":memory:", query_timeout_s=0.3)
+    for value in range(50):
+        assert wh.query_rows("SELECT ?", [value]) == [(value,)]
+    with pytest.raises(WarehouseError, match=r"timed out after 0\.3 s"):
+        wh.query_rows("SELECT sum(a.range * b.range) FROM range(100000000) a, range(100000000) b")
+    assert wh.query_rows("SELECT 41 + 1") == [(42,)]
+    wh.close()
+
+
 def test_values_are_bound_not_spliced(wh: Warehouse) -> None:
     hostile = "x'); DROP TABLE quarantine; --"
     wh.execute(

@@ -54,18 +54,22 @@ class _Watchdog:
         self._deadline: float | None = None
         self._armed = 0  # sequence number of the statement being guarded
         self._fired = -1  # sequence number of the last statement interrupted
+        self._wake_at: float | None = None  # when the thread's current wait ends (None: not before a notify)
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="duckdb-watchdog", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        # A wait ends at its timeout or at a notify; the deadline is read again each time.
         with self._cond:
             while not self._closed:
                 if self._deadline is None:
+                    self._wake_at = None
                     self._cond.wait()
                     continue
                 remaining = self._deadline - time.monotonic()
                 if remaining > 0:
+                    self._wake_at = self._deadline
                     self._cond.wait(remaining)
                     continue
                 # Under the condition's lock: a statement that has already finished has disarmed
@@ -79,7 +83,10 @@ class _Watchdog:
         with self._cond:
             self._armed += 1
             self._deadline = time.monotonic() + timeout_s
-            self._cond.notify()
+            # A thread already sleeping until an earlier moment looks at the deadline again then:
+            # waking it for every statement would cost a thread switch each.
+            if self._wake_at is None or self._wake_at > self._deadline:
+                self._cond.notify()
             return self._armed
 
     def disarm(self) -> None:
