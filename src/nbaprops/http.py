@@ -66,7 +66,9 @@ RETRYABLE_STATUSES = frozenset({408, 429})
 _HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")  # what HTTP/1.1 lets us send: visible ASCII, SP, HTAB
 
 Expected = Literal["json", "bytes"]
-_Outcome = tuple[int, dict[str, str], bytes]  # status, redacted headers, body of a usable answer
+_Outcome = tuple[int, dict[str, str], bytes, Any]  # status, redacted headers, body, its JSON (or _UNPARSED)
+_UNPARSED: Any = object()  # a body not parsed (not announced as JSON) or not JSON
+_CUT: Any = object()  # a body announced as JSON that stops mid-document
 
 
 class Clock(Protocol):
@@ -302,9 +304,12 @@ class HttpClient:
             if not isinstance(outcome, _Failure):
                 _log.info("http.request", **fields)
                 # With expected="json" a broken body fails the call; the parse is kept for .json().
-                parsed = _parse_json(outcome[2], url_redacted) if expected == "json" else None
+                status, answer_headers, content, document = outcome
+                parsed = None if document is _UNPARSED else document
+                if expected == "json" and document is _UNPARSED:
+                    parsed = _parse_json(content, url_redacted)
                 elapsed = self._clock.monotonic() - started
-                return Response(*outcome, url_redacted, elapsed, attempt, parsed)
+                return Response(status, answer_headers, content, url_redacted, elapsed, attempt, parsed)
             # A permanent failure is raised to the caller, who decides whether it matters (a 403 is how
             # an injury-report probe learns "no report at that minute"); a retried one is a warning.
             (_log.warning if outcome.transient else _log.info)("http.request", **fields, error=outcome.reason)
@@ -394,10 +399,14 @@ class HttpClient:
         if failure is not None:
             return failure
         content = b"".join(chunks)
-        if 200 <= status < 300 and _looks_truncated(raw_headers, content):
-            message = f"{where}: truncated body ({len(content)} bytes end mid-document)"
-            return _Failure(SourceUnavailable(message, status_code=status), "truncated", transient=True)
-        return self._classify(status, raw_headers, content, where)
+        document = _UNPARSED
+        if 200 <= status < 300 and "json" in raw_headers.get("content-type", "").lower():
+            document = _json_or_cut(content)  # parsed once here, handed to the caller
+            if document is _CUT:
+                message = f"{where}: truncated body ({len(content)} bytes end mid-document)"
+                return _Failure(SourceUnavailable(message, status_code=status), "truncated", transient=True)
+        classified = self._classify(status, raw_headers, content, where)
+        return classified if isinstance(classified, _Failure) else (*classified, document)
 
     def _timeout(self, deadline_s: float) -> httpx.Timeout:
         """The settings' timeouts, none longer than the deadline (the chunk loop catches a trickle)."""
@@ -428,7 +437,7 @@ class HttpClient:
 
     def _classify(
         self, status: int, raw_headers: httpx.Headers, content: bytes, where: str
-    ) -> _Outcome | _Failure:
+    ) -> tuple[int, dict[str, str], bytes] | _Failure:
         """Sort a complete answer into success, transient failure or permanent failure."""
         headers = redact_headers(raw_headers.items())
         if status < 400:
@@ -542,14 +551,21 @@ def _declared_length(headers: httpx.Headers) -> int:
         return 0
 
 
-def _looks_truncated(headers: httpx.Headers, content: bytes) -> bool:
-    """Whether a 2xx body announced as JSON stops mid-document (versus being complete but malformed).
+def _json_or_cut(content: bytes) -> Any:
+    """A 2xx body announced as JSON: its document, ``_CUT`` when it stops mid-document, or
+    ``_UNPARSED`` when it is complete but not JSON (the caller decides what that means)."""
+    try:
+        return json.loads(content)
+    except ValueError:
+        return _CUT if _looks_truncated(content) else _UNPARSED
+
+
+def _looks_truncated(content: bytes) -> bool:
+    """Whether a body that is not JSON stops mid-document (versus being complete but malformed).
 
     A cut JSON text fails to parse at its very end, or inside a string still open at the end;
     a malformed one (an HTML error page, a stray character) fails earlier.
     """
-    if "json" not in headers.get("content-type", "").lower():
-        return False
     text = content.rstrip()
     if not text:
         return False
