@@ -78,3 +78,26 @@ def test_no_model_before_the_date_is_an_error_not_a_dummy(stores: tuple[DuckDBWa
     with pytest.raises(ModelLoadError, match="no gbm model"):
         load_active(warehouse, settings, "gbm", AS_OF)
     assert needs_retrain(warehouse, AS_OF)
+
+
+def test_a_verified_model_file_is_decoded_once_per_process(
+    trained: TrainedModels, stores: tuple[DuckDBWarehouse, Settings]
+) -> None:
+    warehouse, settings = stores
+    save_models(warehouse, settings, trained)
+    first = load_all_active(warehouse, settings, SYSTEM_IDS, AS_OF)
+    again = load_all_active(warehouse, settings, SYSTEM_IDS, AS_OF)
+    for sid in SYSTEM_IDS:
+        if sid == "ensemble":  # bound to its components on each load: never shared
+            assert again[sid].system is not first[sid].system
+        else:
+            assert again[sid].system is first[sid].system
+    probe = make_batch(n=50, seed=23)
+    np.testing.assert_array_equal(
+        again["ensemble"].system.predict(probe).mean, first["ensemble"].system.predict(probe).mean
+    )
+    # The file is still read and verified on every load: a changed file is refused, not served.
+    (path,) = warehouse.query_rows("SELECT path FROM model_registry WHERE system_id = 'similarity'")[0]
+    Path(path).write_bytes(Path(path).read_bytes() + b" ")
+    with pytest.raises(ModelLoadError, match="sha256"):
+        load_active(warehouse, settings, "similarity", AS_OF)
