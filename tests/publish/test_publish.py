@@ -300,6 +300,35 @@ def test_encoding_is_canonical_and_refuses_naive_times() -> None:
         documents.encode({"t": datetime(2025, 1, 1)})  # noqa: DTZ001
 
 
+def test_clean_rounds_floats_drops_non_finite_and_writes_times_in_iso_at_every_depth() -> None:
+    import numpy as np
+
+    moment = datetime(2025, 11, 29, 19, 30, 5, tzinfo=UTC)
+    value = {
+        "f": 1.234567,
+        "tiny": -0.00001,
+        "nan": float("nan"),
+        "inf": [float("inf"), -float("inf"), 2.5],
+        "when": moment,
+        "day": date(2025, 11, 29),
+        3: (np.float64(0.123456), np.int64(7), True, None, "x"),
+        "nested": [{"a": [moment, {"b": 0.99999}]}],
+    }
+    assert documents.clean(value) == {
+        "f": 1.2346,
+        "tiny": 0.0,
+        "nan": None,
+        "inf": [None, None, 2.5],
+        "when": "2025-11-29T19:30:05Z",
+        "day": "2025-11-29",
+        "3": [0.1235, 7, True, None, "x"],
+        "nested": [{"a": ["2025-11-29T19:30:05Z", {"b": 1.0}]}],
+    }
+    assert str(documents.clean(-0.00001)) == "0.0"  # never "-0.0"
+    with pytest.raises(TypeError, match="cannot publish a set"):
+        documents.clean({"s": {1, 2}})
+
+
 def test_top_features_of_rows_from_before_they_were_stored_are_an_empty_list() -> None:
     assert documents.top_features(None) == []  # a warehouse migrated from an older version
     stored = '[{"feature":"points_avg_last_10","contribution_points":2.125,"value":24.3},' + (
