@@ -6,7 +6,8 @@ warehouse and an empty lake each time, ``DayRunner.run_day`` runs the schedule (
 load, predict, the refreshes, box scores, grade, publish) against the sandbox on loopback, its
 clock moved step by step: once with the in-process bus, once with ``PubSubBus`` on the gcloud
 Pub/Sub emulator (started here in its own process group; skipped with a note when gcloud is
-missing). Prints one JSON line: wall and CPU seconds (this process, the sandbox's thread
+missing). Logging is set up as ``nbaprops run`` sets it up (JSON lines at INFO to the run's log
+file, warnings to stderr). Prints one JSON line: wall and CPU seconds (this process, the sandbox's thread
 included: the figure that does not depend on what else the machine runs), seconds per step,
 messages per bus, the slate, peak RSS.
 
@@ -38,6 +39,7 @@ def prepare(root: Path, day: date) -> tuple[Path, Any]:
     """History before ``day`` built and models trained; returns the warehouse file and the season."""
     from nbaprops.dates import et_datetime
     from nbaprops.lake import open_lake
+    from nbaprops.logs import configure_logging
     from nbaprops.ops.alerts import Alerter
     from nbaprops.pipeline.build import build_range
     from nbaprops.predict.registry import save_models
@@ -49,7 +51,8 @@ def prepare(root: Path, day: date) -> tuple[Path, Any]:
     from nbaprops.warehouse import create_schema
     from nbaprops.warehouse.duckdb import DuckDBWarehouse
 
-    settings = load_settings(data_dir=root, log_level="ERROR")
+    settings = load_settings(data_dir=root, log_level="WARNING")
+    configure_logging(settings)
     season = generate_season(settings.sandbox_seed, settings.sandbox_season)
     end = day - timedelta(days=1)
     write_archive(season, open_lake(settings), start=season.first_date, end=end)
@@ -69,6 +72,7 @@ def run_day(prepared: Path, season: Any, day: date, work: Path, bus_kind: str) -
     """One timed ``run_day`` on a copy of ``prepared`` with the named bus."""
     from nbaprops.http import HttpClient
     from nbaprops.lake import open_lake
+    from nbaprops.logs import configure_logging
     from nbaprops.ops.alerts import Alerter
     from nbaprops.pipeline.bus import InProcessBus
     from nbaprops.pipeline.day_actions import DayServices
@@ -82,7 +86,8 @@ def run_day(prepared: Path, season: Any, day: date, work: Path, bus_kind: str) -
 
     work.mkdir(parents=True)
     shutil.copyfile(prepared, work / "warehouse.duckdb")
-    settings = load_settings(data_dir=work, log_level="ERROR")
+    settings = load_settings(data_dir=work)
+    configure_logging(settings)  # as `nbaprops run` logs: JSON lines at INFO to the file, warnings to stderr
     with (
         DuckDBWarehouse(str(work / "warehouse.duckdb"), query_timeout_s=600) as warehouse,
         sandbox_session(settings, day=day, season=season, odds_quota=200_000) as session,

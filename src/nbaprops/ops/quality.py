@@ -404,45 +404,35 @@ def run_checks(
 
 
 _compiled: dict[tuple[str, str], str] = {}
+_FLOAT_TYPE = {"bigquery": "FLOAT64", "duckdb": "DOUBLE"}
 
 
 def _sql(rule: Rule, dialect: str) -> str:
-    """The rule's text for the warehouse's dialect (sqlglot from BigQuery, once per process)."""
+    """The rule's text for the warehouse's dialect (sqlglot from BigQuery, once per process), its
+    two values named ``observed`` and ``considered`` (the rules leave them unnamed)."""
     cached = _compiled.get((rule.name, dialect))
-    if cached is None:
-        import sqlglot
-
-        spec = TABLES[rule.table]  # the template's {table}: a declared table only
-        text = rule.sql.replace("{table}", spec.name)
-        cached = text if dialect == "bigquery" else sqlglot.transpile(text, read="bigquery", write=dialect)[0]
-        _compiled[(rule.name, dialect)] = cached
-    return cached
-
-
-_batched: dict[tuple[tuple[str, ...], str], str] = {}
-
-
-def _batch_sql(chosen: tuple[Rule, ...], dialect: str) -> str:
-    """Every rule of ``chosen`` as one ``UNION ALL`` of ``(rule_index, observed, considered)``
-    (each rule selects its two values; their names and numeric types differ, so they are aliased
-    and ``observed`` cast to a float), compiled once per set of rules and dialect."""
-    key = (tuple(rule.name for rule in chosen), dialect)
-    cached = _batched.get(key)
     if cached is None:
         import sqlglot
         from sqlglot import exp
 
-        parts: list[str] = []
-        for index, rule in enumerate(chosen):
-            tree = sqlglot.parse_one(rule.sql.replace("{table}", TABLES[rule.table].name), read="bigquery")
-            observed, considered = tree.expressions  # a rule selects exactly (observed, considered)
-            tree.set("expressions", [exp.alias_(observed, "observed"), exp.alias_(considered, "considered")])
-            head = f"SELECT {index} AS rule_index, CAST(observed AS FLOAT64) AS observed, considered FROM "  # noqa: S608 - declared rules
-            parts.append(f"{head}({tree.sql(dialect='bigquery')}) AS rule_{index}")
-        text = " UNION ALL ".join(parts)
-        cached = text if dialect == "bigquery" else sqlglot.transpile(text, read="bigquery", write=dialect)[0]
-        _batched[key] = cached
+        spec = TABLES[rule.table]  # the template's {table}: a declared table only
+        tree = sqlglot.parse_one(rule.sql.replace("{table}", spec.name), read="bigquery")
+        observed, considered = tree.expressions  # a rule selects exactly (observed, considered)
+        tree.set("expressions", [exp.alias_(observed, "observed"), exp.alias_(considered, "considered")])
+        cached = tree.sql(dialect=dialect)
+        _compiled[(rule.name, dialect)] = cached
     return cached
+
+
+def _batch_sql(chosen: tuple[Rule, ...], dialect: str) -> str:
+    """Every rule of ``chosen`` as one ``UNION ALL`` of ``(rule_index, observed, considered)``,
+    ``observed`` cast to a float (the rules' numeric types differ); each rule compiled once."""
+    head = "SELECT {index} AS rule_index, CAST(observed AS {float}) AS observed, considered FROM "
+    return " UNION ALL ".join(
+        head.format(index=index, float=_FLOAT_TYPE.get(dialect, "DOUBLE"))
+        + f"({_sql(rule, dialect)}) AS rule_{index}"
+        for index, rule in enumerate(chosen)
+    )
 
 
 _PRESENT: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
