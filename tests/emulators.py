@@ -51,7 +51,7 @@ def emulator(kind: Literal["pubsub", "firestore"], *, ready_within_s: float = 90
                 time.sleep(0.25)
             yield host
         finally:
-            _stop_group(process)
+            stop_group(process)
 
 
 def _answers(host: str) -> bool:
@@ -62,7 +62,7 @@ def _answers(host: str) -> bool:
         return False
 
 
-def _stop_group(process: subprocess.Popen[bytes]) -> None:
+def stop_group(process: subprocess.Popen[bytes]) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(process.pid, sig)
