@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 
 import nbaprops.warehouse.schema  # noqa: F401 - loads before the step registry (import cycle)
-from nbaprops.features.contract import FEATURE_VERSION, REQUIRED_FEATURES
+from nbaprops.features.contract import FEATURE_VERSION, FEATURES, REQUIRED_FEATURES
 from nbaprops.pipeline.steps import StepContext, load_registry
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 from nbaprops.warehouse.schema import create_schema
@@ -193,6 +193,20 @@ def test_established_player_is_predictable_with_full_required_quality(built: Duc
     assert all(sources[name]["quality"] == 100 for name in REQUIRED_FEATURES)
     assert row["has_vegas_line"] == 0.0
     assert row["vegas_points_line"] is None  # optional and missing: NULL, not a made-up line
+
+
+def test_feature_sources_is_the_canonical_json_of_each_features_source_and_quality(
+    built: DuckDBWarehouse,
+) -> None:
+    for player in (P_NEW, P3, P1):
+        text = str(_row(built, player, LAST)["feature_sources"])
+        sources = json.loads(text)
+        assert text == json.dumps(sources, sort_keys=True, separators=(",", ":"))
+        assert set(sources) == {f.name for f in FEATURES}
+        assert {s["source"] for s in sources.values()} <= {f.source_table for f in FEATURES} | {
+            "default",
+            "missing",
+        }
 
 
 def test_line_features_come_from_the_context(built: DuckDBWarehouse) -> None:

@@ -43,24 +43,25 @@ def assemble_row(row: dict[str, Any]) -> dict[str, Any]:
         "opponent": row.get("opponent"),
         "as_of": row["as_of"],
     }
-    sources: dict[str, dict[str, Any]] = {}
+    sources: dict[str, str] = {}  # each feature's entry of feature_sources, as JSON text
     defaulted: list[str] = []
     scored: list[float] = []
     for f in FEATURES:
         value = row.get(f.name)
+        computed, by_default, missing = _SOURCE_ENTRIES[f.name]
         if value is not None and not math.isnan(value):
             out[f.name] = float(value)
-            sources[f.name] = {"source": f.source_table, "quality": QUALITY_COMPUTED}
+            sources[f.name] = computed
             scored.append(QUALITY_COMPUTED)
         elif f.default is not None:
             out[f.name] = f.default
-            sources[f.name] = {"source": "default", "quality": QUALITY_DEFAULT}
+            sources[f.name] = by_default
             scored.append(QUALITY_DEFAULT)
             if f.required:
                 defaulted.append(f.name)
         else:
             out[f.name] = None
-            sources[f.name] = {"source": "missing", "quality": QUALITY_MISSING}
+            sources[f.name] = missing
             if f.required:  # the contract forbids this; kept so a bad edit cannot pass silently
                 defaulted.append(f.name)
                 scored.append(QUALITY_MISSING)
@@ -77,8 +78,26 @@ def assemble_row(row: dict[str, Any]) -> dict[str, Any]:
         reasons.append("required features defaulted: " + ", ".join(defaulted))
     out["predictable"] = not reasons
     out["unpredictable_reason"] = "; ".join(reasons) or None
-    out["feature_sources"] = json.dumps(sources, sort_keys=True, separators=(",", ":"))
+    # json.dumps(sort_keys=True, compact) of {name: {"source", "quality"}}, joined from entries
+    # rendered once per feature and status (a third of a build's Python time went to dumping it).
+    out["feature_sources"] = "{" + ",".join(sources[name] for name in _SORTED_NAMES) + "}"
     return out
+
+
+def _source_entry(name: str, source: str, quality: float) -> str:
+    entry = json.dumps({"source": source, "quality": quality}, sort_keys=True, separators=(",", ":"))
+    return f"{json.dumps(name)}:{entry}"
+
+
+_SOURCE_ENTRIES = {
+    f.name: (
+        _source_entry(f.name, f.source_table, QUALITY_COMPUTED),
+        _source_entry(f.name, "default", QUALITY_DEFAULT),
+        _source_entry(f.name, "missing", QUALITY_MISSING),
+    )
+    for f in FEATURES
+}
+_SORTED_NAMES = sorted(_SOURCE_ENTRIES)
 
 
 def assemble(inputs: pa.Table) -> pa.Table:
