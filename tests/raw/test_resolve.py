@@ -209,7 +209,9 @@ class CountingWarehouse(DuckDBWarehouse):
         return super().merge_arrow(table_name, arrow_table, key_columns, newer_by=newer_by)
 
 
-def test_statement_count_is_the_same_for_a_few_rows_and_for_every_capture(real_fixtures: Path) -> None:
+def test_statement_count_is_bounded_for_a_few_rows_and_for_every_capture(real_fixtures: Path) -> None:
+    # A constant number of statements whatever the rows: at most one UPDATE per raw table, skipped
+    # for a table with nothing left to fill (a few rows touch fewer tables), never one per row.
     counts = []
     for kinds in (("nbac_player_list", "nbac_injury_report"), REAL_KINDS):
         wh = CountingWarehouse(":memory:", query_timeout_s=30)
@@ -224,7 +226,7 @@ def test_statement_count_is_the_same_for_a_few_rows_and_for_every_capture(real_f
         resolve_identities(wh, Alerter())
         counts.append(wh.statements)
         wh.close()
-    assert counts[0] == counts[1] < 40
+    assert counts[0] < counts[1] < 40
 
 
 # --- games -----------------------------------------------------------------------------------

@@ -305,7 +305,10 @@ def _resolve_players(
     if new_ids:
         warehouse.merge_arrow("player_source_ids", _arrow("player_source_ids", new_ids))
 
+    unfilled = _null_counts(warehouse, [(p.table, "player_id", "TRUE") for p in PLAYER_TABLES], dates)
     for spec in PLAYER_TABLES:
+        if not unfilled.get(spec.table):
+            continue  # every row in range has its player_id: nothing to set
         in_range, bounds = _dated(spec.table, dates, "t.")
         warehouse.execute(
             f"UPDATE {spec.table} AS t SET player_id = s.player_id FROM player_source_ids AS s "  # noqa: S608
@@ -393,6 +396,8 @@ def _match_games(
     checks = [(table, "game_id", "TRUE") for table, _, _ in GAME_TABLES]
     before = _null_counts(warehouse, checks, dates)
     for table, home, away in GAME_TABLES:
+        if not before.get(table):
+            continue  # every row in range has its game_id: nothing to match
         in_range, bounds = _dated(table, dates, "t.")
         warehouse.execute(
             f"UPDATE {table} AS t SET game_id = s.game_id FROM {_SCHEDULE} AS s "  # noqa: S608 - allow-listed
