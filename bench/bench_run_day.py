@@ -33,7 +33,6 @@ import argparse
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -92,7 +91,7 @@ def sandbox_process(seed: int, day: date, odds_quota: int) -> Iterator[str]:
     of ``day``, in its own process group; yields its base URL once it answers."""
     import httpx
 
-    from emulators import free_port, stop_group
+    from emulators import free_port, process_group
     from nbaprops.dates import et_datetime
 
     port = free_port()
@@ -103,25 +102,15 @@ def sandbox_process(seed: int, day: date, odds_quota: int) -> Iterator[str]:
         *("--now", et_datetime(day, 11).isoformat(), "--odds-quota", str(odds_quota)),
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NBAPROPS_")}  # the sandbox's own keys
-    with tempfile.TemporaryFile() as output:
-        process = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
-            command, stdout=output, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
+
+    def ready() -> bool:
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base_url}/_sandbox/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass  # not listening yet
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output.seek(0)
-                    raise RuntimeError(f"the sandbox did not start: {output.read()[-2000:]!r}")
-                time.sleep(0.2)
-            yield base_url
-        finally:
-            stop_group(process)
+            return httpx.get(f"{base_url}/_sandbox/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False  # not listening yet
+
+    with process_group(command, env, ready=ready, name="the sandbox", within_s=60):
+        yield base_url
 
 
 @dataclass

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Literal
 
@@ -34,22 +34,31 @@ def emulator(kind: Literal["pubsub", "firestore"], *, ready_within_s: float = 90
     """Start the emulator, yield its ``host:port`` once it answers, stop its process group."""
     host = f"127.0.0.1:{free_port()}"
     env = os.environ | {"CLOUDSDK_CORE_DISABLE_USAGE_REPORTING": "true"}
+    command = [*COMMANDS[kind], f"--host-port={host}"]
+    with process_group(
+        command, env, ready=lambda: _answers(host), name=f"{kind} emulator", within_s=ready_within_s
+    ):
+        yield host
+
+
+@contextmanager
+def process_group(
+    command: list[str], env: Mapping[str, str], *, ready: Callable[[], bool], name: str, within_s: float
+) -> Iterator[None]:
+    """Run ``command`` in its own process group until the block ends (then stop the whole group);
+    the block starts once ``ready()`` holds, or ``RuntimeError`` with the output's tail."""
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
-            [*COMMANDS[kind], f"--host-port={host}"],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
+            command, stdout=output, stderr=subprocess.STDOUT, env=dict(env), start_new_session=True
         )
         try:
-            deadline = time.monotonic() + ready_within_s
-            while not _answers(host):
+            deadline = time.monotonic() + within_s
+            while not ready():
                 if process.poll() is not None or time.monotonic() > deadline:
                     output.seek(0)
-                    raise RuntimeError(f"{kind} emulator did not start: {output.read()[-2000:]!r}")
+                    raise RuntimeError(f"{name} did not start: {output.read()[-2000:]!r}")
                 time.sleep(0.25)
-            yield host
+            yield
         finally:
             stop_group(process)
 
