@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
@@ -158,7 +159,10 @@ def load_active(
     if hashlib.sha256(data).hexdigest() != sha:
         message = f"{system_id} {version}: sha256 of {path} does not match the registry"
         raise _fail(alerter, system_id, message)
-    decoded = _DECODED.get((system_id, sha))
+    with _DECODED_LOCK:
+        decoded = _DECODED.get((system_id, sha))
+        if decoded is not None:
+            _DECODED.move_to_end((system_id, sha))
     if decoded is None:
         try:
             doc = json.loads(data)
@@ -168,11 +172,10 @@ def load_active(
             raise _fail(alerter, system_id, f"{system_id} {version}: damaged model file ({exc})") from exc
         decoded = (system, calibrator)
         if system_id not in _NOT_SHARED:
-            _DECODED[(system_id, sha)] = decoded
-            while len(_DECODED) > _DECODED_MAX:
-                _DECODED.pop(next(iter(_DECODED)))
-    else:
-        _DECODED.move_to_end((system_id, sha))
+            with _DECODED_LOCK:
+                _DECODED[(system_id, sha)] = decoded
+                while len(_DECODED) > _DECODED_MAX:
+                    _DECODED.popitem(last=False)
     return LoadedModel(system_id, str(version), model_as_of, *decoded)
 
 
@@ -180,6 +183,7 @@ _DECODED: OrderedDict[tuple[str, str], tuple[Any, Any]] = OrderedDict()
 """Decoded models by (system, sha256 of the verified file): a process that predicts several times a
 day (the worker role, ``nbaprops run``) decodes each model file once. The file is still read and its
 hash checked on every load; only the decoding of bytes already verified is skipped."""
+_DECODED_LOCK = threading.Lock()  # a service may load models from several threads
 _DECODED_MAX = 32  # about four retrains of seven systems
 _NOT_SHARED = frozenset({"ensemble"})  # bound to its components on each load: decoded afresh (cheap)
 
