@@ -17,8 +17,8 @@ CPU is not billed to the day. The day runs four times:
 * ``inprocess_sandbox_thread``: the in-process bus with the sandbox served from a thread of the
   pipeline's own process, as this benchmark measured before (its CPU, under the same GIL,
   included): the figure to compare with earlier ones;
-* ``inprocess_again``: the first case once more. The first run pays what a fresh ``nbaprops run``
-  process pays once (imports, compiled SQL, decoded models); this one shows a warm process.
+* ``inprocess_again``: the first case once more. The first run pays some first-time costs (SQL
+  compiled, models decoded, the modules the setup did not import); this one shows a warm process.
 
 Logging is set up as ``nbaprops run`` sets it up (JSON lines at INFO to the run's log file,
 warnings to stderr). Prints one JSON line: wall and CPU seconds of this process, seconds per
