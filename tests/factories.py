@@ -10,6 +10,7 @@ copy).
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -44,6 +45,17 @@ def sandbox_season() -> Season:
     return generate_season(2025, "2025-26")
 
 
+def process_scratch(prefix: str) -> Path:
+    """A fresh temporary directory removed when this test process exits.
+
+    For data cached once per process (a module-level cache outlives every pytest fixture): without
+    the removal each test process left its season copies behind, 12-20 MB a process, run after run.
+    """
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, root, True)
+    return root
+
+
 @cache
 def season_warehouse(days: int = DAYS) -> SeasonWarehouse:
     """Raw tables of the season's first ``days`` calendar days, built once per process."""
@@ -61,7 +73,7 @@ def season_warehouse(days: int = DAYS) -> SeasonWarehouse:
     season = sandbox_season()
     start = season.first_date
     end = start + timedelta(days=days - 1)
-    root = Path(tempfile.mkdtemp(prefix="nbaprops-season-"))
+    root = process_scratch("nbaprops-season-")
     lake_root = root / "lake"
     write_archive(season, FsspecLake(LocalFileSystem(), lake_root.as_posix()), start=start, end=end)
     path = root / "raw.duckdb"

@@ -5,8 +5,9 @@
 /* snapshot taken before */
 /* tip from the same book as the line predicted against. When a book posts several lines for the */
 /* player in that snapshot, the main one is the line whose no-vig over probability is nearest 1/2. */
-/* Props are matched by (date, book, player_lookup): a player plays once per date, and the props' */
-/* game_id may be unresolved. */
+/* Props are matched by (date, book, player_id): a player plays once per date, the props' game_id */
+/* may be unresolved, and their name key may lack the suffix the box score has (the identity step */
+/* resolves both spellings to one player_id). */
 WITH preds AS (
   SELECT
     game_date,
@@ -31,23 +32,11 @@ WITH preds AS (
   SELECT
     game_id,
     player_id,
-    ANY_VALUE(player_lookup) AS player_lookup,
     MAX(pts) AS pts,
     MAX(minutes) AS minutes,
     LOGICAL_OR(played) AS played,
     ANY_VALUE(dnp_reason) AS dnp_reason
   FROM player_game_summary
-  WHERE
-    game_date BETWEEN @start AND @end AND NOT player_id IS NULL
-  GROUP BY
-    game_id,
-    player_id
-), context AS (
-  SELECT
-    game_id,
-    player_id,
-    ANY_VALUE(player_lookup) AS player_lookup
-  FROM upcoming_player_game_context
   WHERE
     game_date BETWEEN @start AND @end AND NOT player_id IS NULL
   GROUP BY
@@ -86,13 +75,8 @@ WITH preds AS (
     p.game_date,
     p.game_id,
     p.player_id,
-    p.line_book,
-    COALESCE(c.player_lookup, s.player_lookup) AS player_lookup
+    p.line_book
   FROM preds AS p
-  LEFT JOIN summary AS s
-    ON s.game_id = p.game_id AND s.player_id = p.player_id
-  LEFT JOIN context AS c
-    ON c.game_id = p.game_id AND c.player_id = p.player_id
   WHERE
     NOT p.line_book IS NULL
 ), closing AS (
@@ -105,9 +89,7 @@ WITH preds AS (
     o.under_price AS closing_under_price
   FROM wanted AS w
   JOIN raw_oddsa_player_props AS o
-    ON o.game_date = w.game_date
-    AND o.book = w.line_book
-    AND o.player_lookup = w.player_lookup
+    ON o.game_date = w.game_date AND o.book = w.line_book AND o.player_id = w.player_id
   WHERE
     o.game_date BETWEEN @start AND @end
     AND o.market = 'player_points'

@@ -80,7 +80,10 @@ def prediction(player_id: int, system: str, predicted: float, rec: str, **extra:
     return row | extra
 
 
-def prop(player: str, book: str, point: float, snapshot: datetime) -> dict[str, Any]:
+def prop(
+    player: str, book: str, point: float, snapshot: datetime, *, name: str | None = None
+) -> dict[str, Any]:
+    """A points line for player ``pN`` (player_id N); ``name``: the books' own name key for him."""
     return {
         "snapshot_at": snapshot,
         "event_id": "ev1",
@@ -89,7 +92,8 @@ def prop(player: str, book: str, point: float, snapshot: datetime) -> dict[str, 
         "game_date": DAY,
         "book": book,
         "market": "player_points",
-        "player_lookup": player,
+        "player_lookup": name or player,
+        "player_id": int(player[1:]),
         "point": point,
         "over_price": -110,
         "under_price": -110,
@@ -210,7 +214,8 @@ def slate(wh: DuckDBWarehouse) -> None:
             prop("p1", "draftkings", 21.5, TIP - timedelta(hours=1)),  # the closing line
             prop("p1", "draftkings", 23.5, TIP + timedelta(minutes=5)),  # after tip: in-game, ignored
             prop("p1", "fanduel", 24.5, TIP - timedelta(minutes=30)),  # another book, ignored
-            prop("p2", "draftkings", 19.5, TIP - timedelta(hours=1)),
+            # the books drop player 2's suffix; the identity step resolved the name to him
+            prop("p2", "draftkings", 19.5, TIP - timedelta(hours=1), name="p2withoutsuffix"),
         ],
     )
 
@@ -234,6 +239,7 @@ def test_each_prediction_gets_its_error_result_and_closing_line(wh: DuckDBWareho
     assert win["closing_line"] == 21.5
     assert win["clv_points"] == 1.0
     assert g[(2, "gbm")]["result"] == "LOSS"
+    assert g[(2, "gbm")]["closing_line"] == 19.5  # matched on player_id, whatever the books call him
     assert g[(2, "gbm")]["profit"] == -1.0
     assert g[(1, "moving_average")]["result"] == "LOSS"
     assert g[(2, "moving_average")]["result"] is None  # PASS: no bet, but an error

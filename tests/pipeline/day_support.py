@@ -8,7 +8,6 @@ returns a ``DayRunner`` over that warehouse with the bus and lock store given.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from factories import open_season_copy, season_warehouse
+from factories import open_season_copy, process_scratch, season_warehouse
 from nbaprops.dates import et_datetime
 
 HISTORY_DAYS = 14
@@ -37,7 +36,7 @@ _PREPARED: dict[str, PreparedDay] = {}
 def shared_prepared_day() -> PreparedDay:
     """``prepared_day`` once per test process (every module that runs a day copies it)."""
     if "day" not in _PREPARED:
-        _PREPARED["day"] = prepared_day(Path(tempfile.mkdtemp(prefix="nbaprops-day-")))
+        _PREPARED["day"] = prepared_day(process_scratch("nbaprops-day-"))
     return _PREPARED["day"]
 
 

@@ -58,6 +58,7 @@ class P:
     in_context: bool = True
     props: list[tuple[str, datetime, float]] = field(default_factory=list)  # (book, snapshot, line)
     report_out: bool = False
+    book_name: str | None = None  # the name key the books use, when it differs from the box score's
 
     @property
     def lookup(self) -> str:
@@ -175,8 +176,8 @@ def _fill_facts(wh: Warehouse, p: P, *, day: date, game_id: str, teams: tuple[st
     for book, snapshot, point in p.props:
         wh.execute(
             "INSERT INTO raw_oddsa_player_props (snapshot_at, event_id, commence_time, game_date, book, "
-            "market, player_lookup, point, over_price, under_price, over_no_vig, source_file, "
-            "payload_sha256, fetched_at, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "market, player_lookup, player_id, point, over_price, under_price, over_no_vig, source_file, "
+            "payload_sha256, fetched_at, loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 snapshot,
                 "ev1",
@@ -184,7 +185,8 @@ def _fill_facts(wh: Warehouse, p: P, *, day: date, game_id: str, teams: tuple[st
                 day,
                 book,
                 "player_points",
-                p.lookup,
+                p.book_name or p.lookup,
+                p.pid,  # resolved by the identity step
                 point,
                 -110,
                 -110,
@@ -328,6 +330,19 @@ def test_line_is_the_latest_pre_tip_snapshot_of_the_highest_priority_book(wh: Wa
         (13, None, None, None),
     ]
     assert rows[2][4] == "NO_LINE"
+
+
+def test_a_player_the_books_name_without_his_suffix_still_gets_his_line(wh: Warehouse) -> None:
+    # "Garrett McCoy" at the books, "Garrett McCoy Jr." in the box score: the identity step gives
+    # both one player_id, and the line is matched on it (on the name key he would be NO_LINE live
+    # while his training rows, built from the context, carry the line).
+    fill(
+        wh,
+        [P(21, props=[line(3, point=17.5)], book_name="garrettmccoy"), P(22, props=[line(3, point=8.5)])],
+    )
+    slate = load_slate(wh, DAY, bookmakers=BOOKS, as_of=PRETIP)
+    assert slate.batch.player_ids.tolist() == [21, 22]
+    assert slate.batch.line.tolist() == [17.5, 8.5]
 
 
 def test_as_of_hides_snapshots_taken_after_it(wh: Warehouse) -> None:

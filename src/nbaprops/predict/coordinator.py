@@ -17,7 +17,10 @@ live, backtest, demo), ``Coordinator.run`` does, inside one ``run_ledger`` step 
    ``prediction_exclusions`` row with its reason.
 3. **Line**: per player, the highest-priority book of ``settings.odds_bookmakers`` that posted a
    ``player_points`` line at or before the as-of, at that book's latest such snapshot (the line
-   closest to even money if the snapshot holds several). Its book, snapshot time and prices are
+   closest to even money if the snapshot holds several). Props are matched on the resolved
+   ``player_id``, as the context and the training rows match them: books often drop a suffix
+   ("Garrett McCoy" for "Garrett McCoy Jr."), so a match on the name key would leave those
+   players without a line live while training gave them one. Its book, snapshot time and prices are
    kept on the row, and the row carries its as-of. A player without one is predicted anyway and
    recommended ``NO_LINE``; there is never a placeholder line. A slate with candidates but not one
    line is degraded: alerted (``predict_no_lines``) and recorded on the ledger step.
@@ -737,7 +740,7 @@ SELECT c.game_id, c.player_id, p.point, p.book, p.snapshot_at, p.over_price, p.u
 FROM upcoming_player_game_context AS c
 JOIN ({_KINDS}) AS k ON k.game_id = c.game_id AND k.as_of_kind = c.as_of_kind
 JOIN raw_oddsa_player_props AS p
-  ON p.game_date = c.game_date AND p.player_lookup = c.player_lookup
+  ON p.game_date = c.game_date AND p.player_id = c.player_id
  AND (p.game_id IS NULL OR p.game_id = c.game_id)
 WHERE c.game_date = ? AND c.player_id IS NOT NULL AND p.market = ?
   AND p.snapshot_at < p.commence_time AND p.snapshot_at <= k.as_of
