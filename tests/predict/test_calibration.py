@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -146,6 +147,9 @@ def _doc(**changes: object) -> str:
         _doc(kind="isotonic"),
         _doc(format_version=1),
         _doc(coef=[0.0, 0.5]),
+        _doc(edge_scale=-0.1),
+        _doc(edge_scale=2.5),
+        _doc(edge_scale="wide"),
     ],
 )
 def test_damaged_documents_are_a_payload_error(text: str) -> None:
@@ -156,3 +160,53 @@ def test_damaged_documents_are_a_payload_error(text: str) -> None:
 def test_outcomes_must_be_zero_or_one() -> None:
     with pytest.raises(ValueError, match="0 \\(under\\) or 1"):
         calibration.fit_logistic([0.5, 0.6], [0.0, 0.5], [0.5, 0.5], system_id="s", min_samples=1)
+
+
+def test_a_document_written_before_the_edge_scale_reads_as_a_scale_of_one() -> None:
+    old = calibration.Calibrator.from_json(_doc())
+    assert (old.edge_scale, old.edge_scale_pairs) == (1.0, 0)
+    raw, market = np.linspace(0.1, 0.9, 9), np.full(9, 0.52)
+    np.testing.assert_array_equal(old.apply(raw, market), old.apply_base(raw, market))
+
+
+def _edge_sample(n: int, scale: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Claimed base P, market P and outcomes drawn at ``scale`` times the claimed edge."""
+    rng = np.random.default_rng(seed)
+    market = rng.uniform(0.4, 0.6, n)
+    m = np.log(market / (1 - market))
+    edge = rng.normal(0.0, 0.4, n)
+    claimed = 1 / (1 + np.exp(-(m + edge)))
+    outcome = (rng.uniform(size=n) < 1 / (1 + np.exp(-(m + scale * edge)))).astype(float)
+    return claimed, market, outcome
+
+
+@pytest.mark.parametrize("truth", [0.0, 0.6, 1.0, 1.4])
+def test_the_edge_scale_recovers_how_far_the_claims_should_have_gone(truth: float) -> None:
+    claimed, market, outcome = _edge_sample(40_000, truth, seed=int(10 * truth))
+    scale, n = calibration.fit_edge_scale(claimed, outcome, market)
+    assert n == 40_000
+    assert abs(scale - truth) < 0.1
+
+
+def test_the_edge_scale_needs_a_track_record_and_leaves_out_rows_never_claimed() -> None:
+    claimed, market, outcome = _edge_sample(3_000, 0.5, seed=3)
+    claimed[:1_500] = np.nan  # e.g. folds a first retrain fitted: nobody claimed them
+    assert calibration.fit_edge_scale(claimed, outcome, market) == (1.0, 1_500)
+    scale, n = calibration.fit_edge_scale(claimed, outcome, market, min_pairs=1_000)
+    assert n == 1_500
+    assert 0.2 < scale < 0.8
+    # A track record of claims pointing the wrong way is clamped at 0 (the market's P), never below.
+    assert calibration.fit_edge_scale(claimed, 1.0 - outcome, market, min_pairs=1_000)[0] == 0.0
+
+
+def test_the_scaled_map_moves_each_edge_over_the_market_by_the_scale_and_round_trips() -> None:
+    raw, market, outcome = overconfident_sample(3_000, seed=6)
+    fitted = calibration.fit_logistic(raw, outcome, market, system_id="similarity")
+    scaled = replace(fitted, edge_scale=0.75, edge_scale_pairs=4_000)
+    grid, mkt = np.linspace(0.05, 0.95, 19), np.linspace(0.45, 0.55, 19)
+    base, final = scaled.apply_base(grid, mkt), scaled.apply(grid, mkt)
+    np.testing.assert_array_equal(base, fitted.apply(grid, mkt))
+    logit = calibration.logit
+    np.testing.assert_allclose(logit(final) - logit(mkt), 0.75 * (logit(base) - logit(mkt)), atol=1e-9)
+    assert np.isnan(scaled.apply([np.nan], [0.5])).all()
+    assert calibration.Calibrator.from_json(scaled.to_json()) == scaled

@@ -10,6 +10,7 @@ import pytest
 from test_systems import AS_OF, make_batch
 
 from nbaprops.errors import QualityGateError
+from nbaprops.predict.calibration import EDGE_SCALE_MIN_PAIRS
 from nbaprops.predict.train import (
     COMPONENT_IDS,
     SYSTEM_IDS,
@@ -146,7 +147,18 @@ def test_earlier_retrains_give_the_same_models_as_refitting_the_folds(
     assert reused.metrics["gbm"]["oos_rows_from_earlier_models"] == trained.metrics["gbm"]["oos_rows"]
     assert trained.metrics["gbm"]["oos_rows_from_earlier_models"] == 0
     for sid in SYSTEM_IDS:
-        assert reused.calibrators[sid].to_json() == trained.calibrators[sid].to_json()
+        r, t = reused.calibrators[sid], trained.calibrators[sid]
+        assert (r.coef, r.system_range, r.market_range, r.n_samples) == (
+            t.coef,
+            t.system_range,
+            t.market_range,
+            t.n_samples,
+        )
+        # Refitted folds were never claimed by anyone; the earlier retrains' predictions were, so
+        # only they give the edge scale a track record (too short here to move it off 1).
+        assert t.edge_scale_pairs == 0
+        assert 0 < r.edge_scale_pairs < EDGE_SCALE_MIN_PAIRS
+        assert r.edge_scale == t.edge_scale == 1.0
         assert reused.systems[sid].to_bytes() == trained.systems[sid].to_bytes()
 
     # With them, the calibrators learn on an expanding window: the newest earlier pool's pairs from
@@ -190,6 +202,7 @@ def test_live_training_extends_its_window_with_graded_pairs_dated_before_it(
         (rng.uniform(size=n) < 0.5).astype(float),
         np.full(n, 0.5),
         {sid: rng.uniform(0.3, 0.7, n) for sid in SYSTEM_IDS},
+        {sid: rng.uniform(0.3, 0.7, n) for sid in SYSTEM_IDS},
     )
     live = train_systems(season, AS_OF, graded_pairs=graded)  # type: ignore[arg-type]
     assert live.oos_pairs is not None
@@ -197,3 +210,28 @@ def test_live_training_extends_its_window_with_graded_pairs_dated_before_it(
     before_window = int((days < np.datetime64(AS_OF - timedelta(days=21))).sum())
     assert live.oos_pairs.outcome.size == trained.oos_pairs.outcome.size + before_window
     assert live.oos_pairs.game_dates.max() < np.datetime64(AS_OF)
+
+
+def test_the_edge_scale_is_fitted_on_what_the_pool_was_claimed_at_the_time(season: object) -> None:
+    from nbaprops.predict.train import OosPairs
+
+    # Graded predictions from before the window whose stored base claims were twice as far from the
+    # market as what happened (outcomes drawn at half their edge): the scale learns about 0.5, and
+    # the final calibrator's edge over the market is its base map's edge times that scale.
+    days = np.repeat(np.arange(-81, -21), 100).astype("timedelta64[D]") + np.datetime64(AS_OF)
+    rng = np.random.default_rng(5)
+    n = days.size
+    claimed = {sid: rng.uniform(0.3, 0.7, n) for sid in SYSTEM_IDS}
+    edge = np.log(claimed["gbm"] / (1 - claimed["gbm"]))
+    outcome = (rng.uniform(size=n) < 1 / (1 + np.exp(-0.5 * edge))).astype(float)
+    raw = {sid: rng.uniform(0.3, 0.7, n) for sid in SYSTEM_IDS}
+    graded = OosPairs(days, outcome, np.full(n, 0.5), raw, claimed)
+    live = train_systems(season, AS_OF, graded_pairs=graded)  # type: ignore[arg-type]
+    gbm = live.calibrators["gbm"]
+    assert gbm.edge_scale_pairs == n >= EDGE_SCALE_MIN_PAIRS
+    assert 0.35 < gbm.edge_scale < 0.65
+    assert live.metrics["gbm"]["edge_scale"] == gbm.edge_scale
+    raw, market = np.linspace(0.2, 0.8, 13), np.linspace(0.45, 0.55, 13)
+    base, final = gbm.apply_base(raw, market), gbm.apply(raw, market)
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    np.testing.assert_allclose(logit(final) - logit(market), gbm.edge_scale * (logit(base) - logit(market)))

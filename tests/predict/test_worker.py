@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -210,6 +212,21 @@ def test_calibration_and_recommendation_are_applied_per_system() -> None:
     # a whole-number line keeps room for its push mass
     assert rows[1]["p_over"] + rows[1]["p_push"] <= 1.0 + 1e-12
     assert rows[0]["expected_value"] > 0.03
+
+
+def test_a_prediction_keeps_the_base_claim_beside_the_edge_scaled_one() -> None:
+    # Base map: logit 0.4 whatever it is told (P 0.599); edge scale 0.5 halves its edge over the
+    # market's no-vig P (even at -110/-110): logit 0.2, P 0.550. The base claim is stored for the
+    # next retrain's scale, which must be fitted on what was claimed before any scaling.
+    bounds = (-10.0, 10.0)
+    base = Calibrator("half", (0.4, 0.0, 0.0), bounds, bounds, n_samples=500, is_identity=False, reason="t")
+    halved = replace(base, edge_scale=0.5, edge_scale_pairs=3_000)
+    worker = Worker([SystemModel(LastTenSystem("half"), "v1", halved)], alerter=Alerter())
+    batch, meta = make_batch(2, lines=[10.5, float("nan")])
+    rows = run(worker, batch, meta).predictions.to_pylist()
+    assert rows[0]["p_over_base"] == pytest.approx(1 / (1 + math.exp(-0.4)))
+    assert rows[0]["p_over"] == pytest.approx(1 / (1 + math.exp(-0.2)))
+    assert rows[1]["p_over_base"] is None  # no line, no claim
 
 
 def test_ensemble_blends_component_means_computed_earlier_in_the_batch() -> None:

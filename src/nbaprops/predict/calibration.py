@@ -26,6 +26,20 @@ It is fitted only on out-of-sample pairs (see ``predict.train``: an expanding wi
 predictions before the training date); pushes, voids and rows without a price are dropped. Below
 ``min_samples`` usable pairs the identity calibrator is returned, with ``reason`` saying how many
 pairs there were. Calibrated probabilities are clipped to [0.01, 0.99]: no row claims certainty.
+
+**Edge scale: the map checked against its own track record.** The map above is fitted on pairs of
+every earlier model of the season, so when a system's information grows or fades through a season
+its edge over the market comes out too small or too large, by the same factor week after week
+(measured on two sandbox seasons: the line-reading systems' edges about 1.3-1.5x too small,
+similarity's about 0.8x too large; docs/model.md). A second, one-parameter stage rescales the edge::
+
+    logit P = m + s * (logit P_base - m)          m = logit(p_market), P_base: the map above
+
+``s`` is fitted (``fit_edge_scale``) by logistic regression of the outcome on the edge the base map
+*claimed when the row was predicted* (by the calibrator then in force, never by the one being
+fitted), with ``m`` as offset: on all those rows, not only the picks, so it is not fitted on a
+selection. Below ``EDGE_SCALE_MIN_PAIRS`` such rows the scale is 1 (the base map alone). It is kept
+in ``[0, EDGE_SCALE_MAX]``: 0 means the system's edge carries nothing and its P is the market's.
 """
 
 from __future__ import annotations
@@ -49,6 +63,8 @@ CLIP_HIGH = 0.99
 # not infinite evidence).
 LOGIT_EPS = 1e-4
 RIDGE = 1e-3  # per pair, on the two slopes only
+EDGE_SCALE_MIN_PAIRS = 2000
+EDGE_SCALE_MAX = 2.0
 NEWTON_STEPS = 50
 FORMAT_VERSION = 2
 INPUTS = ("intercept", "system", "market")
@@ -76,7 +92,8 @@ class Calibrator:
 
     ``coef`` is ``(a, b, c)`` of the module docstring; ``system_range`` and ``market_range`` are the
     logit clamps (min block size). The identity calibrator has ``coef == (0, 1, 0)`` and infinite
-    ranges: it only clips.
+    ranges: it only clips. ``edge_scale`` is the second stage's ``s`` (1: none), fitted on
+    ``edge_scale_pairs`` track-record rows; the identity ignores it.
     """
 
     system_id: str
@@ -86,11 +103,29 @@ class Calibrator:
     n_samples: int
     is_identity: bool
     reason: str
+    edge_scale: float = 1.0
+    edge_scale_pairs: int = 0
 
     def apply(self, p_over: ArrayLike, p_market: ArrayLike | None = None) -> NDArray[np.float64]:
         """Calibrated probabilities in [0.01, 0.99]; NaN where ``p_over`` is NaN.
 
         ``p_market`` (NaN or absent: no price) is read as an even market, logit 0, for that row.
+        The base map's edge over the market is multiplied by ``edge_scale``.
+        """
+        import numpy as np
+
+        base = self.apply_base(p_over, p_market)
+        if self.is_identity or self.edge_scale == 1.0:
+            return base
+        market = np.full(base.shape, 0.5) if p_market is None else np.asarray(p_market, dtype=np.float64)
+        m = logit(np.nan_to_num(market, nan=0.5))
+        out = np.clip(_sigmoid(m + self.edge_scale * (logit(base) - m)), CLIP_LOW, CLIP_HIGH)
+        return np.where(np.isnan(base), np.nan, out)
+
+    def apply_base(self, p_over: ArrayLike, p_market: ArrayLike | None = None) -> NDArray[np.float64]:
+        """The first stage alone (``a + b * logit p + c * logit m``), in [0.01, 0.99]; NaN stays NaN.
+
+        What a prediction stores as ``p_over_base``: the claim the next edge scale is fitted on.
         """
         import numpy as np
 
@@ -118,6 +153,8 @@ class Calibrator:
                 "coef": list(self.coef),
                 "system_range": [_finite_or_text(v) for v in self.system_range],
                 "market_range": [_finite_or_text(v) for v in self.market_range],
+                "edge_scale": self.edge_scale,
+                "edge_scale_pairs": self.edge_scale_pairs,
             },
             sort_keys=True,
         )
@@ -139,8 +176,11 @@ class Calibrator:
                 n_samples=int(doc["n_samples"]),
                 is_identity=kind == "identity",
                 reason=str(doc["reason"]),
+                # documents written before the second stage existed had none: a scale of 1
+                edge_scale=float(doc.get("edge_scale", 1.0)),
+                edge_scale_pairs=int(doc.get("edge_scale_pairs", 0)),
             )
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise PayloadError(f"not a calibrator document: {exc}") from exc
         if version != FORMAT_VERSION or kind not in ("identity", "logistic"):
             raise PayloadError(f"unsupported calibrator: kind={kind!r} format_version={version!r}")
@@ -148,6 +188,8 @@ class Calibrator:
         ordered = lo_s <= hi_s and lo_m <= hi_m
         if not (finite and ordered and b >= 0 and c >= 0):
             raise PayloadError("calibrator coefficients must be finite, slopes >= 0, ranges ordered")
+        if not 0.0 <= calibrator.edge_scale <= EDGE_SCALE_MAX:
+            raise PayloadError(f"edge_scale must lie in [0, {EDGE_SCALE_MAX}]: {calibrator.edge_scale}")
         return calibrator
 
 
@@ -246,3 +288,40 @@ def fit_logistic(
         is_identity=False,
         reason=f"logistic: {n} out-of-sample pairs, a={a:+.3f} b={b:.3f} c={c:.3f}",
     )
+
+
+def fit_edge_scale(
+    p_base: ArrayLike, outcome: ArrayLike, p_market: ArrayLike, *, min_pairs: int = EDGE_SCALE_MIN_PAIRS
+) -> tuple[float, int]:
+    """The edge scale ``s`` and the number of rows it rests on (module docstring: second stage).
+
+    ``p_base`` is the base map's P(over) each row was given **when it was predicted** (NaN where none
+    was: those rows are left out, as are rows without an outcome or a price). Maximum likelihood of
+    ``outcome ~ sigmoid(m + s * (logit p_base - m))``, ``m = logit(p_market)``, by Newton's method;
+    ``(1.0, n)`` below ``min_pairs`` rows or when no edge varies; clamped to ``[0, EDGE_SCALE_MAX]``.
+    """
+    import numpy as np
+
+    p = np.asarray(p_base, dtype=np.float64)
+    o = np.asarray(outcome, dtype=np.float64)
+    mk = np.asarray(p_market, dtype=np.float64)
+    if not (p.shape == o.shape == mk.shape):
+        raise ValueError(f"p_base, outcome and p_market differ in shape: {p.shape}, {o.shape}, {mk.shape}")
+    usable = np.isfinite(p) & np.isfinite(o) & np.isfinite(mk)
+    n = int(usable.sum())
+    if n < min_pairs:
+        return 1.0, n
+    m = logit(mk[usable])
+    edge = logit(p[usable]) - m
+    y = o[usable]
+    information = float(np.sum(edge * edge))
+    if information <= 0.0:
+        return 1.0, n
+    s = 1.0
+    for _ in range(NEWTON_STEPS):
+        mu = _sigmoid(m + s * edge)
+        step = float(np.sum(edge * (y - mu))) / float(np.sum(edge * edge * mu * (1.0 - mu)))
+        s += step
+        if abs(step) < 1e-10:
+            break
+    return float(min(max(s, 0.0), EDGE_SCALE_MAX)), n

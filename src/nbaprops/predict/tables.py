@@ -26,6 +26,8 @@ PREDICTIONS = TableSpec(
         Column("q90", "FLOAT64"),
         Column("p_over_raw", "FLOAT64"),
         Column("p_over", "FLOAT64"),  # calibrated
+        # the calibrator's first stage alone (before its edge scale): what the next scale is fitted on
+        Column("p_over_base", "FLOAT64"),
         Column("p_push", "FLOAT64"),
         Column("line", "FLOAT64"),
         Column("line_book", "STRING"),

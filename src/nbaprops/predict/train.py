@@ -10,7 +10,10 @@ rows before that week and predicts that week. Those predictions, never in-sample
   **expanding** window: this retrain's out-of-sample pairs plus every earlier retrain's
   (``TrainedModels.oos_pairs`` of the newest earlier model, rows before this window and within
   ``LOOKBACK_DAYS``), so by the end of a season a calibrator rests on months of pairs, all dated
-  before ``as_of`` and each predicted by a model trained before its own date; and
+  before ``as_of`` and each predicted by a model trained before its own date, each calibrator then
+  given its **edge scale** (``calibration.fit_edge_scale``), fitted on what the pool's rows were
+  claimed when they were predicted — by the earlier retrains' calibrators in a walk-forward
+  (``OosPairs.p_base``), by the stored ``predictions.p_over_base`` live; and
 * the ensemble's weights (floored, absolute error, on the components' out-of-sample means, see
   ``systems/ensemble.py``);
   the ensemble's own calibrator uses the blend of the same out-of-sample means.
@@ -27,14 +30,14 @@ The final systems are then fitted on every row before D. Models are retrained ev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import structlog
 
 from nbaprops.errors import QualityGateError
-from nbaprops.predict.calibration import Calibrator, fit_logistic
+from nbaprops.predict.calibration import Calibrator, fit_edge_scale, fit_logistic
 from nbaprops.predict.systems.base import PlayerBatch, TrainableSystem, select_rows
 from nbaprops.predict.systems.ensemble import COMPONENTS, EnsembleSystem, mean_key
 
@@ -60,12 +63,18 @@ SYSTEM_IDS: tuple[str, ...] = (*COMPONENT_IDS, "ensemble")
 
 @dataclass(frozen=True)
 class OosPairs:
-    """Out-of-sample (raw P(over), outcome, market P(over)) pairs per system: the calibrators' data."""
+    """Out-of-sample (raw P(over), outcome, market P(over)) pairs per system: the calibrators' data.
+
+    ``p_base``: per system, the base calibrated P(over) (``Calibrator.apply_base``) each row was
+    given when it was predicted, by the calibrator then in force — NaN where none was (the folds a
+    first retrain fits): the track record the edge scale is fitted on.
+    """
 
     game_dates: NDArray[np.datetime64]
     outcome: FloatArray
     market: FloatArray
     p_over: dict[str, FloatArray]
+    p_base: dict[str, FloatArray]
 
     def select(self, mask: NDArray[np.bool_]) -> OosPairs:
         """The pairs where ``mask`` is true."""
@@ -74,6 +83,7 @@ class OosPairs:
             self.outcome[mask],
             self.market[mask],
             {sid: p[mask] for sid, p in self.p_over.items()},
+            {sid: p[mask] for sid, p in self.p_base.items()},
         )
 
     @staticmethod
@@ -87,6 +97,7 @@ class OosPairs:
             np.concatenate([first.outcome, second.outcome]),
             np.concatenate([first.market, second.market]),
             {sid: np.concatenate([first.p_over[sid], second.p_over[sid]]) for sid in systems},
+            {sid: np.concatenate([first.p_base[sid], second.p_base[sid]]) for sid in systems},
         )
 
 
@@ -205,6 +216,7 @@ def train_systems(
     n = len(past)
     oos_mean = {sid: np.full(n, np.nan) for sid in COMPONENT_IDS}
     oos_p = {sid: np.full(n, np.nan) for sid in COMPONENT_IDS}
+    oos_base = {sid: np.full(n, np.nan) for sid in SYSTEM_IDS}  # as claimed when predicted
     by_date = {m.as_of: m for m in earlier}
     reused_rows = 0
     for seg_start, seg_end, models_as_of in fold_segments(
@@ -221,6 +233,14 @@ def train_systems(
                 raise ValueError(f"models as of {reused.as_of} are not out of sample from {seg_start}")
             for sid in COMPONENT_IDS:
                 oos_mean[sid][inside], oos_p[sid][inside] = _memoized_predict(reused, sid, test_rows)
+            claims = _base_claims(
+                reused,
+                test_rows,
+                {sid: oos_mean[sid][inside] for sid in COMPONENT_IDS},
+                {sid: oos_p[sid][inside] for sid in COMPONENT_IDS},
+            )
+            for sid in SYSTEM_IDS:
+                oos_base[sid][inside] = claims[sid]
             reused_rows += int(inside.sum())
             continue
         enough = before.sum() >= MIN_FOLD_TRAIN_ROWS and np.unique(past.game_dates[before]).size >= 3
@@ -256,18 +276,33 @@ def train_systems(
     systems["ensemble"] = ensemble.bind({sid: systems[sid] for sid in COMPONENT_IDS})
 
     window = OosPairs(
-        past.game_dates, outcome, market_probability(past), {sid: oos_p[sid] for sid in SYSTEM_IDS}
+        past.game_dates,
+        outcome,
+        market_probability(past),
+        {sid: oos_p[sid] for sid in SYSTEM_IDS},
+        oos_base,
     ).select(covered)
     pairs = _expanding_pairs(earlier, window, as_of, folds=folds, fold_days=fold_days, graded=graded_pairs)
-    calibrators: dict[str, Calibrator] = {
-        sid: fit_logistic(pairs.p_over[sid], pairs.outcome, pairs.market, system_id=sid) for sid in SYSTEM_IDS
-    }
+    calibrators: dict[str, Calibrator] = {}
+    for sid in SYSTEM_IDS:
+        base = fit_logistic(pairs.p_over[sid], pairs.outcome, pairs.market, system_id=sid)
+        scale, scale_pairs = fit_edge_scale(pairs.p_base[sid], pairs.outcome, pairs.market)
+        if base.is_identity:
+            scale = 1.0
+        calibrators[sid] = replace(
+            base,
+            edge_scale=scale,
+            edge_scale_pairs=scale_pairs,
+            reason=f"{base.reason}; edge scale {scale:.3f} on {scale_pairs} track-record pairs",
+        )
     for sid in SYSTEM_IDS:
         metrics[sid]["oos_rows"] = float(covered.sum())
         metrics[sid]["oos_rows_from_earlier_models"] = float(reused_rows)
         metrics[sid]["oos_mae"] = float(np.mean(np.abs(oos_mean[sid][covered] - actual[covered])))
         usable = np.isfinite(pairs.p_over[sid]) & np.isfinite(pairs.outcome) & np.isfinite(pairs.market)
         metrics[sid]["calibration_pairs"] = float(usable.sum())
+        metrics[sid]["edge_scale"] = calibrators[sid].edge_scale
+        metrics[sid]["edge_scale_pairs"] = float(calibrators[sid].edge_scale_pairs)
         if usable.any():
             metrics[sid]["oos_ece_raw"] = expected_calibration_error(
                 pairs.p_over[sid][usable], pairs.outcome[usable]
@@ -329,6 +364,24 @@ def _expanding_pairs(
     return OosPairs.concat(pool.select(keep), window)
 
 
+def _base_claims(
+    reused: TrainedModels, rows: PlayerBatch, means: dict[str, FloatArray], raw: dict[str, FloatArray]
+) -> dict[str, FloatArray]:
+    """Per system, the base calibrated P(over) ``reused`` gave ``rows`` when it predicted them.
+
+    Components: their raw P(over) (``raw``, already predicted by ``reused``) through ``reused``'s
+    base map; the ensemble: ``reused``'s weights on those components' means (``means``), then its
+    base map. The market input is each row's no-vig P(over), as live.
+    """
+    market = market_probability(rows)
+    claims = {sid: reused.calibrators[sid].apply_base(raw[sid], market) for sid in COMPONENT_IDS}
+    blended = reused.systems["ensemble"].predict(
+        _with_extras(rows, {**rows.extras, **{mean_key(sid): means[sid] for sid in COMPONENT_IDS}})
+    )
+    claims["ensemble"] = reused.calibrators["ensemble"].apply_base(blended.p_over, market)
+    return claims
+
+
 def _memoized_predict(models: TrainedModels, sid: str, rows: PlayerBatch) -> tuple[FloatArray, FloatArray]:
     """``models.systems[sid]``'s mean and raw P(over) of ``rows``, predicting only rows not seen before."""
     import numpy as np
@@ -375,13 +428,19 @@ def graded_oos_pairs(warehouse: Warehouse, start: date, end: date) -> OosPairs:
 
     Each was made by a model trained before its own date, so its raw P(over) is out of sample: the
     pool live training extends its window with, as a walk-forward does with its earlier retrains.
+    Its stored base P(over) (``p_over_base``; before that column existed, ``p_over``, which was the
+    base map's output then) is the claim the edge scale is fitted on.
     """
     import numpy as np
 
-    columns = ", ".join(
-        f"MAX(CASE WHEN p.system_id = ? THEN p.p_over_raw END) AS p{i}" for i in range(len(SYSTEM_IDS))
+    raw = [f"MAX(CASE WHEN p.system_id = ? THEN p.p_over_raw END) AS p{i}" for i in range(len(SYSTEM_IDS))]
+    base = [
+        f"MAX(CASE WHEN p.system_id = ? THEN COALESCE(p.p_over_base, p.p_over) END) AS b{i}"
+        for i in range(len(SYSTEM_IDS))
+    ]
+    table = warehouse.query_arrow(
+        _GRADED_PAIRS_SQL.format(columns=", ".join(raw + base)), [*SYSTEM_IDS, *SYSTEM_IDS, start, end]
     )
-    table = warehouse.query_arrow(_GRADED_PAIRS_SQL.format(columns=columns), [*SYSTEM_IDS, start, end])
 
     def floats(name: str) -> FloatArray:
         return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
@@ -391,6 +450,7 @@ def graded_oos_pairs(warehouse: Warehouse, start: date, end: date) -> OosPairs:
         floats("outcome"),
         _fair_over(floats("over_price"), floats("under_price")),
         {sid: floats(f"p{i}") for i, sid in enumerate(SYSTEM_IDS)},
+        {sid: floats(f"b{i}") for i, sid in enumerate(SYSTEM_IDS)},
     )
 
 

@@ -266,8 +266,11 @@ class Worker:
         p_push = np.where(has_line, probs.push, np.nan)
         fair_over, _ = fair_probabilities(decimal_prices(batch.over_price), decimal_prices(batch.under_price))
         p_cal = model.calibrator.apply(p_raw, fair_over) if model.calibrator is not None else p_raw
+        p_base = model.calibrator.apply_base(p_raw, fair_over) if model.calibrator is not None else p_raw
         # Calibration maps P(over) alone; it must leave room for the push mass of whole-number lines.
-        p_cal = np.where(has_line, np.minimum(p_cal, 1.0 - np.nan_to_num(p_push)), np.nan)
+        room = 1.0 - np.nan_to_num(p_push)
+        p_cal = np.where(has_line, np.minimum(p_cal, room), np.nan)
+        p_base = np.where(has_line, np.minimum(p_base, room), np.nan)
         quantiles = points_quantiles(mean, sd, QUANTILE_LEVELS)
         rec = recommend(p_cal, batch.over_price, batch.under_price, p_push=p_push, thresholds=self.thresholds)
 
@@ -293,6 +296,7 @@ class Worker:
             "q90": floats(quantiles[:, 2]),
             "p_over_raw": floats(p_raw),
             "p_over": floats(p_cal),
+            "p_over_base": floats(p_base),
             "p_push": floats(p_push),
             "line": floats(line),
             "line_book": pa.array(meta.line_book, type=pa.string()),
