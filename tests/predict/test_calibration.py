@@ -160,6 +160,10 @@ def test_damaged_documents_are_a_payload_error(text: str) -> None:
 def test_outcomes_must_be_zero_or_one() -> None:
     with pytest.raises(ValueError, match="0 \\(under\\) or 1"):
         calibration.fit_logistic([0.5, 0.6], [0.0, 0.5], [0.5, 0.5], system_id="s", min_samples=1)
+    with pytest.raises(ValueError, match="0 \\(under\\) or 1"):
+        calibration.fit_edge_scale([0.5, 0.6], [0.0, 0.5], [0.5, 0.5], min_pairs=1)
+    with pytest.raises(ValueError, match="differ in shape"):
+        calibration.fit_edge_scale([0.5, 0.6], [0.0], [0.5, 0.5])
 
 
 def test_a_document_written_before_the_edge_scale_reads_as_a_scale_of_one() -> None:

@@ -232,6 +232,26 @@ def _newton_logistic(
     return beta
 
 
+def _triples(
+    p: ArrayLike, outcome: ArrayLike, p_market: ArrayLike, name: str
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """The three inputs as float arrays of one shape, and where all three are known.
+
+    ``ValueError`` when the shapes differ or a known outcome is neither 0 (under) nor 1 (over).
+    """
+    import numpy as np
+
+    x = np.asarray(p, dtype=np.float64)
+    o = np.asarray(outcome, dtype=np.float64)
+    m = np.asarray(p_market, dtype=np.float64)
+    if not (x.shape == o.shape == m.shape):
+        raise ValueError(f"{name}, outcome and p_market differ in shape: {x.shape}, {o.shape}, {m.shape}")
+    usable = np.isfinite(x) & np.isfinite(o) & np.isfinite(m)
+    if ((o[usable] != 0) & (o[usable] != 1)).any():
+        raise ValueError("outcome must be 0 (under) or 1 (over)")
+    return x, o, m, usable
+
+
 def fit_logistic(
     p_over: ArrayLike,
     outcome: ArrayLike,
@@ -249,14 +269,7 @@ def fit_logistic(
     """
     import numpy as np
 
-    p = np.asarray(p_over, dtype=np.float64)
-    o = np.asarray(outcome, dtype=np.float64)
-    m = np.asarray(p_market, dtype=np.float64)
-    if not (p.shape == o.shape == m.shape):
-        raise ValueError(f"p_over, outcome and p_market differ in shape: {p.shape}, {o.shape}, {m.shape}")
-    usable = np.isfinite(p) & np.isfinite(o) & np.isfinite(m)
-    if ((o[usable] != 0) & (o[usable] != 1)).any():
-        raise ValueError("outcome must be 0 (under) or 1 (over)")
+    p, o, m, usable = _triples(p_over, outcome, p_market, "p_over")
     n = int(usable.sum())
     if n < min_samples or np.unique(o[usable]).size < 2:
         return identity_calibrator(
@@ -302,12 +315,7 @@ def fit_edge_scale(
     """
     import numpy as np
 
-    p = np.asarray(p_base, dtype=np.float64)
-    o = np.asarray(outcome, dtype=np.float64)
-    mk = np.asarray(p_market, dtype=np.float64)
-    if not (p.shape == o.shape == mk.shape):
-        raise ValueError(f"p_base, outcome and p_market differ in shape: {p.shape}, {o.shape}, {mk.shape}")
-    usable = np.isfinite(p) & np.isfinite(o) & np.isfinite(mk)
+    p, o, mk, usable = _triples(p_base, outcome, p_market, "p_base")
     n = int(usable.sum())
     if n < min_pairs:
         return 1.0, n
