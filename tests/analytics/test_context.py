@@ -158,3 +158,26 @@ def test_context_for_a_date_is_the_same_from_data_truncated_at_that_date(
         build_date(wh, day, phases=(3,), now=min(g.tip_utc for g in sw.season.games_by_date[day]))
         assert wh.query_rows(query, [day]) == full
     assert full
+
+
+def test_a_line_only_an_unlisted_book_posted_stands_in_but_is_marked_unlisted(
+    built: DuckDBWarehouse, tmp_path: Path
+) -> None:
+    from nbaprops.settings import load_settings
+
+    lined = (
+        "SELECT line_listed, COUNT(*) FROM upcoming_player_game_context WHERE points_line IS NOT NULL "
+        "GROUP BY 1"
+    )
+    groups = dict(built.query_rows(lined))
+    assert set(groups) == {True}  # with the default books every line is a listed book's
+    assert groups[True] > 500
+    sw = season_warehouse()
+    day = sw.start + timedelta(days=6)
+    with open_season_copy(tmp_path) as wh:
+        # The books the sandbox posts are not the configured ones: each line is another book's stand-in.
+        settings = load_settings(data_dir=tmp_path, odds_bookmakers="caesars,pointsbet")
+        build_range(wh, sw.start, day, phases=(3,), settings=settings)
+        rows = wh.query_rows(lined.replace("GROUP BY 1", "AND game_date = ? GROUP BY 1"), [day])
+        assert [r[0] for r in rows] == [False]
+        assert rows[0][1] > 50

@@ -5,7 +5,9 @@
 /* before, so a traded player is on his new team from his first game there; the season roster when */
 /* the team has no history yet) plus anyone on the team's injury list, minus players listed Out. */
 /* Line choice: books in @book_priority order, the first book's latest snapshot at or before the */
-/* as_of; among alternate lines of one snapshot, the one priced closest to even. */
+/* as_of; among alternate lines of one snapshot, the one priced closest to even. With no listed book, */
+/* another book's line stands in (a feature input) with line_listed false: live prediction bets only */
+/* listed books, so training does not take such a line as the one that would have been bet. */
 WITH targets AS (
   SELECT
     game_id,
@@ -215,6 +217,7 @@ SELECT
   i.published_at AS injury_report_at,
   cl.point AS points_line,
   cl.book AS line_book,
+  cl.listed_at > 0 AS line_listed,
   cl.snapshot_at AS line_snapshot_at,
   cl.over_price,
   cl.under_price,

@@ -212,8 +212,9 @@ UPCOMING_PLAYER_GAME_CONTEXT = TableSpec(
     description=(
         "One row per rostered player per scheduled game of a date per as-of (game_as_of; OUT players "
         "excluded), using only games before the date and snapshots published at or before the as_of: "
-        "injury status, the chosen points line (latest snapshot at the as_of, book priority), opening "
-        "line and movement, game spread and total, rest, back-to-back, recent load, teammates out."
+        "injury status, the chosen points line (latest snapshot at the as_of, book priority; "
+        "`line_listed` false when no listed book had one and another book's stands in), opening line "
+        "and movement, game spread and total, rest, back-to-back, recent load, teammates out."
     ),
     key=("game_id", "player_id", "as_of_kind"),
     columns=_columns("""
@@ -234,6 +235,7 @@ injury_reason STRING
 injury_report_at TIMESTAMP
 points_line FLOAT64
 line_book STRING
+line_listed BOOL
 line_snapshot_at TIMESTAMP
 over_price INT64
 under_price INT64

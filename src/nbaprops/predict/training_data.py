@@ -5,11 +5,13 @@ version built as of the daily prediction time (as-of kind ``prediction``: the in
 backtest prediction sees) with ``start <= game_date < end``, joined to the player's
 ``player_game_summary`` row of that date (played games only: a DNP has no points to learn from) and,
 when present, the line and prices of ``upcoming_player_game_context`` at that same as-of: the line a
-bettor would actually have bet then, not the closing one; (2) the points and minutes of every game
-played before ``end`` by those players. Each row's history (its last ``HISTORY_GAMES`` games played
-strictly before its own date, newest first) is then gathered with numpy, so the number of queries
-never grows with the number of rows. The line falls back to the feature store's
-``vegas_points_line``. The minutes played travel in ``extras`` (``minutes_ppm`` learns its minutes
+bettor would actually have bet then, not the closing one — and only a listed book's
+(``line_listed``), as live prediction bets only ``odds_bookmakers``: a line another book stood in
+with is no line here, as it is NO_LINE live (context rows built before ``line_listed`` existed hold
+NULL there and keep their line); (2) the points and minutes of every game played before
+``end`` by those players. Each row's history (its last ``HISTORY_GAMES`` games played strictly before
+its own date, newest first) is then gathered with numpy, so the number of queries never grows with
+the number of rows. The minutes played travel in ``extras`` (``minutes_ppm`` learns its minutes
 model on them).
 """
 
@@ -38,9 +40,9 @@ ROWS_SQL = f"""
 SELECT fs.game_date, COALESCE(fs.game_id, pgs.game_id) AS game_id, fs.player_id,
        COALESCE(fs.team, pgs.team) AS team, COALESCE(fs.opponent, pgs.opponent) AS opponent,
        {_FEATURE_COLUMNS},
-       COALESCE(u.points_line, fs.vegas_points_line) AS line,
-       CASE WHEN u.points_line IS NOT NULL THEN u.over_price END AS over_price,
-       CASE WHEN u.points_line IS NOT NULL THEN u.under_price END AS under_price,
+       CASE WHEN COALESCE(u.line_listed, TRUE) THEN u.points_line END AS line,
+       CASE WHEN COALESCE(u.line_listed, TRUE) THEN u.over_price END AS over_price,
+       CASE WHEN COALESCE(u.line_listed, TRUE) THEN u.under_price END AS under_price,
        pgs.pts AS actual_points, CAST(pgs.minutes AS DOUBLE) AS actual_minutes
 FROM feature_store fs
 JOIN player_game_summary pgs

@@ -5,7 +5,9 @@
 -- before, so a traded player is on his new team from his first game there; the season roster when
 -- the team has no history yet) plus anyone on the team's injury list, minus players listed Out.
 -- Line choice: books in @book_priority order, the first book's latest snapshot at or before the
--- as_of; among alternate lines of one snapshot, the one priced closest to even.
+-- as_of; among alternate lines of one snapshot, the one priced closest to even. With no listed book,
+-- another book's line stands in (a feature input) with line_listed false: live prediction bets only
+-- listed books, so training does not take such a line as the one that would have been bet.
 WITH targets AS (
   SELECT game_id, game_date, season, tip_utc, team, opponent, is_home, as_of_kind, as_of, team_spread,
     game_total
@@ -104,7 +106,8 @@ SELECT
   t.game_date, t.game_id, t.as_of_kind, t.as_of, t.season, t.tip_utc, p.player_lookup, p.player_id,
   p.player_name, t.team, t.opponent, t.is_home,
   i.status AS injury_status, i.reason AS injury_reason, i.published_at AS injury_report_at,
-  cl.point AS points_line, cl.book AS line_book, cl.snapshot_at AS line_snapshot_at,
+  cl.point AS points_line, cl.book AS line_book, cl.listed_at > 0 AS line_listed,
+  cl.snapshot_at AS line_snapshot_at,
   cl.over_price, cl.under_price,
   ol.point AS opening_line, ol.book AS opening_book, ol.snapshot_at AS opening_snapshot_at,
   cl.point - ol.point AS line_movement,
