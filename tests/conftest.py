@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from nbaprops.warehouse.duckdb import DuckDBWarehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_FIXTURES = ROOT / "tests" / "fixtures" / "real"
@@ -66,3 +71,15 @@ def gcs_emulator():  # type: ignore[no-untyped-def]
     emulator = start_emulator()
     yield emulator.url
     emulator.stop()
+
+
+@pytest.fixture
+def memory_warehouse() -> Iterator[DuckDBWarehouse]:
+    """A fresh in-memory DuckDB warehouse holding every table of the current schema."""
+    from nbaprops.warehouse import create_schema
+    from nbaprops.warehouse.duckdb import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse(":memory:", query_timeout_s=30)
+    create_schema(warehouse)
+    yield warehouse
+    warehouse.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -102,11 +101,8 @@ def prop(
 
 
 @pytest.fixture
-def wh() -> Iterator[DuckDBWarehouse]:
-    warehouse = DuckDBWarehouse(":memory:", query_timeout_s=30)
-    create_schema(warehouse)
-    yield warehouse
-    warehouse.close()
+def wh(memory_warehouse: DuckDBWarehouse) -> DuckDBWarehouse:
+    return memory_warehouse
 
 
 def slate(wh: DuckDBWarehouse) -> None:

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import numpy as np
-import pytest
 
 from factories import put_rows
 from nbaprops.analytics.tables import PREDICTION_AS_OF
 from nbaprops.features.contract import FEATURE_VERSION
 from nbaprops.predict.training_data import training_batch
-from nbaprops.warehouse import create_schema
 from nbaprops.warehouse.duckdb import DuckDBWarehouse
 
 DAY = date(2025, 11, 20)
 AS_OF = datetime(2025, 11, 20, 16, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def wh() -> Iterator[DuckDBWarehouse]:
-    warehouse = DuckDBWarehouse(":memory:", query_timeout_s=30)
-    create_schema(warehouse)
-    yield warehouse
-    warehouse.close()
-
-
-def test_only_a_listed_books_line_is_a_training_line(wh: DuckDBWarehouse) -> None:
+def test_only_a_listed_books_line_is_a_training_line(memory_warehouse: DuckDBWarehouse) -> None:
+    wh = memory_warehouse
     # Player 1: a listed book's line. Player 2: only a book outside the priority list had one, which
     # stands in as a feature input but is NO_LINE live, so it is no training line either. Player 3: a
     # context row built before line_listed existed (NULL) keeps its line.
