@@ -112,9 +112,17 @@ class Calibrator:
         ``p_market`` (NaN or absent: no price) is read as an even market, logit 0, for that row.
         The base map's edge over the market is multiplied by ``edge_scale``.
         """
+        return self.scale_edge(self.apply_base(p_over, p_market), p_market)
+
+    def scale_edge(self, p_base: ArrayLike, p_market: ArrayLike | None = None) -> NDArray[np.float64]:
+        """The second stage alone: ``apply_base``'s output with its edge over the market scaled.
+
+        ``apply`` is ``scale_edge(apply_base(...))``; a caller that keeps both (the worker stores
+        ``p_over_base`` beside ``p_over``) runs the base map once.
+        """
         import numpy as np
 
-        base = self.apply_base(p_over, p_market)
+        base = np.asarray(p_base, dtype=np.float64)
         if self.is_identity or self.edge_scale == 1.0:
             return base
         market = np.full(base.shape, 0.5) if p_market is None else np.asarray(p_market, dtype=np.float64)

@@ -265,8 +265,9 @@ class Worker:
         p_raw = np.clip(p_raw, 0.0, 1.0)
         p_push = np.where(has_line, probs.push, np.nan)
         fair_over, _ = fair_probabilities(decimal_prices(batch.over_price), decimal_prices(batch.under_price))
-        p_cal = model.calibrator.apply(p_raw, fair_over) if model.calibrator is not None else p_raw
-        p_base = model.calibrator.apply_base(p_raw, fair_over) if model.calibrator is not None else p_raw
+        calibrator = model.calibrator
+        p_base = calibrator.apply_base(p_raw, fair_over) if calibrator is not None else p_raw
+        p_cal = calibrator.scale_edge(p_base, fair_over) if calibrator is not None else p_raw
         # Calibration maps P(over) alone; it must leave room for the push mass of whole-number lines.
         room = 1.0 - np.nan_to_num(p_push)
         p_cal = np.where(has_line, np.minimum(p_cal, room), np.nan)
